@@ -1,0 +1,127 @@
+/*
+ * dsmap status: what the workspace holds.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static void print_text(const dsmap_status *st)
+{
+	char b1[32], b2[32], b3[32], t[40];
+	size_t i;
+
+	printf("workspace   %s\n", st->path);
+	printf("created     %s\n", cli_time(t, sizeof(t), st->created));
+	if (st->head[0])
+		printf("mapping     HEAD %.12s  %s\n", st->head, st->head_summary);
+	else
+		printf("mapping     no commit yet\n");
+	if (st->synced[0] == '\0')
+		printf("synced      nothing yet (run 'dsmap sync')\n");
+	else if (strcmp(st->synced, st->head) == 0)
+		printf("synced      %.12s (HEAD)\n", st->synced);
+	else
+		printf("synced      %.12s (behind HEAD; run 'dsmap sync')\n", st->synced);
+	printf("store       %s used, file %s, map %s, schema %u\n",
+	       cli_bytes(b1, sizeof(b1), st->store.used_size),
+	       cli_bytes(b2, sizeof(b2), st->store.file_size),
+	       cli_bytes(b3, sizeof(b3), st->store.map_size), st->store.schema);
+	if (st->system_count == 0) {
+		printf("systems     none (declare one in mappings/systems/ID.yaml)\n");
+		return;
+	}
+	printf("systems     %zu\n", st->system_count);
+	printf("  %-24s %-9s %-24s %12s %12s\n", "ID", "DECLARED", "LAST SCAN", "RECORDS", "SUBJECTS");
+	for (i = 0; i < st->system_count; i++) {
+		const dsmap_system_status *s = &st->systems[i];
+
+		printf("  %-24s %-9s %-24s %12llu %12llu\n", s->id, s->declared ? "yes" : "no",
+		       cli_time(t, sizeof(t), s->last_scan), (unsigned long long)s->records,
+		       (unsigned long long)s->subjects);
+	}
+}
+
+static int print_json(const dsmap_status *st)
+{
+	json_t *root, *systems;
+	size_t i;
+	int rc;
+
+	systems = json_array();
+	for (i = 0; i < st->system_count; i++) {
+		const dsmap_system_status *s = &st->systems[i];
+
+		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I}",
+		    "id", s->id, "declared", s->declared, "last_scan", (json_int_t)s->last_scan,
+		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects));
+	}
+	root = json_pack("{s:i, s:s, s:I, s:{s:s?, s:s}, s:s?, s:o, s:{s:i, s:I, s:I, s:I, s:i}}",
+	    "schema", CLI_JSON_SCHEMA,
+	    "workspace", st->path,
+	    "created", (json_int_t)st->created,
+	    "head", "commit", st->head[0] ? st->head : NULL, "summary", st->head_summary,
+	    "synced", st->synced[0] ? st->synced : NULL,
+	    "systems", systems,
+	    "store", "schema", (int)st->store.schema,
+	    "used_bytes", (json_int_t)st->store.used_size,
+	    "file_bytes", (json_int_t)st->store.file_size,
+	    "map_bytes", (json_int_t)st->store.map_size,
+	    "page_size", (int)st->store.page_size);
+	if (root == NULL) {
+		fprintf(stderr, "dsmap: status: out of memory building JSON\n");
+		return CLI_EXIT_ERROR;
+	}
+	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(root);
+	putchar('\n');
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+}
+
+int cmd_status(int argc, char **argv, struct cli_global *g)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum cli_format fmt = CLI_FORMAT_TEXT;
+	dsmap_workspace *ws = NULL;
+	dsmap_status *st = NULL;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if ((rc = cli_parse_format(&fmt, "status", optarg,
+			                           1u << CLI_FORMAT_TEXT | 1u << CLI_FORMAT_JSON)) != 0)
+				return rc;
+			break;
+		case 'h':
+			return cli_help(cli_command_find("status"));
+		default:
+			return cli_usage_error("status", "unknown option or missing argument '%s'",
+			                       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("status", "takes no arguments");
+	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
+		return rc;
+	if (dsmap_workspace_status(&st, ws) < 0) {
+		rc = cli_fail("status");
+	} else if (fmt == CLI_FORMAT_JSON) {
+		rc = print_json(st);
+	} else {
+		print_text(st);
+		rc = CLI_EXIT_OK;
+	}
+	dsmap_status_free(st);
+	dsmap_workspace_free(ws);
+	return rc;
+}

@@ -1,0 +1,254 @@
+/*
+ * dsmap: the command table, global options, and the exit path.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+const struct cli_command cli_commands[] = {
+	{ "init", cmd_init,
+	  "create a workspace: mapping repository, store and secret key",
+	  "usage: dsmap init [--mappings DIR] [DIR]\n"
+	  "\n"
+	  "Create a dsmap workspace in DIR (default: the -C directory, or the\n"
+	  "current one), creating DIR when it is missing.  The workspace is a git\n"
+	  "repository whose first commit holds the notice mapping under mappings/,\n"
+	  "plus .dsmap/store (the LMDB store) and .dsmap/secret.key (the key for\n"
+	  "hashing identifiers, mode 0600), which git is told to ignore.\n"
+	  "\n"
+	  "  --mappings DIR   seed mappings/ from the files below DIR instead of\n"
+	  "                   the notice mapping built into dsmap\n"
+	  "\n"
+	  "DIR must not hold a workspace, a git repository or a mappings/ folder\n"
+	  "already.  When init fails half-way it removes what it created.\n" },
+	{ "status", cmd_status,
+	  "show what the workspace holds",
+	  "usage: dsmap status [--format text|json]\n"
+	  "\n"
+	  "Show the workspace: the mapping repository's HEAD, the revision synced\n"
+	  "into the store, each system (declared in mappings/systems/ at HEAD, or\n"
+	  "known to the store) with its last scan, and the store's size.\n"
+	  "\n"
+	  "  --format FMT     text (default) or json\n" },
+	{ "verify", cmd_verify,
+	  "check the whole store for damage",
+	  "usage: dsmap verify\n"
+	  "\n"
+	  "Walk every page of the workspace's store and check its structure.\n"
+	  "Opening a store only does the cheap checks (header, size, schema);\n"
+	  "verify reads everything.  Exit status 0 when the store is sound.\n" },
+	{ "help", cmd_help,
+	  "show help for dsmap or one of its commands",
+	  "usage: dsmap help [COMMAND]\n"
+	  "\n"
+	  "Show the list of commands, or the help of COMMAND (the same as\n"
+	  "'dsmap COMMAND --help').\n" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const char main_usage[] =
+	"usage: dsmap [-C DIR | --workspace DIR] COMMAND [ARGS]\n"
+	"       dsmap --help | --version\n";
+
+const struct cli_command *cli_command_find(const char *name)
+{
+	const struct cli_command *c;
+
+	for (c = cli_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int cli_help(const struct cli_command *cmd)
+{
+	fputs(cmd->usage, stdout);
+	return CLI_EXIT_OK;
+}
+
+int cli_main_help(void)
+{
+	const struct cli_command *c;
+
+	fputs(main_usage, stdout);
+	fputs("\ndsmap maps the personal data an organisation holds per data subject to\n"
+	      "the privacy notice's categories, purposes and recipients.\n\n"
+	      "Commands:\n", stdout);
+	for (c = cli_commands; c->name != NULL; c++)
+		printf("  %-10s %s\n", c->name, c->summary);
+	fputs("\nGlobal options:\n"
+	      "  -C DIR, --workspace DIR   use the workspace that holds DIR\n"
+	      "  --help                    show this help\n"
+	      "  --version                 show the version\n"
+	      "\nThe workspace is found from -C, then $DSMAP_DIR, then by walking up\n"
+	      "from the current directory.  'dsmap help COMMAND' shows a command's\n"
+	      "options; 'man dsmap' has the whole manual.\n", stdout);
+	return CLI_EXIT_OK;
+}
+
+int cli_fail(const char *what)
+{
+	const dsmap_error *e = dsmap_error_last();
+	const char *why = e->message[0] ? e->message : dsmap_strerror(e->code);
+
+	if (what != NULL)
+		fprintf(stderr, "dsmap: %s: %s\n", what, why);
+	else
+		fprintf(stderr, "dsmap: %s\n", why);
+	return CLI_EXIT_ERROR;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dsmap: ", stderr);
+	if (cmd != NULL)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd != NULL)
+		fprintf(stderr, "\nTry 'dsmap help %s'.\n", cmd);
+	else
+		fputs("\nTry 'dsmap --help'.\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_parse_format(enum cli_format *out, const char *cmd, const char *arg,
+                     unsigned int allowed)
+{
+	static const char *const names[] = { "text", "json", "dot" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((allowed & (1u << i)) && strcmp(arg, names[i]) == 0) {
+			*out = (enum cli_format)i;
+			return 0;
+		}
+	return cli_usage_error(cmd, "unknown format '%s'", arg);
+}
+
+const char *cli_bytes(char *buf, size_t size, uint64_t bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+const char *cli_time(char *buf, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		snprintf(buf, size, "never");
+	else
+		strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return buf;
+}
+
+int cli_workspace(dsmap_workspace **ws, const struct cli_global *g)
+{
+	const char *env = getenv("DSMAP_DIR");
+	int rc;
+
+	if (g->start_dir != NULL)
+		rc = dsmap_workspace_discover(ws, g->start_dir);
+	else if (env != NULL && env[0] != '\0')
+		rc = dsmap_workspace_open(ws, env);
+	else
+		rc = dsmap_workspace_discover(ws, NULL);
+	return rc < 0 ? cli_fail(NULL) : CLI_EXIT_OK;
+}
+
+/* stdout is where results go: failing to write them is an error. */
+static int close_stdout(void)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+
+	if (fclose(stdout) != 0 && !failed) {
+		failed = 1;
+		err = errno;
+	}
+	if (failed) {
+		fprintf(stderr, "dsmap: write error on standard output: %s\n", strerror(err));
+		return CLI_EXIT_ERROR;
+	}
+	return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "workspace", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_global g = { NULL };
+	const struct cli_command *cmd;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			g.start_dir = optarg;
+			break;
+		case 'h':
+			rc = cli_main_help();
+			goto out;
+		case 'V':
+			printf("dsmap %s (libdsmap %s)\n", PACKAGE_VERSION, dsmap_version(NULL, NULL, NULL));
+			rc = CLI_EXIT_OK;
+			goto out;
+		default:
+			if (optopt == 'C' || (optopt == 0 && argv[optind - 1][1] == '-' &&
+			                      strncmp(argv[optind - 1], "--workspace", 11) == 0))
+				return cli_usage_error(NULL, "option %s needs a directory",
+				                       argv[optind - 1]);
+			return cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		fputs(main_usage, stderr);
+		fputs("Try 'dsmap --help' for the list of commands.\n", stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if ((cmd = cli_command_find(argv[optind])) == NULL)
+		return cli_usage_error(NULL, "'%s' is not a dsmap command", argv[optind]);
+
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* reset getopt for the command's own options */
+
+	/* `dsmap CMD --help` works even outside a workspace. */
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		rc = cli_help(cmd);
+		goto out;
+	}
+	rc = cmd->fn(argc, argv, &g);
+out:
+	if (close_stdout() != CLI_EXIT_OK && rc == CLI_EXIT_OK)
+		rc = CLI_EXIT_ERROR;
+	return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * Internal: raising errors.  See include/dsmap/errors.h for the public side.
+ */
+#ifndef DSMAP_CORE_ERRORS_H
+#define DSMAP_CORE_ERRORS_H
+
+#include "dsmap/errors.h"
+
+#if defined(__GNUC__)
+# define DSMAP__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+# define DSMAP__PRINTF(a, b)
+#endif
+
+/* The longest message kept; longer ones are cut with "...". */
+#define DSMAP__ERROR_MAX 2048
+
+/*
+ * Set the last error of this thread to `code` with a printf-style message.
+ * Returns `code`, so that `return dsmap_error__set(...)` reads naturally.
+ */
+int dsmap_error__set(int code, const char *fmt, ...) DSMAP__PRINTF(2, 3);
+
+/* Like dsmap_error__set, appending ": strerror(errnum)". */
+int dsmap_error__errno(int code, int errnum, const char *fmt, ...) DSMAP__PRINTF(3, 4);
+
+/*
+ * Put context in front of the current message: "<context>: <message>".
+ * Returns the current code unchanged, or `code` when no error is set.
+ */
+int dsmap_error__prefix(int code, const char *fmt, ...) DSMAP__PRINTF(2, 3);
+
+/* Out of memory, without allocating. */
+int dsmap_error__oom(void);
+
+/* The DSMAP_E* code that fits an errno value (ENOENT -> ENOTFOUND...). */
+int dsmap_error__from_errno(int errnum);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * dsmap: data-subject inventory and lineage mapper.
+ *
+ * The umbrella header: include this one.  Link with `pkg-config --libs dsmap`.
+ * Plugins include <dsmap/plugin.h> alone and never link against libdsmap.
+ */
+#ifndef DSMAP_H
+#define DSMAP_H
+
+#include "dsmap/common.h"
+#include "dsmap/version.h"
+#include "dsmap/errors.h"
+#include "dsmap/store.h"
+#include "dsmap/workspace.h"
+
+#endif /* DSMAP_H */

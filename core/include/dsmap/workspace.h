@@ -1,0 +1,136 @@
+/*
+ * dsmap: data-subject inventory and lineage mapper.
+ *
+ * workspace.h: a workspace is a directory that is at once
+ *
+ *   - a git repository whose mappings/ folder holds the notice and the
+ *     system landscape as YAML, one commit per version;
+ *   - .dsmap/store, the LMDB store (see store.h);
+ *   - .dsmap/secret.key, the workspace's secret for keyed hashing of
+ *     identifiers (32 random bytes, mode 0600, never committed).
+ *
+ * .dsmap/ is listed in the repository's info/exclude, so `git add -A` in the
+ * workspace never picks it up.
+ */
+#ifndef DSMAP_WORKSPACE_H
+#define DSMAP_WORKSPACE_H
+
+#include "common.h"
+#include "store.h"
+
+DSMAP_BEGIN_DECL
+
+/** An open workspace.  Opaque. */
+typedef struct dsmap_workspace dsmap_workspace;
+
+/** Options for dsmap_workspace_init().  Initialise with
+ *  DSMAP_WORKSPACE_INIT_OPTIONS_INIT. */
+typedef struct {
+	/** DSMAP_WORKSPACE_INIT_OPTIONS_VERSION */
+	unsigned int version;
+	/** A directory whose files seed the repository's mappings/ folder, or
+	 *  NULL for the notice mapping built into the library. */
+	const char *mappings_dir;
+	/** The first commit's message, or NULL for the default. */
+	const char *message;
+} dsmap_workspace_init_options;
+
+#define DSMAP_WORKSPACE_INIT_OPTIONS_VERSION 1
+#define DSMAP_WORKSPACE_INIT_OPTIONS_INIT { DSMAP_WORKSPACE_INIT_OPTIONS_VERSION, NULL, NULL }
+
+/**
+ * Create a workspace in directory `path` (created when missing) and open it.
+ *
+ * The first commit of the mapping repository holds the mapping files; its
+ * author is taken from git's configuration (user.name, user.email), or is
+ * "dsmap <dsmap@localhost>" when none is set.  When creation fails half-way,
+ * whatever it created is removed again.
+ *
+ * @param out set to the open workspace; free it with dsmap_workspace_free()
+ * @param path the directory
+ * @param opts options, or NULL for the defaults
+ * @return 0; DSMAP_EEXISTS when `path` holds a workspace or a git
+ *         repository already; DSMAP_EPERM when it cannot be written;
+ *         another DSMAP_E* code otherwise
+ */
+DSMAP_EXTERN(int) dsmap_workspace_init(dsmap_workspace **out, const char *path,
+                                       const dsmap_workspace_init_options *opts);
+
+/**
+ * Open the workspace whose top directory is exactly `path`.
+ *
+ * @param out set to the open workspace; free it with dsmap_workspace_free()
+ * @param path the workspace's top directory
+ * @return 0; DSMAP_ENOTFOUND when `path` is not a workspace; DSMAP_EPERM when
+ *         the secret key is readable by others; DSMAP_ECORRUPT,
+ *         DSMAP_EVERSION... from the store
+ */
+DSMAP_EXTERN(int) dsmap_workspace_open(dsmap_workspace **out, const char *path);
+
+/**
+ * Find and open the workspace that holds directory `start`, looking at
+ * `start` and then at each parent directory up to the root, as git does.
+ *
+ * @param out set to the open workspace; free it with dsmap_workspace_free()
+ * @param start where to start looking; NULL for the current directory
+ * @return 0, DSMAP_ENOTFOUND when no workspace holds `start`, or an error of
+ *         dsmap_workspace_open()
+ */
+DSMAP_EXTERN(int) dsmap_workspace_discover(dsmap_workspace **out, const char *start);
+
+/** Close a workspace and free it.  NULL is a no-op. */
+DSMAP_EXTERN(void) dsmap_workspace_free(dsmap_workspace *ws);
+
+/** The workspace's top directory, absolute.  Owned by the workspace. */
+DSMAP_EXTERN(const char *) dsmap_workspace_path(const dsmap_workspace *ws);
+
+/** The workspace's store.  Owned by the workspace. */
+DSMAP_EXTERN(dsmap_store *) dsmap_workspace_store(dsmap_workspace *ws);
+
+/** What dsmap knows of one source system, in dsmap_status. */
+typedef struct {
+	/** the system id (its file name in mappings/systems/, without .yaml) */
+	const char *id;
+	/** 1 when mappings/systems/<id>.yaml exists at the repository's HEAD */
+	int declared;
+	/** when its last scan committed, in seconds since the epoch; 0: never */
+	int64_t last_scan;
+	/** records and distinct subjects its last scan stored */
+	uint64_t records;
+	uint64_t subjects;
+} dsmap_system_status;
+
+/** What a workspace holds, from dsmap_workspace_status(). */
+typedef struct {
+	/** the workspace's top directory */
+	const char *path;
+	/** the mapping repository's HEAD commit id (hex), "" when it has none */
+	char head[41];
+	/** the first line of HEAD's commit message */
+	const char *head_summary;
+	/** the revision last synced into the store (hex), "" when none was */
+	char synced[41];
+	/** when the workspace was created, in seconds since the epoch */
+	int64_t created;
+	/** the systems, declared at HEAD or known to the store, sorted by id */
+	size_t system_count;
+	dsmap_system_status *systems;
+	/** the store's sizes */
+	dsmap_store_info store;
+} dsmap_status;
+
+/**
+ * Describe what a workspace holds.
+ *
+ * @param out set to a new status; free it with dsmap_status_free()
+ * @param ws the workspace
+ * @return 0 or a negative DSMAP_E* code
+ */
+DSMAP_EXTERN(int) dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws);
+
+/** Free a status.  NULL is a no-op. */
+DSMAP_EXTERN(void) dsmap_status_free(dsmap_status *status);
+
+DSMAP_END_DECL
+
+#endif /* DSMAP_WORKSPACE_H */

@@ -1,0 +1,618 @@
+/*
+ * The LMDB store.
+ *
+ * Layout: a directory (0700) with LMDB's data.mdb and lock.mdb (0600).  The
+ * "meta" database holds the magic string, the schema version and the
+ * workspace-level facts (creation time, synced revision).  Every other
+ * database is listed in `db_names`, opened once at open time and kept.
+ *
+ * What LMDB does not check for us, we check at open: a data file shorter
+ * than the pages its meta page says are in use (a truncated copy would
+ * otherwise SIGBUS on first read), and a meta database that is missing or
+ * carries a foreign magic.  Structural damage inside a page surfaces as
+ * MDB_CORRUPTED or MDB_PAGE_NOTFOUND and becomes DSMAP_ECORRUPT;
+ * dsmap_store_verify() walks every page to find it before a user does.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+#define MAGIC "dsmap-store"
+#define DEFAULT_MAPSIZE (256ull << 20)
+#define MAX_GROW_RETRIES 40
+
+static const char *const db_names[DSMAP__DB_COUNT] = {
+	[DSMAP__DB_META] = "meta",
+	[DSMAP__DB_SYSTEMS] = "systems",
+};
+
+void dsmap__put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+void dsmap__put_be64(unsigned char *p, uint64_t v)
+{
+	dsmap__put_be32(p, (uint32_t)(v >> 32));
+	dsmap__put_be32(p + 4, (uint32_t)v);
+}
+
+uint32_t dsmap__get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+uint64_t dsmap__get_be64(const unsigned char *p)
+{
+	return (uint64_t)dsmap__get_be32(p) << 32 | dsmap__get_be32(p + 4);
+}
+
+int dsmap_store__error(int rc, const char *fmt, ...)
+{
+	char ctx[512];
+	va_list ap;
+	int code;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+
+	switch (rc) {
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+		code = DSMAP_ECORRUPT;
+		break;
+	case MDB_VERSION_MISMATCH:
+		code = DSMAP_EVERSION;
+		break;
+	case MDB_NOTFOUND:
+		code = DSMAP_ENOTFOUND;
+		break;
+	case MDB_KEYEXIST:
+		code = DSMAP_EEXISTS;
+		break;
+	case MDB_READERS_FULL:
+	case MDB_TXN_FULL:
+	case MDB_MAP_FULL:
+		code = DSMAP_EBUSY;
+		break;
+	default:
+		code = rc > 0 ? dsmap_error__from_errno(rc) : DSMAP_ERROR;
+		break;
+	}
+	/* mdb_strerror() covers both LMDB's codes and errno values. */
+	return dsmap_error__set(code, "%s: %s", ctx, mdb_strerror(rc));
+}
+
+int dsmap_store__check(const dsmap_store *store)
+{
+	if (store == NULL || store->env == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "store is not open");
+	if (store->pid != getpid())
+		return dsmap_error__set(DSMAP_ERROR,
+		    "store %s: opened in process %ld, used in %ld after fork(); "
+		    "open it again in the child", store->path,
+		    (long)store->pid, (long)getpid());
+	return 0;
+}
+
+/* Pick up a map grown by another process. */
+static int txn_begin(dsmap_store *store, unsigned int flags, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(store->env, NULL, flags, txn);
+
+	if (rc == MDB_MAP_RESIZED) {
+		rc = mdb_env_set_mapsize(store->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(store->env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+int dsmap_store__read_begin(dsmap_store *store, MDB_txn **txn)
+{
+	int rc;
+
+	if ((rc = dsmap_store__check(store)) < 0)
+		return rc;
+	rc = txn_begin(store, MDB_RDONLY, txn);
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: begin read", store->path);
+	return 0;
+}
+
+static int grow(dsmap_store *store, const char *what)
+{
+	uint64_t next = store->map_size * 2;
+	MDB_envinfo info;
+	int rc;
+
+	if (store->max_mapsize != 0 && next > store->max_mapsize)
+		next = store->max_mapsize;
+	if (next <= store->map_size)
+		return dsmap_error__set(DSMAP_EIO,
+		    "store %s: %s: the map is full at its limit of %llu bytes",
+		    store->path, what, (unsigned long long)store->max_mapsize);
+	rc = mdb_env_set_mapsize(store->env, (size_t)next);
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: grow map to %llu bytes",
+		                          store->path, (unsigned long long)next);
+	if (mdb_env_info(store->env, &info) == 0)
+		store->map_size = info.me_mapsize;
+	else
+		store->map_size = next;
+	store->grown++;
+	return 0;
+}
+
+int dsmap_store__write(dsmap_store *store, dsmap_store__txn_fn fn, void *payload,
+                       const char *what)
+{
+	MDB_txn *txn = NULL;
+	int tries, rc;
+
+	if ((rc = dsmap_store__check(store)) < 0)
+		return rc;
+	for (tries = 0; tries < MAX_GROW_RETRIES; tries++) {
+		rc = txn_begin(store, 0, &txn);
+		if (rc != 0)
+			return dsmap_store__error(rc, "store %s: %s: begin write",
+			                          store->path, what);
+		rc = fn(store, txn, payload);
+		if (rc == 0) {
+			rc = mdb_txn_commit(txn);
+			txn = NULL;
+		}
+		if (txn != NULL) {
+			mdb_txn_abort(txn);
+			txn = NULL;
+		}
+		if (rc != MDB_MAP_FULL)
+			break;
+		if ((rc = grow(store, what)) < 0)
+			return rc;
+		dsmap_error_clear();
+	}
+	if (rc == 0)
+		return 0;
+	if (rc < 0 && rc > -1000)
+		return rc; /* a DSMAP_E* code; fn set the message */
+	return dsmap_store__error(rc, "store %s: %s", store->path, what);
+}
+
+int dsmap_store__meta_put(dsmap_store *store, MDB_txn *txn, const char *key,
+                          const void *val, size_t len)
+{
+	MDB_val k = { strlen(key), (void *)key };
+	MDB_val v = { len, (void *)val };
+
+	return mdb_put(txn, store->dbi[DSMAP__DB_META], &k, &v, 0);
+}
+
+int dsmap_store__meta_get(dsmap_store *store, MDB_txn *txn, const char *key,
+                          char *buf, size_t bufsize)
+{
+	MDB_val k = { strlen(key), (void *)key };
+	MDB_val v;
+	int rc = mdb_get(txn, store->dbi[DSMAP__DB_META], &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return dsmap_error__set(DSMAP_ENOTFOUND, "store %s: no meta value '%s'",
+		                        store->path, key);
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: read meta '%s'", store->path, key);
+	if (v.mv_size >= bufsize)
+		return dsmap_error__set(DSMAP_ECORRUPT,
+		    "store %s: meta value '%s' is %zu bytes, longer than any dsmap writes",
+		    store->path, key, v.mv_size);
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[v.mv_size] = '\0';
+	return 0;
+}
+
+/* A brand-new store: every database and the meta values. */
+static int create_layout(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	char buf[32];
+	int i, rc;
+
+	(void)payload;
+	for (i = 0; i < DSMAP__DB_COUNT; i++)
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &store->dbi[i])) != 0)
+			return rc;
+	if ((rc = dsmap_store__meta_put(store, txn, "magic", MAGIC, strlen(MAGIC))) != 0)
+		return rc;
+	snprintf(buf, sizeof(buf), "%d", DSMAP_STORE_SCHEMA);
+	if ((rc = dsmap_store__meta_put(store, txn, "schema", buf, strlen(buf))) != 0)
+		return rc;
+	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	return dsmap_store__meta_put(store, txn, "created", buf, strlen(buf));
+}
+
+/* Databases added by later schemas are created on first open for writing. */
+static int open_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	int i, rc;
+
+	(void)payload;
+	for (i = 0; i < DSMAP__DB_COUNT; i++)
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &store->dbi[i])) != 0)
+			return rc;
+	return 0;
+}
+
+static int check_meta(dsmap_store *store)
+{
+	MDB_txn *txn = NULL;
+	char buf[64], *end;
+	unsigned long schema;
+	int rc;
+
+	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
+		return rc;
+	rc = mdb_dbi_open(txn, db_names[DSMAP__DB_META], 0, &store->dbi[DSMAP__DB_META]);
+	if (rc == MDB_NOTFOUND) {
+		rc = dsmap_error__set(DSMAP_ECORRUPT,
+		    "store %s: not a dsmap store (an LMDB environment without its meta database)",
+		    store->path);
+		goto done;
+	}
+	if (rc != 0) {
+		rc = dsmap_store__error(rc, "store %s: open meta database", store->path);
+		goto done;
+	}
+	if ((rc = dsmap_store__meta_get(store, txn, "magic", buf, sizeof(buf))) < 0 ||
+	    strcmp(buf, MAGIC) != 0) {
+		rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: not a dsmap store (bad magic)",
+		                      store->path);
+		goto done;
+	}
+	if ((rc = dsmap_store__meta_get(store, txn, "schema", buf, sizeof(buf))) < 0)
+		goto done;
+	errno = 0;
+	schema = strtoul(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || end == buf || schema == 0 || schema > 1000000) {
+		rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: schema version '%s' is not a number",
+		                      store->path, buf);
+		goto done;
+	}
+	store->schema = (unsigned int)schema;
+	if (schema > DSMAP_STORE_SCHEMA) {
+		rc = dsmap_error__set(DSMAP_EVERSION,
+		    "store %s: schema %lu was written by a newer dsmap; this one "
+		    "(%s) reads schema %d at most; upgrade dsmap (the store is left "
+		    "untouched)", store->path, schema, PACKAGE_VERSION, DSMAP_STORE_SCHEMA);
+		goto done;
+	}
+	rc = 0;
+done:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * The data file must hold every page its newest meta page says is in use;
+ * LMDB maps the file and would fault on a page past its end.
+ */
+static int check_size(dsmap_store *store, const char *datafile)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat sb;
+	uint64_t need;
+	int rc;
+
+	if ((rc = mdb_env_info(store->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(store->env, &st)) != 0)
+		return dsmap_store__error(rc, "store %s: read environment info", store->path);
+	if (stat(datafile, &sb) != 0)
+		return dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+		                          "store %s: stat %s", store->path, datafile);
+	need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if ((uint64_t)sb.st_size < need)
+		return dsmap_error__set(DSMAP_ECORRUPT,
+		    "store %s: data file is truncated: %llu bytes on disk, but its pages "
+		    "reach %llu bytes", store->path, (unsigned long long)sb.st_size,
+		    (unsigned long long)need);
+	store->map_size = info.me_mapsize;
+	return 0;
+}
+
+int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_options *opts)
+{
+	dsmap_store_options defaults = DSMAP_STORE_OPTIONS_INIT;
+	dsmap_store *store = NULL;
+	char *datafile = NULL;
+	struct stat sb;
+	int rc, fresh = 0, dead = 0;
+	uint64_t mapsize;
+
+	if (out == NULL || path == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_store_open: NULL argument");
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version == 0 || opts->version > DSMAP_STORE_OPTIONS_VERSION)
+		return dsmap_error__set(DSMAP_EINVALID,
+		    "dsmap_store_open: options version %u is not supported", opts->version);
+
+	if ((store = calloc(1, sizeof(*store))) == NULL ||
+	    (store->path = strdup(path)) == NULL ||
+	    (datafile = dsmap__path_join(path, "data.mdb")) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	store->pid = getpid();
+	store->max_mapsize = opts->max_mapsize;
+
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT || !(opts->flags & DSMAP_STORE_CREATE)) {
+			rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+			                        "store %s", path);
+			goto done;
+		}
+		if (mkdir(path, 0700) != 0) {
+			rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+			                        "store %s: create directory", path);
+			goto done;
+		}
+	} else if (!S_ISDIR(sb.st_mode)) {
+		rc = dsmap_error__set(DSMAP_EINVALID, "store %s: not a directory", path);
+		goto done;
+	}
+
+	if (stat(datafile, &sb) != 0) {
+		if (errno != ENOENT) {
+			rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+			                        "store %s", datafile);
+			goto done;
+		}
+		if (!(opts->flags & DSMAP_STORE_CREATE)) {
+			rc = dsmap_error__set(DSMAP_ENOTFOUND, "store %s: no store here", path);
+			goto done;
+		}
+		fresh = 1;
+	} else if (sb.st_size == 0) {
+		/* LMDB would quietly start a new environment in an empty file. */
+		rc = dsmap_error__set(DSMAP_ECORRUPT,
+		    "store %s: data file is empty (truncated); it is left as it is", path);
+		goto done;
+	}
+
+	mapsize = opts->initial_mapsize ? opts->initial_mapsize : DEFAULT_MAPSIZE;
+	if (!fresh && (uint64_t)sb.st_size > mapsize)
+		mapsize = (uint64_t)sb.st_size;
+	if (store->max_mapsize != 0 && mapsize > store->max_mapsize)
+		mapsize = store->max_mapsize;
+
+	if ((rc = mdb_env_create(&store->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(store->env, 32)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(store->env, 126)) != 0 ||
+	    (rc = mdb_env_set_mapsize(store->env, (size_t)mapsize)) != 0) {
+		rc = dsmap_store__error(rc, "store %s: set up environment", path);
+		goto done;
+	}
+	/* MDB_NOTLS: read transactions belong to their handle, not a thread, so
+	 * a reader can be reset and renewed by whichever thread uses it. */
+	rc = mdb_env_open(store->env, path, MDB_NOTLS, 0600);
+	if (rc != 0) {
+		if (rc == MDB_INVALID)
+			rc = dsmap_error__set(DSMAP_ECORRUPT,
+			    "store %s: not an LMDB environment, or its header pages are corrupted",
+			    path);
+		else
+			rc = dsmap_store__error(rc, "store %s: open", path);
+		mdb_env_close(store->env);
+		store->env = NULL;
+		goto done;
+	}
+	if ((rc = mdb_reader_check(store->env, &dead)) != 0) {
+		rc = dsmap_store__error(rc, "store %s: clear stale readers", path);
+		goto done;
+	}
+	if ((rc = check_size(store, datafile)) < 0)
+		goto done;
+
+	if (fresh) {
+		if ((rc = dsmap_store__write(store, create_layout, NULL, "create")) < 0)
+			goto done;
+	}
+	if ((rc = check_meta(store)) < 0)
+		goto done;
+	if ((rc = dsmap_store__write(store, open_dbs, NULL, "open databases")) < 0)
+		goto done;
+
+	*out = store;
+	store = NULL;
+	rc = 0;
+done:
+	free(datafile);
+	dsmap_store_free(store);
+	return rc;
+}
+
+void dsmap_store_free(dsmap_store *store)
+{
+	if (store == NULL)
+		return;
+	/* A child after fork() must not touch the parent's environment. */
+	if (store->env != NULL && store->pid == getpid())
+		mdb_env_close(store->env);
+	free(store->path);
+	free(store);
+}
+
+const char *dsmap_store_path(const dsmap_store *store)
+{
+	return store ? store->path : NULL;
+}
+
+int dsmap_store_info_get(dsmap_store_info *out, dsmap_store *store)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat sb;
+	char *datafile;
+	int rc;
+
+	if (out == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_store_info_get: NULL argument");
+	if ((rc = dsmap_store__check(store)) < 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	if ((rc = mdb_env_info(store->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(store->env, &st)) != 0)
+		return dsmap_store__error(rc, "store %s: read environment info", store->path);
+	if ((datafile = dsmap__path_join(store->path, "data.mdb")) == NULL)
+		return dsmap_error__oom();
+	rc = stat(datafile, &sb);
+	free(datafile);
+	if (rc != 0)
+		return dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+		                          "store %s: stat data file", store->path);
+	out->schema = store->schema;
+	out->page_size = st.ms_psize;
+	out->file_size = (uint64_t)sb.st_size;
+	out->used_size = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	out->map_size = info.me_mapsize;
+	out->map_grown = store->grown;
+	return 0;
+}
+
+static int walk_db(MDB_txn *txn, MDB_dbi dbi, const char *name, const char *path,
+                   uint64_t *count)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	MDB_stat st;
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: database '%s'", path, name);
+	while ((rc = mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST)) == 0)
+		n++;
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return dsmap_store__error(rc, "store %s: database '%s', after record %llu",
+		                          path, name, (unsigned long long)n);
+	if ((rc = mdb_stat(txn, dbi, &st)) != 0)
+		return dsmap_store__error(rc, "store %s: database '%s'", path, name);
+	if (st.ms_entries != n)
+		return dsmap_error__set(DSMAP_ECORRUPT,
+		    "store %s: database '%s' claims %zu records, %llu were found",
+		    path, name, st.ms_entries, (unsigned long long)n);
+	*count += n;
+	return 0;
+}
+
+int dsmap_store_verify(uint64_t *entries, dsmap_store *store)
+{
+	MDB_txn *txn = NULL;
+	MDB_dbi main_dbi;
+	uint64_t n = 0;
+	char buf[64];
+	int i, rc;
+
+	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0) {
+		rc = dsmap_store__error(rc, "store %s: main database", store->path);
+		goto done;
+	}
+	if ((rc = walk_db(txn, main_dbi, "(main)", store->path, &n)) < 0)
+		goto done;
+	for (i = 0; i < DSMAP__DB_COUNT; i++)
+		if ((rc = walk_db(txn, store->dbi[i], db_names[i], store->path, &n)) < 0)
+			goto done;
+	if ((rc = dsmap_store__meta_get(store, txn, "magic", buf, sizeof(buf))) < 0)
+		goto done;
+	if (strcmp(buf, MAGIC) != 0) {
+		rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: bad magic", store->path);
+		goto done;
+	}
+	if (entries)
+		*entries = n;
+	rc = 0;
+done:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+#define SYSTEM_VALUE_VERSION 1
+#define SYSTEM_VALUE_SIZE 25
+
+int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
+                            const dsmap_store__system_summary *summary)
+{
+	unsigned char buf[SYSTEM_VALUE_SIZE];
+	MDB_val k = { strlen(id), (void *)id };
+	MDB_val v = { sizeof(buf), buf };
+
+	if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX)
+		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': empty or too long", id);
+	buf[0] = SYSTEM_VALUE_VERSION;
+	dsmap__put_be64(buf + 1, (uint64_t)summary->last_scan);
+	dsmap__put_be64(buf + 9, summary->records);
+	dsmap__put_be64(buf + 17, summary->subjects);
+	return mdb_put(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v, 0);
+}
+
+int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char id[DSMAP__SYSTEM_ID_MAX + 1];
+	dsmap_store__system_summary sum;
+	int rc, op = MDB_FIRST;
+
+	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0) {
+		rc = dsmap_store__error(rc, "store %s: systems", store->path);
+		goto done;
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		const unsigned char *p = v.mv_data;
+
+		op = MDB_NEXT;
+		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX ||
+		    v.mv_size != SYSTEM_VALUE_SIZE || p[0] != SYSTEM_VALUE_VERSION) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT,
+			    "store %s: systems: a record of %zu bytes with version %u is not one "
+			    "this dsmap wrote", store->path, v.mv_size,
+			    v.mv_size ? (unsigned int)p[0] : 0u);
+			goto done;
+		}
+		memcpy(id, k.mv_data, k.mv_size);
+		id[k.mv_size] = '\0';
+		sum.last_scan = (int64_t)dsmap__get_be64(p + 1);
+		sum.records = dsmap__get_be64(p + 9);
+		sum.subjects = dsmap__get_be64(p + 17);
+		if ((rc = cb(id, &sum, payload)) != 0)
+			goto done;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else
+		rc = dsmap_store__error(rc, "store %s: systems", store->path);
+done:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * Internal: the LMDB store's shared helpers for the other core modules.
+ */
+#ifndef DSMAP_CORE_STORE_H
+#define DSMAP_CORE_STORE_H
+
+#include <sys/types.h>
+#include <lmdb.h>
+
+#include "dsmap/store.h"
+#include "errors.h"
+
+/* The named databases.  Keys are fixed-width and big-endian where they can
+ * be; every value starts with a version byte. */
+enum dsmap_store__db {
+	DSMAP__DB_META = 0,   /* "schema", "magic", "created", "synced-rev"... */
+	DSMAP__DB_SYSTEMS,    /* system id -> last scan summary */
+	DSMAP__DB_COUNT
+};
+
+struct dsmap_store {
+	MDB_env *env;
+	char *path;
+	pid_t pid;
+	uint64_t map_size;
+	uint64_t max_mapsize;
+	unsigned int grown;
+	unsigned int schema;
+	MDB_dbi dbi[DSMAP__DB_COUNT];
+};
+
+/* The callback run by dsmap_store__write inside a write transaction.  It
+ * returns 0, an LMDB code (MDB_MAP_FULL makes the transaction start again
+ * on a larger map) or a negative DSMAP_E* code with the error set. */
+typedef int (*dsmap_store__txn_fn)(dsmap_store *store, MDB_txn *txn, void *payload);
+
+/* Run `fn` in a write transaction and commit it, growing the map and
+ * running `fn` again from scratch when the map is full.  `what` names the
+ * work for error messages ("write system summary"). */
+int dsmap_store__write(dsmap_store *store, dsmap_store__txn_fn fn, void *payload,
+                       const char *what);
+
+/* Begin a short read-only transaction; end it with mdb_txn_abort(). */
+int dsmap_store__read_begin(dsmap_store *store, MDB_txn **txn);
+
+/* Fail when the store is used in a process other than the one that opened
+ * it (after fork()). */
+int dsmap_store__check(const dsmap_store *store);
+
+/* Translate an LMDB or errno return code into a DSMAP_E* code with the
+ * message "<context>: <LMDB's message>". */
+int dsmap_store__error(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
+
+/* Meta values: strings stored under a key of DSMAP__DB_META. */
+int dsmap_store__meta_put(dsmap_store *store, MDB_txn *txn, const char *key,
+                          const void *val, size_t len);
+/* Copy the value of `key` into buf (NUL-terminated); DSMAP_ENOTFOUND if absent. */
+int dsmap_store__meta_get(dsmap_store *store, MDB_txn *txn, const char *key,
+                          char *buf, size_t bufsize);
+
+/* Big-endian helpers for keys and values. */
+void dsmap__put_be32(unsigned char *p, uint32_t v);
+void dsmap__put_be64(unsigned char *p, uint64_t v);
+uint32_t dsmap__get_be32(const unsigned char *p);
+uint64_t dsmap__get_be64(const unsigned char *p);
+
+#endif
+
+/* What the last committed scan of a system left in the store. */
+typedef struct {
+	int64_t last_scan;   /* seconds since the epoch */
+	uint64_t records;
+	uint64_t subjects;
+} dsmap_store__system_summary;
+
+/* Record a system's scan summary (inside a write transaction). */
+int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
+                            const dsmap_store__system_summary *summary);
+
+/* Call `cb` for each system summary in id order; a non-zero return from
+ * `cb` stops the walk and is returned.  `id` is borrowed for the call. */
+typedef int (*dsmap_store__system_cb)(const char *id, const dsmap_store__system_summary *summary,
+                                      void *payload);
+int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload);
+
+/* Longest system id the store accepts. */
+#define DSMAP__SYSTEM_ID_MAX 128

@@ -1,0 +1,43 @@
+/*
+ * Internal: small file-system and string helpers shared by core modules.
+ */
+#ifndef DSMAP_CORE_UTIL_H
+#define DSMAP_CORE_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* "a" + "/" + "b", newly allocated; NULL when out of memory. */
+char *dsmap__path_join(const char *a, const char *b);
+
+/* printf into a newly allocated string; NULL when out of memory. */
+char *dsmap__sprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+/* Create directory `path` and its missing parents with `mode`.  Returns 0
+ * or a DSMAP_E* code with the error set. */
+int dsmap__mkdir_p(const char *path, mode_t mode);
+
+/* Remove `path` and everything below it; used to clean up a failed init.
+ * Returns 0 or a DSMAP_E* code. */
+int dsmap__rm_rf(const char *path);
+
+/* Write `len` bytes to a new file `path` (it must not exist) with `mode`,
+ * then fsync it.  Returns 0 or a DSMAP_E* code with the error set. */
+int dsmap__write_new_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Read a whole file of at most `max` bytes into a new buffer (NUL-terminated
+ * for convenience).  Returns 0 or a DSMAP_E* code. */
+int dsmap__read_file(char **out, size_t *len, const char *path, size_t max);
+
+/* The absolute, symlink-free form of `path` (which must exist), newly
+ * allocated; NULL with the error set otherwise. */
+char *dsmap__realpath(const char *path);
+
+/* Does `path` exist as a directory? */
+int dsmap__is_dir(const char *path);
+
+#endif

@@ -1,0 +1,710 @@
+/*
+ * Workspaces: a git repository of mappings, the store and the secret key.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "dsmap/workspace.h"
+#include "embedded.h"
+#include "git.h"
+#include "store.h"
+#include "util.h"
+#include "workspace.h"
+
+#define DOTDIR ".dsmap"
+#define MAX_SEED_FILE (16u << 20)
+
+static const char default_message[] =
+	"Import the shipped notice mapping\n\n"
+	"The notice as data: categories, recipients, subject kinds, rights and\n"
+	"processing purposes, as shipped with dsmap " PACKAGE_VERSION ".\n";
+
+const char *dsmap_workspace_path(const dsmap_workspace *ws)
+{
+	return ws ? ws->path : NULL;
+}
+
+dsmap_store *dsmap_workspace_store(dsmap_workspace *ws)
+{
+	return ws ? ws->store : NULL;
+}
+
+void dsmap_workspace_free(dsmap_workspace *ws)
+{
+	if (ws == NULL)
+		return;
+	dsmap_store_free(ws->store);
+	if (ws->repo != NULL)
+		git_repository_free(ws->repo);
+	if (ws->git_ready)
+		dsmap_git__shutdown();
+	sodium_memzero(ws->key, sizeof(ws->key));
+	free(ws->path);
+	free(ws->dotdir);
+	free(ws);
+}
+
+static int read_key(dsmap_workspace *ws)
+{
+	struct stat sb;
+	char *path, *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((path = dsmap__path_join(ws->dotdir, "secret.key")) == NULL)
+		return dsmap_error__oom();
+	if (stat(path, &sb) != 0) {
+		rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+		                        "workspace %s: secret key", ws->path);
+		goto done;
+	}
+	if (sb.st_mode & 077) {
+		rc = dsmap_error__set(DSMAP_EPERM,
+		    "workspace %s: secret key %s is accessible by group or others "
+		    "(mode %04o); run 'chmod 600 %s'", ws->path, path,
+		    (unsigned int)(sb.st_mode & 07777), path);
+		goto done;
+	}
+	if ((rc = dsmap__read_file(&buf, &len, path, 4096)) < 0)
+		goto done;
+	if (len != sizeof(ws->key)) {
+		rc = dsmap_error__set(DSMAP_ECORRUPT,
+		    "workspace %s: secret key %s is %zu bytes, expected %zu",
+		    ws->path, path, len, sizeof(ws->key));
+		goto done;
+	}
+	memcpy(ws->key, buf, sizeof(ws->key));
+	rc = 0;
+done:
+	if (buf != NULL) {
+		sodium_memzero(buf, len);
+		free(buf);
+	}
+	free(path);
+	return rc;
+}
+
+static int ws_alloc(dsmap_workspace **out, const char *abspath)
+{
+	dsmap_workspace *ws;
+
+	*out = NULL;
+	if ((ws = calloc(1, sizeof(*ws))) == NULL ||
+	    (ws->path = strdup(abspath)) == NULL ||
+	    (ws->dotdir = dsmap__path_join(abspath, DOTDIR)) == NULL) {
+		dsmap_workspace_free(ws);
+		return dsmap_error__oom();
+	}
+	*out = ws;
+	return 0;
+}
+
+/* Open the parts of a workspace whose directories exist. */
+static int ws_open_parts(dsmap_workspace *ws, unsigned int store_flags)
+{
+	dsmap_store_options sopts = DSMAP_STORE_OPTIONS_INIT;
+	char *storedir = NULL;
+	int rc;
+
+	if (sodium_init() < 0)
+		return dsmap_error__set(DSMAP_ERROR, "libsodium failed to initialise");
+	if ((rc = dsmap_git__init()) < 0)
+		return rc;
+	ws->git_ready = 1;
+	if ((rc = read_key(ws)) < 0)
+		return rc;
+	if ((storedir = dsmap__path_join(ws->dotdir, "store")) == NULL)
+		return dsmap_error__oom();
+	sopts.flags = store_flags;
+	rc = dsmap_store_open(&ws->store, storedir, &sopts);
+	free(storedir);
+	if (rc < 0)
+		return dsmap_error__prefix(rc, "workspace %s", ws->path);
+	rc = git_repository_open_ext(&ws->repo, ws->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc < 0)
+		return dsmap_git__error(rc, "workspace %s: mapping repository", ws->path);
+	return 0;
+}
+
+int dsmap_workspace_open(dsmap_workspace **out, const char *path)
+{
+	dsmap_workspace *ws = NULL;
+	char *abspath = NULL, *dotdir = NULL;
+	int rc;
+
+	if (out == NULL || path == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_workspace_open: NULL argument");
+	*out = NULL;
+	if ((abspath = dsmap__realpath(path)) == NULL)
+		return dsmap_error__prefix(DSMAP_ENOTFOUND, "workspace");
+	if ((dotdir = dsmap__path_join(abspath, DOTDIR)) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if (!dsmap__is_dir(dotdir)) {
+		rc = dsmap_error__set(DSMAP_ENOTFOUND,
+		    "%s is not a dsmap workspace (no %s directory); create one with 'dsmap init'",
+		    abspath, DOTDIR);
+		goto done;
+	}
+	if ((rc = ws_alloc(&ws, abspath)) < 0 || (rc = ws_open_parts(ws, 0)) < 0)
+		goto done;
+	*out = ws;
+	ws = NULL;
+done:
+	dsmap_workspace_free(ws);
+	free(dotdir);
+	free(abspath);
+	return rc;
+}
+
+int dsmap_workspace_discover(dsmap_workspace **out, const char *start)
+{
+	char *dir = NULL, *dotdir = NULL, *slash;
+	int rc;
+
+	if (out == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_workspace_discover: NULL argument");
+	*out = NULL;
+	if ((dir = dsmap__realpath(start ? start : ".")) == NULL)
+		return dsmap_error__prefix(DSMAP_ENOTFOUND, "find workspace");
+	for (;;) {
+		if ((dotdir = dsmap__path_join(dir, DOTDIR)) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		if (dsmap__is_dir(dotdir)) {
+			rc = dsmap_workspace_open(out, dir);
+			goto done;
+		}
+		free(dotdir);
+		dotdir = NULL;
+		if (strcmp(dir, "/") == 0)
+			break;
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	rc = dsmap_error__set(DSMAP_ENOTFOUND,
+	    "not in a dsmap workspace (looked in %s and its parents); "
+	    "create one with 'dsmap init DIR' or name one with -C DIR",
+	    start ? start : "the current directory");
+done:
+	free(dotdir);
+	free(dir);
+	return rc;
+}
+
+/* ---- init ------------------------------------------------------------- */
+
+/* What init created, so that a failure can remove exactly that. */
+struct init_undo {
+	char *top;          /* the workspace directory, when init created it */
+	char *dotdir;
+	char *gitdir;
+	char *mappings;
+};
+
+static void undo_init(struct init_undo *u)
+{
+	int code = dsmap_error_last()->code;
+	char msg[DSMAP__ERROR_MAX];
+
+	/* Keep the error that made us undo, not one from the clean-up. */
+	snprintf(msg, sizeof(msg), "%s", dsmap_error_last()->message);
+	if (u->top != NULL) {
+		dsmap__rm_rf(u->top);
+	} else {
+		if (u->dotdir)
+			dsmap__rm_rf(u->dotdir);
+		if (u->gitdir)
+			dsmap__rm_rf(u->gitdir);
+		if (u->mappings)
+			dsmap__rm_rf(u->mappings);
+	}
+	dsmap_error__set(code, "%s", msg);
+}
+
+static int write_secret_key(const char *dotdir)
+{
+	unsigned char key[DSMAP__KEY_SIZE];
+	char *path;
+	int rc;
+
+	if ((path = dsmap__path_join(dotdir, "secret.key")) == NULL)
+		return dsmap_error__oom();
+	randombytes_buf(key, sizeof(key));
+	rc = dsmap__write_new_file(path, key, sizeof(key), 0600);
+	sodium_memzero(key, sizeof(key));
+	free(path);
+	return rc;
+}
+
+/* Write one seed file into the work tree and stage it. */
+static int seed_file(git_index *index, const char *top,
+                     const char *relpath, const void *data, size_t size)
+{
+	char *full = NULL, *dir = NULL, *slash;
+	int rc;
+
+	if ((full = dsmap__path_join(top, relpath)) == NULL || (dir = strdup(full)) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	if ((rc = dsmap__mkdir_p(dir, 0777)) < 0 ||
+	    (rc = dsmap__write_new_file(full, data, size, 0666)) < 0)
+		goto done;
+	if ((rc = git_index_add_bypath(index, relpath)) < 0)
+		rc = dsmap_git__error(rc, "stage %s", relpath);
+done:
+	free(dir);
+	free(full);
+	return rc;
+}
+
+/* Seed from a directory: every regular file below `dir`, recursively,
+ * becomes mappings/<relative path>. */
+static int seed_dir(git_index *index, const char *top,
+                    const char *dir, const char *rel)
+{
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+		                          "mappings directory %s", dir);
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char *sub = NULL, *subrel = NULL, *buf = NULL;
+		struct stat sb;
+		size_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if ((sub = dsmap__path_join(dir, e->d_name)) == NULL ||
+		    (subrel = dsmap__path_join(rel, e->d_name)) == NULL) {
+			rc = dsmap_error__oom();
+		} else if (stat(sub, &sb) != 0) {
+			rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno, "%s", sub);
+		} else if (S_ISDIR(sb.st_mode)) {
+			rc = seed_dir(index, top, sub, subrel);
+		} else if (S_ISREG(sb.st_mode)) {
+			if ((rc = dsmap__read_file(&buf, &len, sub, MAX_SEED_FILE)) == 0)
+				rc = seed_file(index, top, subrel, buf, len);
+		}
+		free(buf);
+		free(subrel);
+		free(sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int make_signature(git_signature **sig, git_repository *repo)
+{
+	int rc = git_signature_default(sig, repo);
+
+	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALID) {
+		git_error_clear();
+		rc = git_signature_now(sig, "dsmap", "dsmap@localhost");
+	}
+	return rc < 0 ? dsmap_git__error(rc, "commit author") : 0;
+}
+
+static int exclude_dotdir(const char *gitdir)
+{
+	char *path;
+	FILE *f;
+	int rc = 0;
+
+	if ((path = dsmap__path_join(gitdir, "info/exclude")) == NULL)
+		return dsmap_error__oom();
+	if ((f = fopen(path, "a")) == NULL ||
+	    fputs("# dsmap's store and secret key never go into the repository\n/"
+	          DOTDIR "/\n", f) < 0 ||
+	    fclose(f) != 0) {
+		rc = dsmap_error__errno(DSMAP_EIO, errno, "write %s", path);
+	}
+	free(path);
+	return rc;
+}
+
+static int init_repo(const char *top, const dsmap_workspace_init_options *opts)
+{
+	git_repository_init_options gopts;
+	git_repository *repo = NULL;
+	git_index *index = NULL;
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_oid tree_id, commit_id;
+	const struct dsmap__embedded_file *f;
+	int rc;
+
+	git_repository_init_options_init(&gopts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	gopts.flags = GIT_REPOSITORY_INIT_NO_REINIT | GIT_REPOSITORY_INIT_MKPATH;
+	gopts.initial_head = "main";
+	gopts.description = "dsmap workspace: the privacy notice and system landscape as data";
+	if ((rc = git_repository_init_ext(&repo, top, &gopts)) < 0) {
+		rc = dsmap_git__error(rc, "create mapping repository in %s", top);
+		goto done;
+	}
+	if ((rc = exclude_dotdir(git_repository_path(repo))) < 0)
+		goto done;
+	if ((rc = git_repository_index(&index, repo)) < 0) {
+		rc = dsmap_git__error(rc, "mapping repository index");
+		goto done;
+	}
+	if (opts->mappings_dir != NULL) {
+		if ((rc = seed_dir(index, top, opts->mappings_dir, "mappings")) < 0)
+			goto done;
+	} else {
+		for (f = dsmap__default_mappings; f->path != NULL; f++)
+			if ((rc = seed_file(index, top, f->path, f->data, f->size)) < 0)
+				goto done;
+	}
+	if ((rc = git_index_write(index)) < 0 ||
+	    (rc = git_index_write_tree(&tree_id, index)) < 0 ||
+	    (rc = git_tree_lookup(&tree, repo, &tree_id)) < 0) {
+		rc = dsmap_git__error(rc, "write the first tree");
+		goto done;
+	}
+	if ((rc = make_signature(&sig, repo)) < 0)
+		goto done;
+	rc = git_commit_create(&commit_id, repo, "HEAD", sig, sig, NULL,
+	                       opts->message ? opts->message : default_message, tree, 0, NULL);
+	if (rc < 0)
+		rc = dsmap_git__error(rc, "write the first commit");
+done:
+	git_tree_free(tree);
+	git_signature_free(sig);
+	git_index_free(index);
+	git_repository_free(repo);
+	return rc;
+}
+
+int dsmap_workspace_init(dsmap_workspace **out, const char *path,
+                         const dsmap_workspace_init_options *opts)
+{
+	dsmap_workspace_init_options defaults = DSMAP_WORKSPACE_INIT_OPTIONS_INIT;
+	struct init_undo undo = { NULL, NULL, NULL, NULL };
+	dsmap_workspace *ws = NULL;
+	char *top = NULL, *probe = NULL;
+	int rc, git_ready = 0;
+
+	if (out == NULL || path == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_workspace_init: NULL argument");
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version == 0 || opts->version > DSMAP_WORKSPACE_INIT_OPTIONS_VERSION)
+		return dsmap_error__set(DSMAP_EINVALID,
+		    "dsmap_workspace_init: options version %u is not supported", opts->version);
+	if (opts->mappings_dir != NULL && !dsmap__is_dir(opts->mappings_dir))
+		return dsmap_error__set(DSMAP_ENOTFOUND, "mappings directory %s: not a directory",
+		                        opts->mappings_dir);
+	if ((rc = dsmap_git__init()) < 0)
+		return rc;
+	git_ready = 1;
+	if (sodium_init() < 0) {
+		rc = dsmap_error__set(DSMAP_ERROR, "libsodium failed to initialise");
+		goto done;
+	}
+
+	if (access(path, F_OK) != 0) {
+		if ((rc = dsmap__mkdir_p(path, 0777)) < 0) {
+			dsmap_error__prefix(rc, "init");
+			goto done;
+		}
+		if ((undo.top = dsmap__realpath(path)) == NULL) {
+			rc = DSMAP_ERROR;
+			goto done;
+		}
+	} else if (!dsmap__is_dir(path)) {
+		rc = dsmap_error__set(DSMAP_EEXISTS, "init %s: exists and is not a directory", path);
+		goto done;
+	}
+	if ((top = dsmap__realpath(path)) == NULL) {
+		rc = dsmap_error_last()->code;
+		goto done;
+	}
+	if (access(top, W_OK) != 0) {
+		rc = dsmap_error__errno(DSMAP_EPERM, errno, "init %s: cannot write there", top);
+		goto done;
+	}
+	if ((probe = dsmap__path_join(top, DOTDIR)) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if (access(probe, F_OK) == 0) {
+		rc = dsmap_error__set(DSMAP_EEXISTS,
+		    "init %s: already a dsmap workspace; nothing was changed", top);
+		goto done;
+	}
+	free(probe);
+	if ((probe = dsmap__path_join(top, ".git")) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if (access(probe, F_OK) == 0) {
+		rc = dsmap_error__set(DSMAP_EEXISTS,
+		    "init %s: holds a git repository already; a workspace makes its own, "
+		    "choose an empty or new directory", top);
+		goto done;
+	}
+	free(probe);
+	if ((probe = dsmap__path_join(top, "mappings")) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if (access(probe, F_OK) == 0) {
+		rc = dsmap_error__set(DSMAP_EEXISTS,
+		    "init %s: holds a mappings/ directory already; choose an empty or new directory",
+		    top);
+		goto done;
+	}
+	undo.mappings = probe;
+	probe = NULL;
+
+	if ((rc = ws_alloc(&ws, top)) < 0)
+		goto done;
+	if (mkdir(ws->dotdir, 0700) != 0) {
+		rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno, "init %s", ws->dotdir);
+		goto done;
+	}
+	undo.dotdir = strdup(ws->dotdir);
+	if ((undo.gitdir = dsmap__path_join(top, ".git")) == NULL || undo.dotdir == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if ((rc = write_secret_key(ws->dotdir)) < 0 ||
+	    (rc = init_repo(top, opts)) < 0 ||
+	    (rc = ws_open_parts(ws, DSMAP_STORE_CREATE)) < 0) {
+		dsmap_error__prefix(rc, "init %s", top);
+		goto done;
+	}
+	*out = ws;
+	ws = NULL;
+	rc = 0;
+done:
+	if (rc < 0) {
+		dsmap_workspace_free(ws);
+		undo_init(&undo);
+	}
+	free(undo.top);
+	free(undo.dotdir);
+	free(undo.gitdir);
+	free(undo.mappings);
+	free(probe);
+	free(top);
+	if (git_ready)
+		dsmap_git__shutdown();
+	return rc;
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+struct status_build {
+	dsmap_status *st;
+	size_t cap;
+};
+
+static dsmap_system_status *status_system(struct status_build *b, const char *id)
+{
+	dsmap_system_status *s;
+	size_t i;
+
+	for (i = 0; i < b->st->system_count; i++)
+		if (strcmp(b->st->systems[i].id, id) == 0)
+			return &b->st->systems[i];
+	if (b->st->system_count == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 8;
+		dsmap_system_status *n = realloc(b->st->systems, cap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		b->st->systems = n;
+		b->cap = cap;
+	}
+	s = &b->st->systems[b->st->system_count];
+	memset(s, 0, sizeof(*s));
+	if ((s->id = strdup(id)) == NULL)
+		return NULL;
+	b->st->system_count++;
+	return s;
+}
+
+static int status_scanned(const char *id, const dsmap_store__system_summary *sum, void *payload)
+{
+	dsmap_system_status *s = status_system(payload, id);
+
+	if (s == NULL)
+		return dsmap_error__oom();
+	s->last_scan = sum->last_scan;
+	s->records = sum->records;
+	s->subjects = sum->subjects;
+	return 0;
+}
+
+/* Systems declared at HEAD: mappings/systems/<id>.yaml. */
+static int status_declared(struct status_build *b, git_commit *head)
+{
+	git_tree *root = NULL, *systems = NULL;
+	git_tree_entry *entry = NULL;
+	size_t i, n;
+	int rc;
+
+	if ((rc = git_commit_tree(&root, head)) < 0) {
+		rc = dsmap_git__error(rc, "read HEAD's tree");
+		goto done;
+	}
+	rc = git_tree_entry_bypath(&entry, root, "mappings/systems");
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		rc = 0;
+		goto done;
+	}
+	if (rc < 0 || git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
+		rc = rc < 0 ? dsmap_git__error(rc, "read mappings/systems") : 0;
+		goto done;
+	}
+	if ((rc = git_tree_lookup(&systems, git_tree_owner(root), git_tree_entry_id(entry))) < 0) {
+		rc = dsmap_git__error(rc, "read mappings/systems");
+		goto done;
+	}
+	n = git_tree_entrycount(systems);
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(systems, i);
+		const char *name = git_tree_entry_name(e);
+		size_t len = strlen(name);
+		char id[DSMAP__SYSTEM_ID_MAX + 1];
+		dsmap_system_status *s;
+
+		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || len <= 5 ||
+		    strcmp(name + len - 5, ".yaml") != 0 || len - 5 > DSMAP__SYSTEM_ID_MAX)
+			continue;
+		memcpy(id, name, len - 5);
+		id[len - 5] = '\0';
+		if ((s = status_system(b, id)) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		s->declared = 1;
+	}
+	rc = 0;
+done:
+	git_tree_free(systems);
+	git_tree_entry_free(entry);
+	git_tree_free(root);
+	return rc;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const dsmap_system_status *)a)->id, ((const dsmap_system_status *)b)->id);
+}
+
+int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
+{
+	struct status_build b = { NULL, 0 };
+	git_reference *ref = NULL;
+	git_commit *head = NULL;
+	MDB_txn *txn = NULL;
+	char buf[64];
+	int rc;
+
+	if (out == NULL || ws == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_workspace_status: NULL argument");
+	*out = NULL;
+	if ((b.st = calloc(1, sizeof(*b.st))) == NULL ||
+	    (b.st->path = strdup(ws->path)) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+
+	rc = git_repository_head(&ref, ws->repo);
+	if (rc == 0) {
+		const char *msg;
+
+		if ((rc = git_commit_lookup(&head, ws->repo, git_reference_target(ref))) < 0) {
+			rc = dsmap_git__error(rc, "workspace %s: read HEAD", ws->path);
+			goto done;
+		}
+		git_oid_tostr(b.st->head, sizeof(b.st->head), git_commit_id(head));
+		msg = git_commit_summary(head);
+		if ((b.st->head_summary = strdup(msg ? msg : "")) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		if ((rc = status_declared(&b, head)) < 0)
+			goto done;
+	} else if (rc == GIT_EUNBORNBRANCH || rc == GIT_ENOTFOUND) {
+		git_error_clear();
+	} else {
+		rc = dsmap_git__error(rc, "workspace %s: read HEAD", ws->path);
+		goto done;
+	}
+	if (b.st->head_summary == NULL && (b.st->head_summary = strdup("")) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+
+	if ((rc = dsmap_store__read_begin(ws->store, &txn)) < 0)
+		goto done;
+	rc = dsmap_store__meta_get(ws->store, txn, "synced-rev", b.st->synced, sizeof(b.st->synced));
+	if (rc == DSMAP_ENOTFOUND) {
+		b.st->synced[0] = '\0';
+		dsmap_error_clear();
+	} else if (rc < 0) {
+		goto done;
+	}
+	if (dsmap_store__meta_get(ws->store, txn, "created", buf, sizeof(buf)) == 0)
+		b.st->created = strtoll(buf, NULL, 10);
+	else
+		dsmap_error_clear();
+	mdb_txn_abort(txn);
+	txn = NULL;
+
+	if ((rc = dsmap_store__systems_each(ws->store, status_scanned, &b)) < 0 ||
+	    (rc = dsmap_store_info_get(&b.st->store, ws->store)) < 0)
+		goto done;
+	if (b.st->system_count > 1)
+		qsort(b.st->systems, b.st->system_count, sizeof(*b.st->systems), by_id);
+	*out = b.st;
+	b.st = NULL;
+	rc = 0;
+done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	git_commit_free(head);
+	git_reference_free(ref);
+	dsmap_status_free(b.st);
+	return rc;
+}
+
+void dsmap_status_free(dsmap_status *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->system_count; i++)
+		free((char *)st->systems[i].id);
+	free(st->systems);
+	free((char *)st->head_summary);
+	free((char *)st->path);
+	free(st);
+}

@@ -1,0 +1,66 @@
+/*
+ * Unit tests: options structs are append-only.  These pins fail when a
+ * member is moved, removed or resized; adding one at the end means bumping
+ * its *_OPTIONS_VERSION and updating the pins here.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dsmap.h>
+
+static void test_options__store(void **state)
+{
+	dsmap_store_options o = DSMAP_STORE_OPTIONS_INIT;
+
+	(void)state;
+	assert_int_equal(o.version, DSMAP_STORE_OPTIONS_VERSION);
+	assert_int_equal(DSMAP_STORE_OPTIONS_VERSION, 1);
+	assert_int_equal(offsetof(dsmap_store_options, version), 0);
+	assert_int_equal(offsetof(dsmap_store_options, flags), 4);
+	assert_int_equal(offsetof(dsmap_store_options, initial_mapsize), 8);
+	assert_int_equal(offsetof(dsmap_store_options, max_mapsize), 16);
+	assert_int_equal(sizeof(dsmap_store_options), 24);
+}
+
+static void test_options__workspace_init(void **state)
+{
+	dsmap_workspace_init_options o = DSMAP_WORKSPACE_INIT_OPTIONS_INIT;
+
+	(void)state;
+	assert_int_equal(o.version, DSMAP_WORKSPACE_INIT_OPTIONS_VERSION);
+	assert_int_equal(DSMAP_WORKSPACE_INIT_OPTIONS_VERSION, 1);
+	assert_null(o.mappings_dir);
+	assert_null(o.message);
+	assert_int_equal(offsetof(dsmap_workspace_init_options, version), 0);
+	assert_int_equal(offsetof(dsmap_workspace_init_options, mappings_dir), sizeof(void *));
+	assert_int_equal(offsetof(dsmap_workspace_init_options, message), 2 * sizeof(void *));
+	assert_int_equal(sizeof(dsmap_workspace_init_options), 3 * sizeof(void *));
+}
+
+static void test_options__unknown_version_refused(void **state)
+{
+	dsmap_store_options o = DSMAP_STORE_OPTIONS_INIT;
+	dsmap_store *s = NULL;
+
+	(void)state;
+	o.version = DSMAP_STORE_OPTIONS_VERSION + 1;
+	assert_int_equal(dsmap_store_open(&s, "/nonexistent", &o), DSMAP_EINVALID);
+	assert_null(s);
+	o.version = 0;
+	assert_int_equal(dsmap_store_open(&s, "/nonexistent", &o), DSMAP_EINVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_options__store),
+		cmocka_unit_test(test_options__workspace_init),
+		cmocka_unit_test(test_options__unknown_version_refused),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
