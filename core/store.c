@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,48 @@ static const char *const db_names[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_META] = "meta",
 	[DSMAP__DB_SYSTEMS] = "systems",
 };
+
+/*
+ * LMDB forbids opening one environment twice in a process (its locks are
+ * per process: closing one handle would drop the other's).  The open stores
+ * are listed here by directory identity, and a second open is refused.
+ */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static dsmap_store *open_stores;
+
+static int register_open(dsmap_store *store)
+{
+	dsmap_store *s;
+	int rc = 0;
+
+	pthread_mutex_lock(&open_lock);
+	for (s = open_stores; s != NULL; s = s->next_open)
+		if (s->dev == store->dev && s->ino == store->ino && s->pid == getpid())
+			break;
+	if (s != NULL) {
+		rc = dsmap_error__set(DSMAP_EBUSY,
+		    "store %s: already open in this process (as %s); share that handle",
+		    store->path, s->path);
+	} else {
+		store->next_open = open_stores;
+		open_stores = store;
+	}
+	pthread_mutex_unlock(&open_lock);
+	return rc;
+}
+
+static void unregister_open(dsmap_store *store)
+{
+	dsmap_store **p;
+
+	pthread_mutex_lock(&open_lock);
+	for (p = &open_stores; *p != NULL; p = &(*p)->next_open)
+		if (*p == store) {
+			*p = store->next_open;
+			break;
+		}
+	pthread_mutex_unlock(&open_lock);
+}
 
 void dsmap__put_be32(unsigned char *p, uint32_t v)
 {
@@ -86,9 +129,11 @@ int dsmap_store__error(int rc, const char *fmt, ...)
 		code = DSMAP_EEXISTS;
 		break;
 	case MDB_READERS_FULL:
+		code = DSMAP_EBUSY;
+		break;
 	case MDB_TXN_FULL:
 	case MDB_MAP_FULL:
-		code = DSMAP_EBUSY;
+		code = DSMAP_EIO;
 		break;
 	default:
 		code = rc > 0 ? dsmap_error__from_errno(rc) : DSMAP_ERROR;
@@ -243,8 +288,10 @@ static int create_layout(dsmap_store *store, MDB_txn *txn, void *payload)
 	return dsmap_store__meta_put(store, txn, "created", buf, strlen(buf));
 }
 
-/* Databases added by later schemas are created on first open for writing. */
-static int open_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
+/* Databases added by later schemas are created by the first open that
+ * misses them; other opens only read, so that status and queries never wait
+ * for the write lock. */
+static int create_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	int i, rc;
 
@@ -253,6 +300,29 @@ static int open_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
 		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &store->dbi[i])) != 0)
 			return rc;
 	return 0;
+}
+
+static int open_dbs(dsmap_store *store)
+{
+	MDB_txn *txn = NULL;
+	int i, rc;
+
+	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
+		return rc;
+	for (i = 0; i < DSMAP__DB_COUNT; i++)
+		if ((rc = mdb_dbi_open(txn, db_names[i], 0, &store->dbi[i])) != 0)
+			break;
+	if (rc == 0) {
+		/* Committing, not aborting, keeps the handles open. */
+		if ((rc = mdb_txn_commit(txn)) != 0)
+			return dsmap_store__error(rc, "store %s: open databases", store->path);
+		return 0;
+	}
+	mdb_txn_abort(txn);
+	if (rc != MDB_NOTFOUND)
+		return dsmap_store__error(rc, "store %s: open database '%s'", store->path,
+		                          db_names[i]);
+	return dsmap_store__write(store, create_dbs, NULL, "create databases");
 }
 
 static int check_meta(dsmap_store *store)
@@ -375,6 +445,18 @@ int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_opti
 		goto done;
 	}
 
+	if (stat(path, &sb) != 0) {
+		rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno, "store %s", path);
+		goto done;
+	}
+	store->dev = sb.st_dev;
+	store->ino = sb.st_ino;
+	if ((rc = register_open(store)) < 0) {
+		store->dev = 0;
+		store->ino = 0;
+		goto done;
+	}
+
 	if (stat(datafile, &sb) != 0) {
 		if (errno != ENOENT) {
 			rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno,
@@ -433,7 +515,7 @@ int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_opti
 	}
 	if ((rc = check_meta(store)) < 0)
 		goto done;
-	if ((rc = dsmap_store__write(store, open_dbs, NULL, "open databases")) < 0)
+	if ((rc = open_dbs(store)) < 0)
 		goto done;
 
 	*out = store;
@@ -452,6 +534,7 @@ void dsmap_store_free(dsmap_store *store)
 	/* A child after fork() must not touch the parent's environment. */
 	if (store->env != NULL && store->pid == getpid())
 		mdb_env_close(store->env);
+	unregister_open(store);
 	free(store->path);
 	free(store);
 }

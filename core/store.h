@@ -11,7 +11,8 @@
 #include "errors.h"
 
 /* The named databases.  Keys are fixed-width and big-endian where they can
- * be; every value starts with a version byte. */
+ * be; values start with a version byte, except the meta database's, which
+ * are short strings. */
 enum dsmap_store__db {
 	DSMAP__DB_META = 0,   /* "schema", "magic", "created", "synced-rev"... */
 	DSMAP__DB_SYSTEMS,    /* system id -> last scan summary */
@@ -27,6 +28,9 @@ struct dsmap_store {
 	unsigned int grown;
 	unsigned int schema;
 	MDB_dbi dbi[DSMAP__DB_COUNT];
+	dev_t dev;      /* the directory's identity, for the open-stores list */
+	ino_t ino;
+	struct dsmap_store *next_open;
 };
 
 /* The callback run by dsmap_store__write inside a write transaction.  It
@@ -64,8 +68,6 @@ void dsmap__put_be64(unsigned char *p, uint64_t v);
 uint32_t dsmap__get_be32(const unsigned char *p);
 uint64_t dsmap__get_be64(const unsigned char *p);
 
-#endif
-
 /* What the last committed scan of a system left in the store. */
 typedef struct {
 	int64_t last_scan;   /* seconds since the epoch */
@@ -85,3 +87,5 @@ int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, voi
 
 /* Longest system id the store accepts. */
 #define DSMAP__SYSTEM_ID_MAX 128
+
+#endif

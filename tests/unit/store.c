@@ -350,6 +350,22 @@ static void test_store__foreign_record_detected(void **state)
 	dsmap_store_free(s);
 }
 
+static void test_store__open_twice_refused(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store *s = create(f->dir, 0), *again = NULL;
+	char *other = th_path(f->dir, "../store/.");
+
+	/* The same directory under another name is still the same store. */
+	assert_int_equal(dsmap_store_open(&again, other, NULL), DSMAP_EBUSY);
+	assert_null(again);
+	assert_true(th_error_contains("already open in this process"));
+	dsmap_store_free(s);
+	assert_int_equal(dsmap_store_open(&again, other, NULL), 0);
+	dsmap_store_free(again);
+	free(other);
+}
+
 static void test_store__used_after_fork_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -363,7 +379,8 @@ static void test_store__used_after_fork_refused(void **state)
 	if (pid == 0) {
 		int ok = dsmap_store_info_get(&info, s) == DSMAP_ERROR &&
 		         strstr(dsmap_error_last()->message, "after fork()") != NULL;
-		dsmap_store_free(s); /* must not close the parent's environment */
+		/* No dsmap_store_free() here: the handle is the parent's, and the
+		 * child leaves it alone, as a real program must. */
 		_exit(ok ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -389,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__corrupt_pages_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__foreign_record_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_twice_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__used_after_fork_refused, setup, teardown),
 	};
 
