@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,6 +19,7 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	dsmap_workspace_init_options iopts = DSMAP_WORKSPACE_INIT_OPTIONS_INIT;
 	dsmap_workspace *ws = NULL;
 	dsmap_status *st = NULL;
+	char *joined = NULL;
 	const char *dir;
 	int c, rc;
 
@@ -36,9 +38,22 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("init", "too many arguments; give one directory");
-	dir = optind < argc ? argv[optind] : (g->start_dir ? g->start_dir : ".");
+	dir = optind < argc ? argv[optind] : ".";
+	/* As with git -C, a relative DIR is taken from the -C directory. */
+	if (g->start_dir != NULL && dir[0] != '/') {
+		size_t n = strlen(g->start_dir) + strlen(dir) + 2;
 
-	if (dsmap_workspace_init(&ws, dir, &iopts) < 0)
+		if ((joined = malloc(n)) == NULL) {
+			fprintf(stderr, "dsmap: init: out of memory\n");
+			return CLI_EXIT_ERROR;
+		}
+		snprintf(joined, n, "%s/%s", g->start_dir, dir);
+		dir = joined;
+	}
+
+	rc = dsmap_workspace_init(&ws, dir, &iopts);
+	free(joined);
+	if (rc < 0)
 		return cli_fail(NULL);
 	if (dsmap_workspace_status(&st, ws) < 0) {
 		rc = cli_fail(NULL);

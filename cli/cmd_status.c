@@ -22,11 +22,11 @@ static void print_text(const dsmap_status *st)
 	else
 		printf("mapping     no commit yet\n");
 	if (st->synced[0] == '\0')
-		printf("synced      nothing yet (run 'dsmap sync')\n");
+		printf("synced      nothing yet\n");
 	else if (strcmp(st->synced, st->head) == 0)
 		printf("synced      %.12s (HEAD)\n", st->synced);
 	else
-		printf("synced      %.12s (behind HEAD; run 'dsmap sync')\n", st->synced);
+		printf("synced      %.12s (behind HEAD)\n", st->synced);
 	printf("store       %s used, file %s, map %s, schema %u\n",
 	       cli_bytes(b1, sizeof(b1), st->store.used_size),
 	       cli_bytes(b2, sizeof(b2), st->store.file_size),

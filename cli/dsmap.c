@@ -5,10 +5,12 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -17,8 +19,9 @@ const struct cli_command cli_commands[] = {
 	  "create a workspace: mapping repository, store and secret key",
 	  "usage: dsmap init [--mappings DIR] [DIR]\n"
 	  "\n"
-	  "Create a dsmap workspace in DIR (default: the -C directory, or the\n"
-	  "current one), creating DIR when it is missing.  The workspace is a git\n"
+	  "Create a dsmap workspace in DIR (default: the current directory; with\n"
+	  "-C, a relative DIR is taken from the -C directory, as git does),\n"
+	  "creating DIR when it is missing.  The workspace is a git\n"
 	  "repository whose first commit holds the notice mapping under mappings/,\n"
 	  "plus .dsmap/store (the LMDB store) and .dsmap/secret.key (the key for\n"
 	  "hashing identifiers, mode 0600), which git is told to ignore.\n"
@@ -84,7 +87,8 @@ int cli_main_help(void)
 	for (c = cli_commands; c->name != NULL; c++)
 		printf("  %-10s %s\n", c->name, c->summary);
 	fputs("\nGlobal options:\n"
-	      "  -C DIR, --workspace DIR   use the workspace that holds DIR\n"
+	      "  -C DIR, --workspace DIR   use the workspace that holds DIR (for\n"
+	      "                            init: create it there)\n"
 	      "  --help                    show this help\n"
 	      "  --version                 show the version\n"
 	      "\nThe workspace is found from -C, then $DSMAP_DIR, then by walking up\n"
@@ -196,6 +200,24 @@ static int close_stdout(void)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * LMDB maps the data file and does not check the offsets inside a page: a
+ * store damaged inside a page can make a read fault past the end of the
+ * file.  Say so, instead of dying without a word.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] =
+		"dsmap: fatal: a read from the store faulted (SIGBUS): its data file is "
+		"damaged, or was truncated while in use; run 'dsmap verify', and restore "
+		"the store from a backup or rescan\n";
+	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+	(void)n;
+	(void)sig;
+	_exit(CLI_EXIT_ERROR);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -206,7 +228,13 @@ int main(int argc, char **argv)
 	};
 	struct cli_global g = { NULL };
 	const struct cli_command *cmd;
+	struct sigaction sa;
 	int c, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {
