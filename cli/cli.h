@@ -76,6 +76,7 @@ const char *cli_time(char *buf, size_t size, int64_t t);
 
 /* Commands. */
 int cmd_init(int argc, char **argv, struct cli_global *g);
+int cmd_plugins(int argc, char **argv, struct cli_global *g);
 int cmd_status(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);
 int cmd_help(int argc, char **argv, struct cli_global *g);

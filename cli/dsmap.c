@@ -47,6 +47,17 @@ const struct cli_command cli_commands[] = {
 	  "Walk every page of the workspace's store and check its structure.\n"
 	  "Opening a store only does the cheap checks (header, size, schema);\n"
 	  "verify reads everything.  Exit status 0 when the store is sound.\n" },
+	{ "plugins", cmd_plugins,
+	  "list the source-system plugins dsmap can load",
+	  "usage: dsmap plugins [--format text|json]\n"
+	  "\n"
+	  "List every plugin found in $DSMAP_PLUGIN_PATH (colon-separated\n"
+	  "directories) and then in the directory dsmap was installed with: its\n"
+	  "name, version, plugin ABI, file and the options it understands.  A\n"
+	  "plugin that is refused (unsafe file mode or owner, another ABI, not a\n"
+	  "plugin) is reported on standard error with the reason.\n"
+	  "\n"
+	  "  --format FMT     text (default) or json\n" },
 	{ "help", cmd_help,
 	  "show help for dsmap or one of its commands",
 	  "usage: dsmap help [COMMAND]\n"

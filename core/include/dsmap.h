@@ -12,5 +12,6 @@
 #include "dsmap/errors.h"
 #include "dsmap/store.h"
 #include "dsmap/workspace.h"
+#include "dsmap/plugins.h"
 
 #endif /* DSMAP_H */

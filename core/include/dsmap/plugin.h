@@ -1,0 +1,196 @@
+/*
+ * dsmap: data-subject inventory and lineage mapper.
+ *
+ * plugin.h: the ABI between dsmap and its source-system plugins.
+ *
+ * This header stands alone: a plugin includes it and nothing else of dsmap,
+ * and never links against libdsmap.  Everything a plugin needs from the
+ * host comes through the dsmap_plugin_host table it is given.
+ *
+ * A plugin is a shared object that exports one function,
+ *
+ *     const dsmap_plugin_descriptor *dsmap_plugin_entry(void);
+ *
+ * returning a constant descriptor.  The host loads a plugin only when the
+ * descriptor's abi_major equals DSMAP_PLUGIN_ABI_MAJOR and its abi_minor is
+ * not newer than the host's; fields past the descriptor's struct_size are
+ * treated as absent, so a plugin built against an older minor keeps
+ * working.  New fields are only ever appended, with a minor bump.
+ *
+ * Rules for plugins:
+ *  - no global or static mutable state: everything lives in the context
+ *    that open() returns;
+ *  - never call exit() or abort(), never write to stdout (the host may use
+ *    it), report errors through host->set_error() and a negative return;
+ *  - every pointer the host passes is borrowed for the duration of the
+ *    call; every pointer the plugin passes to a callback is borrowed by the
+ *    host for the duration of that callback (copy what you keep).
+ *
+ * The host runs each scan in a separate process, so a plugin that crashes or
+ * hangs fails its own system's scan and nothing else.
+ */
+#ifndef DSMAP_PLUGIN_H
+#define DSMAP_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The ABI this header describes. */
+#define DSMAP_PLUGIN_ABI_MAJOR 1
+#define DSMAP_PLUGIN_ABI_MINOR 0
+
+/** The name of the one symbol a plugin exports. */
+#define DSMAP_PLUGIN_ENTRY_SYMBOL "dsmap_plugin_entry"
+
+/** Marks the entry point exported from a plugin built with
+ *  -fvisibility=hidden. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+# define DSMAP_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+# define DSMAP_PLUGIN_EXPORT
+#endif
+
+/** Return codes of plugin functions: 0 or one of these. */
+enum {
+	DSMAP_PLUGIN_OK = 0,
+	DSMAP_PLUGIN_ERROR = -1,      /**< a failure; the message was set */
+	DSMAP_PLUGIN_ECONFIG = -2,    /**< the configuration is wrong */
+	DSMAP_PLUGIN_ECONNECT = -3,   /**< the source cannot be reached or refuses us */
+	DSMAP_PLUGIN_EDATA = -4,      /**< the source's data is malformed */
+	DSMAP_PLUGIN_ESTOP = -5       /**< the host asked to stop (a callback returned non-zero) */
+};
+
+/** Kinds of identifier a record can carry.  The host normalises and
+ *  validates the raw value; a plugin reports it as the source holds it. */
+typedef enum {
+	DSMAP_ID_EMAIL = 1,
+	DSMAP_ID_PHONE = 2,
+	DSMAP_ID_NATIONAL_REGISTER_NUMBER = 3,
+	DSMAP_ID_CUSTOMER_NUMBER = 4,
+	DSMAP_ID_ACCOUNT_ID = 5,
+	DSMAP_ID_IMEI = 6,
+	DSMAP_ID_IP = 7,
+	DSMAP_ID_DEVICE_ID = 8
+} dsmap_id_kind;
+
+/** A key/value option from the system definition ("path", "delimiter"...). */
+typedef struct {
+	const char *key;
+	const char *value;
+} dsmap_plugin_option;
+
+/** A field that holds an identifier of one kind. */
+typedef struct {
+	const char *field;   /**< column, CSV header or dotted JSON path */
+	int kind;            /**< a dsmap_id_kind */
+} dsmap_plugin_id_field;
+
+/** A field whose non-empty value means the record holds these categories. */
+typedef struct {
+	const char *field;
+	size_t category_count;
+	const char *const *categories;   /**< "GROUP/ID", e.g. "collected/birth-date" */
+} dsmap_plugin_category_field;
+
+/** One table, file or stream of a system, as its definition maps it. */
+typedef struct {
+	const char *name;                        /**< table, file or stream name */
+	size_t id_field_count;
+	const dsmap_plugin_id_field *id_fields;
+	size_t category_field_count;
+	const dsmap_plugin_category_field *category_fields;
+	const char *timestamp_field;             /**< NULL when none */
+	size_t option_count;                     /**< per-source options */
+	const dsmap_plugin_option *options;
+} dsmap_plugin_source;
+
+/** What a plugin is opened with. */
+typedef struct {
+	const char *system_id;                   /**< for messages */
+	size_t option_count;                     /**< connection options */
+	const dsmap_plugin_option *options;
+	size_t source_count;
+	const dsmap_plugin_source *sources;
+} dsmap_plugin_config;
+
+/** One identifier of a record. */
+typedef struct {
+	int kind;             /**< a dsmap_id_kind */
+	const char *value;    /**< raw value, not NUL-terminated */
+	size_t len;
+} dsmap_plugin_identifier;
+
+/** One record: what a row, line or document holds about one subject. */
+typedef struct {
+	const dsmap_plugin_source *source;       /**< which source it came from */
+	uint64_t number;                         /**< 1-based record number in the source */
+	size_t identifier_count;
+	const dsmap_plugin_identifier *identifiers;
+	size_t category_count;
+	const char *const *categories;           /**< "GROUP/ID" */
+	const char *locator;                     /**< opaque, e.g. "customers/42"; not NUL-terminated */
+	size_t locator_len;
+	int64_t created;                         /**< seconds since the epoch; 0 when unknown */
+	int64_t updated;
+} dsmap_plugin_record;
+
+/** Called by a plugin for each record.  A non-zero return asks the plugin to
+ *  stop; the plugin then returns DSMAP_PLUGIN_ESTOP. */
+typedef int (*dsmap_plugin_record_fn)(const dsmap_plugin_record *record, void *payload);
+
+/** Called by a plugin for a record it could not read and skipped (when the
+ *  source's policy is to skip); `reason` names what is wrong, never a value. */
+typedef int (*dsmap_plugin_reject_fn)(const dsmap_plugin_source *source, uint64_t number,
+                                      const char *reason, void *payload);
+
+/** What the host offers a plugin. */
+typedef struct dsmap_plugin_host {
+	unsigned int abi_major;
+	unsigned int abi_minor;
+	size_t struct_size;
+	/** Set the message of the error being returned (printf-style). */
+	void (*set_error)(struct dsmap_plugin_host *host, const char *fmt, ...)
+#if defined(__GNUC__)
+		__attribute__((format(printf, 2, 3)))
+#endif
+		;
+	/** The host's private data; a plugin never touches it. */
+	void *host_data;
+} dsmap_plugin_host;
+
+/** The plugin's descriptor, returned by dsmap_plugin_entry(). */
+typedef struct {
+	unsigned int abi_major;    /**< DSMAP_PLUGIN_ABI_MAJOR the plugin was built with */
+	unsigned int abi_minor;    /**< DSMAP_PLUGIN_ABI_MINOR the plugin was built with */
+	size_t struct_size;        /**< sizeof(dsmap_plugin_descriptor) at build time */
+	const char *name;          /**< e.g. "sqlite"; what systems name in `plugin:` */
+	const char *version;       /**< the plugin's own version */
+	const char *description;   /**< one line */
+	const char *config_help;   /**< the options it understands, one per line */
+
+	/** Connect to the source.  On success *ctx is the plugin's context. */
+	int (*open)(void **ctx, dsmap_plugin_host *host, const dsmap_plugin_config *config);
+	/** Stream every record of every source to `record`.  `reject` may be NULL. */
+	int (*scan)(void *ctx, dsmap_plugin_record_fn record, dsmap_plugin_reject_fn reject,
+	            void *payload);
+	/** Optional (may be NULL): stream the records that hold one of the
+	 *  given identifiers, for a live check of one subject. */
+	int (*lookup)(void *ctx, size_t identifier_count,
+	              const dsmap_plugin_identifier *identifiers,
+	              dsmap_plugin_record_fn record, void *payload);
+	/** Disconnect and free the context.  NULL is a no-op. */
+	void (*close)(void *ctx);
+} dsmap_plugin_descriptor;
+
+/** The entry point's type. */
+typedef const dsmap_plugin_descriptor *(*dsmap_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DSMAP_PLUGIN_H */
