@@ -75,7 +75,10 @@ const char *cli_bytes(char *buf, size_t size, uint64_t bytes);
 const char *cli_time(char *buf, size_t size, int64_t t);
 
 /* Commands. */
+int cmd_check(int argc, char **argv, struct cli_global *g);
 int cmd_init(int argc, char **argv, struct cli_global *g);
+int cmd_lineage(int argc, char **argv, struct cli_global *g);
+int cmd_sync(int argc, char **argv, struct cli_global *g);
 int cmd_plugins(int argc, char **argv, struct cli_global *g);
 int cmd_status(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);

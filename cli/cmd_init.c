@@ -24,7 +24,7 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			iopts.mappings_dir = optarg;

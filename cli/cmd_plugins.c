@@ -74,7 +74,7 @@ int cmd_plugins(int argc, char **argv, struct cli_global *g)
 
 	(void)g;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((rc = cli_parse_format(&l.fmt, "plugins", optarg,

@@ -95,7 +95,7 @@ int cmd_status(int argc, char **argv, struct cli_global *g)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((rc = cli_parse_format(&fmt, "status", optarg,

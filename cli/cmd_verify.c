@@ -19,7 +19,7 @@ int cmd_verify(int argc, char **argv, struct cli_global *g)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return cli_help(cli_command_find("verify"));
 		return cli_usage_error("verify", "unknown option '%s'", argv[optind - 1]);

@@ -31,6 +31,24 @@ const struct cli_command cli_commands[] = {
 	  "\n"
 	  "DIR must not hold a workspace, a git repository or a mappings/ folder\n"
 	  "already.  When init fails half-way it removes what it created.\n" },
+	{ "check", cmd_check,
+	  "load a mapping and report every problem in it",
+	  "usage: dsmap check [--format text|json] [PATH | --rev REV]\n"
+	  "\n"
+	  "Load a mapping and check it: YAML syntax, the keys of every file,\n"
+	  "ids, duplicates, references between files, legal bases, retention,\n"
+	  "withdrawal of consent.  Each problem is printed as\n"
+	  "FILE:LINE:COLUMN: error|warning: MESSAGE, then how the category names\n"
+	  "that section 4 does not define were read, then counts per kind.\n"
+	  "\n"
+	  "  PATH             a mappings folder (or a folder holding mappings/);\n"
+	  "                   default: the workspace's mappings/ work tree\n"
+	  "  --rev REV        the mapping at revision REV of the workspace's\n"
+	  "                   repository (HEAD, HEAD~1, a branch, a commit id)\n"
+	  "  --format FMT     text (default) or json\n"
+	  "\n"
+	  "Exit status 0 when the mapping has no error (warnings are not errors),\n"
+	  "1 when it has errors or cannot be read.\n" },
 	{ "status", cmd_status,
 	  "show what the workspace holds",
 	  "usage: dsmap status [--format text|json]\n"
@@ -47,6 +65,34 @@ const struct cli_command cli_commands[] = {
 	  "Walk every page of the workspace's store and check its structure.\n"
 	  "Opening a store only does the cheap checks (header, size, schema);\n"
 	  "verify reads everything.  Exit status 0 when the store is sound.\n" },
+	{ "sync", cmd_sync,
+	  "store the lineage graph of a revision of the mapping",
+	  "usage: dsmap sync [--rev REV]\n"
+	  "\n"
+	  "Load the mapping at revision REV (default HEAD) of the workspace's\n"
+	  "repository, check it, and store its lineage graph in the store:\n"
+	  "categories, purposes, recipients, subject kinds and rights, and the\n"
+	  "edges between them.  REV becomes the synced revision that lineage and\n"
+	  "status use.  Each category gets a number that never changes.  A\n"
+	  "mapping with errors is not synced (see dsmap check --rev REV); syncing\n"
+	  "a revision again writes nothing.\n" },
+	{ "lineage", cmd_lineage,
+	  "show what flows from and to a category, purpose, recipient or subject kind",
+	  "usage: dsmap lineage [--format text|json|dot] [--rev REV] KIND ID\n"
+	  "\n"
+	  "Answer from the store, at the synced revision (or at REV, which must\n"
+	  "have been synced):\n"
+	  "  category ID        the purposes that use it, with their legal bases and\n"
+	  "                     the retention that applies to it, and the recipients\n"
+	  "                     reached through them; ID is GROUP/ID, or an ID for\n"
+	  "                     every group that has it\n"
+	  "  purpose ID         its categories, legal bases, retention, recipients\n"
+	  "  recipient ID       the purposes and categories that flow to it\n"
+	  "  subject-kind ID    the purposes and categories that concern it\n"
+	  "\n"
+	  "  --format FMT     text (default), json, or dot (Graphviz)\n"
+	  "\n"
+	  "Exit status 3 when the node is not in the revision.\n" },
 	{ "plugins", cmd_plugins,
 	  "list the source-system plugins dsmap can load",
 	  "usage: dsmap plugins [--format text|json]\n"

@@ -35,6 +35,10 @@
 static const char *const db_names[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_META] = "meta",
 	[DSMAP__DB_SYSTEMS] = "systems",
+	[DSMAP__DB_REVS] = "revs",
+	[DSMAP__DB_GRAPH] = "graph",
+	[DSMAP__DB_NODES] = "nodes",
+	[DSMAP__DB_CATBITS] = "catbits",
 };
 
 /*

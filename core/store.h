@@ -16,6 +16,10 @@
 enum dsmap_store__db {
 	DSMAP__DB_META = 0,   /* "schema", "magic", "created", "synced-rev"... */
 	DSMAP__DB_SYSTEMS,    /* system id -> last scan summary */
+	DSMAP__DB_REVS,       /* commit id (20) -> synced revision summary */
+	DSMAP__DB_GRAPH,      /* commit id (20) + type + id -> node hash, or an edge */
+	DSMAP__DB_NODES,      /* node hash (16) -> version byte + the node as JSON */
+	DSMAP__DB_CATBITS,    /* "group/id" -> u32 bit, stable, never reused */
 	DSMAP__DB_COUNT
 };
 

@@ -13,5 +13,7 @@
 #include "dsmap/store.h"
 #include "dsmap/workspace.h"
 #include "dsmap/plugins.h"
+#include "dsmap/mapping.h"
+#include "dsmap/lineage.h"
 
 #endif /* DSMAP_H */

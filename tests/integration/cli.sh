@@ -7,7 +7,7 @@ cd "$T_TMP"
 dsmap --help
 expect_rc 0 "--help exits 0"
 expect_out '^usage: dsmap' "--help prints the usage"
-for c in init status verify plugins help; do
+for c in init check sync lineage status verify plugins help; do
 	expect_out "^  $c " "--help lists $c"
 done
 expect_empty_err "--help writes nothing to stderr"
@@ -33,7 +33,7 @@ expect_err "unknown option '--frobnicate'" "the unknown option is named"
 dsmap -C
 expect_rc 2 "-C without a directory is a usage error"
 
-for c in init status verify plugins help; do
+for c in init check sync lineage status verify plugins help; do
 	dsmap help "$c"
 	cp "$T_TMP/out" "$T_TMP/help.txt"
 	expect_rc 0 "help $c exits 0"

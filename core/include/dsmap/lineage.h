@@ -1,0 +1,94 @@
+/*
+ * dsmap: data-subject inventory and lineage mapper.
+ *
+ * lineage.h: the lineage graph in the store.
+ *
+ * `dsmap_sync()` loads the mapping of a revision of the workspace's
+ * repository and stores it as a graph for that revision: nodes (categories,
+ * purposes, recipients, subject kinds, rights) and edges (purpose uses
+ * category, purpose shares with recipient, purpose concerns subject kind).
+ * Node contents are stored once however many revisions share them.
+ * Each category (group and id) gets a number that never changes and is
+ * never reused, for the per-subject inventory's category sets.
+ *
+ * `dsmap_lineage()` answers from the store, without reading git.
+ */
+#ifndef DSMAP_LINEAGE_H
+#define DSMAP_LINEAGE_H
+
+#include "common.h"
+#include "workspace.h"
+
+DSMAP_BEGIN_DECL
+
+/** What dsmap_sync() did. */
+typedef struct {
+	char commit[41];       /**< the commit synced (hex) */
+	int already;           /**< 1 when it was synced before: nothing was written */
+	size_t nodes;          /**< nodes of the revision's graph */
+	size_t edges;          /**< edges of the revision's graph */
+	size_t new_nodes;      /**< node contents not stored by an earlier revision */
+	size_t new_categories; /**< categories numbered for the first time */
+} dsmap_sync_result;
+
+/**
+ * Store the lineage graph of revision `rev` and make it the workspace's
+ * synced revision.  Syncing a revision synced before only makes it the
+ * synced revision again.
+ *
+ * @param out filled on success; may be NULL
+ * @param ws the workspace
+ * @param rev a git revision ("HEAD", a branch, a commit id...); NULL for HEAD
+ * @return 0; DSMAP_EINVALID when the mapping at `rev` has errors (nothing
+ *         is stored; `dsmap check --rev` shows them) or `rev` is malformed;
+ *         DSMAP_ENOTFOUND when `rev` names nothing
+ */
+DSMAP_EXTERN(int) dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev);
+
+/** What a lineage question starts from. */
+typedef enum {
+	DSMAP_LINEAGE_CATEGORY = 0,     /**< "GROUP/ID", or an ID for every group that has it */
+	DSMAP_LINEAGE_PURPOSE = 1,
+	DSMAP_LINEAGE_RECIPIENT = 2,
+	DSMAP_LINEAGE_SUBJECT_KIND = 3
+} dsmap_lineage_kind;
+
+/** Output formats of the renderers. */
+typedef enum {
+	DSMAP_FORMAT_TEXT = 0,
+	DSMAP_FORMAT_JSON = 1,   /**< an object with a "schema" key; see docs/lineage.md */
+	DSMAP_FORMAT_DOT = 2     /**< a Graphviz digraph */
+} dsmap_format;
+
+/**
+ * Answer a lineage question from the store:
+ *  - a category: the purposes that use it, each with its legal bases and the
+ *    retention that applies to that category, and the recipients reached
+ *    through them;
+ *  - a purpose: its categories, legal bases, retention and recipients;
+ *  - a recipient: the purposes that share with it and their categories;
+ *  - a subject kind: the purposes that concern it and their categories.
+ *
+ * @param out set to the rendered answer, NUL-terminated; free it with
+ *        dsmap_free()
+ * @param ws the workspace
+ * @param kind a dsmap_lineage_kind
+ * @param id the node's id
+ * @param rev a synced revision, or NULL for the workspace's synced one
+ * @param format a dsmap_format
+ * @return 0; DSMAP_ENOTFOUND when the node is not in that revision, or the
+ *         revision was never synced (the message says which)
+ */
+DSMAP_EXTERN(int) dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id,
+                                const char *rev, int format);
+
+/** The name of a lineage kind: "category", "purpose", "recipient",
+ *  "subject-kind"; NULL for an unknown one. */
+DSMAP_EXTERN(const char *) dsmap_lineage_kind_name(int kind);
+
+/** Free memory the library allocated for the caller.  NULL is a no-op. */
+DSMAP_EXTERN(void) dsmap_free(void *p);
+
+DSMAP_END_DECL
+
+#endif /* DSMAP_LINEAGE_H */

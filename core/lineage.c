@@ -1,0 +1,1128 @@
+/*
+ * The lineage graph: sync a revision's mapping into the store, and answer
+ * lineage questions from it.
+ *
+ * Layout (see store.h):
+ *   nodes    hash(16) -> 1, JSON            the content of a node, shared by
+ *                                           every revision that has it
+ *   graph    commit(20) 'c' ref     -> hash  category
+ *            commit(20) 'p' id      -> hash  purpose
+ *            commit(20) 'r' id      -> hash  recipient
+ *            commit(20) 'k' id      -> hash  subject kind
+ *            commit(20) 'g' id      -> hash  right
+ *            commit(20) 'U' ref 0 purpose   (empty)  purpose uses category
+ *            commit(20) 'S' id 0 purpose    (empty)  purpose shares with recipient
+ *            commit(20) 'K' id 0 purpose    (empty)  purpose concerns subject kind
+ *   revs     commit(20) -> 1, synced at (i64), commit time (i64), nodes (u32), edges (u32)
+ *   catbits  ref -> u32, from the meta counter "catbit-next"; never reused
+ *
+ * Node contents are canonical JSON (sorted keys), hashed with BLAKE2b
+ * (libsodium's generic hash) to 16 bytes.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "dsmap/lineage.h"
+#include "errors.h"
+#include "git.h"
+#include "mapping.h"
+#include "store.h"
+#include "workspace.h"
+
+#define OID 20
+#define HASH 16
+#define NODE_VERSION 1
+#define REV_VERSION 1
+#define KEY_MAX 511   /* LMDB's default maximum key size */
+
+void dsmap_free(void *p)
+{
+	free(p);
+}
+
+const char *dsmap_lineage_kind_name(int kind)
+{
+	static const char *const names[] = { "category", "purpose", "recipient", "subject-kind" };
+
+	return kind >= 0 && kind < 4 ? names[kind] : NULL;
+}
+
+/* ---- JSON of the model's nodes --------------------------------------------------- */
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jstrings(const dsmap__vec *v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < v->count; i++)
+		json_array_append_new(a, json_string(v->items[i]));
+	return a;
+}
+
+static json_t *jtransfers(const dsmap__vec *v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < v->count; i++) {
+		const struct dsmap__transfer *t = v->items[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}", "section", jstr(t->section),
+		    "countries", jstrings(&t->countries), "safeguards", jstrings(&t->safeguards),
+		    "text_fr", jstr(t->text_fr)));
+	}
+	return a;
+}
+
+static json_t *category_json(const struct dsmap__category *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o, s:o}",
+	    "ref", c->ref, "group", dsmap_category_group_name((unsigned int)c->group), "id", c->id,
+	    "section", jstr(c->section), "name_fr", jstr(c->name_fr), "name_en", jstr(c->name_en),
+	    "defined_in_section_4", !c->extra, "aliases", jstrings(&c->aliases), "note", jstr(c->note));
+}
+
+static json_t *recipient_json(const struct dsmap__recipient *r)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", r->id,
+	    "kind", dsmap__recipient_kind_name(r->kind), "section", jstr(r->section),
+	    "name_fr", jstr(r->name_fr), "name_en", jstr(r->name_en),
+	    "transfers_outside_eea", jtransfers(&r->transfers));
+}
+
+static json_t *subject_kind_json(const struct dsmap__subject_kind *k)
+{
+	return json_pack("{s:s, s:o, s:o}", "id", k->id, "name_fr", jstr(k->name_fr),
+	                 "name_en", jstr(k->name_en));
+}
+
+static json_t *right_json(const struct dsmap__right *r)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "id", r->id, "section", jstr(r->section),
+	    "name_fr", jstr(r->name_fr), "name_en", jstr(r->name_en),
+	    "gdpr_article", jstr(r->gdpr_article), "how_fr", jstr(r->how_fr));
+}
+
+static json_t *refs_of(const dsmap__vec *v, int categories)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < v->count; i++)
+		json_array_append_new(a, json_string(categories ?
+		    ((const struct dsmap__category *)v->items[i])->ref :
+		    ((const struct dsmap__recipient *)v->items[i])->id));
+	return a;
+}
+
+static json_t *purpose_json(const struct dsmap__purpose *p)
+{
+	json_t *bases = json_array(), *rules = json_array(), *kinds = json_array();
+	size_t i;
+
+	for (i = 0; i < p->legal_bases.count; i++) {
+		const struct dsmap__legal_basis *lb = p->legal_bases.items[i];
+
+		json_array_append_new(bases, json_pack("{s:s, s:o, s:o, s:o}", "gdpr", lb->gdpr,
+		    "law", jstr(lb->law), "articles", jstrings(&lb->articles), "text_fr", jstr(lb->text_fr)));
+	}
+	for (i = 0; i < p->rules.count; i++) {
+		const struct dsmap__rule *r = p->rules.items[i];
+
+		json_array_append_new(rules, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+		    "categories", r->categories.count ? refs_of(&r->categories, 1) : json_null(),
+		    "duration", jstr(r->duration), "duration_min", jstr(r->duration_min),
+		    "trigger", jstr(r->trigger), "condition_fr", jstr(r->condition_fr),
+		    "scope_fr", jstr(r->scope_fr)));
+	}
+	for (i = 0; i < p->subject_kinds.count; i++)
+		json_array_append_new(kinds,
+		    json_string(((const struct dsmap__subject_kind *)p->subject_kinds.items[i])->id));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+	    "id", p->id, "section", jstr(p->section), "title_fr", jstr(p->title_fr),
+	    "title_en", jstr(p->title_en), "categories", refs_of(&p->categories, 1),
+	    "legal_bases", bases, "retention", "text_fr", jstr(p->retention_fr), "rules", rules,
+	    "recipients", refs_of(&p->recipients, 0), "subject_kinds", kinds,
+	    "objection_fr", jstr(p->objection_fr), "withdrawal_fr", jstr(p->withdrawal_fr),
+	    "automated_decision", p->automated_decision,
+	    "automated_decision_fr", jstr(p->automated_decision_fr),
+	    "transfers_outside_eea", jtransfers(&p->transfers));
+}
+
+/* ---- sync ------------------------------------------------------------------------ */
+
+struct sync {
+	const dsmap_mapping *m;
+	unsigned char oid[OID];
+	char hex[41];
+	int64_t commit_time;
+	dsmap_sync_result res;
+};
+
+static int put_node(dsmap_store *s, MDB_txn *txn, struct sync *sy, char type, const char *id,
+                    json_t *node)
+{
+	unsigned char key[KEY_MAX], hash[HASH], *val;
+	size_t idlen = strlen(id);
+	char *text;
+	MDB_val k, v;
+	int rc;
+
+	if (node == NULL)
+		return dsmap_error__oom();
+	text = json_dumps(node, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(node);
+	if (text == NULL)
+		return dsmap_error__oom();
+	if (OID + 1 + idlen > sizeof(key)) {
+		free(text);
+		return dsmap_error__set(DSMAP_EINVALID, "id '%s' is too long to store", id);
+	}
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)text, strlen(text), NULL, 0);
+	k.mv_size = HASH;
+	k.mv_data = hash;
+	/* version byte, the JSON, its NUL */
+	v.mv_size = 1 + strlen(text) + 1;
+	if ((val = malloc(v.mv_size)) == NULL) {
+		free(text);
+		return dsmap_error__oom();
+	}
+	val[0] = NODE_VERSION;
+	memcpy(val + 1, text, v.mv_size - 1);
+	v.mv_data = val;
+	rc = mdb_put(txn, s->dbi[DSMAP__DB_NODES], &k, &v, MDB_NOOVERWRITE);
+	free(val);
+	free(text);
+	if (rc == 0)
+		sy->res.new_nodes++;
+	else if (rc != MDB_KEYEXIST)
+		return rc;
+	memcpy(key, sy->oid, OID);
+	key[OID] = (unsigned char)type;
+	memcpy(key + OID + 1, id, idlen);
+	k.mv_size = OID + 1 + idlen;
+	k.mv_data = key;
+	v.mv_size = HASH;
+	v.mv_data = hash;
+	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_GRAPH], &k, &v, 0)) != 0)
+		return rc;
+	sy->res.nodes++;
+	return 0;
+}
+
+static int put_edge(dsmap_store *s, MDB_txn *txn, struct sync *sy, char type, const char *from,
+                    const char *to)
+{
+	unsigned char key[KEY_MAX];
+	size_t lf = strlen(from), lt = strlen(to);
+	MDB_val k, v = { 0, (void *)"" };
+	int rc;
+
+	if (OID + 1 + lf + 1 + lt > sizeof(key))
+		return dsmap_error__set(DSMAP_EINVALID, "ids '%s' and '%s' are too long to store", from, to);
+	memcpy(key, sy->oid, OID);
+	key[OID] = (unsigned char)type;
+	memcpy(key + OID + 1, from, lf);
+	key[OID + 1 + lf] = '\0';
+	memcpy(key + OID + 2 + lf, to, lt);
+	k.mv_size = OID + 2 + lf + lt;
+	k.mv_data = key;
+	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_GRAPH], &k, &v, 0)) != 0)
+		return rc;
+	sy->res.edges++;
+	return 0;
+}
+
+/* Number the categories never seen before. */
+static int number_categories(dsmap_store *s, MDB_txn *txn, struct sync *sy)
+{
+	char buf[32];
+	unsigned long next = 0;
+	size_t i;
+	int rc;
+
+	rc = dsmap_store__meta_get(s, txn, "catbit-next", buf, sizeof(buf));
+	if (rc == 0)
+		next = strtoul(buf, NULL, 10);
+	else if (rc != DSMAP_ENOTFOUND)
+		return rc;
+	dsmap_error_clear();
+	for (i = 0; i < sy->m->categories.count; i++) {
+		const struct dsmap__category *c = sy->m->categories.items[i];
+		MDB_val k = { strlen(c->ref), (void *)c->ref }, v;
+		unsigned char bit[4];
+
+		rc = mdb_get(txn, s->dbi[DSMAP__DB_CATBITS], &k, &v);
+		if (rc == 0)
+			continue;
+		if (rc != MDB_NOTFOUND)
+			return rc;
+		dsmap__put_be32(bit, (uint32_t)next++);
+		v.mv_size = sizeof(bit);
+		v.mv_data = bit;
+		if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_CATBITS], &k, &v, 0)) != 0)
+			return rc;
+		sy->res.new_categories++;
+	}
+	snprintf(buf, sizeof(buf), "%lu", next);
+	return dsmap_store__meta_put(s, txn, "catbit-next", buf, strlen(buf));
+}
+
+static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
+{
+	struct sync *sy = payload;
+	const dsmap_mapping *m = sy->m;
+	unsigned char rev[1 + 8 + 8 + 4 + 4];
+	MDB_val k = { OID, sy->oid }, v = { sizeof(rev), rev };
+	size_t i, j;
+	int rc;
+
+	/* A replay after the map grew starts from scratch. */
+	memset(&sy->res, 0, sizeof(sy->res));
+	memcpy(sy->res.commit, sy->hex, sizeof(sy->res.commit));
+	if ((rc = number_categories(s, txn, sy)) != 0)
+		return rc;
+	for (i = 0; i < m->categories.count; i++) {
+		const struct dsmap__category *c = m->categories.items[i];
+
+		if ((rc = put_node(s, txn, sy, 'c', c->ref, category_json(c))) != 0)
+			return rc;
+	}
+	for (i = 0; i < m->recipients.count; i++) {
+		const struct dsmap__recipient *r = m->recipients.items[i];
+
+		if ((rc = put_node(s, txn, sy, 'r', r->id, recipient_json(r))) != 0)
+			return rc;
+	}
+	for (i = 0; i < m->subject_kinds.count; i++) {
+		const struct dsmap__subject_kind *sk = m->subject_kinds.items[i];
+
+		if ((rc = put_node(s, txn, sy, 'k', sk->id, subject_kind_json(sk))) != 0)
+			return rc;
+	}
+	for (i = 0; i < m->rights.count; i++) {
+		const struct dsmap__right *r = m->rights.items[i];
+
+		if ((rc = put_node(s, txn, sy, 'g', r->id, right_json(r))) != 0)
+			return rc;
+	}
+	for (i = 0; i < m->purposes.count; i++) {
+		const struct dsmap__purpose *p = m->purposes.items[i];
+
+		if ((rc = put_node(s, txn, sy, 'p', p->id, purpose_json(p))) != 0)
+			return rc;
+		for (j = 0; j < p->categories.count; j++)
+			if ((rc = put_edge(s, txn, sy, 'U',
+			                   ((const struct dsmap__category *)p->categories.items[j])->ref,
+			                   p->id)) != 0)
+				return rc;
+		for (j = 0; j < p->recipients.count; j++)
+			if ((rc = put_edge(s, txn, sy, 'S',
+			                   ((const struct dsmap__recipient *)p->recipients.items[j])->id,
+			                   p->id)) != 0)
+				return rc;
+		for (j = 0; j < p->subject_kinds.count; j++)
+			if ((rc = put_edge(s, txn, sy, 'K',
+			                   ((const struct dsmap__subject_kind *)p->subject_kinds.items[j])->id,
+			                   p->id)) != 0)
+				return rc;
+	}
+	rev[0] = REV_VERSION;
+	dsmap__put_be64(rev + 1, (uint64_t)time(NULL));
+	dsmap__put_be64(rev + 9, (uint64_t)sy->commit_time);
+	dsmap__put_be32(rev + 17, (uint32_t)sy->res.nodes);
+	dsmap__put_be32(rev + 21, (uint32_t)sy->res.edges);
+	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_REVS], &k, &v, 0)) != 0)
+		return rc;
+	return dsmap_store__meta_put(s, txn, "synced-rev", sy->hex, 40);
+}
+
+static int set_synced(dsmap_store *s, MDB_txn *txn, void *payload)
+{
+	return dsmap_store__meta_put(s, txn, "synced-rev", payload, 40);
+}
+
+/* The commit a revision names. */
+static int resolve(dsmap_workspace *ws, const char *rev, git_oid *oid, int64_t *when)
+{
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	int rc;
+
+	if ((rc = git_revparse_single(&obj, ws->repo, rev)) < 0)
+		return dsmap_git__error(rc, "revision '%s'", rev);
+	rc = git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (rc < 0)
+		return dsmap_git__error(rc, "revision '%s' is not a commit", rev);
+	git_oid_cpy(oid, git_commit_id(commit));
+	if (when)
+		*when = (int64_t)git_commit_time(commit);
+	git_commit_free(commit);
+	return 0;
+}
+
+static int rev_synced(dsmap_store *s, const unsigned char *oid, int *found)
+{
+	MDB_txn *txn;
+	MDB_val k = { OID, (void *)oid }, v;
+	int rc;
+
+	if ((rc = dsmap_store__read_begin(s, &txn)) < 0)
+		return rc;
+	rc = mdb_get(txn, s->dbi[DSMAP__DB_REVS], &k, &v);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return dsmap_store__error(rc, "store %s: revisions", s->path);
+	*found = rc == 0;
+	return 0;
+}
+
+int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
+{
+	struct sync sy;
+	dsmap_mapping *m = NULL;
+	git_oid oid;
+	int rc, found = 0;
+
+	if (ws == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_sync: NULL workspace");
+	if (rev == NULL)
+		rev = "HEAD";
+	memset(&sy, 0, sizeof(sy));
+	if ((rc = resolve(ws, rev, &oid, &sy.commit_time)) < 0)
+		return rc;
+	memcpy(sy.oid, oid.id, OID);
+	git_oid_tostr(sy.hex, sizeof(sy.hex), &oid);
+	memcpy(sy.res.commit, sy.hex, sizeof(sy.res.commit));
+	if ((rc = rev_synced(ws->store, sy.oid, &found)) < 0)
+		return rc;
+	if (found) {
+		if ((rc = dsmap_store__write(ws->store, set_synced, sy.hex, "sync")) < 0)
+			return rc;
+		sy.res.already = 1;
+		if (out)
+			*out = sy.res;
+		return 0;
+	}
+	rc = dsmap_mapping_load_rev(&m, ws, sy.hex);
+	if (rc == DSMAP_EINVALID && m != NULL) {
+		dsmap_mapping_counts n;
+
+		dsmap_mapping_counts_get(&n, m);
+		dsmap_mapping_free(m);
+		return dsmap_error__set(DSMAP_EINVALID,
+		    "the mapping at %s (%.12s) has %zu error%s; nothing was synced; "
+		    "see 'dsmap check --rev %s'", rev, sy.hex, n.errors, n.errors == 1 ? "" : "s", rev);
+	}
+	if (rc < 0)
+		return rc;
+	sy.m = m;
+	rc = dsmap_store__write(ws->store, sync_txn, &sy, "sync");
+	dsmap_mapping_free(m);
+	if (rc < 0)
+		return rc;
+	if (out)
+		*out = sy.res;
+	return 0;
+}
+
+/* ---- lineage --------------------------------------------------------------------- */
+
+struct reader {
+	dsmap_store *s;
+	MDB_txn *txn;
+	unsigned char oid[OID];
+	char hex[41];
+};
+
+/* The node `type`/`id` of the revision, parsed; NULL when absent (error set
+ * only for a real failure, in *rc). */
+static json_t *get_node(struct reader *r, char type, const char *id, int *rc)
+{
+	unsigned char key[KEY_MAX];
+	size_t len = strlen(id);
+	MDB_val k, v;
+	json_t *node;
+	json_error_t jerr;
+
+	*rc = 0;
+	if (OID + 1 + len > sizeof(key))
+		return NULL;
+	memcpy(key, r->oid, OID);
+	key[OID] = (unsigned char)type;
+	memcpy(key + OID + 1, id, len);
+	k.mv_size = OID + 1 + len;
+	k.mv_data = key;
+	if ((*rc = mdb_get(r->txn, r->s->dbi[DSMAP__DB_GRAPH], &k, &v)) == MDB_NOTFOUND) {
+		*rc = 0;
+		return NULL;
+	}
+	if (*rc != 0) {
+		*rc = dsmap_store__error(*rc, "store %s: graph", r->s->path);
+		return NULL;
+	}
+	if (v.mv_size != HASH) {
+		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: graph entry for %s is damaged",
+		                       r->s->path, id);
+		return NULL;
+	}
+	k = v;
+	if ((*rc = mdb_get(r->txn, r->s->dbi[DSMAP__DB_NODES], &k, &v)) != 0) {
+		*rc = *rc == MDB_NOTFOUND ?
+		      dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is missing", r->s->path, id) :
+		      dsmap_store__error(*rc, "store %s: nodes", r->s->path);
+		return NULL;
+	}
+	if (v.mv_size < 2 || ((unsigned char *)v.mv_data)[0] != NODE_VERSION ||
+	    ((char *)v.mv_data)[v.mv_size - 1] != '\0' ||
+	    (node = json_loads((const char *)v.mv_data + 1, 0, &jerr)) == NULL) {
+		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged",
+		                       r->s->path, id);
+		return NULL;
+	}
+	return node;
+}
+
+/* The ids at the far end of edges `type`/`from` (sorted, as the keys are). */
+static int edges(struct reader *r, char type, const char *from, json_t *out)
+{
+	unsigned char key[KEY_MAX];
+	size_t len = strlen(from), plen = OID + 2 + len;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, op = MDB_SET_RANGE;
+
+	if (plen > sizeof(key))
+		return 0;
+	memcpy(key, r->oid, OID);
+	key[OID] = (unsigned char)type;
+	memcpy(key + OID + 1, from, len);
+	key[OID + 1 + len] = '\0';
+	k.mv_size = plen;
+	k.mv_data = key;
+	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DSMAP__DB_GRAPH], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: graph", r->s->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size <= plen || memcmp(k.mv_data, key, plen) != 0)
+			break;
+		json_array_append_new(out, json_stringn((const char *)k.mv_data + plen, k.mv_size - plen));
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return dsmap_store__error(rc, "store %s: graph", r->s->path);
+	return 0;
+}
+
+static int catbit(struct reader *r, const char *ref, long *bit)
+{
+	MDB_val k = { strlen(ref), (void *)ref }, v;
+	int rc = mdb_get(r->txn, r->s->dbi[DSMAP__DB_CATBITS], &k, &v);
+
+	*bit = -1;
+	if (rc == 0 && v.mv_size == 4)
+		*bit = (long)dsmap__get_be32(v.mv_data);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : dsmap_store__error(rc, "store %s: catbits", r->s->path);
+}
+
+static int in_array(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		if (strcmp(json_string_value(e), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The retention rules of `purpose` that apply to category `ref`. */
+static json_t *rules_for(json_t *purpose, const char *ref)
+{
+	json_t *out = json_array(), *rule;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(purpose, "retention"), "rules"), i, rule) {
+		json_t *cats = json_object_get(rule, "categories");
+
+		if (json_is_null(cats) || in_array(cats, ref))
+			json_array_append(out, rule);
+	}
+	return out;
+}
+
+/* Add recipient ids to `set` (an object id -> recipient) with the purpose in "via". */
+static int add_recipients(struct reader *r, json_t *set, json_t *purpose)
+{
+	json_t *id;
+	size_t i;
+	int rc;
+
+	json_array_foreach(json_object_get(purpose, "recipients"), i, id) {
+		const char *rid = json_string_value(id);
+		json_t *rec = json_object_get(set, rid);
+
+		if (rec == NULL) {
+			if ((rec = get_node(r, 'r', rid, &rc)) == NULL)
+				return rc ? rc : dsmap_error__set(DSMAP_ECORRUPT,
+				    "store %s: recipient %s of %s is missing", r->s->path, rid,
+				    json_string_value(json_object_get(purpose, "id")));
+			json_object_set_new(rec, "via", json_array());
+			json_object_set_new(set, rid, rec);
+		}
+		json_array_append_new(json_object_get(rec, "via"),
+		                      json_string(json_string_value(json_object_get(purpose, "id"))));
+	}
+	return 0;
+}
+
+static json_t *values(json_t *obj)
+{
+	json_t *a = json_array(), *v;
+	const char *k;
+
+	json_object_foreach(obj, k, v)
+		json_array_append(a, v);
+	return a;
+}
+
+/* The categories of one id across groups, or one GROUP/ID. */
+static int matching_categories(struct reader *r, const char *id, json_t *out)
+{
+	unsigned int g;
+	int rc;
+
+	if (strchr(id, '/') != NULL) {
+		json_t *n = get_node(r, 'c', id, &rc);
+
+		if (n != NULL)
+			json_array_append_new(out, n);
+		return rc;
+	}
+	for (g = 0; g < 4; g++) {
+		char ref[300];
+		json_t *n;
+
+		snprintf(ref, sizeof(ref), "%s/%s", dsmap_category_group_name(g), id);
+		if ((n = get_node(r, 'c', ref, &rc)) != NULL)
+			json_array_append_new(out, n);
+		else if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int answer_category(struct reader *r, const char *id, json_t *ans)
+{
+	json_t *cats = json_array(), *purposes = json_object(), *recipients = json_object(), *cat;
+	size_t i, j;
+	int rc;
+
+	json_object_set_new(ans, "categories", cats);
+	if ((rc = matching_categories(r, id, cats)) != 0)
+		goto done;
+	if (json_array_size(cats) == 0) {
+		rc = DSMAP_ENOTFOUND;
+		goto done;
+	}
+	json_array_foreach(cats, i, cat) {
+		const char *ref = json_string_value(json_object_get(cat, "ref"));
+		json_t *users = json_array(), *pid;
+		long bit;
+
+		if ((rc = catbit(r, ref, &bit)) != 0 || (rc = edges(r, 'U', ref, users)) != 0) {
+			json_decref(users);
+			goto done;
+		}
+		json_object_set_new(cat, "bit", json_integer(bit));
+		json_array_foreach(users, j, pid) {
+			const char *p = json_string_value(pid);
+			json_t *entry = json_object_get(purposes, p), *node;
+
+			if (entry == NULL) {
+				if ((node = get_node(r, 'p', p, &rc)) == NULL) {
+					json_decref(users);
+					rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
+					                                r->s->path, p);
+					goto done;
+				}
+				entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:{}}",
+				    "id", json_object_get(node, "id"), "section", json_object_get(node, "section"),
+				    "title_fr", json_object_get(node, "title_fr"),
+				    "title_en", json_object_get(node, "title_en"),
+				    "legal_bases", json_object_get(node, "legal_bases"),
+				    "retention_fr", json_object_get(json_object_get(node, "retention"), "text_fr"),
+				    "recipients", json_object_get(node, "recipients"),
+				    "categories", json_array(), "retention");
+				if ((rc = add_recipients(r, recipients, node)) != 0) {
+					json_decref(node);
+					json_decref(entry);
+					json_decref(users);
+					goto done;
+				}
+				json_object_set_new(purposes, p, entry);
+				json_object_set_new(json_object_get(entry, "retention"), ref, rules_for(node, ref));
+				json_decref(node);
+			} else {
+				node = get_node(r, 'p', p, &rc);
+				json_object_set_new(json_object_get(entry, "retention"), ref, rules_for(node, ref));
+				json_decref(node);
+			}
+			json_array_append_new(json_object_get(entry, "categories"), json_string(ref));
+		}
+		json_decref(users);
+	}
+	json_object_set_new(ans, "purposes", values(purposes));
+	json_object_set_new(ans, "recipients", values(recipients));
+	rc = 0;
+done:
+	json_decref(purposes);
+	json_decref(recipients);
+	return rc;
+}
+
+/* Purposes found through edges `type`/`id`, with their categories; for a
+ * recipient or a subject kind. */
+static int answer_via(struct reader *r, char node_type, char edge_type, const char *id, json_t *ans)
+{
+	json_t *node, *ids = json_array(), *purposes = json_array(), *cats = json_array(), *pid, *c;
+	size_t i, j;
+	int rc;
+
+	if ((node = get_node(r, node_type, id, &rc)) == NULL) {
+		rc = rc ? rc : DSMAP_ENOTFOUND;
+		goto done;
+	}
+	json_object_set_new(ans, "node", node);
+	if ((rc = edges(r, edge_type, id, ids)) != 0)
+		goto done;
+	json_array_foreach(ids, i, pid) {
+		json_t *p = get_node(r, 'p', json_string_value(pid), &rc);
+
+		if (p == NULL) {
+			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
+			                                r->s->path, json_string_value(pid));
+			goto done;
+		}
+		json_array_append_new(purposes, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}",
+		    "id", json_object_get(p, "id"), "section", json_object_get(p, "section"),
+		    "title_fr", json_object_get(p, "title_fr"), "title_en", json_object_get(p, "title_en"),
+		    "legal_bases", json_object_get(p, "legal_bases"),
+		    "categories", json_object_get(p, "categories")));
+		json_array_foreach(json_object_get(p, "categories"), j, c)
+			if (!in_array(cats, json_string_value(c)))
+				json_array_append(cats, c);
+		json_decref(p);
+	}
+	json_object_set(ans, "purposes", purposes);
+	json_object_set(ans, "categories", cats);
+	rc = 0;
+done:
+	json_decref(ids);
+	json_decref(purposes);
+	json_decref(cats);
+	return rc;
+}
+
+static int answer_purpose(struct reader *r, const char *id, json_t *ans)
+{
+	json_t *node, *cats = json_array(), *recs = json_array(), *e;
+	size_t i;
+	int rc;
+
+	if ((node = get_node(r, 'p', id, &rc)) == NULL) {
+		rc = rc ? rc : DSMAP_ENOTFOUND;
+		goto done;
+	}
+	json_object_set_new(ans, "node", node);
+	json_array_foreach(json_object_get(node, "categories"), i, e) {
+		json_t *c = get_node(r, 'c', json_string_value(e), &rc);
+
+		if (c == NULL) {
+			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: category %s is missing",
+			                                r->s->path, json_string_value(e));
+			goto done;
+		}
+		json_array_append_new(cats, c);
+	}
+	json_array_foreach(json_object_get(node, "recipients"), i, e) {
+		json_t *c = get_node(r, 'r', json_string_value(e), &rc);
+
+		if (c == NULL) {
+			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: recipient %s is missing",
+			                                r->s->path, json_string_value(e));
+			goto done;
+		}
+		json_array_append_new(recs, c);
+	}
+	json_object_set(ans, "categories", cats);
+	json_object_set(ans, "recipients", recs);
+	rc = 0;
+done:
+	json_decref(cats);
+	json_decref(recs);
+	return rc;
+}
+
+/* ---- rendering ------------------------------------------------------------------- */
+
+struct out {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+static void outf(struct out *o, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+static void outf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->oom = 1;
+		return;
+	}
+	if (o->buf == NULL || o->len + (size_t)n + 1 > o->cap) {
+		size_t cap = (o->cap ? o->cap : 4096);
+		char *b;
+
+		while (cap < o->len + (size_t)n + 1)
+			cap *= 2;
+		if ((b = realloc(o->buf, cap)) == NULL) {
+			o->oom = 1;
+			return;
+		}
+		o->buf = b;
+		o->cap = cap;
+		va_start(ap, fmt);
+		vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+	}
+	o->len += (size_t)n;
+}
+
+static const char *js(json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v ? v : "";
+}
+
+static void text_bases(struct out *o, json_t *bases)
+{
+	json_t *b, *a;
+	size_t i, j;
+
+	json_array_foreach(bases, i, b) {
+		outf(o, "      legal basis  GDPR art. %s", js(b, "gdpr"));
+		if (json_string_value(json_object_get(b, "law"))) {
+			outf(o, "; %s", js(b, "law"));
+			json_array_foreach(json_object_get(b, "articles"), j, a)
+				outf(o, "%s%s", j ? ", " : ", art. ", json_string_value(a));
+		}
+		outf(o, "\n");
+	}
+}
+
+static void text_rule(struct out *o, json_t *rule)
+{
+	const char *d = json_string_value(json_object_get(rule, "duration"));
+	const char *t = json_string_value(json_object_get(rule, "trigger"));
+	json_t *cats = json_object_get(rule, "categories"), *c;
+	size_t i;
+
+	outf(o, "      retention    ");
+	if (d && strcmp(d, "P0D") == 0 && t)
+		outf(o, "until %s", t);
+	else if (d)
+		outf(o, "%s%s%s", d, t ? " from " : "", t ? t : "");
+	else
+		outf(o, "no period given%s%s", t ? "; from " : "", t ? t : "");
+	if (json_string_value(json_object_get(rule, "scope_fr")))
+		outf(o, " [%s]", js(rule, "scope_fr"));
+	if (json_is_array(cats)) {
+		outf(o, " (");
+		json_array_foreach(cats, i, c)
+			outf(o, "%s%s", i ? ", " : "", json_string_value(c));
+		outf(o, ")");
+	}
+	if (json_string_value(json_object_get(rule, "condition_fr")))
+		outf(o, "; %s", js(rule, "condition_fr"));
+	outf(o, "\n");
+}
+
+static void text_recipient(struct out *o, json_t *r)
+{
+	json_t *v;
+	size_t i;
+
+	outf(o, "  %-40s %-17s %s\n", js(r, "id"), js(r, "kind"), js(r, "name_fr"));
+	if (json_array_size(json_object_get(r, "transfers_outside_eea")))
+		outf(o, "      outside the EEA: see its transfers_outside_eea\n");
+	if (json_array_size(json_object_get(r, "via"))) {
+		outf(o, "      via");
+		json_array_foreach(json_object_get(r, "via"), i, v)
+			outf(o, " %s", json_string_value(v));
+		outf(o, "\n");
+	}
+}
+
+static void render_text(struct out *o, json_t *ans)
+{
+	const char *kind = js(ans, "kind");
+	json_t *e, *x, *node = json_object_get(ans, "node");
+	size_t i, j;
+
+	outf(o, "revision %.12s\n", js(ans, "revision"));
+	if (strcmp(kind, "category") == 0) {
+		json_array_foreach(json_object_get(ans, "categories"), i, e)
+			outf(o, "category %s  %s (section %s, number %lld)\n", js(e, "ref"), js(e, "name_fr"),
+			     js(e, "section"), (long long)json_integer_value(json_object_get(e, "bit")));
+		outf(o, "purposes that use it: %zu\n", json_array_size(json_object_get(ans, "purposes")));
+		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
+			const char *key;
+			json_t *rules, *rule;
+
+			outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+			text_bases(o, json_object_get(e, "legal_bases"));
+			json_object_foreach(json_object_get(e, "retention"), key, rules)
+				json_array_foreach(rules, j, rule)
+					text_rule(o, rule);
+		}
+		outf(o, "recipients reached through them: %zu\n",
+		     json_array_size(json_object_get(ans, "recipients")));
+		json_array_foreach(json_object_get(ans, "recipients"), i, e)
+			text_recipient(o, e);
+		return;
+	}
+	if (strcmp(kind, "purpose") == 0) {
+		outf(o, "purpose %s  %s  %s\n", js(node, "id"), js(node, "section"), js(node, "title_fr"));
+		text_bases(o, json_object_get(node, "legal_bases"));
+		json_array_foreach(json_object_get(json_object_get(node, "retention"), "rules"), i, e)
+			text_rule(o, e);
+		outf(o, "categories: %zu\n", json_array_size(json_object_get(ans, "categories")));
+		json_array_foreach(json_object_get(ans, "categories"), i, e)
+			outf(o, "  %-45s %s\n", js(e, "ref"), js(e, "name_fr"));
+		outf(o, "recipients: %zu\n", json_array_size(json_object_get(ans, "recipients")));
+		json_array_foreach(json_object_get(ans, "recipients"), i, e)
+			text_recipient(o, e);
+		return;
+	}
+	outf(o, "%s %s  %s\n", kind, js(node, "id"), js(node, "name_fr"));
+	outf(o, "purposes: %zu\n", json_array_size(json_object_get(ans, "purposes")));
+	json_array_foreach(json_object_get(ans, "purposes"), i, e) {
+		outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+		text_bases(o, json_object_get(e, "legal_bases"));
+		outf(o, "      categories  ");
+		json_array_foreach(json_object_get(e, "categories"), j, x)
+			outf(o, "%s%s", j ? ", " : "", json_string_value(x));
+		outf(o, "\n");
+	}
+	outf(o, "categories %s: %zu\n", strcmp(kind, "recipient") == 0 ? "that flow to it" : "concerned",
+	     json_array_size(json_object_get(ans, "categories")));
+	json_array_foreach(json_object_get(ans, "categories"), i, e)
+		outf(o, "  %s\n", json_string_value(e));
+}
+
+/* DOT ids are quoted; our ids hold no quote, but escape anyway. */
+static void dot_id(struct out *o, const char *prefix, const char *id)
+{
+	const char *p;
+
+	outf(o, "\"%s:", prefix);
+	for (p = id; *p; p++)
+		outf(o, "%s%c", (*p == '"' || *p == '\\') ? "\\" : "", *p);
+	outf(o, "\"");
+}
+
+static void dot_node(struct out *o, const char *prefix, const char *id, const char *shape)
+{
+	outf(o, "  ");
+	dot_id(o, prefix, id);
+	outf(o, " [shape=%s, label=\"", shape);
+	for (; *id; id++)
+		outf(o, "%s%c", (*id == '"' || *id == '\\') ? "\\" : "", *id);
+	outf(o, "\"];\n");
+}
+
+static void dot_edge(struct out *o, const char *pa, const char *a, const char *pb, const char *b)
+{
+	outf(o, "  ");
+	dot_id(o, pa, a);
+	outf(o, " -> ");
+	dot_id(o, pb, b);
+	outf(o, ";\n");
+}
+
+static void render_dot(struct out *o, json_t *ans)
+{
+	const char *kind = js(ans, "kind");
+	json_t *e, *x, *node = json_object_get(ans, "node"), *purposes;
+	size_t i, j;
+
+	outf(o, "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+	if (strcmp(kind, "purpose") == 0) {
+		dot_node(o, "p", js(node, "id"), "ellipse");
+		json_array_foreach(json_object_get(ans, "categories"), i, e) {
+			dot_node(o, "c", js(e, "ref"), "box");
+			dot_edge(o, "c", js(e, "ref"), "p", js(node, "id"));
+		}
+		json_array_foreach(json_object_get(ans, "recipients"), i, e) {
+			dot_node(o, "r", js(e, "id"), "hexagon");
+			dot_edge(o, "p", js(node, "id"), "r", js(e, "id"));
+		}
+		outf(o, "}\n");
+		return;
+	}
+	purposes = json_object_get(ans, "purposes");
+	if (strcmp(kind, "category") == 0) {
+		json_array_foreach(json_object_get(ans, "categories"), i, e)
+			dot_node(o, "c", js(e, "ref"), "box");
+		json_array_foreach(json_object_get(ans, "recipients"), i, e)
+			dot_node(o, "r", js(e, "id"), "hexagon");
+	} else {
+		json_array_foreach(json_object_get(ans, "categories"), i, e)
+			dot_node(o, "c", json_string_value(e), "box");
+		dot_node(o, strcmp(kind, "recipient") == 0 ? "r" : "k", js(node, "id"),
+		         strcmp(kind, "recipient") == 0 ? "hexagon" : "note");
+	}
+	json_array_foreach(purposes, i, e) {
+		dot_node(o, "p", js(e, "id"), "ellipse");
+		json_array_foreach(json_object_get(e, "categories"), j, x)
+			dot_edge(o, "c", json_string_value(x), "p", js(e, "id"));
+		if (strcmp(kind, "category") == 0) {
+			json_array_foreach(json_object_get(e, "recipients"), j, x)
+				dot_edge(o, "p", js(e, "id"), "r", json_string_value(x));
+		} else if (strcmp(kind, "recipient") == 0) {
+			dot_edge(o, "p", js(e, "id"), "r", js(node, "id"));
+		} else {
+			dot_edge(o, "k", js(node, "id"), "p", js(e, "id"));
+		}
+	}
+	outf(o, "}\n");
+}
+
+int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, const char *rev,
+                  int format)
+{
+	struct reader r;
+	struct out o = { NULL, 0, 0, 0 };
+	json_t *ans = NULL;
+	char buf[64];
+	int rc, found = 0;
+
+	if (out == NULL || ws == NULL || id == NULL || dsmap_lineage_kind_name(kind) == NULL ||
+	    format < DSMAP_FORMAT_TEXT || format > DSMAP_FORMAT_DOT)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_lineage: invalid argument");
+	*out = NULL;
+	memset(&r, 0, sizeof(r));
+	r.s = ws->store;
+	if (rev != NULL) {
+		git_oid oid;
+
+		if ((rc = resolve(ws, rev, &oid, NULL)) < 0)
+			return rc;
+		memcpy(r.oid, oid.id, OID);
+		git_oid_tostr(r.hex, sizeof(r.hex), &oid);
+		if ((rc = rev_synced(r.s, r.oid, &found)) < 0)
+			return rc;
+		if (!found)
+			return dsmap_error__set(DSMAP_ENOTFOUND,
+			    "revision %s (%.12s) is not synced; run 'dsmap sync --rev %s' first", rev, r.hex, rev);
+	}
+	if ((rc = dsmap_store__read_begin(r.s, &r.txn)) < 0)
+		return rc;
+	if (rev == NULL) {
+		git_oid oid;
+
+		rc = dsmap_store__meta_get(r.s, r.txn, "synced-rev", buf, sizeof(buf));
+		if (rc == DSMAP_ENOTFOUND) {
+			rc = dsmap_error__set(DSMAP_ENOTFOUND, "nothing is synced yet; run 'dsmap sync' first");
+			goto done;
+		}
+		if (rc < 0)
+			goto done;
+		if (strlen(buf) != 40 || git_oid_fromstr(&oid, buf) < 0) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: synced revision '%s' is damaged",
+			                      r.s->path, buf);
+			goto done;
+		}
+		memcpy(r.oid, oid.id, OID);
+		memcpy(r.hex, buf, 41);
+	}
+	ans = json_pack("{s:i, s:s, s:s, s:s}", "schema", 1, "revision", r.hex,
+	                "kind", dsmap_lineage_kind_name(kind), "id", id);
+	if (ans == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	switch (kind) {
+	case DSMAP_LINEAGE_CATEGORY:
+		rc = answer_category(&r, id, ans);
+		break;
+	case DSMAP_LINEAGE_PURPOSE:
+		rc = answer_purpose(&r, id, ans);
+		break;
+	case DSMAP_LINEAGE_RECIPIENT:
+		rc = answer_via(&r, 'r', 'S', id, ans);
+		break;
+	default:
+		rc = answer_via(&r, 'k', 'K', id, ans);
+		break;
+	}
+	if (rc == DSMAP_ENOTFOUND) {
+		rc = dsmap_error__set(DSMAP_ENOTFOUND, "no %s '%s' at revision %.12s",
+		                      dsmap_lineage_kind_name(kind), id, r.hex);
+		goto done;
+	}
+	if (rc < 0)
+		goto done;
+	if (format == DSMAP_FORMAT_JSON) {
+		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+
+		if (s == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		outf(&o, "%s\n", s);
+		free(s);
+	} else if (format == DSMAP_FORMAT_DOT) {
+		render_dot(&o, ans);
+	} else {
+		render_text(&o, ans);
+	}
+	if (o.oom) {
+		free(o.buf);
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	*out = o.buf;
+	rc = 0;
+done:
+	json_decref(ans);
+	mdb_txn_abort(r.txn);
+	return rc;
+}

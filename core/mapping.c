@@ -1,0 +1,1745 @@
+/*
+ * The mapping loader and checker.
+ *
+ * Every file is parsed with libyaml into a document (nodes with their
+ * marks), checked against a declarative description of its keys (the
+ * `struct spec` tables below, which follow docs/mapping-format.md), and
+ * then read into the model of mapping.h.  References between files are
+ * resolved once all files are read.  Problems become diagnostics with the
+ * file, line and column of the node they are about; the loader never stops
+ * at the first one.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "errors.h"
+#include "git.h"
+#include "mapping.h"
+#include "util.h"
+#include "workspace.h"
+
+#define MAX_FILE_SIZE (8u << 20)
+
+static const char *const group_names[DSMAP__GROUP_COUNT] = {
+	"collected", "obtained", "observed", "derived"
+};
+
+static const char *const recipient_kinds[DSMAP__RK_COUNT] = {
+	"processor", "joint-controller", "group-company", "authority", "other-controller"
+};
+
+static const char *const identifier_kinds[] = {
+	"email", "phone", "national-register-number", "customer-number", "account-id",
+	"imei", "ip", "device-id", NULL
+};
+
+static const char *const safeguards[] = {
+	"adequacy-decision", "standard-contractual-clauses", "necessary-for-service", NULL
+};
+
+/* The trigger ids of docs/mapping-format.md, 7.3. */
+static const char *const triggers[] = {
+	"recording", "visit", "communication", "conversation-end", "collection", "creation",
+	"interaction", "participation", "survey", "consent", "end-of-consent",
+	"consent-withdrawal", "end-of-contract", "end-of-relationship", "end-of-service",
+	"end-of-subscription", "end-of-session", "end-of-social-tariff", "end-of-transmission",
+	"signal-transmission", "end-of-dispute", "last-unpaid-invoice", "settlement-and-return",
+	"reassessment", "eligibility-check", "id-validation", "end-of-fraud-case",
+	"end-of-attack", "end-of-campaign", "look-back-window", "complete-request", NULL
+};
+
+const char *dsmap_category_group_name(unsigned int i)
+{
+	return i < DSMAP__GROUP_COUNT ? group_names[i] : NULL;
+}
+
+const char *dsmap__recipient_kind_name(int kind)
+{
+	return kind >= 0 && kind < DSMAP__RK_COUNT ? recipient_kinds[kind] : "unknown";
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int index_of(const char *const *list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- key specifications -------------------------------------------------- */
+
+enum type {
+	T_ANY,       /* anything; not looked into */
+	T_STR,       /* a scalar, not null */
+	T_STR0,      /* a scalar or null */
+	T_BOOL,      /* true or false */
+	T_ID,        /* a scalar matching [a-z0-9][a-z0-9-]* */
+	T_STRS,      /* a sequence of scalars */
+	T_MAP,       /* a mapping, not looked into */
+	T_SEQ,       /* a sequence, not looked into */
+	T_OBJ,       /* a mapping checked against `sub` */
+	T_OBJS       /* a sequence of mappings checked against `sub` */
+};
+
+struct spec;
+
+struct key {
+	const char *name;
+	enum type type;
+	int required;
+	const struct spec *sub;
+	const char *missing;   /* the message when a required key is absent */
+};
+
+struct spec {
+	const char *what;      /* "purpose", "category"... for messages */
+	const struct key *keys;
+};
+
+#define END { NULL, T_ANY, 0, NULL, NULL }
+
+static const struct key transfer_keys[] = {
+	{ "section", T_STR, 1, NULL, NULL },
+	{ "countries", T_STRS, 1, NULL, NULL },
+	{ "safeguards", T_STRS, 1, NULL, NULL },
+	{ "text_fr", T_STR, 1, NULL, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec transfer_spec = { "transfer outside the EEA", transfer_keys };
+
+static const struct key notice_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "title_fr", T_STR, 1, NULL, NULL },
+	{ "title_en", T_STR, 1, NULL, NULL },
+	{ "language", T_STR, 1, NULL, NULL },
+	{ "version", T_STR, 1, NULL, NULL },
+	{ "version_note", T_STR, 0, NULL, NULL },
+	{ "source", T_STR, 0, NULL, NULL },
+	{ "controller", T_MAP, 1, NULL, NULL },
+	{ "dpo", T_MAP, 1, NULL, NULL },
+	{ "contacts", T_SEQ, 0, NULL, NULL },
+	{ "linking_identifier_kinds", T_STRS, 1, NULL, NULL },
+	{ "files", T_MAP, 0, NULL, NULL },
+	{ "sections_without_table", T_SEQ, 0, NULL, NULL },
+	{ "product_sections", T_SEQ, 0, NULL, NULL },
+	{ "notes", T_SEQ, 1, NULL, NULL },
+	END
+};
+static const struct spec notice_spec = { "notice", notice_keys };
+static const struct key notice_file_keys[] = {
+	{ "schema", T_ANY, 1, NULL, NULL },
+	{ "notice", T_OBJ, 1, &notice_spec, NULL },
+	END
+};
+
+static const struct key category_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "group", T_STR, 1, NULL, NULL },
+	{ "section", T_STR, 1, NULL, NULL },
+	{ "name_fr", T_STR, 1, NULL, NULL },
+	{ "name_en", T_STR, 1, NULL, NULL },
+	{ "description_fr", T_STR, 0, NULL, NULL },
+	{ "examples", T_STRS, 1, NULL, NULL },
+	{ "identifier_kinds", T_STRS, 0, NULL, NULL },
+	{ "aliases", T_STRS, 0, NULL, NULL },
+	{ "defined_in_section_4", T_BOOL, 0, NULL, NULL },
+	{ "same_as", T_STR, 0, NULL, NULL },
+	{ "related_to", T_STR, 0, NULL, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec category_spec = { "category", category_keys };
+static const struct key categories_file_keys[] = {
+	{ "schema", T_ANY, 1, NULL, NULL },
+	{ "groups", T_SEQ, 0, NULL, NULL },
+	{ "retention_general", T_MAP, 0, NULL, NULL },
+	{ "categories", T_OBJS, 1, &category_spec, NULL },
+	END
+};
+
+static const struct key recipient_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "kind", T_STR, 1, NULL, NULL },
+	{ "section", T_STR0, 1, NULL, NULL },
+	{ "name_fr", T_STR, 1, NULL, NULL },
+	{ "name_en", T_STR, 1, NULL, NULL },
+	{ "description_fr", T_STR, 0, NULL, NULL },
+	{ "examples_fr", T_ANY, 0, NULL, NULL },
+	{ "aliases", T_SEQ, 0, NULL, NULL },
+	{ "used_in_sections", T_SEQ, 0, NULL, NULL },
+	{ "address", T_STR, 0, NULL, NULL },
+	{ "company_number", T_STR, 0, NULL, NULL },
+	{ "legal_basis", T_MAP, 0, NULL, NULL },
+	{ "objection_fr", T_STR, 0, NULL, NULL },
+	{ "transfers_outside_eea", T_OBJS, 0, &transfer_spec, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec recipient_spec = { "recipient", recipient_keys };
+static const struct key recipients_file_keys[] = {
+	{ "schema", T_ANY, 1, NULL, NULL },
+	{ "section", T_STR, 0, NULL, NULL },
+	{ "title_fr", T_STR, 0, NULL, NULL },
+	{ "kinds", T_ANY, 0, NULL, NULL },
+	{ "transfers_outside_eea", T_OBJS, 0, &transfer_spec, NULL },
+	{ "recipients", T_OBJS, 1, &recipient_spec, NULL },
+	END
+};
+
+static const struct key subject_kind_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "section", T_STR, 1, NULL, NULL },
+	{ "name_fr", T_STR, 1, NULL, NULL },
+	{ "name_en", T_STR, 1, NULL, NULL },
+	{ "note_fr", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec subject_kind_spec = { "subject kind", subject_kind_keys };
+static const struct key subject_kinds_file_keys[] = {
+	{ "schema", T_ANY, 1, NULL, NULL },
+	{ "section", T_STR, 0, NULL, NULL },
+	{ "title_fr", T_STR, 0, NULL, NULL },
+	{ "scope_fr", T_STR, 0, NULL, NULL },
+	{ "subject_kinds", T_OBJS, 1, &subject_kind_spec, NULL },
+	END
+};
+
+static const struct key right_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "section", T_STR, 1, NULL, NULL },
+	{ "name_fr", T_STR, 1, NULL, NULL },
+	{ "name_en", T_STR, 1, NULL, NULL },
+	{ "gdpr_article", T_STR0, 1, NULL, NULL },
+	{ "how_fr", T_STR, 1, NULL, NULL },
+	{ "channels", T_SEQ, 0, NULL, NULL },
+	{ "variants", T_SEQ, 0, NULL, NULL },
+	{ "related_purposes", T_SEQ, 0, NULL, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec right_spec = { "right", right_keys };
+static const struct key rights_file_keys[] = {
+	{ "schema", T_ANY, 1, NULL, NULL },
+	{ "section", T_STR, 0, NULL, NULL },
+	{ "title_fr", T_STR, 0, NULL, NULL },
+	{ "general", T_MAP, 0, NULL, NULL },
+	{ "rights", T_OBJS, 1, &right_spec, NULL },
+	END
+};
+
+static const struct key legal_basis_keys[] = {
+	{ "gdpr", T_STR, 1, NULL, NULL },
+	{ "law", T_STR, 0, NULL, NULL },
+	{ "articles", T_STRS, 0, NULL, NULL },
+	{ "applies_to_fr", T_STR, 0, NULL, NULL },
+	{ "text_fr", T_STR, 1, NULL, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec legal_basis_spec = { "legal basis", legal_basis_keys };
+
+static const struct key rule_keys[] = {
+	{ "categories", T_STRS, 0, NULL, NULL },
+	{ "scope_fr", T_STR, 0, NULL, NULL },
+	{ "duration", T_STR0, 1, NULL, NULL },
+	{ "duration_min", T_STR, 0, NULL, NULL },
+	{ "trigger", T_STR0, 1, NULL, NULL },
+	{ "condition_fr", T_STR, 0, NULL, NULL },
+	{ "law", T_STR, 0, NULL, NULL },
+	{ "articles", T_STRS, 0, NULL, NULL },
+	{ "see_sections", T_STRS, 0, NULL, NULL },
+	{ "anonymised", T_BOOL, 0, NULL, NULL },
+	{ "indefinite", T_BOOL, 0, NULL, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec rule_spec = { "retention rule", rule_keys };
+
+static const struct key retention_keys[] = {
+	{ "text_fr", T_STR, 1, NULL, NULL },
+	{ "rules", T_OBJS, 1, &rule_spec, NULL },
+	{ "missing_in_notice", T_BOOL, 0, NULL, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec retention_spec = { "retention", retention_keys };
+
+static const struct key purpose_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "section", T_STR, 1, NULL, NULL },
+	{ "numbering_note", T_STR, 0, NULL, NULL },
+	{ "parent_sections", T_SEQ, 1, NULL, NULL },
+	{ "title_fr", T_STR, 1, NULL, NULL },
+	{ "title_en", T_STR, 1, NULL, NULL },
+	{ "description_fr", T_STR, 1, NULL, NULL },
+	{ "scope_note_fr", T_STR, 0, NULL, NULL },
+	{ "subject_kinds", T_STRS, 1, NULL, NULL },
+	{ "categories_text_fr", T_STRS, 1, NULL, NULL },
+	{ "categories", T_MAP, 1, NULL, NULL },
+	{ "category_notes", T_SEQ, 0, NULL, NULL },
+	{ "categories_conditional", T_SEQ, 0, NULL, NULL },
+	{ "processing_roles", T_SEQ, 0, NULL, NULL },
+	{ "legal_bases", T_OBJS, 1, &legal_basis_spec, "has no legal basis" },
+	{ "legal_bases_note_fr", T_STR, 0, NULL, NULL },
+	{ "retention", T_OBJ, 1, &retention_spec, "has no retention" },
+	{ "recipients", T_STRS, 1, NULL, NULL },
+	{ "recipients_text_fr", T_STR, 0, NULL, NULL },
+	{ "recipients_categories", T_SEQ, 0, NULL, NULL },
+	{ "onward_recipients_fr", T_STR, 0, NULL, NULL },
+	{ "internal_access_fr", T_STR, 0, NULL, NULL },
+	{ "data_sources", T_SEQ, 0, NULL, NULL },
+	{ "objection_fr", T_STR, 0, NULL, NULL },
+	{ "withdrawal_fr", T_STR, 0, NULL, NULL },
+	{ "withdrawal_missing_in_notice", T_BOOL, 0, NULL, NULL },
+	{ "access_fr", T_STR, 0, NULL, NULL },
+	{ "rights_contact_fr", T_STR, 0, NULL, NULL },
+	{ "automated_decision", T_BOOL, 0, NULL, NULL },
+	{ "automated_decision_fr", T_STR, 0, NULL, NULL },
+	{ "transfers_outside_eea", T_OBJS, 0, &transfer_spec, NULL },
+	{ "steps_fr", T_SEQ, 0, NULL, NULL },
+	{ "sub_purposes_fr", T_SEQ, 0, NULL, NULL },
+	{ "uses_fr", T_SEQ, 0, NULL, NULL },
+	{ "geographic_scope_fr", T_SEQ, 0, NULL, NULL },
+	{ "web_profile_sources_fr", T_SEQ, 0, NULL, NULL },
+	{ "customer_profile_sources_fr", T_SEQ, 0, NULL, NULL },
+	{ "notes", T_SEQ, 0, NULL, NULL },
+	END
+};
+static const struct spec purpose_spec = { "purpose", purpose_keys };
+static const struct key purpose_file_keys[] = {
+	{ "schema", T_ANY, 1, NULL, NULL },
+	{ "purpose", T_OBJ, 1, &purpose_spec, NULL },
+	END
+};
+
+static const struct spec notice_file_spec = { "notice.yaml", notice_file_keys };
+static const struct spec categories_file_spec = { "categories.yaml", categories_file_keys };
+static const struct spec recipients_file_spec = { "recipients.yaml", recipients_file_keys };
+static const struct spec subject_kinds_file_spec = { "subject-kinds.yaml", subject_kinds_file_keys };
+static const struct spec rights_file_spec = { "rights.yaml", rights_file_keys };
+static const struct spec purpose_file_spec = { "purpose file", purpose_file_keys };
+
+/* ---- diagnostics ----------------------------------------------------------- */
+
+struct ctx {
+	dsmap_mapping *m;
+	unsigned int file;        /* index of the current file */
+	yaml_document_t *doc;
+	int oom;
+};
+
+static void vdiag(struct ctx *c, int severity, unsigned int line, unsigned int column,
+                  const char *fmt, va_list ap)
+{
+	dsmap_mapping *m = c->m;
+	dsmap_diag *d = dsmap__arena_alloc(&m->arena, sizeof(*d));
+	char buf[1024];
+
+	if (d == NULL) {
+		c->oom = 1;
+		return;
+	}
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	d->severity = severity;
+	d->file = m->files.items[c->file];
+	d->line = line;
+	d->column = column;
+	if ((d->message = dsmap__arena_strdup(&m->arena, buf)) == NULL ||
+	    dsmap__vec_push(&m->arena, &m->diags, d) < 0) {
+		c->oom = 1;
+		return;
+	}
+	if (severity == DSMAP_DIAG_ERROR)
+		m->errors++;
+	else if (severity == DSMAP_DIAG_WARNING)
+		m->warnings++;
+	else
+		m->notes++;
+}
+
+#if defined(__GNUC__)
+# define PRINTF4 __attribute__((format(printf, 4, 5)))
+#else
+# define PRINTF4
+#endif
+
+/* A diagnostic about a node (NULL: the whole file). */
+static void diag(struct ctx *c, int severity, const yaml_node_t *n, const char *fmt, ...) PRINTF4;
+static void diag(struct ctx *c, int severity, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(c, severity, n ? (unsigned int)n->start_mark.line + 1 : 0,
+	      n ? (unsigned int)n->start_mark.column + 1 : 0, fmt, ap);
+	va_end(ap);
+}
+
+static void diag_at(struct ctx *c, int severity, struct dsmap__loc loc, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+static void diag_at(struct ctx *c, int severity, struct dsmap__loc loc, const char *fmt, ...)
+{
+	unsigned int saved = c->file;
+	va_list ap;
+
+	c->file = loc.file;
+	va_start(ap, fmt);
+	vdiag(c, severity, loc.line, loc.column, fmt, ap);
+	va_end(ap);
+	c->file = saved;
+}
+
+#define ERR(c, n, ...) diag((c), DSMAP_DIAG_ERROR, (n), __VA_ARGS__)
+#define WARN(c, n, ...) diag((c), DSMAP_DIAG_WARNING, (n), __VA_ARGS__)
+
+/* ---- YAML access ------------------------------------------------------------ */
+
+static yaml_node_t *node(struct ctx *c, int i)
+{
+	return yaml_document_get_node(c->doc, i);
+}
+
+static int is_null(const yaml_node_t *n)
+{
+	const char *v;
+
+	if (n == NULL || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	v = (const char *)n->data.scalar.value;
+	return strcmp(v, "null") == 0 || strcmp(v, "~") == 0 || strcmp(v, "Null") == 0 ||
+	       strcmp(v, "NULL") == 0 || v[0] == '\0';
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static yaml_node_t *get(struct ctx *c, const yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	if (map == NULL || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node(c, p->key));
+
+		if (k != NULL && strcmp(k, key) == 0)
+			return node(c, p->value);
+	}
+	return NULL;
+}
+
+/* A string value, copied into the arena; NULL when absent or null. */
+static const char *str(struct ctx *c, const yaml_node_t *map, const char *key)
+{
+	yaml_node_t *n = get(c, map, key);
+	const char *v;
+
+	if (n == NULL || is_null(n) || (v = scalar(n)) == NULL)
+		return NULL;
+	if ((v = dsmap__arena_strdup(&c->m->arena, v)) == NULL)
+		c->oom = 1;
+	return v;
+}
+
+static int boolean(struct ctx *c, const yaml_node_t *map, const char *key)
+{
+	const char *v = scalar(get(c, map, key));
+
+	return v != NULL && strcmp(v, "true") == 0;
+}
+
+static struct dsmap__loc loc_of(struct ctx *c, const yaml_node_t *n)
+{
+	struct dsmap__loc l = { c->file, 0, 0 };
+
+	if (n != NULL) {
+		l.line = (unsigned int)n->start_mark.line + 1;
+		l.column = (unsigned int)n->start_mark.column + 1;
+	}
+	return l;
+}
+
+static int valid_id(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* ISO 8601 durations as the mapping uses them: PnYnMnWnD, with an optional
+ * time part (TnHnMnS). */
+static int valid_duration(const char *s)
+{
+	const char *p = s;
+	int any = 0, in_time = 0;
+	const char *order = "YMWD";
+	const char *torder = "HMS";
+
+	if (s == NULL || *p++ != 'P')
+		return 0;
+	while (*p) {
+		const char *u;
+
+		if (*p == 'T' && !in_time) {
+			in_time = 1;
+			p++;
+			if (*p == '\0')
+				return 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (in_time) {
+			if ((u = strchr(torder, *p)) == NULL || *p == '\0')
+				return 0;
+			torder = u + 1;
+		} else {
+			if ((u = strchr(order, *p)) == NULL || *p == '\0')
+				return 0;
+			order = u + 1;
+		}
+		p++;
+		any = 1;
+	}
+	return any;
+}
+
+static const char *type_name(enum type t)
+{
+	switch (t) {
+	case T_STR: return "a string";
+	case T_STR0: return "a string or null";
+	case T_BOOL: return "true or false";
+	case T_ID: return "an id";
+	case T_STRS: return "a list of strings";
+	case T_MAP: case T_OBJ: return "a mapping";
+	case T_SEQ: case T_OBJS: return "a list";
+	default: return "a value";
+	}
+}
+
+static void check_spec(struct ctx *c, const yaml_node_t *map, const struct spec *s);
+
+static void check_value(struct ctx *c, const yaml_node_t *v, const struct key *k,
+                        const struct spec *s)
+{
+	yaml_node_item_t *it;
+	int ok;
+
+	switch (k->type) {
+	case T_ANY:
+		return;
+	case T_STR:
+		ok = v->type == YAML_SCALAR_NODE && !is_null(v);
+		break;
+	case T_STR0:
+		ok = v->type == YAML_SCALAR_NODE;
+		break;
+	case T_BOOL:
+		ok = v->type == YAML_SCALAR_NODE &&
+		     (strcmp(scalar(v), "true") == 0 || strcmp(scalar(v), "false") == 0);
+		break;
+	case T_ID:
+		ok = v->type == YAML_SCALAR_NODE;
+		if (ok && !valid_id(scalar(v))) {
+			ERR(c, v, "%s: invalid id '%s': ids are lowercase kebab-case, [a-z0-9][a-z0-9-]*",
+			    s->what, scalar(v));
+			return;
+		}
+		break;
+	case T_MAP:
+		ok = v->type == YAML_MAPPING_NODE;
+		break;
+	case T_OBJ:
+		if ((ok = v->type == YAML_MAPPING_NODE))
+			check_spec(c, v, k->sub);
+		break;
+	case T_SEQ:
+		ok = v->type == YAML_SEQUENCE_NODE;
+		break;
+	case T_STRS:
+	case T_OBJS:
+		if (!(ok = v->type == YAML_SEQUENCE_NODE))
+			break;
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *e = node(c, *it);
+
+			if (k->type == T_STRS && (e->type != YAML_SCALAR_NODE || is_null(e)))
+				ERR(c, e, "%s: every item of '%s' must be a string", s->what, k->name);
+			else if (k->type == T_OBJS && e->type != YAML_MAPPING_NODE)
+				ERR(c, e, "%s: every item of '%s' must be a mapping", s->what, k->name);
+			else if (k->type == T_OBJS)
+				check_spec(c, e, k->sub);
+		}
+		if (k->required && k->missing && v->data.sequence.items.start == v->data.sequence.items.top)
+			ERR(c, v, "%s %s: '%s' is empty", s->what, k->missing, k->name);
+		return;
+	default:
+		return;
+	}
+	if (!ok)
+		ERR(c, v, "%s: '%s' must be %s", s->what, k->name, type_name(k->type));
+}
+
+/* Unknown keys, missing required keys and value types of one mapping. */
+static void check_spec(struct ctx *c, const yaml_node_t *map, const struct spec *s)
+{
+	yaml_node_pair_t *p;
+	const struct key *k;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(c, p->key);
+		const char *name = scalar(kn);
+
+		if (name == NULL) {
+			ERR(c, kn, "%s: keys must be strings", s->what);
+			continue;
+		}
+		for (k = s->keys; k->name != NULL; k++)
+			if (strcmp(k->name, name) == 0)
+				break;
+		if (k->name == NULL) {
+			ERR(c, kn, "%s: unknown key '%s' (a typo? new keys are documented in "
+			    "docs/mapping-format.md first)", s->what, name);
+			continue;
+		}
+		check_value(c, node(c, p->value), k, s);
+	}
+	for (k = s->keys; k->name != NULL; k++) {
+		if (!k->required || get(c, map, k->name) != NULL)
+			continue;
+		if (k->missing)
+			ERR(c, map, "%s %s: '%s' is missing", s->what, k->missing, k->name);
+		else
+			ERR(c, map, "%s: missing required key '%s'", s->what, k->name);
+	}
+}
+
+/* ---- reading the files -------------------------------------------------------- */
+
+struct src {
+	const char *rel;       /* relative path, in the arena */
+	char *data;
+	size_t len;
+};
+
+/* The aliases of a document: a node referenced twice came from an alias. */
+static int find_alias(struct ctx *c, yaml_node_t **at)
+{
+	yaml_node_t *n;
+	size_t count = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
+	unsigned char *refs = calloc(count + 1, 1);
+	int found = 0;
+
+	if (refs == NULL) {
+		c->oom = 1;
+		return 0;
+	}
+	for (n = c->doc->nodes.start; n < c->doc->nodes.top && !found; n++) {
+		yaml_node_item_t *it;
+		yaml_node_pair_t *p;
+
+		if (n->type == YAML_SEQUENCE_NODE) {
+			for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+				if (refs[*it]++) {
+					*at = node(c, *it);
+					found = 1;
+				}
+		} else if (n->type == YAML_MAPPING_NODE) {
+			for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
+				if (refs[p->key]++ || refs[p->value]++) {
+					*at = node(c, refs[p->key] > 1 ? p->key : p->value);
+					found = 1;
+				}
+		}
+	}
+	free(refs);
+	return found;
+}
+
+/* Features the mapping format excludes: tags and block scalars. */
+static int find_excluded(struct ctx *c, yaml_node_t **at, const char **what)
+{
+	yaml_node_t *n;
+
+	for (n = c->doc->nodes.start; n < c->doc->nodes.top; n++) {
+		const char *tag = (const char *)n->tag;
+
+		if (n->type == YAML_SCALAR_NODE &&
+		    (n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+		     n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE)) {
+			*at = n;
+			*what = "block scalars (| or >) are not used in mapping files; quote the text";
+			return 1;
+		}
+		if (tag != NULL && strncmp(tag, "tag:yaml.org,2002:", 18) != 0) {
+			*at = n;
+			*what = "tags are not used in mapping files";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parse one file into c->doc and check what every file must be: valid
+ * YAML, one document, a mapping with `schema: 1` first.  Returns the root
+ * node, or NULL (with diagnostics) when the file cannot be used.
+ */
+static yaml_node_t *parse(struct ctx *c, const struct src *f)
+{
+	yaml_parser_t parser;
+	yaml_document_t extra;
+	yaml_node_t *root, *first, *at = NULL;
+	const char *what;
+	int ok;
+
+	if (!yaml_parser_initialize(&parser)) {
+		c->oom = 1;
+		return NULL;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)f->data, f->len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	ok = yaml_parser_load(&parser, c->doc);
+	if (!ok) {
+		const char *ctxt = parser.context;
+
+		diag_at(c, DSMAP_DIAG_ERROR,
+		        (struct dsmap__loc){ c->file, (unsigned int)parser.problem_mark.line + 1,
+		                             (unsigned int)parser.problem_mark.column + 1 },
+		        "YAML syntax: %s%s%s", parser.problem ? parser.problem : "unknown error",
+		        ctxt ? " " : "", ctxt ? ctxt : "");
+		yaml_parser_delete(&parser);
+		return NULL;
+	}
+	/* One document per file. */
+	if (yaml_parser_load(&parser, &extra)) {
+		if (yaml_document_get_root_node(&extra) != NULL) {
+			yaml_node_t *r = yaml_document_get_root_node(&extra);
+
+			diag_at(c, DSMAP_DIAG_ERROR,
+			        (struct dsmap__loc){ c->file, (unsigned int)r->start_mark.line + 1,
+			                             (unsigned int)r->start_mark.column + 1 },
+			        "a mapping file holds one YAML document; this is a second one");
+			yaml_document_delete(&extra);
+			yaml_parser_delete(&parser);
+			goto fail;
+		}
+		yaml_document_delete(&extra);
+	} else {
+		diag_at(c, DSMAP_DIAG_ERROR,
+		        (struct dsmap__loc){ c->file, (unsigned int)parser.problem_mark.line + 1,
+		                             (unsigned int)parser.problem_mark.column + 1 },
+		        "YAML syntax: %s", parser.problem ? parser.problem : "unknown error");
+		yaml_parser_delete(&parser);
+		goto fail;
+	}
+	yaml_parser_delete(&parser);
+
+	root = yaml_document_get_root_node(c->doc);
+	if (root == NULL || root->type != YAML_MAPPING_NODE) {
+		ERR(c, root, "the file must be a YAML mapping that starts with 'schema: 1'");
+		goto fail;
+	}
+	if (find_alias(c, &at)) {
+		ERR(c, at, "anchors and aliases are not used in mapping files; this value is used "
+		    "twice: write it out");
+		goto fail;
+	}
+	if (find_excluded(c, &at, &what)) {
+		ERR(c, at, "%s", what);
+		goto fail;
+	}
+	first = root->data.mapping.pairs.start < root->data.mapping.pairs.top ?
+	        node(c, root->data.mapping.pairs.start->key) : NULL;
+	if (first == NULL || scalar(first) == NULL || strcmp(scalar(first), "schema") != 0) {
+		ERR(c, root, "schema: every mapping file starts with 'schema: 1'");
+		goto fail;
+	}
+	what = scalar(get(c, root, "schema"));
+	if (what == NULL || strcmp(what, "1") != 0) {
+		ERR(c, get(c, root, "schema"),
+		    "schema %s is not supported: this dsmap reads mapping schema 1",
+		    what ? what : "(not a number)");
+		goto fail;
+	}
+	return root;
+fail:
+	yaml_document_delete(c->doc);
+	return NULL;
+}
+
+/* ---- the model ------------------------------------------------------------------ */
+
+struct dsmap__category *dsmap_mapping__category(const dsmap_mapping *m, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < m->categories.count; i++) {
+		struct dsmap__category *cat = m->categories.items[i];
+
+		if (strcmp(cat->ref, ref) == 0)
+			return cat;
+	}
+	return NULL;
+}
+
+struct dsmap__recipient *dsmap_mapping__recipient(const dsmap_mapping *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->recipients.count; i++) {
+		struct dsmap__recipient *r = m->recipients.items[i];
+
+		if (strcmp(r->id, id) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+struct dsmap__purpose *dsmap_mapping__purpose(const dsmap_mapping *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->purposes.count; i++) {
+		struct dsmap__purpose *p = m->purposes.items[i];
+
+		if (strcmp(p->id, id) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+struct dsmap__subject_kind *dsmap_mapping__subject_kind(const dsmap_mapping *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->subject_kinds.count; i++) {
+		struct dsmap__subject_kind *k = m->subject_kinds.items[i];
+
+		if (strcmp(k->id, id) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static void push(struct ctx *c, dsmap__vec *v, void *item)
+{
+	if (item == NULL || dsmap__vec_push(&c->m->arena, v, item) < 0)
+		c->oom = 1;
+}
+
+static void *alloc(struct ctx *c, size_t size)
+{
+	void *p = dsmap__arena_alloc(&c->m->arena, size);
+
+	if (p == NULL)
+		c->oom = 1;
+	return p;
+}
+
+/* The strings of a sequence into `v` (arena copies). */
+static void strings(struct ctx *c, const yaml_node_t *seq, dsmap__vec *v)
+{
+	yaml_node_item_t *it;
+
+	if (seq == NULL || seq->type != YAML_SEQUENCE_NODE)
+		return;
+	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
+		const char *s = scalar(node(c, *it));
+
+		if (s != NULL)
+			push(c, v, dsmap__arena_strdup(&c->m->arena, s));
+	}
+}
+
+#define EACH_ITEM(c, seq, it, e) \
+	for ((it) = (seq) && (seq)->type == YAML_SEQUENCE_NODE ? (seq)->data.sequence.items.start : NULL; \
+	     (it) != NULL && (it) < (seq)->data.sequence.items.top && ((e) = node((c), *(it))) != NULL; \
+	     (it)++)
+
+static void read_transfers(struct ctx *c, const yaml_node_t *seq, dsmap__vec *out)
+{
+	yaml_node_item_t *it, *jt;
+	yaml_node_t *e, *s;
+
+	EACH_ITEM(c, seq, it, e) {
+		struct dsmap__transfer *t;
+
+		if (e->type != YAML_MAPPING_NODE || (t = alloc(c, sizeof(*t))) == NULL)
+			continue;
+		t->section = str(c, e, "section");
+		t->text_fr = str(c, e, "text_fr");
+		strings(c, get(c, e, "countries"), &t->countries);
+		strings(c, get(c, e, "safeguards"), &t->safeguards);
+		EACH_ITEM(c, get(c, e, "safeguards"), jt, s) {
+			if (scalar(s) && !in_list(safeguards, scalar(s)))
+				ERR(c, s, "transfer outside the EEA: unknown safeguard '%s' (adequacy-decision, "
+				    "standard-contractual-clauses, necessary-for-service)", scalar(s));
+		}
+		push(c, out, t);
+	}
+}
+
+static void read_notice(struct ctx *c, const yaml_node_t *root)
+{
+	yaml_node_t *n = get(c, root, "notice"), *k;
+	yaml_node_item_t *it;
+
+	if (n == NULL || n->type != YAML_MAPPING_NODE)
+		return;
+	c->m->notice_id = str(c, n, "id");
+	c->m->notice_version = str(c, n, "version");
+	c->m->language = str(c, n, "language");
+	c->m->controller = str(c, get(c, n, "controller"), "name");
+	EACH_ITEM(c, get(c, n, "linking_identifier_kinds"), it, k) {
+		const char *v = scalar(k);
+
+		if (v == NULL)
+			continue;
+		if (!in_list(identifier_kinds, v))
+			ERR(c, k, "notice: unknown identifier kind '%s' in linking_identifier_kinds", v);
+		else
+			push(c, &c->m->linking_kinds, dsmap__arena_strdup(&c->m->arena, v));
+	}
+}
+
+static void read_categories(struct ctx *c, const yaml_node_t *root)
+{
+	yaml_node_item_t *it, *jt;
+	yaml_node_t *e, *k;
+
+	EACH_ITEM(c, get(c, root, "categories"), it, e) {
+		struct dsmap__category *cat, *prev;
+		yaml_node_t *idn = get(c, e, "id"), *gn = get(c, e, "group");
+		const char *id = scalar(idn), *group = scalar(gn);
+		int g;
+
+		if (e->type != YAML_MAPPING_NODE || !valid_id(id) || group == NULL)
+			continue;
+		if ((g = index_of(group_names, DSMAP__GROUP_COUNT, group)) < 0) {
+			ERR(c, gn, "category %s: unknown group '%s' (collected, obtained, observed, derived)",
+			    id, group);
+			continue;
+		}
+		if ((cat = alloc(c, sizeof(*cat))) == NULL)
+			return;
+		cat->group = g;
+		cat->id = dsmap__arena_strdup(&c->m->arena, id);
+		cat->ref = dsmap__arena_sprintf(&c->m->arena, "%s/%s", group, id);
+		if (cat->id == NULL || cat->ref == NULL) {
+			c->oom = 1;
+			return;
+		}
+		if ((prev = dsmap_mapping__category(c->m, cat->ref)) != NULL) {
+			ERR(c, idn, "duplicate id: category %s is defined twice (first at line %u)",
+			    cat->ref, prev->loc.line);
+			continue;
+		}
+		cat->section = str(c, e, "section");
+		cat->name_fr = str(c, e, "name_fr");
+		cat->name_en = str(c, e, "name_en");
+		cat->note = str(c, e, "note");
+		cat->same_as = str(c, e, "same_as");
+		cat->related_to = str(c, e, "related_to");
+		cat->extra = scalar(get(c, e, "defined_in_section_4")) != NULL &&
+		             !boolean(c, e, "defined_in_section_4");
+		strings(c, get(c, e, "aliases"), &cat->aliases);
+		cat->loc = loc_of(c, idn);
+		if ((cat->extra || cat->aliases.count) && cat->note == NULL)
+			ERR(c, idn, "category %s: %s needs a 'note' saying where it comes from", cat->ref,
+			    cat->extra ? "a category not defined in section 4" : "a category with aliases");
+		EACH_ITEM(c, get(c, e, "identifier_kinds"), jt, k) {
+			if (scalar(k) && !in_list(identifier_kinds, scalar(k)))
+				ERR(c, k, "category %s: unknown identifier kind '%s'", cat->ref, scalar(k));
+		}
+		push(c, &c->m->categories, cat);
+	}
+}
+
+static void read_recipients(struct ctx *c, const yaml_node_t *root)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *e;
+
+	EACH_ITEM(c, get(c, root, "recipients"), it, e) {
+		struct dsmap__recipient *r, *prev;
+		yaml_node_t *idn = get(c, e, "id"), *kn = get(c, e, "kind");
+		const char *id = scalar(idn), *kind = scalar(kn);
+		int k;
+
+		if (e->type != YAML_MAPPING_NODE || !valid_id(id) || kind == NULL)
+			continue;
+		if ((prev = dsmap_mapping__recipient(c->m, id)) != NULL) {
+			ERR(c, idn, "duplicate id: recipient '%s' is defined twice (first at line %u)",
+			    id, prev->loc.line);
+			continue;
+		}
+		if ((k = index_of(recipient_kinds, DSMAP__RK_COUNT, kind)) < 0) {
+			ERR(c, kn, "recipient %s: unknown recipient kind '%s' (processor, joint-controller, "
+			    "group-company, authority, other-controller)", id, kind);
+			continue;
+		}
+		if ((r = alloc(c, sizeof(*r))) == NULL)
+			return;
+		r->id = dsmap__arena_strdup(&c->m->arena, id);
+		r->kind = k;
+		r->section = str(c, e, "section");
+		r->name_fr = str(c, e, "name_fr");
+		r->name_en = str(c, e, "name_en");
+		r->loc = loc_of(c, idn);
+		read_transfers(c, get(c, e, "transfers_outside_eea"), &r->transfers);
+		push(c, &c->m->recipients, r);
+	}
+}
+
+static void read_subject_kinds(struct ctx *c, const yaml_node_t *root)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *e;
+
+	EACH_ITEM(c, get(c, root, "subject_kinds"), it, e) {
+		struct dsmap__subject_kind *k, *prev;
+		yaml_node_t *idn = get(c, e, "id");
+		const char *id = scalar(idn);
+
+		if (e->type != YAML_MAPPING_NODE || !valid_id(id))
+			continue;
+		if ((prev = dsmap_mapping__subject_kind(c->m, id)) != NULL) {
+			ERR(c, idn, "duplicate id: subject kind '%s' is defined twice (first at line %u)",
+			    id, prev->loc.line);
+			continue;
+		}
+		if ((k = alloc(c, sizeof(*k))) == NULL)
+			return;
+		k->id = dsmap__arena_strdup(&c->m->arena, id);
+		k->name_fr = str(c, e, "name_fr");
+		k->name_en = str(c, e, "name_en");
+		k->loc = loc_of(c, idn);
+		push(c, &c->m->subject_kinds, k);
+	}
+}
+
+static void read_rights(struct ctx *c, const yaml_node_t *root)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *e;
+	size_t i;
+
+	EACH_ITEM(c, get(c, root, "rights"), it, e) {
+		struct dsmap__right *r;
+		yaml_node_t *idn = get(c, e, "id");
+		const char *id = scalar(idn);
+
+		if (e->type != YAML_MAPPING_NODE || !valid_id(id))
+			continue;
+		for (i = 0; i < c->m->rights.count; i++) {
+			struct dsmap__right *prev = c->m->rights.items[i];
+
+			if (strcmp(prev->id, id) == 0)
+				break;
+		}
+		if (i < c->m->rights.count) {
+			ERR(c, idn, "duplicate id: right '%s' is defined twice", id);
+			continue;
+		}
+		if ((r = alloc(c, sizeof(*r))) == NULL)
+			return;
+		r->id = dsmap__arena_strdup(&c->m->arena, id);
+		r->section = str(c, e, "section");
+		r->name_fr = str(c, e, "name_fr");
+		r->name_en = str(c, e, "name_en");
+		r->gdpr_article = str(c, e, "gdpr_article");
+		r->how_fr = str(c, e, "how_fr");
+		r->loc = loc_of(c, idn);
+		push(c, &c->m->rights, r);
+	}
+}
+
+/* Which files failed: their references are not checked, to spare a
+ * cascade of "unknown" errors that one syntax error would cause. */
+struct failed {
+	int categories, recipients, subject_kinds;
+};
+
+static int has_category(const struct dsmap__purpose *p, const struct dsmap__category *cat)
+{
+	size_t i;
+
+	for (i = 0; i < p->categories.count; i++)
+		if (p->categories.items[i] == cat)
+			return 1;
+	return 0;
+}
+
+static void read_purpose_categories(struct ctx *c, struct dsmap__purpose *p,
+                                    const yaml_node_t *map, const struct failed *failed)
+{
+	yaml_node_pair_t *pair;
+
+	if (map == NULL || map->type != YAML_MAPPING_NODE)
+		return;
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *gn = node(c, pair->key), *list = node(c, pair->value), *e;
+		const char *group = scalar(gn);
+		yaml_node_item_t *it;
+
+		if (group == NULL || index_of(group_names, DSMAP__GROUP_COUNT, group) < 0) {
+			ERR(c, gn, "purpose %s: unknown group '%s' in categories (collected, obtained, "
+			    "observed, derived)", p->id, group ? group : "?");
+			continue;
+		}
+		if (list->type != YAML_SEQUENCE_NODE) {
+			ERR(c, list, "purpose %s: categories of group %s must be a list of ids", p->id, group);
+			continue;
+		}
+		EACH_ITEM(c, list, it, e) {
+			const char *id = scalar(e);
+			struct dsmap__category *cat;
+			char ref[256];
+
+			if (id == NULL || is_null(e)) {
+				ERR(c, e, "purpose %s: a category must be an id", p->id);
+				continue;
+			}
+			snprintf(ref, sizeof(ref), "%s/%s", group, id);
+			if ((cat = dsmap_mapping__category(c->m, ref)) == NULL) {
+				if (!failed->categories)
+					ERR(c, e, "purpose %s: unknown category %s (not in categories.yaml)",
+					    p->id, ref);
+				continue;
+			}
+			if (has_category(p, cat)) {
+				ERR(c, e, "purpose %s: category %s is listed twice", p->id, ref);
+				continue;
+			}
+			cat->used = 1;
+			push(c, &p->categories, cat);
+		}
+	}
+}
+
+static int valid_gdpr(const char *s)
+{
+	return s != NULL && strncmp(s, "6(1)(", 5) == 0 && s[5] >= 'a' && s[5] <= 'f' &&
+	       s[6] == ')' && s[7] == '\0';
+}
+
+static void read_legal_bases(struct ctx *c, struct dsmap__purpose *p, const yaml_node_t *seq,
+                             int *consent)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *e;
+
+	EACH_ITEM(c, seq, it, e) {
+		struct dsmap__legal_basis *lb;
+		yaml_node_t *gn = get(c, e, "gdpr");
+
+		if (e->type != YAML_MAPPING_NODE || scalar(gn) == NULL)
+			continue;
+		if (!valid_gdpr(scalar(gn))) {
+			ERR(c, gn, "purpose %s: legal basis gdpr '%s' is not one of 6(1)(a) to 6(1)(f)",
+			    p->id, scalar(gn));
+			continue;
+		}
+		if (strcmp(scalar(gn), "6(1)(a)") == 0)
+			*consent = 1;
+		if ((lb = alloc(c, sizeof(*lb))) == NULL)
+			return;
+		lb->gdpr = str(c, e, "gdpr");
+		lb->law = str(c, e, "law");
+		lb->text_fr = str(c, e, "text_fr");
+		strings(c, get(c, e, "articles"), &lb->articles);
+		if (lb->articles.count && lb->law == NULL)
+			ERR(c, get(c, e, "articles"), "purpose %s: legal basis cites articles but no 'law'",
+			    p->id);
+		push(c, &p->legal_bases, lb);
+	}
+}
+
+static void read_retention(struct ctx *c, struct dsmap__purpose *p, const yaml_node_t *ret)
+{
+	yaml_node_item_t *it, *jt;
+	yaml_node_t *e, *cn;
+
+	if (ret == NULL || ret->type != YAML_MAPPING_NODE)
+		return;
+	p->retention_fr = str(c, ret, "text_fr");
+	EACH_ITEM(c, get(c, ret, "rules"), it, e) {
+		struct dsmap__rule *r;
+		yaml_node_t *dn = get(c, e, "duration"), *dmn = get(c, e, "duration_min");
+		yaml_node_t *tn = get(c, e, "trigger");
+
+		if (e->type != YAML_MAPPING_NODE || (r = alloc(c, sizeof(*r))) == NULL)
+			continue;
+		r->duration = str(c, e, "duration");
+		r->duration_min = str(c, e, "duration_min");
+		r->trigger = str(c, e, "trigger");
+		r->condition_fr = str(c, e, "condition_fr");
+		r->scope_fr = str(c, e, "scope_fr");
+		if (r->duration && !valid_duration(r->duration))
+			ERR(c, dn, "purpose %s: retention duration '%s' is not an ISO 8601 duration "
+			    "such as P1M, P2Y6M or P0D", p->id, r->duration);
+		if (r->duration_min && !valid_duration(r->duration_min))
+			ERR(c, dmn, "purpose %s: retention duration_min '%s' is not an ISO 8601 duration",
+			    p->id, r->duration_min);
+		if (r->trigger && !in_list(triggers, r->trigger))
+			ERR(c, tn, "purpose %s: unknown retention trigger '%s' (the triggers are listed "
+			    "in docs/mapping-format.md, 7.3)", p->id, r->trigger);
+		EACH_ITEM(c, get(c, e, "categories"), jt, cn) {
+			struct dsmap__category *cat = scalar(cn) ?
+			        dsmap_mapping__category(c->m, scalar(cn)) : NULL;
+
+			if (cat == NULL || !has_category(p, cat)) {
+				ERR(c, cn, "purpose %s: retention rule names %s, which is not one of this "
+				    "purpose's categories", p->id, scalar(cn) ? scalar(cn) : "?");
+				continue;
+			}
+			push(c, &r->categories, cat);
+		}
+		push(c, &p->rules, r);
+	}
+}
+
+static int notes_mention(struct ctx *c, const yaml_node_t *seq, const char *word)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *e;
+
+	EACH_ITEM(c, seq, it, e) {
+		if (scalar(e) && strstr(scalar(e), word))
+			return 1;
+	}
+	return 0;
+}
+
+static void read_purpose(struct ctx *c, const yaml_node_t *root, const char *rel,
+                         const struct failed *failed)
+{
+	yaml_node_t *pn = get(c, root, "purpose"), *idn, *e;
+	struct dsmap__purpose *p, *prev;
+	yaml_node_item_t *it;
+	const char *id;
+	char expect[300];
+	int consent = 0;
+
+	if (pn == NULL || pn->type != YAML_MAPPING_NODE)
+		return;
+	idn = get(c, pn, "id");
+	if (!valid_id(id = scalar(idn)))
+		return;
+	if ((prev = dsmap_mapping__purpose(c->m, id)) != NULL)
+		ERR(c, idn, "duplicate id: purpose '%s' is defined in %s already", id,
+		    (const char *)c->m->files.items[prev->loc.file]);
+	snprintf(expect, sizeof(expect), "purposes/%s.yaml", id);
+	if (strcmp(rel, expect) != 0)
+		ERR(c, idn, "purpose '%s': the file name must be its id: rename %s to %s", id, rel, expect);
+	if (prev != NULL || (p = alloc(c, sizeof(*p))) == NULL)
+		return;
+	p->id = dsmap__arena_strdup(&c->m->arena, id);
+	p->section = str(c, pn, "section");
+	p->title_fr = str(c, pn, "title_fr");
+	p->title_en = str(c, pn, "title_en");
+	p->objection_fr = str(c, pn, "objection_fr");
+	p->withdrawal_fr = str(c, pn, "withdrawal_fr");
+	p->automated_decision = boolean(c, pn, "automated_decision");
+	p->automated_decision_fr = str(c, pn, "automated_decision_fr");
+	p->loc = loc_of(c, idn);
+
+	read_purpose_categories(c, p, get(c, pn, "categories"), failed);
+	read_legal_bases(c, p, get(c, pn, "legal_bases"), &consent);
+	read_retention(c, p, get(c, pn, "retention"));
+	read_transfers(c, get(c, pn, "transfers_outside_eea"), &p->transfers);
+	EACH_ITEM(c, get(c, pn, "recipients"), it, e) {
+		struct dsmap__recipient *r = scalar(e) ? dsmap_mapping__recipient(c->m, scalar(e)) : NULL;
+
+		if (r == NULL) {
+			if (!failed->recipients)
+				ERR(c, e, "purpose %s: unknown recipient '%s' (not in recipients.yaml)", p->id,
+				    scalar(e) ? scalar(e) : "?");
+			continue;
+		}
+		r->reached = 1;
+		push(c, &p->recipients, r);
+	}
+	EACH_ITEM(c, get(c, pn, "subject_kinds"), it, e) {
+		struct dsmap__subject_kind *k = scalar(e) ?
+		        dsmap_mapping__subject_kind(c->m, scalar(e)) : NULL;
+
+		if (k == NULL) {
+			if (!failed->subject_kinds)
+				ERR(c, e, "purpose %s: unknown subject kind '%s' (not in subject-kinds.yaml)",
+				    p->id, scalar(e) ? scalar(e) : "?");
+			continue;
+		}
+		push(c, &p->subject_kinds, k);
+	}
+	if (consent && p->withdrawal_fr == NULL)
+		ERR(c, pn, "purpose %s has a consent basis (6(1)(a)) but no 'withdrawal_fr': say how "
+		    "consent is withdrawn", p->id);
+	if (p->automated_decision && p->automated_decision_fr == NULL)
+		ERR(c, pn, "purpose %s: 'automated_decision: true' needs 'automated_decision_fr', the "
+		    "notice's wording", p->id);
+	if (p->objection_fr == NULL && p->withdrawal_fr == NULL && get(c, pn, "access_fr") == NULL &&
+	    !notes_mention(c, get(c, pn, "notes"), "object"))
+		WARN(c, pn, "purpose %s says neither how to object (objection_fr) nor how to withdraw "
+		     "consent (withdrawal_fr)", p->id);
+	push(c, &c->m->purposes, p);
+}
+
+/* After every file: references across files, and what nothing uses. */
+static void cross_checks(struct ctx *c, int purposes_ok)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->m->categories.count; i++) {
+		struct dsmap__category *cat = c->m->categories.items[i];
+
+		if (cat->same_as && dsmap_mapping__category(c->m, cat->same_as) == NULL)
+			diag_at(c, DSMAP_DIAG_ERROR, cat->loc, "category %s: same_as names unknown category %s",
+			        cat->ref, cat->same_as);
+		if (cat->related_to && dsmap_mapping__category(c->m, cat->related_to) == NULL)
+			diag_at(c, DSMAP_DIAG_ERROR, cat->loc,
+			        "category %s: related_to names unknown category %s", cat->ref, cat->related_to);
+		if (!cat->used && purposes_ok)
+			diag_at(c, DSMAP_DIAG_WARNING, cat->loc, "unused category %s: no purpose uses it",
+			        cat->ref);
+		if (cat->extra)
+			diag_at(c, DSMAP_DIAG_NOTE, cat->loc,
+			        "'%s' is not defined in section 4: kept as the extra category %s (%s)",
+			        cat->name_fr ? cat->name_fr : cat->id, cat->ref, cat->note ? cat->note : "");
+		for (j = 0; j < cat->aliases.count; j++)
+			diag_at(c, DSMAP_DIAG_NOTE, cat->loc, "'%s' is read as %s, an alias of '%s'",
+			        (const char *)cat->aliases.items[j], cat->ref,
+			        cat->name_fr ? cat->name_fr : cat->id);
+	}
+	for (i = 0; i < c->m->recipients.count && purposes_ok; i++) {
+		struct dsmap__recipient *r = c->m->recipients.items[i];
+
+		if (!r->reached)
+			diag_at(c, DSMAP_DIAG_WARNING, r->loc,
+			        "unreached recipient '%s': no purpose shares data with it", r->id);
+	}
+}
+
+/* ---- sources: a folder or a git tree -------------------------------------------- */
+
+static const char *const top_files[] = {
+	"notice.yaml", "categories.yaml", "recipients.yaml", "subject-kinds.yaml", "rights.yaml"
+};
+#define TOP_FILES (sizeof(top_files) / sizeof(top_files[0]))
+
+typedef int (*read_fn)(void *src, const char *rel, char **data, size_t *len);
+typedef int (*list_fn)(void *src, const char *subdir, dsmap__vec *names, dsmap__arena *a);
+
+static int register_file(struct ctx *c, const char *rel)
+{
+	const char *copy = dsmap__arena_strdup(&c->m->arena, rel);
+
+	push(c, &c->m->files, (void *)copy);
+	c->file = (unsigned int)c->m->files.count - 1;
+	return c->oom ? -1 : 0;
+}
+
+static int diag_order(const void *a, const void *b, const dsmap_mapping *m)
+{
+	const dsmap_diag *x = *(dsmap_diag *const *)a, *y = *(dsmap_diag *const *)b;
+	size_t fx = 0, fy = 0, i;
+
+	for (i = 0; i < m->files.count; i++) {
+		if (m->files.items[i] == x->file)
+			fx = i;
+		if (m->files.items[i] == y->file)
+			fy = i;
+	}
+	if (fx != fy)
+		return fx < fy ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return 0;
+}
+
+/* A stable insertion sort: diagnostics are few, and equal ones keep the
+ * order they were raised in. */
+static void sort_diags(dsmap_mapping *m)
+{
+	size_t i, j;
+
+	for (i = 1; i < m->diags.count; i++) {
+		void *d = m->diags.items[i];
+
+		for (j = i; j > 0 && diag_order(&m->diags.items[j - 1], &d, m) > 0; j--)
+			m->diags.items[j] = m->diags.items[j - 1];
+		m->diags.items[j] = d;
+	}
+}
+
+static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
+{
+	static void (*const readers[TOP_FILES])(struct ctx *, const yaml_node_t *) = {
+		read_notice, read_categories, read_recipients, read_subject_kinds, read_rights
+	};
+	static const struct spec *const specs[TOP_FILES] = {
+		&notice_file_spec, &categories_file_spec, &recipients_file_spec,
+		&subject_kinds_file_spec, &rights_file_spec
+	};
+	struct failed failed = { 0, 0, 0 };
+	dsmap__vec names = { NULL, 0, 0 };
+	yaml_document_t doc;
+	struct ctx c;
+	size_t i;
+	int rc, purposes_ok = 1;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	if ((c.m = calloc(1, sizeof(*c.m))) == NULL)
+		return dsmap_error__oom();
+	c.doc = &doc;
+
+	for (i = 0; i < TOP_FILES + 1; i++) {
+		const char *rel = i < TOP_FILES ? top_files[i] : NULL;
+		size_t n, k;
+
+		if (rel == NULL) {
+			/* the purpose files, in name order */
+			if ((rc = ls(src, "purposes", &names, &c.m->arena)) < 0)
+				goto fail;
+			n = names.count;
+		} else {
+			n = 1;
+		}
+		for (k = 0; k < n; k++) {
+			char relbuf[512], *data = NULL;
+			yaml_node_t *root;
+			size_t len = 0;
+
+			if (rel == NULL)
+				snprintf(relbuf, sizeof(relbuf), "purposes/%s", (const char *)names.items[k]);
+			else
+				snprintf(relbuf, sizeof(relbuf), "%s", rel);
+			if (register_file(&c, relbuf) < 0)
+				goto oom;
+			rc = rd(src, relbuf, &data, &len);
+			if (rc == DSMAP_ENOTFOUND) {
+				dsmap_error_clear();
+				diag(&c, DSMAP_DIAG_ERROR, NULL, "missing file: every mapping has %s", relbuf);
+				if (i == 1) failed.categories = 1;
+				if (i == 2) failed.recipients = 1;
+				if (i == 3) failed.subject_kinds = 1;
+				continue;
+			}
+			if (rc < 0)
+				goto fail;
+			root = parse(&c, &(struct src){ relbuf, data, len });
+			if (root != NULL) {
+				check_spec(&c, root, rel ? specs[i] : &purpose_file_spec);
+				if (rel != NULL)
+					readers[i](&c, root);
+				else
+					read_purpose(&c, root, relbuf, &failed);
+				yaml_document_delete(&doc);
+			} else {
+				if (i == 1) failed.categories = 1;
+				if (i == 2) failed.recipients = 1;
+				if (i == 3) failed.subject_kinds = 1;
+				if (rel == NULL) purposes_ok = 0;
+			}
+			free(data);
+			if (c.oom)
+				goto oom;
+		}
+	}
+	cross_checks(&c, purposes_ok);
+	if (c.oom)
+		goto oom;
+	sort_diags(c.m);
+	*out = c.m;
+	if (c.m->errors > 0)
+		return dsmap_error__set(DSMAP_EINVALID, "the mapping has %zu error%s", c.m->errors,
+		                        c.m->errors == 1 ? "" : "s");
+	return 0;
+oom:
+	rc = dsmap_error__oom();
+fail:
+	dsmap_mapping_free(c.m);
+	return rc;
+}
+
+/* -- a folder -- */
+
+static int dir_read(void *src, const char *rel, char **data, size_t *len)
+{
+	char *path = dsmap__path_join(src, rel);
+	int rc;
+
+	if (path == NULL)
+		return dsmap_error__oom();
+	rc = dsmap__read_file(data, len, path, MAX_FILE_SIZE);
+	free(path);
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int is_yaml_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".yaml") == 0;
+}
+
+static int dir_list(void *src, const char *subdir, dsmap__vec *names, dsmap__arena *a)
+{
+	char *path = dsmap__path_join(src, subdir);
+	struct dirent *e;
+	DIR *d;
+
+	if (path == NULL)
+		return dsmap_error__oom();
+	d = opendir(path);
+	free(path);
+	if (d == NULL)
+		return 0;   /* no purposes/ folder: no purposes */
+	while ((e = readdir(d)) != NULL) {
+		char *name;
+
+		if (!is_yaml_name(e->d_name))
+			continue;
+		if ((name = dsmap__arena_strdup(a, e->d_name)) == NULL ||
+		    dsmap__vec_push(a, names, name) < 0) {
+			closedir(d);
+			return dsmap_error__oom();
+		}
+	}
+	closedir(d);
+	if (names->count > 1)
+		qsort(names->items, names->count, sizeof(*names->items), by_name);
+	return 0;
+}
+
+int dsmap_mapping_load_dir(dsmap_mapping **out, const char *dir)
+{
+	if (out == NULL || dir == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_mapping_load_dir: NULL argument");
+	*out = NULL;
+	if (!dsmap__is_dir(dir))
+		return dsmap_error__set(DSMAP_ENOTFOUND, "mapping folder %s: not a directory", dir);
+	return load(out, (void *)dir, dir_read, dir_list);
+}
+
+/* -- a git tree -- */
+
+struct tree_src {
+	git_repository *repo;
+	git_tree *tree;         /* the mappings/ tree */
+	const char *rev;
+};
+
+static int tree_read(void *src, const char *rel, char **data, size_t *len)
+{
+	struct tree_src *t = src;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int rc;
+
+	rc = git_tree_entry_bypath(&e, t->tree, rel);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return DSMAP_ENOTFOUND;
+	}
+	if (rc < 0)
+		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, rel);
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		git_tree_entry_free(e);
+		return dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s is not a file", t->rev, rel);
+	}
+	rc = git_blob_lookup(&blob, t->repo, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	if (rc < 0)
+		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, rel);
+	*len = (size_t)git_blob_rawsize(blob);
+	if (*len > MAX_FILE_SIZE || (*data = malloc(*len + 1)) == NULL) {
+		git_blob_free(blob);
+		return *len > MAX_FILE_SIZE ?
+		       dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s is too large", t->rev, rel) :
+		       dsmap_error__oom();
+	}
+	memcpy(*data, git_blob_rawcontent(blob), *len);
+	(*data)[*len] = '\0';
+	git_blob_free(blob);
+	return 0;
+}
+
+static int tree_list(void *src, const char *subdir, dsmap__vec *names, dsmap__arena *a)
+{
+	struct tree_src *t = src;
+	git_tree_entry *e = NULL;
+	git_tree *sub = NULL;
+	size_t i, n;
+	int rc;
+
+	rc = git_tree_entry_bypath(&e, t->tree, subdir);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, subdir);
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+		git_tree_entry_free(e);
+		return 0;
+	}
+	rc = git_tree_lookup(&sub, t->repo, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	if (rc < 0)
+		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, subdir);
+	/* Tree entries come sorted by name. */
+	n = git_tree_entrycount(sub);
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(sub, i);
+		char *name;
+
+		if (git_tree_entry_type(te) != GIT_OBJECT_BLOB || !is_yaml_name(git_tree_entry_name(te)))
+			continue;
+		if ((name = dsmap__arena_strdup(a, git_tree_entry_name(te))) == NULL ||
+		    dsmap__vec_push(a, names, name) < 0) {
+			git_tree_free(sub);
+			return dsmap_error__oom();
+		}
+	}
+	git_tree_free(sub);
+	return 0;
+}
+
+int dsmap_mapping_load_rev(dsmap_mapping **out, dsmap_workspace *ws, const char *rev)
+{
+	struct tree_src t = { NULL, NULL, rev };
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	git_tree *root = NULL;
+	git_tree_entry *e = NULL;
+	int rc;
+
+	if (out == NULL || ws == NULL || rev == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_mapping_load_rev: NULL argument");
+	*out = NULL;
+	t.repo = ws->repo;
+	if ((rc = git_revparse_single(&obj, ws->repo, rev)) < 0) {
+		rc = dsmap_git__error(rc, "revision '%s'", rev);
+		goto done;
+	}
+	if ((rc = git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT)) < 0) {
+		rc = dsmap_git__error(rc, "revision '%s' is not a commit", rev);
+		goto done;
+	}
+	if ((rc = git_commit_tree(&root, commit)) < 0) {
+		rc = dsmap_git__error(rc, "revision '%s'", rev);
+		goto done;
+	}
+	rc = git_tree_entry_bypath(&e, root, "mappings");
+	if (rc < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+		git_error_clear();
+		rc = dsmap_error__set(DSMAP_ENOTFOUND, "revision '%s' has no mappings/ folder", rev);
+		goto done;
+	}
+	if ((rc = git_tree_lookup(&t.tree, ws->repo, git_tree_entry_id(e))) < 0) {
+		rc = dsmap_git__error(rc, "revision '%s': mappings/", rev);
+		goto done;
+	}
+	rc = load(out, &t, tree_read, tree_list);
+done:
+	git_tree_free(t.tree);
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	git_commit_free(commit);
+	git_object_free(obj);
+	return rc;
+}
+
+void dsmap_mapping_free(dsmap_mapping *m)
+{
+	if (m == NULL)
+		return;
+	dsmap__arena_free(&m->arena);
+	free(m);
+}
+
+size_t dsmap_mapping_diag_count(const dsmap_mapping *m)
+{
+	return m ? m->diags.count : 0;
+}
+
+const dsmap_diag *dsmap_mapping_diag(const dsmap_mapping *m, size_t i)
+{
+	return m && i < m->diags.count ? m->diags.items[i] : NULL;
+}
+
+void dsmap_mapping_counts_get(dsmap_mapping_counts *out, const dsmap_mapping *m)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (m == NULL)
+		return;
+	out->categories = m->categories.count;
+	for (i = 0; i < m->categories.count; i++) {
+		const struct dsmap__category *cat = m->categories.items[i];
+
+		out->categories_in_group[cat->group]++;
+		out->categories_extra += cat->extra != 0;
+		out->category_aliases += cat->aliases.count;
+	}
+	out->recipients = m->recipients.count;
+	for (i = 0; i < m->recipients.count; i++)
+		out->recipients_outside_eea +=
+			((const struct dsmap__recipient *)m->recipients.items[i])->transfers.count > 0;
+	out->subject_kinds = m->subject_kinds.count;
+	out->rights = m->rights.count;
+	out->purposes = m->purposes.count;
+	for (i = 0; i < m->purposes.count; i++) {
+		const struct dsmap__purpose *p = m->purposes.items[i];
+
+		out->purpose_edges_category += p->categories.count;
+		out->purpose_edges_recipient += p->recipients.count;
+	}
+	out->files = m->files.count;
+	out->errors = m->errors;
+	out->warnings = m->warnings;
+	out->notes = m->notes;
+}

@@ -1,0 +1,142 @@
+/*
+ * Internal: the mapping model, for the modules that build on a loaded
+ * mapping (sync into the store, lineage, diff).
+ */
+#ifndef DSMAP_CORE_MAPPING_H
+#define DSMAP_CORE_MAPPING_H
+
+#include "arena.h"
+#include "dsmap/mapping.h"
+
+enum { DSMAP__GROUP_COUNT = 4 };
+
+enum dsmap__recipient_kind {
+	DSMAP__RK_PROCESSOR,
+	DSMAP__RK_JOINT_CONTROLLER,
+	DSMAP__RK_GROUP_COMPANY,
+	DSMAP__RK_AUTHORITY,
+	DSMAP__RK_OTHER_CONTROLLER,
+	DSMAP__RK_COUNT
+};
+
+/* Where a thing is defined. */
+struct dsmap__loc {
+	unsigned int file;     /* index into dsmap_mapping.files */
+	unsigned int line;
+	unsigned int column;
+};
+
+struct dsmap__category {
+	int group;                 /* 0..3 */
+	const char *id;
+	const char *ref;           /* "group/id" */
+	const char *section;
+	const char *name_fr;
+	const char *name_en;
+	const char *note;
+	const char *same_as;       /* "group/id" or NULL */
+	const char *related_to;
+	int extra;                 /* not defined in section 4 */
+	dsmap__vec aliases;        /* const char * */
+	struct dsmap__loc loc;
+	int used;                  /* by a purpose */
+};
+
+struct dsmap__transfer {
+	const char *section;
+	const char *text_fr;
+	dsmap__vec countries;      /* const char * */
+	dsmap__vec safeguards;     /* const char * */
+};
+
+struct dsmap__recipient {
+	const char *id;
+	int kind;                  /* enum dsmap__recipient_kind */
+	const char *section;
+	const char *name_fr;
+	const char *name_en;
+	dsmap__vec transfers;      /* struct dsmap__transfer * */
+	struct dsmap__loc loc;
+	int reached;               /* by a purpose */
+};
+
+struct dsmap__subject_kind {
+	const char *id;
+	const char *name_fr;
+	const char *name_en;
+	struct dsmap__loc loc;
+};
+
+struct dsmap__right {
+	const char *id;
+	const char *section;
+	const char *name_fr;
+	const char *name_en;
+	const char *gdpr_article;  /* NULL when not a GDPR right */
+	const char *how_fr;
+	struct dsmap__loc loc;
+};
+
+struct dsmap__legal_basis {
+	const char *gdpr;          /* "6(1)(a)".."6(1)(f)" */
+	const char *law;
+	dsmap__vec articles;       /* const char * */
+	const char *text_fr;
+};
+
+struct dsmap__rule {
+	dsmap__vec categories;     /* struct dsmap__category *; empty = all */
+	const char *duration;      /* ISO 8601, NULL when none is given */
+	const char *duration_min;
+	const char *trigger;       /* NULL when none is given */
+	const char *condition_fr;
+	const char *scope_fr;
+};
+
+struct dsmap__purpose {
+	const char *id;
+	const char *section;
+	const char *title_fr;
+	const char *title_en;
+	dsmap__vec categories;     /* struct dsmap__category * */
+	dsmap__vec legal_bases;    /* struct dsmap__legal_basis * */
+	const char *retention_fr;
+	dsmap__vec rules;          /* struct dsmap__rule * */
+	dsmap__vec recipients;     /* struct dsmap__recipient * */
+	dsmap__vec subject_kinds;  /* struct dsmap__subject_kind * */
+	dsmap__vec transfers;      /* struct dsmap__transfer * */
+	const char *objection_fr;
+	const char *withdrawal_fr;
+	int automated_decision;
+	const char *automated_decision_fr;
+	struct dsmap__loc loc;
+};
+
+struct dsmap_mapping {
+	dsmap__arena arena;
+	dsmap__vec files;          /* const char *, relative paths */
+	dsmap__vec diags;          /* dsmap_diag * */
+	size_t errors, warnings, notes;
+	/* notice metadata */
+	const char *notice_id;
+	const char *notice_version;
+	const char *language;
+	const char *controller;
+	dsmap__vec linking_kinds;  /* const char * */
+	/* the model, in file order */
+	dsmap__vec categories;     /* struct dsmap__category * */
+	dsmap__vec recipients;     /* struct dsmap__recipient * */
+	dsmap__vec subject_kinds;
+	dsmap__vec rights;
+	dsmap__vec purposes;
+};
+
+/* Lookups; NULL when absent. */
+struct dsmap__category *dsmap_mapping__category(const dsmap_mapping *m, const char *ref);
+struct dsmap__recipient *dsmap_mapping__recipient(const dsmap_mapping *m, const char *id);
+struct dsmap__purpose *dsmap_mapping__purpose(const dsmap_mapping *m, const char *id);
+struct dsmap__subject_kind *dsmap_mapping__subject_kind(const dsmap_mapping *m, const char *id);
+
+const char *dsmap__recipient_kind_name(int kind);
+
+#endif
