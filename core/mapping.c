@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -802,56 +803,38 @@ fail:
 
 /* ---- the model ------------------------------------------------------------------ */
 
-struct dsmap__category *dsmap_mapping__category(const dsmap_mapping *m, const char *ref)
+/* The item of `v` whose string member at `offset` equals `key`. */
+static void *find(const dsmap__vec *v, size_t offset, const char *key)
 {
 	size_t i;
 
-	for (i = 0; i < m->categories.count; i++) {
-		struct dsmap__category *cat = m->categories.items[i];
+	for (i = 0; i < v->count; i++) {
+		const char *s = *(const char *const *)((const char *)v->items[i] + offset);
 
-		if (strcmp(cat->ref, ref) == 0)
-			return cat;
+		if (strcmp(s, key) == 0)
+			return v->items[i];
 	}
 	return NULL;
+}
+
+struct dsmap__category *dsmap_mapping__category(const dsmap_mapping *m, const char *ref)
+{
+	return find(&m->categories, offsetof(struct dsmap__category, ref), ref);
 }
 
 struct dsmap__recipient *dsmap_mapping__recipient(const dsmap_mapping *m, const char *id)
 {
-	size_t i;
-
-	for (i = 0; i < m->recipients.count; i++) {
-		struct dsmap__recipient *r = m->recipients.items[i];
-
-		if (strcmp(r->id, id) == 0)
-			return r;
-	}
-	return NULL;
+	return find(&m->recipients, offsetof(struct dsmap__recipient, id), id);
 }
 
 struct dsmap__purpose *dsmap_mapping__purpose(const dsmap_mapping *m, const char *id)
 {
-	size_t i;
-
-	for (i = 0; i < m->purposes.count; i++) {
-		struct dsmap__purpose *p = m->purposes.items[i];
-
-		if (strcmp(p->id, id) == 0)
-			return p;
-	}
-	return NULL;
+	return find(&m->purposes, offsetof(struct dsmap__purpose, id), id);
 }
 
 struct dsmap__subject_kind *dsmap_mapping__subject_kind(const dsmap_mapping *m, const char *id)
 {
-	size_t i;
-
-	for (i = 0; i < m->subject_kinds.count; i++) {
-		struct dsmap__subject_kind *k = m->subject_kinds.items[i];
-
-		if (strcmp(k->id, id) == 0)
-			return k;
-	}
-	return NULL;
+	return find(&m->subject_kinds, offsetof(struct dsmap__subject_kind, id), id);
 }
 
 static void push(struct ctx *c, dsmap__vec *v, void *item)
@@ -1055,7 +1038,6 @@ static void read_rights(struct ctx *c, const yaml_node_t *root)
 {
 	yaml_node_item_t *it;
 	yaml_node_t *e;
-	size_t i;
 
 	EACH_ITEM(c, get(c, root, "rights"), it, e) {
 		struct dsmap__right *r;
@@ -1064,13 +1046,7 @@ static void read_rights(struct ctx *c, const yaml_node_t *root)
 
 		if (e->type != YAML_MAPPING_NODE || !valid_id(id))
 			continue;
-		for (i = 0; i < c->m->rights.count; i++) {
-			struct dsmap__right *prev = c->m->rights.items[i];
-
-			if (strcmp(prev->id, id) == 0)
-				break;
-		}
-		if (i < c->m->rights.count) {
+		if (find(&c->m->rights, offsetof(struct dsmap__right, id), id) != NULL) {
 			ERR(c, idn, "duplicate id: right '%s' is defined twice", id);
 			continue;
 		}
