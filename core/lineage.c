@@ -678,7 +678,13 @@ static int answer_category(struct reader *r, const char *id, json_t *ans)
 				json_object_set_new(json_object_get(entry, "retention"), ref, rules_for(node, ref));
 				json_decref(node);
 			} else {
-				node = get_node(r, 'p', p, &rc);
+				/* Asked by bare id: a purpose using the id in two groups. */
+				if ((node = get_node(r, 'p', p, &rc)) == NULL) {
+					json_decref(users);
+					rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
+					                                r->s->path, p);
+					goto done;
+				}
 				json_object_set_new(json_object_get(entry, "retention"), ref, rules_for(node, ref));
 				json_decref(node);
 			}

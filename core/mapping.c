@@ -1069,6 +1069,17 @@ struct failed {
 	int categories, recipients, subject_kinds;
 };
 
+/* Top file `i` (an index of top_files) could not be read. */
+static void mark_failed(struct failed *f, size_t i)
+{
+	if (i == 1)
+		f->categories = 1;
+	else if (i == 2)
+		f->recipients = 1;
+	else if (i == 3)
+		f->subject_kinds = 1;
+}
+
 static int has_category(const struct dsmap__purpose *p, const struct dsmap__category *cat)
 {
 	size_t i;
@@ -1432,9 +1443,7 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 			if (rc == DSMAP_ENOTFOUND) {
 				dsmap_error_clear();
 				diag(&c, DSMAP_DIAG_ERROR, NULL, "missing file: every mapping has %s", relbuf);
-				if (i == 1) failed.categories = 1;
-				if (i == 2) failed.recipients = 1;
-				if (i == 3) failed.subject_kinds = 1;
+				mark_failed(&failed, i);
 				continue;
 			}
 			if (rc < 0)
@@ -1448,10 +1457,9 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 					read_purpose(&c, root, relbuf, &failed);
 				yaml_document_delete(&doc);
 			} else {
-				if (i == 1) failed.categories = 1;
-				if (i == 2) failed.recipients = 1;
-				if (i == 3) failed.subject_kinds = 1;
-				if (rel == NULL) purposes_ok = 0;
+				mark_failed(&failed, i);
+				if (rel == NULL)
+					purposes_ok = 0;
 			}
 			free(data);
 			if (c.oom)
