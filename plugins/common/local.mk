@@ -1,0 +1,1 @@
+## plugins/common: code shared by the plugins of file sources, included by the top Makefile.am.

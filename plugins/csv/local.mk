@@ -1,0 +1,1 @@
+## plugins/csv: rules for the csv plugin, included by the top Makefile.am.

@@ -1,0 +1,1 @@
+## plugins/sqlite: rules for the sqlite plugin, included by the top Makefile.am.
