@@ -10,6 +10,7 @@
 #include "dsmap/common.h"
 #include "dsmap/version.h"
 #include "dsmap/errors.h"
+#include "dsmap/ident.h"
 #include "dsmap/store.h"
 #include "dsmap/workspace.h"
 #include "dsmap/plugins.h"
