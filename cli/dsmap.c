@@ -49,6 +49,35 @@ const struct cli_command cli_commands[] = {
 	  "\n"
 	  "Exit status 0 when the mapping has no error (warnings are not errors),\n"
 	  "1 when it has errors or cannot be read.\n" },
+	{ "scan", cmd_scan,
+	  "read the source systems into the inventory",
+	  "usage: dsmap scan [--jobs N] [--timeout SECONDS] [--rev REV]\n"
+	  "                  [--format text|json] [--quiet] [SYSTEM...]\n"
+	  "\n"
+	  "Scan each SYSTEM (default: every system of mappings/systems/ at HEAD)\n"
+	  "through its plugin and replace its holdings in the store.  Each\n"
+	  "system's plugin runs in a process of its own; a plugin that crashes,\n"
+	  "hangs or sends garbage fails its system's scan, which keeps its\n"
+	  "previous inventory, and the other systems go on.  A system's new\n"
+	  "inventory replaces the old one at once when its scan ends.\n"
+	  "\n"
+	  "Options of a system definition may name ${VARIABLES}: they are read from\n"
+	  "the environment, then from the credentials file (.dsmap/credentials, or\n"
+	  "$DSMAP_CREDENTIALS; NAME=VALUE lines, mode 0600).  Relative paths are\n"
+	  "relative to the workspace's top directory.\n"
+	  "\n"
+	  "  --jobs N         systems scanned at once (default: one per CPU)\n"
+	  "  --timeout S      kill a plugin silent for S seconds (default: each\n"
+	  "                   system's `timeout`, else 300)\n"
+	  "  --rev REV        the system definitions of revision REV (default HEAD)\n"
+	  "  --format FMT     text (default) or json, for the summary on stdout\n"
+	  "  --quiet          no progress display on stderr\n"
+	  "\n"
+	  "On a terminal, stderr shows each system's progress with records/s.\n"
+	  "The summary gives per system its records, subjects and categories, and\n"
+	  "the records left out and identifiers refused, by reason, with the first\n"
+	  "record or line numbers (never a value).  Exit status 0 when every system\n"
+	  "was scanned, 1 when one failed, 3 when a SYSTEM is not defined.\n" },
 	{ "status", cmd_status,
 	  "show what the workspace holds",
 	  "usage: dsmap status [--format text|json]\n"

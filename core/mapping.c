@@ -23,6 +23,7 @@
 
 #include "errors.h"
 #include "git.h"
+#include "dsmap/ident.h"
 #include "mapping.h"
 #include "util.h"
 #include "workspace.h"
@@ -37,10 +38,6 @@ static const char *const recipient_kinds[DSMAP__RK_COUNT] = {
 	"processor", "joint-controller", "group-company", "authority", "other-controller"
 };
 
-static const char *const identifier_kinds[] = {
-	"email", "phone", "national-register-number", "customer-number", "account-id",
-	"imei", "ip", "device-id", NULL
-};
 
 static const char *const safeguards[] = {
 	"adequacy-decision", "standard-contractual-clauses", "necessary-for-service", NULL
@@ -332,12 +329,43 @@ static const struct key purpose_file_keys[] = {
 	END
 };
 
+static const struct key source_keys[] = {
+	{ "name", T_STR, 1, NULL, NULL },
+	{ "description", T_STR, 0, NULL, NULL },
+	{ "options", T_MAP, 0, NULL, NULL },
+	{ "identifiers", T_MAP, 1, NULL, NULL },
+	{ "categories", T_MAP, 1, NULL, NULL },
+	{ "timestamp", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec source_spec = { "source", source_keys };
+static const struct key system_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "name", T_STR, 1, NULL, NULL },
+	{ "description", T_STR, 0, NULL, NULL },
+	{ "plugin", T_ID, 1, NULL, NULL },
+	{ "config", T_MAP, 0, NULL, NULL },
+	{ "on_error", T_STR, 0, NULL, NULL },
+	{ "timeout", T_STR, 0, NULL, NULL },
+	{ "purposes", T_STRS, 1, NULL, NULL },
+	{ "sources", T_OBJS, 1, &source_spec, "has no source" },
+	{ "notes", T_SEQ, 0, NULL, NULL },
+	END
+};
+static const struct spec system_spec = { "system", system_keys };
+static const struct key system_file_keys[] = {
+	{ "schema", T_ANY, 1, NULL, NULL },
+	{ "system", T_OBJ, 1, &system_spec, NULL },
+	END
+};
+
 static const struct spec notice_file_spec = { "notice.yaml", notice_file_keys };
 static const struct spec categories_file_spec = { "categories.yaml", categories_file_keys };
 static const struct spec recipients_file_spec = { "recipients.yaml", recipients_file_keys };
 static const struct spec subject_kinds_file_spec = { "subject-kinds.yaml", subject_kinds_file_keys };
 static const struct spec rights_file_spec = { "rights.yaml", rights_file_keys };
 static const struct spec purpose_file_spec = { "purpose file", purpose_file_keys };
+static const struct spec system_file_spec = { "system file", system_file_keys };
 
 /* ---- diagnostics ----------------------------------------------------------- */
 
@@ -837,6 +865,30 @@ struct dsmap__subject_kind *dsmap_mapping__subject_kind(const dsmap_mapping *m, 
 	return find(&m->subject_kinds, offsetof(struct dsmap__subject_kind, id), id);
 }
 
+struct dsmap__system *dsmap_mapping__system(const dsmap_mapping *m, const char *id)
+{
+	return find(&m->systems, offsetof(struct dsmap__system, id), id);
+}
+
+/* A kind by its canonical name only: mappings do not use the short aliases. */
+static int id_kind(const char *name)
+{
+	int kind = name ? dsmap_ident_kind_from_name(name, strlen(name)) : 0;
+
+	return kind && strcmp(dsmap_ident_kind_name(kind), name) == 0 ? kind : 0;
+}
+
+int dsmap_mapping__links(const dsmap_mapping *m, int kind)
+{
+	const char *name = dsmap_ident_kind_name(kind);
+	size_t i;
+
+	for (i = 0; name != NULL && i < m->linking_kinds.count; i++)
+		if (strcmp(m->linking_kinds.items[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static void push(struct ctx *c, dsmap__vec *v, void *item)
 {
 	if (item == NULL || dsmap__vec_push(&c->m->arena, v, item) < 0)
@@ -911,7 +963,7 @@ static void read_notice(struct ctx *c, const yaml_node_t *root)
 
 		if (v == NULL)
 			continue;
-		if (!in_list(identifier_kinds, v))
+		if (!id_kind(v))
 			ERR(c, k, "notice: unknown identifier kind '%s' in linking_identifier_kinds", v);
 		else
 			push(c, &c->m->linking_kinds, dsmap__arena_strdup(&c->m->arena, v));
@@ -964,7 +1016,7 @@ static void read_categories(struct ctx *c, const yaml_node_t *root)
 			ERR(c, idn, "category %s: %s needs a 'note' saying where it comes from", cat->ref,
 			    cat->extra ? "a category not defined in section 4" : "a category with aliases");
 		EACH_ITEM(c, get(c, e, "identifier_kinds"), jt, k) {
-			if (scalar(k) && !in_list(identifier_kinds, scalar(k)))
+			if (scalar(k) && !id_kind(scalar(k)))
 				ERR(c, k, "category %s: unknown identifier kind '%s'", cat->ref, scalar(k));
 		}
 		push(c, &c->m->categories, cat);
@@ -1063,10 +1115,17 @@ static void read_rights(struct ctx *c, const yaml_node_t *root)
 	}
 }
 
+/* The files every mapping has, read first and in this order; then come
+ * purposes/ and systems/. */
+static const char *const top_files[] = {
+	"notice.yaml", "categories.yaml", "recipients.yaml", "subject-kinds.yaml", "rights.yaml"
+};
+#define TOP_FILES (sizeof(top_files) / sizeof(top_files[0]))
+
 /* Which files failed: their references are not checked, to spare a
  * cascade of "unknown" errors that one syntax error would cause. */
 struct failed {
-	int categories, recipients, subject_kinds;
+	int categories, recipients, subject_kinds, purposes;
 };
 
 /* Top file `i` (an index of top_files) could not be read. */
@@ -1078,6 +1137,8 @@ static void mark_failed(struct failed *f, size_t i)
 		f->recipients = 1;
 	else if (i == 3)
 		f->subject_kinds = 1;
+	else if (i == TOP_FILES)
+		f->purposes = 1;
 }
 
 static int has_category(const struct dsmap__purpose *p, const struct dsmap__category *cat)
@@ -1305,6 +1366,234 @@ static void read_purpose(struct ctx *c, const yaml_node_t *root, const char *rel
 	push(c, &c->m->purposes, p);
 }
 
+/* ---- systems ------------------------------------------------------------------- */
+
+/* Option keys whose value is a secret: it must come from ${VAR}, never be
+ * written in the mapping. */
+static int secret_key(const char *key)
+{
+	static const char *const words[] = { "password", "passwd", "secret", "token", "key" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(key, words[i]) != NULL && strcmp(key, "key") != 0)
+			return 1;
+	return 0;
+}
+
+/* Whether every ${...} in `v` is a well-formed reference, and whether `v`
+ * holds at least one. */
+static int check_refs(const char *v, int *has_ref)
+{
+	const char *p, *q;
+
+	*has_ref = 0;
+	for (p = v; (p = strstr(p, "${")) != NULL; p = q + 1) {
+		if ((q = strchr(p + 2, '}')) == NULL || q == p + 2)
+			return 0;
+		for (const char *r = p + 2; r < q; r++)
+			if (!((*r >= 'A' && *r <= 'Z') || (*r >= 'a' && *r <= 'z') ||
+			      (*r >= '0' && *r <= '9') || *r == '_'))
+				return 0;
+		*has_ref = 1;
+	}
+	return 1;
+}
+
+/* The key/value options of a mapping node into `out`. */
+static void read_options(struct ctx *c, const char *what, const yaml_node_t *map, dsmap__vec *out)
+{
+	yaml_node_pair_t *p;
+
+	if (map == NULL || map->type != YAML_MAPPING_NODE)
+		return;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value);
+		const char *k = scalar(kn), *v = scalar(vn);
+		struct dsmap__option *o;
+		int has_ref;
+
+		if (k == NULL)
+			continue;
+		if (v == NULL || is_null(vn)) {
+			ERR(c, vn, "%s: option '%s' must be a string", what, k);
+			continue;
+		}
+		if (!check_refs(v, &has_ref)) {
+			ERR(c, vn, "%s: option '%s': a reference is written ${NAME}, NAME made of "
+			    "letters, digits and '_'", what, k);
+			continue;
+		}
+		if (secret_key(k) && !has_ref) {
+			ERR(c, vn, "%s: option '%s' holds a secret written in the mapping: secrets never "
+			    "go in the mapping repository; write ${VARIABLE} and set it in the "
+			    "environment or the credentials file", what, k);
+			continue;
+		}
+		if ((o = alloc(c, sizeof(*o))) == NULL)
+			return;
+		o->key = dsmap__arena_strdup(&c->m->arena, k);
+		o->value = dsmap__arena_strdup(&c->m->arena, v);
+		push(c, out, o);
+	}
+}
+
+static void read_source(struct ctx *c, struct dsmap__system *sys, const yaml_node_t *e,
+                        const struct failed *failed)
+{
+	struct dsmap__source *src;
+	yaml_node_pair_t *p;
+	yaml_node_t *ids = get(c, e, "identifiers"), *cats = get(c, e, "categories");
+	char what[300];
+	size_t i;
+
+	if ((src = alloc(c, sizeof(*src))) == NULL)
+		return;
+	src->name = str(c, e, "name");
+	src->timestamp = str(c, e, "timestamp");
+	src->loc = loc_of(c, get(c, e, "name"));
+	if (src->name == NULL)
+		return;
+	for (i = 0; i < sys->sources.count; i++)
+		if (strcmp(((struct dsmap__source *)sys->sources.items[i])->name, src->name) == 0)
+			ERR(c, get(c, e, "name"), "system %s: source '%s' is defined twice", sys->id,
+			    src->name);
+	snprintf(what, sizeof(what), "system %s: source %s", sys->id, src->name);
+	read_options(c, what, get(c, e, "options"), &src->options);
+
+	if (ids != NULL && ids->type == YAML_MAPPING_NODE) {
+		for (p = ids->data.mapping.pairs.start; p < ids->data.mapping.pairs.top; p++) {
+			yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value);
+			struct dsmap__id_field *f;
+			int kind = id_kind(scalar(vn));
+
+			if (scalar(kn) == NULL)
+				continue;
+			if (kind == 0) {
+				ERR(c, vn, "%s: field '%s': unknown identifier kind '%s' (one of email, phone, "
+				    "national-register-number, customer-number, account-id, imei, ip, "
+				    "device-id)", what, scalar(kn), scalar(vn) ? scalar(vn) : "?");
+				continue;
+			}
+			if ((f = alloc(c, sizeof(*f))) == NULL)
+				return;
+			f->field = dsmap__arena_strdup(&c->m->arena, scalar(kn));
+			f->kind = kind;
+			f->loc = loc_of(c, kn);
+			push(c, &src->id_fields, f);
+		}
+		if (src->id_fields.count == 0)
+			ERR(c, ids, "%s: 'identifiers' names no field: a source without an identifier "
+			    "cannot say whose data it holds", what);
+	}
+	if (cats != NULL && cats->type == YAML_MAPPING_NODE) {
+		for (p = cats->data.mapping.pairs.start; p < cats->data.mapping.pairs.top; p++) {
+			yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value), *cn;
+			struct dsmap__cat_field *f;
+			yaml_node_item_t *it;
+
+			if (scalar(kn) == NULL)
+				continue;
+			if ((f = alloc(c, sizeof(*f))) == NULL)
+				return;
+			f->field = dsmap__arena_strdup(&c->m->arena, scalar(kn));
+			f->loc = loc_of(c, kn);
+			if (vn->type == YAML_SCALAR_NODE && !is_null(vn)) {
+				/* one category, written without brackets */
+				struct dsmap__category *cat = dsmap_mapping__category(c->m, scalar(vn));
+
+				if (cat != NULL)
+					push(c, &f->categories, cat);
+				else if (!failed->categories)
+					ERR(c, vn, "%s: field '%s': unknown category '%s' (categories are "
+					    "GROUP/ID, as in categories.yaml)", what, f->field, scalar(vn));
+			} else if (vn->type == YAML_SEQUENCE_NODE) {
+				EACH_ITEM(c, vn, it, cn) {
+					struct dsmap__category *cat = scalar(cn) ?
+					        dsmap_mapping__category(c->m, scalar(cn)) : NULL;
+
+					if (cat != NULL)
+						push(c, &f->categories, cat);
+					else if (!failed->categories)
+						ERR(c, cn, "%s: field '%s': unknown category '%s' (categories are "
+						    "GROUP/ID, as in categories.yaml)", what, f->field,
+						    scalar(cn) ? scalar(cn) : "?");
+				}
+			} else {
+				ERR(c, vn, "%s: field '%s' must name a category or a list of categories",
+				    what, f->field);
+				continue;
+			}
+			push(c, &src->cat_fields, f);
+		}
+	}
+	push(c, &sys->sources, src);
+}
+
+static void read_system(struct ctx *c, const yaml_node_t *root, const char *rel,
+                        const struct failed *failed)
+{
+	yaml_node_t *sn = get(c, root, "system"), *idn, *e;
+	struct dsmap__system *sys;
+	yaml_node_item_t *it;
+	const char *id, *v;
+	char expect[300];
+
+	if (sn == NULL || sn->type != YAML_MAPPING_NODE)
+		return;
+	idn = get(c, sn, "id");
+	if (!valid_id(id = scalar(idn)))
+		return;
+	snprintf(expect, sizeof(expect), "systems/%s.yaml", id);
+	if (strcmp(rel, expect) != 0) {
+		ERR(c, idn, "system '%s': the file name must be its id: rename %s to %s", id, rel, expect);
+		return;
+	}
+	if ((sys = alloc(c, sizeof(*sys))) == NULL)
+		return;
+	sys->id = dsmap__arena_strdup(&c->m->arena, id);
+	sys->name = str(c, sn, "name");
+	sys->plugin = str(c, sn, "plugin");
+	sys->timeout = DSMAP__SYSTEM_TIMEOUT_DEFAULT;
+	sys->loc = loc_of(c, idn);
+	if ((v = scalar(get(c, sn, "on_error"))) != NULL) {
+		if (strcmp(v, "skip") == 0)
+			sys->skip_broken = 1;
+		else if (strcmp(v, "fail") != 0)
+			ERR(c, get(c, sn, "on_error"), "system %s: on_error is 'fail' or 'skip', not '%s'",
+			    id, v);
+	}
+	if ((v = scalar(get(c, sn, "timeout"))) != NULL) {
+		char *end;
+		unsigned long t;
+
+		errno = 0;
+		t = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || t == 0 || t > 86400 || v[0] == '-')
+			ERR(c, get(c, sn, "timeout"), "system %s: timeout is a number of seconds "
+			    "from 1 to 86400", id);
+		else
+			sys->timeout = (unsigned int)t;
+	}
+	snprintf(expect, sizeof(expect), "system %s", id);
+	read_options(c, expect, get(c, sn, "config"), &sys->options);
+	EACH_ITEM(c, get(c, sn, "purposes"), it, e) {
+		struct dsmap__purpose *p = scalar(e) ? dsmap_mapping__purpose(c->m, scalar(e)) : NULL;
+
+		if (p == NULL) {
+			if (!failed->purposes)
+				ERR(c, e, "system %s: unknown purpose '%s' (no purposes/%s.yaml)", id,
+				    scalar(e) ? scalar(e) : "?", scalar(e) ? scalar(e) : "?");
+			continue;
+		}
+		push(c, &sys->purposes, p);
+	}
+	EACH_ITEM(c, get(c, sn, "sources"), it, e)
+		if (e->type == YAML_MAPPING_NODE)
+			read_source(c, sys, e, failed);
+	push(c, &c->m->systems, sys);
+}
+
 /* After every file: references across files, and what nothing uses. */
 static void cross_checks(struct ctx *c, int purposes_ok)
 {
@@ -1342,10 +1631,6 @@ static void cross_checks(struct ctx *c, int purposes_ok)
 
 /* ---- sources: a folder or a git tree -------------------------------------------- */
 
-static const char *const top_files[] = {
-	"notice.yaml", "categories.yaml", "recipients.yaml", "subject-kinds.yaml", "rights.yaml"
-};
-#define TOP_FILES (sizeof(top_files) / sizeof(top_files[0]))
 
 typedef int (*read_fn)(void *src, const char *rel, char **data, size_t *len);
 typedef int (*list_fn)(void *src, const char *subdir, dsmap__vec *names, dsmap__arena *a);
@@ -1403,7 +1688,7 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 		&notice_file_spec, &categories_file_spec, &recipients_file_spec,
 		&subject_kinds_file_spec, &rights_file_spec
 	};
-	struct failed failed = { 0, 0, 0 };
+	struct failed failed = { 0, 0, 0, 0 };
 	dsmap__vec names = { NULL, 0, 0 };
 	yaml_document_t doc;
 	struct ctx c;
@@ -1416,13 +1701,15 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 		return dsmap_error__oom();
 	c.doc = &doc;
 
-	for (i = 0; i < TOP_FILES + 1; i++) {
+	/* The top files, then the purposes, then the systems, each in name order. */
+	for (i = 0; i < TOP_FILES + 2; i++) {
 		const char *rel = i < TOP_FILES ? top_files[i] : NULL;
+		const char *subdir = i == TOP_FILES ? "purposes" : "systems";
 		size_t n, k;
 
 		if (rel == NULL) {
-			/* the purpose files, in name order */
-			if ((rc = ls(src, "purposes", &names, &c.m->arena)) < 0)
+			names.count = 0;
+			if ((rc = ls(src, subdir, &names, &c.m->arena)) < 0)
 				goto fail;
 			n = names.count;
 		} else {
@@ -1434,7 +1721,7 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 			size_t len = 0;
 
 			if (rel == NULL)
-				snprintf(relbuf, sizeof(relbuf), "purposes/%s", (const char *)names.items[k]);
+				snprintf(relbuf, sizeof(relbuf), "%s/%s", subdir, (const char *)names.items[k]);
 			else
 				snprintf(relbuf, sizeof(relbuf), "%s", rel);
 			if (register_file(&c, relbuf) < 0)
@@ -1450,15 +1737,18 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 				goto fail;
 			root = parse(&c, &(struct src){ relbuf, data, len });
 			if (root != NULL) {
-				check_spec(&c, root, rel ? specs[i] : &purpose_file_spec);
+				check_spec(&c, root, rel ? specs[i] : i == TOP_FILES ? &purpose_file_spec :
+				           &system_file_spec);
 				if (rel != NULL)
 					readers[i](&c, root);
-				else
+				else if (i == TOP_FILES)
 					read_purpose(&c, root, relbuf, &failed);
+				else
+					read_system(&c, root, relbuf, &failed);
 				yaml_document_delete(&doc);
 			} else {
 				mark_failed(&failed, i);
-				if (rel == NULL)
+				if (i == TOP_FILES)
 					purposes_ok = 0;
 			}
 			free(data);
@@ -1722,6 +2012,9 @@ void dsmap_mapping_counts_get(dsmap_mapping_counts *out, const dsmap_mapping *m)
 		out->purpose_edges_category += p->categories.count;
 		out->purpose_edges_recipient += p->recipients.count;
 	}
+	out->systems = m->systems.count;
+	for (i = 0; i < m->systems.count; i++)
+		out->system_sources += ((const struct dsmap__system *)m->systems.items[i])->sources.count;
 	out->files = m->files.count;
 	out->errors = m->errors;
 	out->warnings = m->warnings;

@@ -112,6 +112,53 @@ struct dsmap__purpose {
 	struct dsmap__loc loc;
 };
 
+/* A key/value option of a system or a source; values may hold ${VAR}
+ * references, resolved at scan time. */
+struct dsmap__option {
+	const char *key;
+	const char *value;
+};
+
+/* A field of a source that holds an identifier. */
+struct dsmap__id_field {
+	const char *field;
+	int kind;                  /* a dsmap_id_kind */
+	struct dsmap__loc loc;
+};
+
+/* A field of a source whose non-empty value means these categories. */
+struct dsmap__cat_field {
+	const char *field;
+	dsmap__vec categories;     /* struct dsmap__category * */
+	struct dsmap__loc loc;
+};
+
+/* One table, file or stream of a system. */
+struct dsmap__source {
+	const char *name;
+	const char *timestamp;     /* NULL when none */
+	dsmap__vec options;        /* struct dsmap__option * */
+	dsmap__vec id_fields;      /* struct dsmap__id_field *, in file order */
+	dsmap__vec cat_fields;     /* struct dsmap__cat_field * */
+	struct dsmap__loc loc;
+};
+
+/* A source system: systems/ID.yaml. */
+struct dsmap__system {
+	const char *id;
+	const char *name;
+	const char *plugin;
+	int skip_broken;           /* on_error: skip */
+	unsigned int timeout;      /* seconds without progress before the runner is killed */
+	dsmap__vec options;        /* struct dsmap__option * */
+	dsmap__vec purposes;       /* struct dsmap__purpose *, declared served */
+	dsmap__vec sources;        /* struct dsmap__source * */
+	struct dsmap__loc loc;
+};
+
+/* The default of a system's `timeout`, in seconds. */
+#define DSMAP__SYSTEM_TIMEOUT_DEFAULT 300
+
 struct dsmap_mapping {
 	dsmap__arena arena;
 	dsmap__vec files;          /* const char *, relative paths */
@@ -129,6 +176,7 @@ struct dsmap_mapping {
 	dsmap__vec subject_kinds;
 	dsmap__vec rights;
 	dsmap__vec purposes;
+	dsmap__vec systems;        /* struct dsmap__system *, in id order */
 };
 
 /* Lookups; NULL when absent. */
@@ -136,6 +184,11 @@ struct dsmap__category *dsmap_mapping__category(const dsmap_mapping *m, const ch
 struct dsmap__recipient *dsmap_mapping__recipient(const dsmap_mapping *m, const char *id);
 struct dsmap__purpose *dsmap_mapping__purpose(const dsmap_mapping *m, const char *id);
 struct dsmap__subject_kind *dsmap_mapping__subject_kind(const dsmap_mapping *m, const char *id);
+struct dsmap__system *dsmap_mapping__system(const dsmap_mapping *m, const char *id);
+
+/* Whether identifiers of `kind` link records, as notice.yaml's
+ * linking_identifier_kinds says. */
+int dsmap_mapping__links(const dsmap_mapping *m, int kind);
 
 const char *dsmap__recipient_kind_name(int kind);
 

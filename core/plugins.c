@@ -275,16 +275,15 @@ int dsmap_plugin_each(const char *search_path, dsmap_plugin_each_fn fn, void *pa
 	return rc;
 }
 
-int dsmap_plugin_find(dsmap_plugin **out, const char *search_path, const char *name)
+int dsmap_plugin__locate(char **out, const char *search_path, const char *name)
 {
 	char *path, *dir, *save = NULL, *file = NULL, *base;
 	int rc;
 
-	if (out == NULL || name == NULL)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_plugin_find: NULL argument");
 	*out = NULL;
-	if (name[0] == '\0' || strchr(name, '/') != NULL || name[0] == '.')
-		return dsmap_error__set(DSMAP_EINVALID, "plugin name '%s' is not valid", name);
+	if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL || name[0] == '.')
+		return dsmap_error__set(DSMAP_EINVALID, "plugin name '%s' is not valid",
+		                        name ? name : "(null)");
 	if ((path = search_path_of(search_path)) == NULL ||
 	    (base = dsmap__sprintf("%s.so", name)) == NULL) {
 		free(path);
@@ -297,13 +296,9 @@ int dsmap_plugin_find(dsmap_plugin **out, const char *search_path, const char *n
 			break;
 		}
 		if (access(file, F_OK) == 0) {
-			rc = dsmap_plugin_load(out, file);
-			if (rc == 0 && strcmp((*out)->info.name, name) != 0) {
-				rc = dsmap_error__set(DSMAP_EINVALID,
-				    "plugin %s: calls itself '%s', not '%s'", file, (*out)->info.name, name);
-				dsmap_plugin_free(*out);
-				*out = NULL;
-			}
+			*out = file;
+			file = NULL;
+			rc = 0;
 			break;
 		}
 		free(file);
@@ -316,8 +311,28 @@ int dsmap_plugin_find(dsmap_plugin **out, const char *search_path, const char *n
 		                 again ? again : "the plugin path");
 		free(again);
 	}
-	free(file);
 	free(base);
 	free(path);
+	return rc;
+}
+
+int dsmap_plugin_find(dsmap_plugin **out, const char *search_path, const char *name)
+{
+	char *file = NULL;
+	int rc;
+
+	if (out == NULL || name == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_plugin_find: NULL argument");
+	*out = NULL;
+	if ((rc = dsmap_plugin__locate(&file, search_path, name)) < 0)
+		return rc;
+	rc = dsmap_plugin_load(out, file);
+	if (rc == 0 && strcmp((*out)->info.name, name) != 0) {
+		rc = dsmap_error__set(DSMAP_EINVALID, "plugin %s: calls itself '%s', not '%s'", file,
+		                      (*out)->info.name, name);
+		dsmap_plugin_free(*out);
+		*out = NULL;
+	}
+	free(file);
 	return rc;
 }

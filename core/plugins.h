@@ -13,4 +13,8 @@ struct dsmap_plugin {
 	dsmap_plugin_info info;                /* path owned, the rest the plugin's */
 };
 
+/* The file of plugin `name` (NAME.so) on the search path (NULL: the
+ * default, DSMAP_PLUGIN_PATH first), without loading it; *out is malloc'ed. */
+int dsmap_plugin__locate(char **out, const char *search_path, const char *name);
+
 #endif

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,14 @@ static const char *const db_names[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_GRAPH] = "graph",
 	[DSMAP__DB_NODES] = "nodes",
 	[DSMAP__DB_CATBITS] = "catbits",
+	[DSMAP__DB_HOLDINGS] = "holdings",
+	[DSMAP__DB_ALIASES] = "aliases",
+};
+
+/* An identifier hash can lead to several subjects of a system: the
+ * aliases database keeps them as sorted, fixed-size duplicates. */
+static const unsigned int db_flags[DSMAP__DB_COUNT] = {
+	[DSMAP__DB_ALIASES] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 /*
@@ -281,7 +290,7 @@ static int create_layout(dsmap_store *store, MDB_txn *txn, void *payload)
 
 	(void)payload;
 	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &store->dbi[i])) != 0)
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &store->dbi[i])) != 0)
 			return rc;
 	if ((rc = dsmap_store__meta_put(store, txn, "magic", MAGIC, strlen(MAGIC))) != 0)
 		return rc;
@@ -301,7 +310,7 @@ static int create_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
 
 	(void)payload;
 	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &store->dbi[i])) != 0)
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &store->dbi[i])) != 0)
 			return rc;
 	return 0;
 }
@@ -314,7 +323,7 @@ static int open_dbs(dsmap_store *store)
 	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
 		return rc;
 	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = mdb_dbi_open(txn, db_names[i], 0, &store->dbi[i])) != 0)
+		if ((rc = mdb_dbi_open(txn, db_names[i], db_flags[i], &store->dbi[i])) != 0)
 			break;
 	if (rc == 0) {
 		/* Committing, not aborting, keeps the handles open. */
@@ -640,23 +649,117 @@ done:
 	return rc;
 }
 
-#define SYSTEM_VALUE_VERSION 1
-#define SYSTEM_VALUE_SIZE 25
+
+/*
+ * A system's record, version 2:
+ *   u8 version, u32 sysno, u32 gen, i64 last_scan, u64 records, u64 subjects,
+ *   u64 rejected, u64 invalid, i64 first_seen, i64 last_seen, 40 hex commit,
+ *   u32 category count, then per category u32 catbit, u64 subjects, u64 records.
+ * All big-endian.
+ */
+#define SYSTEM_VALUE_VERSION 2
+#define SYSTEM_FIXED_SIZE (1 + 4 + 4 + 8 * 7 + 40 + 4)
+#define SYSTEM_CAT_SIZE (4 + 8 + 8)
+#define SYSTEM_MAX_CATS 65536
 
 int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
-                            const dsmap_store__system_summary *summary)
+                            const dsmap_store__system_summary *sum)
 {
-	unsigned char buf[SYSTEM_VALUE_SIZE];
-	MDB_val k = { strlen(id), (void *)id };
-	MDB_val v = { sizeof(buf), buf };
+	MDB_val k = { strlen(id), (void *)id }, v;
+	unsigned char *buf, *p;
+	size_t i;
+	int rc;
 
 	if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX)
 		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': empty or too long", id);
-	buf[0] = SYSTEM_VALUE_VERSION;
-	dsmap__put_be64(buf + 1, (uint64_t)summary->last_scan);
-	dsmap__put_be64(buf + 9, summary->records);
-	dsmap__put_be64(buf + 17, summary->subjects);
-	return mdb_put(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v, 0);
+	if (sum->category_count > SYSTEM_MAX_CATS)
+		return dsmap_error__set(DSMAP_EINVALID, "system %s: %zu categories, more than %d",
+		                        id, sum->category_count, SYSTEM_MAX_CATS);
+	v.mv_size = SYSTEM_FIXED_SIZE + sum->category_count * SYSTEM_CAT_SIZE;
+	/* MDB_RESERVE: encode straight into the page. */
+	v.mv_data = NULL;
+	if ((rc = mdb_put(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v, MDB_RESERVE)) != 0)
+		return rc;
+	p = buf = v.mv_data;
+	*p++ = SYSTEM_VALUE_VERSION;
+	dsmap__put_be32(p, sum->sysno), p += 4;
+	dsmap__put_be32(p, sum->gen), p += 4;
+	dsmap__put_be64(p, (uint64_t)sum->last_scan), p += 8;
+	dsmap__put_be64(p, sum->records), p += 8;
+	dsmap__put_be64(p, sum->subjects), p += 8;
+	dsmap__put_be64(p, sum->rejected), p += 8;
+	dsmap__put_be64(p, sum->invalid), p += 8;
+	dsmap__put_be64(p, (uint64_t)sum->first_seen), p += 8;
+	dsmap__put_be64(p, (uint64_t)sum->last_seen), p += 8;
+	memset(p, '0', 40);
+	memcpy(p, sum->commit, strnlen(sum->commit, 40)), p += 40;
+	dsmap__put_be32(p, (uint32_t)sum->category_count), p += 4;
+	for (i = 0; i < sum->category_count; i++) {
+		dsmap__put_be32(p, sum->categories[i].catbit), p += 4;
+		dsmap__put_be64(p, sum->categories[i].subjects), p += 8;
+		dsmap__put_be64(p, sum->categories[i].records), p += 8;
+	}
+	return (size_t)(p - buf) == v.mv_size ? 0 : dsmap_error__set(DSMAP_ERROR,
+	    "system %s: encoded %zu bytes, reserved %zu", id, (size_t)(p - buf), v.mv_size);
+}
+
+/* Decode a system's record; categories are malloc'ed. */
+static int system_decode(dsmap_store *store, const MDB_val *k, const MDB_val *v,
+                         dsmap_store__system_summary *sum)
+{
+	const unsigned char *p = v->mv_data;
+	size_t i, n;
+
+	memset(sum, 0, sizeof(*sum));
+	if (k->mv_size == 0 || k->mv_size > DSMAP__SYSTEM_ID_MAX || v->mv_size < SYSTEM_FIXED_SIZE ||
+	    p[0] != SYSTEM_VALUE_VERSION)
+		goto corrupt;
+	n = dsmap__get_be32(p + SYSTEM_FIXED_SIZE - 4);
+	if (n > SYSTEM_MAX_CATS || v->mv_size != SYSTEM_FIXED_SIZE + n * SYSTEM_CAT_SIZE)
+		goto corrupt;
+	p++;
+	sum->sysno = dsmap__get_be32(p), p += 4;
+	sum->gen = dsmap__get_be32(p), p += 4;
+	sum->last_scan = (int64_t)dsmap__get_be64(p), p += 8;
+	sum->records = dsmap__get_be64(p), p += 8;
+	sum->subjects = dsmap__get_be64(p), p += 8;
+	sum->rejected = dsmap__get_be64(p), p += 8;
+	sum->invalid = dsmap__get_be64(p), p += 8;
+	sum->first_seen = (int64_t)dsmap__get_be64(p), p += 8;
+	sum->last_seen = (int64_t)dsmap__get_be64(p), p += 8;
+	memcpy(sum->commit, p, 40), p += 40;
+	sum->commit[40] = '\0';
+	p += 4;
+	if (n > 0 && (sum->categories = calloc(n, sizeof(*sum->categories))) == NULL)
+		return dsmap_error__oom();
+	for (i = 0; i < n; i++) {
+		sum->categories[i].catbit = dsmap__get_be32(p), p += 4;
+		sum->categories[i].subjects = dsmap__get_be64(p), p += 8;
+		sum->categories[i].records = dsmap__get_be64(p), p += 8;
+	}
+	sum->category_count = n;
+	return 0;
+corrupt:
+	return dsmap_error__set(DSMAP_ECORRUPT,
+	    "store %s: systems: a record of %zu bytes with version %u is not one this dsmap wrote",
+	    store->path, v->mv_size, v->mv_size ? (unsigned int)p[0] : 0u);
+}
+
+int dsmap_store__system_get(dsmap_store *store, MDB_txn *txn, const char *id,
+                            dsmap_store__system_summary *sum)
+{
+	MDB_val k = { strlen(id), (void *)id }, v;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX)
+		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': empty or too long", id);
+	rc = mdb_get(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return dsmap_error__set(DSMAP_ENOTFOUND, "the store knows no system '%s'", id);
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: system %s", store->path, id);
+	return system_decode(store, &k, &v, sum);
 }
 
 int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload)
@@ -675,23 +778,14 @@ int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, voi
 		goto done;
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		const unsigned char *p = v.mv_data;
-
 		op = MDB_NEXT;
-		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX ||
-		    v.mv_size != SYSTEM_VALUE_SIZE || p[0] != SYSTEM_VALUE_VERSION) {
-			rc = dsmap_error__set(DSMAP_ECORRUPT,
-			    "store %s: systems: a record of %zu bytes with version %u is not one "
-			    "this dsmap wrote", store->path, v.mv_size,
-			    v.mv_size ? (unsigned int)p[0] : 0u);
+		if ((rc = system_decode(store, &k, &v, &sum)) < 0)
 			goto done;
-		}
 		memcpy(id, k.mv_data, k.mv_size);
 		id[k.mv_size] = '\0';
-		sum.last_scan = (int64_t)dsmap__get_be64(p + 1);
-		sum.records = dsmap__get_be64(p + 9);
-		sum.subjects = dsmap__get_be64(p + 17);
-		if ((rc = cb(id, &sum, payload)) != 0)
+		rc = cb(id, &sum, payload);
+		free(sum.categories);
+		if (rc != 0)
 			goto done;
 	}
 	if (rc == MDB_NOTFOUND)
@@ -702,4 +796,52 @@ done:
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+void dsmap_store__forget(dsmap_store *store)
+{
+#if defined(__linux__)
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
+	ino_t inos[2] = { 0, 0 };
+	char line[1024];
+	FILE *maps;
+	size_t i;
+
+	if (store == NULL || store->path == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		char path[4096];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/%s", store->path, files[i]);
+		if (stat(path, &sb) == 0)
+			inos[i] = sb.st_ino;
+	}
+	if ((maps = fopen("/proc/self/maps", "r")) == NULL)
+		return;
+	/* Collect first, unmap after: unmapping while reading the file would
+	 * change what it says. */
+	{
+		uintptr_t lo[64], hi[64];
+		size_t n = 0;
+
+		while (n < 64 && fgets(line, sizeof(line), maps) != NULL) {
+			unsigned long long a, b, ino;
+			char perms[8];
+
+			if (sscanf(line, "%llx-%llx %7s %*s %*s %llu", &a, &b, perms, &ino) != 4)
+				continue;
+			if (ino != 0 && ((ino_t)ino == inos[0] || (ino_t)ino == inos[1])) {
+				lo[n] = (uintptr_t)a;
+				hi[n] = (uintptr_t)b;
+				n++;
+			}
+		}
+		fclose(maps);
+		for (i = 0; i < n; i++)
+			munmap((void *)lo[i], hi[i] - lo[i]);
+	}
+#else
+	(void)store;
+#endif
 }

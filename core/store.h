@@ -20,6 +20,8 @@ enum dsmap_store__db {
 	DSMAP__DB_GRAPH,      /* commit id (20) + type + id -> node hash, or an edge */
 	DSMAP__DB_NODES,      /* node hash (16) -> version byte + the node as JSON */
 	DSMAP__DB_CATBITS,    /* "group/id" -> u32 bit, stable, never reused */
+	DSMAP__DB_HOLDINGS,   /* system no (4) + generation (4) + subject hash (16) -> holding */
+	DSMAP__DB_ALIASES,    /* system no + generation + identifier hash -> subject hashes (dups) */
 	DSMAP__DB_COUNT
 };
 
@@ -55,6 +57,11 @@ int dsmap_store__read_begin(dsmap_store *store, MDB_txn **txn);
  * it (after fork()). */
 int dsmap_store__check(const dsmap_store *store);
 
+/* In a child process after fork(), unmap the store's files from memory
+ * without touching LMDB (which must not be used in a child), so that code
+ * run there cannot write to them.  Best effort; Linux only. */
+void dsmap_store__forget(dsmap_store *store);
+
 /* Translate an LMDB or errno return code into a DSMAP_E* code with the
  * message "<context>: <LMDB's message>". */
 int dsmap_store__error(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
@@ -72,19 +79,41 @@ void dsmap__put_be64(unsigned char *p, uint64_t v);
 uint32_t dsmap__get_be32(const unsigned char *p);
 uint64_t dsmap__get_be64(const unsigned char *p);
 
-/* What the last committed scan of a system left in the store. */
+/* How many subjects and records of a system hold one category. */
 typedef struct {
-	int64_t last_scan;   /* seconds since the epoch */
-	uint64_t records;
+	uint32_t catbit;
 	uint64_t subjects;
+	uint64_t records;
+} dsmap_store__cat_count;
+
+/* A system as the store knows it: its number, the generation of holdings
+ * that readers see, and what the scan that wrote that generation found. */
+typedef struct {
+	uint32_t sysno;          /* stable, never reused */
+	uint32_t gen;            /* current generation; 0 before the first scan */
+	int64_t last_scan;       /* seconds since the epoch; 0 before the first scan */
+	uint64_t records;        /* records stored */
+	uint64_t subjects;
+	uint64_t rejected;       /* records left out */
+	uint64_t invalid;        /* identifiers that failed validation */
+	int64_t first_seen;      /* oldest record timestamp; 0 when none */
+	int64_t last_seen;
+	char commit[41];         /* the mapping revision the definition came from, hex */
+	size_t category_count;
+	dsmap_store__cat_count *categories;   /* by catbit; owned by whoever filled it */
 } dsmap_store__system_summary;
 
-/* Record a system's scan summary (inside a write transaction). */
+/* Record a system (inside a write transaction). */
 int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
                             const dsmap_store__system_summary *summary);
 
-/* Call `cb` for each system summary in id order; a non-zero return from
- * `cb` stops the walk and is returned.  `id` is borrowed for the call. */
+/* Read one system; DSMAP_ENOTFOUND when the store has none of that id.
+ * summary->categories is malloc'ed; free it. */
+int dsmap_store__system_get(dsmap_store *store, MDB_txn *txn, const char *id,
+                            dsmap_store__system_summary *summary);
+
+/* Call `cb` for each system in id order; a non-zero return from `cb` stops
+ * the walk and is returned.  `id` and `summary` are borrowed for the call. */
 typedef int (*dsmap_store__system_cb)(const char *id, const dsmap_store__system_summary *summary,
                                       void *payload);
 int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload);

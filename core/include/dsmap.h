@@ -16,5 +16,6 @@
 #include "dsmap/plugins.h"
 #include "dsmap/mapping.h"
 #include "dsmap/lineage.h"
+#include "dsmap/scan.h"
 
 #endif /* DSMAP_H */

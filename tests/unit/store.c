@@ -61,10 +61,12 @@ struct fill { int n; const char *prefix; };
 static int fill_fn(dsmap_store *s, MDB_txn *txn, void *payload)
 {
 	const struct fill *fl = payload;
-	dsmap_store__system_summary sum = { 1700000000, 0, 0 };
+	dsmap_store__system_summary sum;
 	char id[64];
 	int i, rc;
 
+	memset(&sum, 0, sizeof(sum));
+	sum.last_scan = 1700000000;
 	for (i = 0; i < fl->n; i++) {
 		snprintf(id, sizeof(id), "%s-%06d", fl->prefix, i);
 		sum.records = (uint64_t)i;

@@ -186,9 +186,13 @@ static void test_workspace__seed_from_dir_and_systems(void **state)
 	char *p3 = th_path(sys, "README.md");
 	dsmap_workspace *ws;
 	dsmap_status *st = NULL;
-	dsmap_store__system_summary sum = { 1700000000, 42, 40 };
+	dsmap_store__system_summary sum;
 	MDB_txn *txn;
 
+	memset(&sum, 0, sizeof(sum));
+	sum.last_scan = 1700000000;
+	sum.records = 42;
+	sum.subjects = 40;
 	assert_int_equal(mkdir(seed, 0700), 0);
 	assert_int_equal(mkdir(sys, 0700), 0);
 	th_write_file(p1, "schema: 1\n");

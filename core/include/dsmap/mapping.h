@@ -85,6 +85,8 @@ typedef struct {
 	size_t purposes;
 	size_t purpose_edges_category;  /**< purpose uses category */
 	size_t purpose_edges_recipient; /**< purpose shares with recipient */
+	size_t systems;              /**< source systems (systems/ID.yaml) */
+	size_t system_sources;       /**< their tables, files and streams */
 	size_t files;
 	size_t errors;
 	size_t warnings;

@@ -1,0 +1,216 @@
+/*
+ * dsmap scan: read the source systems into the inventory.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+struct bar {
+	int tty;
+	size_t lines;      /* lines drawn last time, to draw over */
+	int quiet;
+};
+
+/* Per system on a TTY: state, records, records/s; redrawn in place. */
+static void on_progress(const dsmap_scan_progress *sys, size_t count, void *payload)
+{
+	static const char *const states[] = { "waiting", "scanning", "done", "FAILED" };
+	struct bar *b = payload;
+	size_t i, done = 0;
+
+	if (!b->tty || b->quiet)
+		return;
+	if (b->lines > 0)
+		fprintf(stderr, "\033[%zuA", b->lines);
+	for (i = 0; i < count; i++)
+		done += sys[i].state == DSMAP_SCAN_DONE || sys[i].state == DSMAP_SCAN_FAILED;
+	for (i = 0; i < count; i++) {
+		const dsmap_scan_progress *s = &sys[i];
+		double rate = s->seconds > 0 ? (double)s->records / s->seconds : 0;
+		char bar[21];
+		size_t k, fill;
+
+		/* With no total to measure against, the bar runs while a system
+		 * scans and fills when it is done. */
+		if (s->state == DSMAP_SCAN_DONE || s->state == DSMAP_SCAN_FAILED)
+			fill = 20;
+		else if (s->state == DSMAP_SCAN_RUNNING)
+			fill = (size_t)(s->seconds * 4) % 20;
+		else
+			fill = 0;
+		for (k = 0; k < 20; k++)
+			bar[k] = s->state == DSMAP_SCAN_RUNNING ? (k == fill ? '#' : '-') :
+			         (k < fill ? '#' : '-');
+		bar[20] = '\0';
+		fprintf(stderr, "\r\033[K%-20.20s [%s] %-8s %12llu records %10.0f/s %6.1fs\n", s->system,
+		        bar, states[s->state], (unsigned long long)s->records, rate, s->seconds);
+	}
+	fprintf(stderr, "\r\033[K%zu of %zu systems done\n", done, count);
+	b->lines = count + 1;
+}
+
+static void print_text(const dsmap_scan_report *r)
+{
+	size_t i, k, e;
+
+	for (i = 0; i < dsmap_scan_report_count(r); i++) {
+		const dsmap_scan_system *s = dsmap_scan_report_get(r, i);
+
+		if (s->error != 0) {
+			printf("%s (%s): FAILED after %.1f s: %s\n", s->system, s->plugin, s->seconds,
+			       s->message);
+			printf("  the previous inventory of %s is kept\n", s->system);
+		} else {
+			printf("%s (%s): %llu records, %llu subjects, %zu categories in %.1f s",
+			       s->system, s->plugin, (unsigned long long)s->records,
+			       (unsigned long long)s->subjects, s->categories, s->seconds);
+			if (s->seconds > 0)
+				printf(" (%.0f records/s)", (double)s->records / s->seconds);
+			printf("\n");
+		}
+		if (s->rejected > 0)
+			printf("  rejected: %llu records\n", (unsigned long long)s->rejected);
+		if (s->invalid > 0)
+			printf("  invalid identifiers: %llu\n", (unsigned long long)s->invalid);
+		for (k = 0; k < s->issue_count; k++) {
+			const dsmap_scan_issue *is = &s->issues[k];
+
+			printf("  %llu x %s%s%s (source %s; %s ", (unsigned long long)is->count,
+			       is->kind ? is->kind : "", is->kind ? ": " : "", is->reason, is->source,
+			       is->lines ? "line" : "record");
+			for (e = 0; e < is->example_count; e++)
+				printf("%s%llu", e ? ", " : "", (unsigned long long)is->examples[e]);
+			printf("%s)\n", is->count > is->example_count ? ", ..." : "");
+		}
+	}
+}
+
+static int print_json(const dsmap_scan_report *r)
+{
+	json_t *root = json_object(), *systems = json_array();
+	size_t i, k, e;
+	int rc;
+
+	json_object_set_new(root, "schema", json_integer(CLI_JSON_SCHEMA));
+	for (i = 0; i < dsmap_scan_report_count(r); i++) {
+		const dsmap_scan_system *s = dsmap_scan_report_get(r, i);
+		json_t *o = json_object(), *issues = json_array();
+
+		json_object_set_new(o, "system", json_string(s->system));
+		json_object_set_new(o, "plugin", json_string(s->plugin));
+		json_object_set_new(o, "ok", json_boolean(s->error == 0));
+		json_object_set_new(o, "error", s->message ? json_string(s->message) : json_null());
+		json_object_set_new(o, "records", json_integer((json_int_t)s->records));
+		json_object_set_new(o, "subjects", json_integer((json_int_t)s->subjects));
+		json_object_set_new(o, "categories", json_integer((json_int_t)s->categories));
+		json_object_set_new(o, "rejected", json_integer((json_int_t)s->rejected));
+		json_object_set_new(o, "invalid_identifiers", json_integer((json_int_t)s->invalid));
+		json_object_set_new(o, "seconds", json_real(s->seconds));
+		for (k = 0; k < s->issue_count; k++) {
+			const dsmap_scan_issue *is = &s->issues[k];
+			json_t *io = json_object(), *ex = json_array();
+
+			for (e = 0; e < is->example_count; e++)
+				json_array_append_new(ex, json_integer((json_int_t)is->examples[e]));
+			json_object_set_new(io, "source", json_string(is->source));
+			json_object_set_new(io, "kind", is->kind ? json_string(is->kind) : json_null());
+			json_object_set_new(io, "reason", json_string(is->reason));
+			json_object_set_new(io, "count", json_integer((json_int_t)is->count));
+			json_object_set_new(io, is->lines ? "lines" : "records", ex);
+			json_array_append_new(issues, io);
+		}
+		json_object_set_new(o, "issues", issues);
+		json_array_append_new(systems, o);
+	}
+	json_object_set_new(root, "systems", systems);
+	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("\n");
+	json_decref(root);
+	return rc == 0 ? 0 : -1;
+}
+
+int cmd_scan(int argc, char **argv, struct cli_global *g)
+{
+	static const struct option opts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "rev", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	dsmap_scan_options so = DSMAP_SCAN_OPTIONS_INIT;
+	dsmap_scan_report *report = NULL;
+	dsmap_workspace *ws = NULL;
+	enum cli_format fmt = CLI_FORMAT_TEXT;
+	struct bar bar = { 0, 0, 0 };
+	unsigned long v;
+	char *end;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+		case 't':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || optarg[0] == '-' || v == 0 || v > 86400)
+				return cli_usage_error("scan", "--%s takes a positive number, not '%s'",
+				                       c == 'j' ? "jobs" : "timeout", optarg);
+			if (c == 'j')
+				so.jobs = (unsigned int)v;
+			else
+				so.timeout = (unsigned int)v;
+			break;
+		case 'r':
+			so.rev = optarg;
+			break;
+		case 'f':
+			if ((rc = cli_parse_format(&fmt, "scan", optarg, 1u << CLI_FORMAT_TEXT |
+			                           1u << CLI_FORMAT_JSON)) != 0)
+				return rc;
+			break;
+		case 'q':
+			bar.quiet = 1;
+			break;
+		case 'h':
+			return cli_help(cli_command_find("scan"));
+		default:
+			return cli_usage_error("scan", "unknown option or missing argument '%s'",
+			                       argv[optind - 1]);
+		}
+	}
+	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
+		return rc;
+	bar.tty = isatty(STDERR_FILENO);
+	so.progress = on_progress;
+	so.progress_payload = &bar;
+	rc = dsmap_scan(&report, ws, (const char *const *)argv + optind, (size_t)(argc - optind), &so);
+	if (report == NULL) {
+		rc = dsmap_error_last()->code == DSMAP_ENOTFOUND ? (cli_fail("scan"), CLI_EXIT_NOTFOUND) :
+		     cli_fail("scan");
+		goto done;
+	}
+	if (fmt == CLI_FORMAT_JSON)
+		print_json(report);
+	else
+		print_text(report);
+	if (rc < 0) {
+		cli_fail("scan");
+		rc = CLI_EXIT_ERROR;
+	} else {
+		rc = CLI_EXIT_OK;
+	}
+done:
+	dsmap_scan_report_free(report);
+	dsmap_workspace_free(ws);
+	return rc;
+}

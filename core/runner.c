@@ -1,0 +1,449 @@
+/*
+ * The runner: one system's plugin, in a child process of the scan.
+ *
+ * Between fork() and the plugin, the runner drops what the scan process
+ * holds that the plugin has no business touching: the store's memory maps
+ * (a wild write could otherwise reach LMDB's lock table) and every file
+ * descriptor but the frame pipe and stderr.  It then loads the plugin (the
+ * same checks as dsmap_plugin_load: ownership, ABI, name), streams every
+ * record as a frame, and exits.  Identifiers are normalised and hashed
+ * here, so raw values never cross the pipe.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#if defined(__linux__)
+# include <sys/prctl.h>
+#endif
+
+#include "errors.h"
+#include "ident.h"
+#include "plugins.h"
+#include "runner.h"
+
+#define OUT_BUFSIZE (64u << 10)
+
+struct run {
+	const struct dsmap__runner_job *job;
+	int fd;
+	unsigned char *buf;
+	size_t used;
+	uint64_t records;
+	int failed;                  /* a record broke the rules: stop */
+	int fail_code;
+	char msg[DSMAP__ERROR_MAX];  /* the plugin's set_error, or ours */
+};
+
+static void die_quietly(void)
+{
+	_exit(1);
+}
+
+static void flush(struct run *r)
+{
+	size_t off = 0;
+
+	while (off < r->used) {
+		ssize_t n = write(r->fd, r->buf + off, r->used - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die_quietly();   /* the scan process is gone */
+		off += (size_t)n;
+	}
+	r->used = 0;
+}
+
+/* Room for a frame of `len` payload bytes; returns where the payload goes. */
+static unsigned char *frame(struct run *r, int type, size_t len)
+{
+	unsigned char *p;
+	uint32_t n = (uint32_t)len;
+
+	if (r->used + DSMAP__FRAME_HEADER + len > OUT_BUFSIZE)
+		flush(r);
+	p = r->buf + r->used;
+	p[0] = (unsigned char)type;
+	p[1] = 'D';
+	p[2] = 'S';
+	p[3] = 'M';
+	memcpy(p + 4, &n, 4);
+	r->used += DSMAP__FRAME_HEADER + len;
+	return p + DSMAP__FRAME_HEADER;
+}
+
+static size_t clamp_reason(const char *reason)
+{
+	size_t n = strlen(reason);
+
+	return n > DSMAP__REASON_MAX ? DSMAP__REASON_MAX : n;
+}
+
+static void send_invalid(struct run *r, uint64_t number, uint16_t source, int kind,
+                         const char *reason)
+{
+	uint16_t len = (uint16_t)clamp_reason(reason);
+	unsigned char *p = frame(r, DSMAP__FRAME_INVALID, 14 + (size_t)len);
+
+	memcpy(p, &number, 8);
+	memcpy(p + 8, &source, 2);
+	p[10] = (unsigned char)kind;
+	p[11] = 0;
+	memcpy(p + 12, &len, 2);
+	memcpy(p + 14, reason, len);
+}
+
+static void send_reject(struct run *r, uint64_t number, uint16_t source, const char *reason)
+{
+	uint16_t len = (uint16_t)clamp_reason(reason);
+	unsigned char *p = frame(r, DSMAP__FRAME_REJECT, 12 + (size_t)len);
+
+	memcpy(p, &number, 8);
+	memcpy(p + 8, &source, 2);
+	memcpy(p + 10, &len, 2);
+	memcpy(p + 12, reason, len);
+}
+
+static void send_error(struct run *r, int code, const char *msg)
+{
+	size_t len = strlen(msg);
+	unsigned char *p;
+	int32_t c = code;
+
+	if (len > DSMAP__FRAME_MAX - 4)
+		len = DSMAP__FRAME_MAX - 4;
+	p = frame(r, DSMAP__FRAME_ERROR, 4 + len);
+	memcpy(p, &c, 4);
+	memcpy(p + 4, msg, len);
+	flush(r);
+}
+
+static void fail(struct run *r, int code, const char *fmt, ...) DSMAP__PRINTF(3, 4);
+static void fail(struct run *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	r->failed = 1;
+	r->fail_code = code;
+}
+
+static void host_set_error(dsmap_plugin_host *host, const char *fmt, ...)
+{
+	struct run *r = host->host_data;
+	va_list ap;
+
+	if (r->failed)
+		return;   /* our own message says more */
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int source_index(const struct run *r, const dsmap_plugin_source *s)
+{
+	const dsmap_plugin_config *c = r->job->config;
+	size_t i;
+
+	for (i = 0; i < c->source_count; i++)
+		if (s == &c->sources[i])
+			return (int)i;
+	return -1;
+}
+
+static int catbit_of(const struct dsmap__runner_source *s, const char *ref, uint32_t *bit)
+{
+	size_t i;
+
+	for (i = 0; i < s->cat_count; i++)
+		if (s->cats[i].ref == ref) {
+			*bit = s->cats[i].catbit;
+			return 0;
+		}
+	for (i = 0; i < s->cat_count; i++)
+		if (strcmp(s->cats[i].ref, ref) == 0) {
+			*bit = s->cats[i].catbit;
+			return 0;
+		}
+	return -1;
+}
+
+static int on_record(const dsmap_plugin_record *rec, void *payload)
+{
+	struct run *r = payload;
+	unsigned char ids[DSMAP__RECORD_MAX_IDS][1 + DSMAP_IDENT_HASH_SIZE];
+	uint32_t cats[DSMAP__RECORD_MAX_CATS];
+	char norm[DSMAP_IDENT_MAX + 1];
+	size_t nids = 0, ncats = 0, i, j, len;
+	int64_t first = 0, last = 0;
+	uint16_t source, u16;
+	unsigned char *p;
+	int si, too_many = 0;
+
+	if (r->failed)
+		return 1;
+	if (rec == NULL || (si = source_index(r, rec->source)) < 0) {
+		fail(r, DSMAP_EINVALID, "the plugin sent a record of no source it was given");
+		return 1;
+	}
+	source = (uint16_t)si;
+	r->records++;
+	if ((rec->identifier_count > 0 && rec->identifiers == NULL) ||
+	    (rec->category_count > 0 && rec->categories == NULL) ||
+	    (rec->locator_len > 0 && rec->locator == NULL)) {
+		fail(r, DSMAP_EINVALID, "source %s: record %llu: the plugin sent a NULL array",
+		     rec->source->name, (unsigned long long)rec->number);
+		return 1;
+	}
+	if (rec->locator_len > DSMAP__LOCATOR_MAX) {
+		fail(r, DSMAP_EINVALID, "source %s: record %llu: a locator of %zu bytes, more than %d",
+		     rec->source->name, (unsigned long long)rec->number, rec->locator_len,
+		     DSMAP__LOCATOR_MAX);
+		return 1;
+	}
+	if (rec->category_count > DSMAP__RECORD_MAX_CATS) {
+		fail(r, DSMAP_EINVALID, "source %s: record %llu: %zu categories, more than %d",
+		     rec->source->name, (unsigned long long)rec->number, rec->category_count,
+		     DSMAP__RECORD_MAX_CATS);
+		return 1;
+	}
+	for (i = 0; i < rec->identifier_count; i++) {
+		const dsmap_plugin_identifier *id = &rec->identifiers[i];
+		unsigned char h[DSMAP_IDENT_HASH_SIZE];
+		const char *why;
+		size_t n;
+
+		if (dsmap_ident_kind_name(id->kind) == NULL) {
+			fail(r, DSMAP_EINVALID, "source %s: record %llu: identifier kind %d is not one "
+			     "dsmap knows", rec->source->name, (unsigned long long)rec->number, id->kind);
+			return 1;
+		}
+		if (id->value == NULL && id->len > 0) {
+			fail(r, DSMAP_EINVALID, "source %s: record %llu: an identifier with no value",
+			     rec->source->name, (unsigned long long)rec->number);
+			return 1;
+		}
+		if ((why = dsmap_ident__normalise(norm, &n, id->kind, id->value ? id->value : "",
+		                                  id->len)) != NULL) {
+			send_invalid(r, rec->number, source, id->kind, why);
+			continue;
+		}
+		dsmap_ident__hash(h, r->job->key, id->kind, norm, n);
+		for (j = 0; j < nids; j++)
+			if (ids[j][0] == id->kind && memcmp(ids[j] + 1, h, sizeof(h)) == 0)
+				break;
+		if (j < nids)
+			continue;
+		if (nids == DSMAP__RECORD_MAX_IDS) {
+			too_many = 1;
+			continue;
+		}
+		ids[nids][0] = (unsigned char)id->kind;
+		memcpy(ids[nids] + 1, h, sizeof(h));
+		nids++;
+	}
+	if (too_many)
+		send_invalid(r, rec->number, source, 0, "more than 32 distinct identifiers in one "
+		             "record: the rest were left out");
+	if (nids == 0) {
+		send_reject(r, rec->number, source, rec->identifier_count ? "no valid identifier" :
+		            "no identifier");
+		return 0;
+	}
+	for (i = 0; i < rec->category_count; i++) {
+		uint32_t bit;
+
+		if (rec->categories[i] == NULL ||
+		    catbit_of(&r->job->sources[source], rec->categories[i], &bit) < 0) {
+			fail(r, DSMAP_EINVALID, "source %s: record %llu: the plugin sent a category the "
+			     "system's definition does not map to this source", rec->source->name,
+			     (unsigned long long)rec->number);
+			return 1;
+		}
+		for (j = 0; j < ncats && cats[j] != bit; j++)
+			;
+		if (j == ncats)
+			cats[ncats++] = bit;
+	}
+	if (rec->created > 0)
+		first = last = rec->created;
+	if (rec->updated > 0) {
+		if (first == 0 || rec->updated < first)
+			first = rec->updated;
+		if (rec->updated > last)
+			last = rec->updated;
+	}
+
+	len = DSMAP__RECORD_FIXED + nids * (1 + DSMAP_IDENT_HASH_SIZE) + ncats * 4 + rec->locator_len;
+	p = frame(r, DSMAP__FRAME_RECORD, len);
+	memcpy(p, &rec->number, 8);
+	memcpy(p + 8, &first, 8);
+	memcpy(p + 16, &last, 8);
+	memcpy(p + 24, &source, 2);
+	p[26] = (unsigned char)nids;
+	p[27] = 0;
+	u16 = (uint16_t)ncats;
+	memcpy(p + 28, &u16, 2);
+	u16 = (uint16_t)rec->locator_len;
+	memcpy(p + 30, &u16, 2);
+	p += DSMAP__RECORD_FIXED;
+	memcpy(p, ids, nids * (1 + DSMAP_IDENT_HASH_SIZE));
+	p += nids * (1 + DSMAP_IDENT_HASH_SIZE);
+	memcpy(p, cats, ncats * 4);
+	p += ncats * 4;
+	if (rec->locator_len)
+		memcpy(p, rec->locator, rec->locator_len);
+	return 0;
+}
+
+static int on_reject(const dsmap_plugin_source *src, uint64_t number, const char *reason,
+                     void *payload)
+{
+	struct run *r = payload;
+	int si;
+
+	if (r->failed)
+		return 1;
+	if ((si = source_index(r, src)) < 0) {
+		fail(r, DSMAP_EINVALID, "the plugin rejected a record of no source it was given");
+		return 1;
+	}
+	r->records++;
+	send_reject(r, number, (uint16_t)si, reason ? reason : "rejected by the plugin");
+	return 0;
+}
+
+static int code_of(int plugin_rc)
+{
+	switch (plugin_rc) {
+	case DSMAP_PLUGIN_ECONFIG:
+	case DSMAP_PLUGIN_EDATA:
+		return DSMAP_EINVALID;
+	case DSMAP_PLUGIN_ECONNECT:
+		return DSMAP_EIO;
+	default:
+		return DSMAP_ERROR;
+	}
+}
+
+/* The message, less a leading "system ID: " the plugin may have put there:
+ * the scan names the system itself. */
+static const char *without_system(const struct run *r)
+{
+	size_t n = strlen(r->job->system_id);
+
+	if (strncmp(r->msg, "system ", 7) == 0 && strncmp(r->msg + 7, r->job->system_id, n) == 0 &&
+	    strncmp(r->msg + 7 + n, ": ", 2) == 0)
+		return r->msg + 7 + n + 2;
+	return r->msg;
+}
+
+/* Keep only fds 0, 1 (/dev/null), 2 (errfd) and 3 (the frames). */
+static int settle_fds(int fd, int errfd)
+{
+	int null = open("/dev/null", O_RDWR);
+	long max, i;
+
+	if (null < 0)
+		return -1;
+	/* Move the pipe ends above 3 first, so the dup2s below cannot clobber them. */
+	if ((fd = fcntl(fd, F_DUPFD, 10)) < 0 || (errfd = fcntl(errfd, F_DUPFD, 10)) < 0)
+		return -1;
+	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errfd, 2) < 0 || dup2(fd, 3) < 0)
+		return -1;
+#if defined(HAVE_CLOSE_RANGE)
+	if (close_range(4, ~0u, 0) == 0)
+		return 0;
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (i = 4; i < max; i++)
+		close((int)i);
+	return 0;
+}
+
+void dsmap__runner_main(const struct dsmap__runner_job *job, int fd, int errfd)
+{
+	static unsigned char buf[OUT_BUFSIZE];
+	static struct run r;
+	dsmap_plugin_host host;
+	dsmap_plugin *plugin = NULL;
+	void *ctx = NULL;
+	int rc;
+
+#if defined(__linux__)
+	/* Do not outlive the scan process. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	dsmap_store__forget(job->store);
+	if (settle_fds(fd, errfd) < 0)
+		_exit(1);
+	memset(&r, 0, sizeof(r));
+	r.job = job;
+	r.fd = 3;
+	r.buf = buf;
+
+	if (job->workdir != NULL && chdir(job->workdir) != 0) {
+		snprintf(r.msg, sizeof(r.msg), "cannot enter %s: %s", job->workdir, strerror(errno));
+		send_error(&r, DSMAP_EIO, r.msg);
+		_exit(1);
+	}
+	if ((rc = dsmap_plugin_load(&plugin, job->plugin_path)) < 0) {
+		send_error(&r, rc, dsmap_error_last()->message);
+		_exit(1);
+	}
+	if (strcmp(plugin->desc->name, job->plugin_name) != 0) {
+		snprintf(r.msg, sizeof(r.msg), "plugin %s calls itself '%s', not '%s'",
+		         job->plugin_path, plugin->desc->name, job->plugin_name);
+		send_error(&r, DSMAP_EINVALID, r.msg);
+		_exit(1);
+	}
+
+	memset(&host, 0, sizeof(host));
+	host.abi_major = DSMAP_PLUGIN_ABI_MAJOR;
+	host.abi_minor = DSMAP_PLUGIN_ABI_MINOR;
+	host.struct_size = sizeof(host);
+	host.set_error = host_set_error;
+	host.host_data = &r;
+
+	rc = plugin->desc->open(&ctx, &host, job->config);
+	if (rc < 0) {
+		if (r.msg[0] == '\0')
+			snprintf(r.msg, sizeof(r.msg), "the plugin could not open the source (code %d)", rc);
+		send_error(&r, code_of(rc), without_system(&r));
+		_exit(1);
+	}
+	rc = plugin->desc->scan(ctx, on_record, job->skip_broken ? on_reject : NULL, &r);
+	plugin->desc->close(ctx);
+	if (r.failed) {
+		send_error(&r, r.fail_code, r.msg);
+		_exit(1);
+	}
+	if (rc < 0) {
+		if (r.msg[0] == '\0')
+			snprintf(r.msg, sizeof(r.msg), "the plugin's scan failed (code %d) without "
+			         "saying why", rc);
+		send_error(&r, code_of(rc), without_system(&r));
+		_exit(1);
+	}
+	memcpy(frame(&r, DSMAP__FRAME_END, 8), &r.records, 8);
+	flush(&r);
+	/* The plugin stays loaded: its destructors could still misbehave, and the
+	 * process is about to go anyway. */
+	_exit(0);
+}

@@ -1,0 +1,1292 @@
+/*
+ * Scans: the systems of the mapping, each through its plugin in a runner
+ * process (runner.c), into the inventory (inventory.c).
+ *
+ * This process is the only writer.  It forks up to `jobs` runners, reads
+ * their frames with poll(), checks every frame as if it came from a
+ * stranger (a plugin shares the runner's address space and can write
+ * anything to any descriptor), and queues the records it accepts.  When a
+ * runner ends with its 'E' frame and exit status 0, the system's new
+ * generation is committed with its counters in one transaction; anything
+ * else (a crash, a timeout, an 'X' frame, garbage) drops it and the
+ * previous inventory stays.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dsmap/lineage.h"
+#include "dsmap/scan.h"
+#include "arena.h"
+#include "errors.h"
+#include "inventory.h"
+#include "mapping.h"
+#include "plugins.h"
+#include "runner.h"
+#include "util.h"
+#include "workspace.h"
+
+#define INBUF_SIZE (256u << 10)
+#define ERRTAIL_SIZE 2048
+#define MAX_ISSUES 64
+#define TICK_MS 100
+
+struct report_issue {
+	dsmap_scan_issue pub;
+	char *reason;
+};
+
+struct job {
+	const struct dsmap__system *sys;
+	size_t slot;
+	dsmap_scan_system *out;
+	/* the plugin's configuration, in the scan's arena */
+	dsmap_plugin_config config;
+	struct dsmap__runner_source *rsources;
+	unsigned char *allowed;          /* catbits this system may report, a bitmap */
+	char *plugin_path;
+	unsigned int timeout;
+	/* the store's view */
+	dsmap_store__system_summary old; /* before the scan */
+	uint32_t new_gen;
+	/* the runner */
+	dsmap_scan_state state;
+	pid_t pid;
+	int fd, errfd;
+	int fd_eof, errfd_eof;
+	unsigned char *in;
+	size_t inlen;
+	char errtail[ERRTAIL_SIZE];
+	size_t errlen;
+	double started, last_word, ended;
+	int got_end;
+	char *failure;                   /* why it failed, malloc'ed */
+	int failure_code;
+	/* what it found */
+	uint64_t records, rejected, invalid;
+	struct report_issue *issues;
+	size_t issue_count;
+	uint64_t other_issues;
+};
+
+struct dsmap_scan_report {
+	size_t count;
+	dsmap_scan_system *systems;
+	struct job *jobs;
+};
+
+struct scan {
+	dsmap_workspace *ws;
+	dsmap_mapping *m;
+	dsmap__arena arena;
+	char commit[41];
+	uint32_t *catbits;               /* by index in m->categories */
+	size_t catbit_count;             /* one past the highest catbit */
+	struct job *jobs;
+	size_t njobs;
+	dsmap__ingest *ing;
+	const dsmap_scan_options *opts;
+	/* the credentials file, read when first needed */
+	int cred_read;
+	char *cred;
+	size_t cred_len;
+	char *cred_path;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void job_fail(struct job *j, int code, const char *fmt, ...) DSMAP__PRINTF(3, 4);
+static void job_fail(struct job *j, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[DSMAP__ERROR_MAX];
+
+	if (j->failure != NULL)
+		return;   /* the first reason is the real one */
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	j->failure = strdup(buf);
+	j->failure_code = code;
+}
+
+/* ---- configuration --------------------------------------------------------------- */
+
+static int read_credentials(struct scan *sc)
+{
+	const char *env = getenv("DSMAP_CREDENTIALS");
+	struct stat sb;
+	int rc;
+
+	sc->cred_read = 1;
+	sc->cred_path = env && env[0] ? strdup(env) :
+	                dsmap__path_join(sc->ws->dotdir, "credentials");
+	if (sc->cred_path == NULL)
+		return dsmap_error__oom();
+	if (stat(sc->cred_path, &sb) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return dsmap_error__errno(DSMAP_EIO, errno, "credentials file %s", sc->cred_path);
+	}
+	if (!S_ISREG(sb.st_mode))
+		return dsmap_error__set(DSMAP_EINVALID, "credentials file %s: not a regular file",
+		                        sc->cred_path);
+	if (sb.st_mode & 077)
+		return dsmap_error__set(DSMAP_EPERM, "credentials file %s: refused: others may read "
+		                        "it (mode %04o); chmod 600 it", sc->cred_path,
+		                        (unsigned int)(sb.st_mode & 07777));
+	if ((rc = dsmap__read_file(&sc->cred, &sc->cred_len, sc->cred_path, 1u << 20)) < 0)
+		return rc;
+	return 0;
+}
+
+/* The value of NAME from the environment or the credentials file: NAME=VALUE
+ * lines, '#' comments.  *found is 0 when neither has it. */
+static int lookup_var(struct scan *sc, const char *name, size_t nlen, const char **val,
+                      size_t *vlen)
+{
+	char key[256];
+	const char *p, *end, *env;
+	int rc;
+
+	*val = NULL;
+	if (nlen >= sizeof(key))
+		return 0;
+	memcpy(key, name, nlen);
+	key[nlen] = '\0';
+	if ((env = getenv(key)) != NULL) {
+		*val = env;
+		*vlen = strlen(env);
+		return 0;
+	}
+	if (!sc->cred_read && (rc = read_credentials(sc)) < 0)
+		return rc;
+	for (p = sc->cred, end = sc->cred + sc->cred_len; p != NULL && p < end; ) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
+
+		if ((size_t)(eol - p) > nlen && memcmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			*val = p + nlen + 1;
+			*vlen = (size_t)(eol - *val);
+			if (*vlen > 0 && (*val)[*vlen - 1] == '\r')
+				(*vlen)--;
+			return 0;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/* `value` with its ${NAME} references replaced, in the arena. */
+static int expand(struct scan *sc, struct job *j, const char *what, const char *key,
+                  const char *value, const char **out)
+{
+	size_t cap = strlen(value) + 1, len = 0;
+	char *buf = malloc(cap), *grown;
+	const char *p = value, *q;
+	int rc = 0;
+
+	if (buf == NULL)
+		return dsmap_error__oom();
+	while (*p) {
+		const char *val;
+		size_t vlen = 0, add;
+
+		if (p[0] != '$' || p[1] != '{' || (q = strchr(p + 2, '}')) == NULL) {
+			val = p;
+			vlen = 1;
+			p++;
+		} else {
+			if ((rc = lookup_var(sc, p + 2, (size_t)(q - p - 2), &val, &vlen)) < 0)
+				goto done;
+			if (val == NULL) {
+				job_fail(j, DSMAP_EINVALID, "%s: option '%s': ${%.*s} is set neither in the "
+				         "environment nor in the credentials file %s", what, key,
+				         (int)(q - p - 2), p + 2, sc->cred_path ? sc->cred_path : "");
+				rc = DSMAP_EINVALID;
+				goto done;
+			}
+			p = q + 1;
+		}
+		add = vlen;
+		if (len + add + 1 > cap) {
+			cap = (len + add + 1) * 2;
+			if ((grown = realloc(buf, cap)) == NULL) {
+				rc = dsmap_error__oom();
+				goto done;
+			}
+			buf = grown;
+		}
+		memcpy(buf + len, val, vlen);
+		len += vlen;
+	}
+	buf[len] = '\0';
+	if ((*out = dsmap__arena_strndup(&sc->arena, buf, len)) == NULL)
+		rc = dsmap_error__oom();
+done:
+	free(buf);
+	return rc;
+}
+
+static int options(struct scan *sc, struct job *j, const char *what, const dsmap__vec *in,
+                   size_t *count, const dsmap_plugin_option **out)
+{
+	dsmap_plugin_option *o;
+	size_t i;
+	int rc;
+
+	*count = in->count;
+	*out = NULL;
+	if (in->count == 0)
+		return 0;
+	if ((o = dsmap__arena_alloc(&sc->arena, in->count * sizeof(*o))) == NULL)
+		return dsmap_error__oom();
+	for (i = 0; i < in->count; i++) {
+		const struct dsmap__option *opt = in->items[i];
+
+		o[i].key = opt->key;
+		if ((rc = expand(sc, j, what, opt->key, opt->value, &o[i].value)) < 0)
+			return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+static uint32_t catbit_of(const struct scan *sc, const struct dsmap__category *cat)
+{
+	size_t i;
+
+	for (i = 0; i < sc->m->categories.count; i++)
+		if (sc->m->categories.items[i] == cat)
+			return sc->catbits[i];
+	return UINT32_MAX;
+}
+
+/* The plugin configuration and the runner's category tables of a job.
+ * A failure that is the system's (an unset variable) fails the job and
+ * returns 0; only running out of memory returns an error. */
+static int prepare(struct scan *sc, struct job *j)
+{
+	const struct dsmap__system *sys = j->sys;
+	dsmap_plugin_source *srcs;
+	size_t i, k, c;
+	int rc;
+
+	j->timeout = sc->opts->timeout ? sc->opts->timeout : sys->timeout;
+	if ((j->allowed = dsmap__arena_alloc(&sc->arena, sc->catbit_count / 8 + 1)) == NULL)
+		return dsmap_error__oom();
+	j->config.system_id = sys->id;
+	rc = options(sc, j, "system", &sys->options, &j->config.option_count, &j->config.options);
+	if (rc == DSMAP_EINVALID && j->failure)
+		return 0;
+	if (rc < 0)
+		return rc;
+	j->config.source_count = sys->sources.count;
+	srcs = dsmap__arena_alloc(&sc->arena, (sys->sources.count + 1) * sizeof(*srcs));
+	j->rsources = dsmap__arena_alloc(&sc->arena, (sys->sources.count + 1) * sizeof(*j->rsources));
+	if (srcs == NULL || j->rsources == NULL)
+		return dsmap_error__oom();
+	j->config.sources = srcs;
+	for (i = 0; i < sys->sources.count; i++) {
+		const struct dsmap__source *s = sys->sources.items[i];
+		dsmap_plugin_id_field *idf;
+		dsmap_plugin_category_field *cf;
+		struct dsmap__runner_cat *rc_cats;
+		size_t ncats = 0;
+		char what[300];
+
+		snprintf(what, sizeof(what), "source %s", s->name);
+		srcs[i].name = s->name;
+		srcs[i].timestamp_field = s->timestamp;
+		rc = options(sc, j, what, &s->options, &srcs[i].option_count, &srcs[i].options);
+		if (rc == DSMAP_EINVALID && j->failure)
+			return 0;
+		if (rc < 0)
+			return rc;
+		idf = dsmap__arena_alloc(&sc->arena, (s->id_fields.count + 1) * sizeof(*idf));
+		cf = dsmap__arena_alloc(&sc->arena, (s->cat_fields.count + 1) * sizeof(*cf));
+		if (idf == NULL || cf == NULL)
+			return dsmap_error__oom();
+		for (k = 0; k < s->id_fields.count; k++) {
+			const struct dsmap__id_field *f = s->id_fields.items[k];
+
+			idf[k].field = f->field;
+			idf[k].kind = f->kind;
+		}
+		srcs[i].id_field_count = s->id_fields.count;
+		srcs[i].id_fields = idf;
+		for (k = 0; k < s->cat_fields.count; k++)
+			ncats += ((const struct dsmap__cat_field *)s->cat_fields.items[k])->categories.count;
+		if ((rc_cats = dsmap__arena_alloc(&sc->arena, (ncats + 1) * sizeof(*rc_cats))) == NULL)
+			return dsmap_error__oom();
+		ncats = 0;
+		for (k = 0; k < s->cat_fields.count; k++) {
+			const struct dsmap__cat_field *f = s->cat_fields.items[k];
+			const char **refs = dsmap__arena_alloc(&sc->arena,
+			                                       (f->categories.count + 1) * sizeof(*refs));
+
+			if (refs == NULL)
+				return dsmap_error__oom();
+			for (c = 0; c < f->categories.count; c++) {
+				const struct dsmap__category *cat = f->categories.items[c];
+				uint32_t bit = catbit_of(sc, cat);
+
+				refs[c] = cat->ref;
+				if (bit >= sc->catbit_count)
+					return dsmap_error__set(DSMAP_ERROR, "category %s has no number in the "
+					                        "store; run dsmap sync", cat->ref);
+				rc_cats[ncats].ref = cat->ref;
+				rc_cats[ncats].catbit = bit;
+				ncats++;
+				j->allowed[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+			}
+			cf[k].field = f->field;
+			cf[k].category_count = f->categories.count;
+			cf[k].categories = refs;
+		}
+		srcs[i].category_field_count = s->cat_fields.count;
+		srcs[i].category_fields = cf;
+		j->rsources[i].cat_count = ncats;
+		j->rsources[i].cats = rc_cats;
+	}
+	if ((rc = dsmap_plugin__locate(&j->plugin_path, NULL, sys->plugin)) < 0) {
+		job_fail(j, rc, "%s", dsmap_error_last()->message);
+		dsmap_error_clear();
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- issues ---------------------------------------------------------------------- */
+
+/* "line 17: why" -> why, with 17 in *line; the reason as is otherwise. */
+static const char *strip_position(const char *reason, size_t len, size_t *rest, uint64_t *line,
+                                  int *is_line)
+{
+	const char *p = reason, *end = reason + len;
+	size_t n = 0;
+	uint64_t v = 0;
+
+	*is_line = 0;
+	if (len > 5 && memcmp(p, "line ", 5) == 0)
+		n = 5;
+	else if (len > 4 && memcmp(p, "row ", 4) == 0)
+		n = 4;
+	if (n > 0) {
+		const char *q = p + n;
+
+		while (q < end && *q >= '0' && *q <= '9' && v < UINT64_MAX / 10)
+			v = v * 10 + (uint64_t)(*q++ - '0');
+		if (q > p + n && end - q >= 2 && q[0] == ':' && q[1] == ' ') {
+			*line = v;
+			*is_line = p[0] == 'l';
+			*rest = (size_t)(end - q - 2);
+			return q + 2;
+		}
+	}
+	*rest = len;
+	return reason;
+}
+
+static void add_issue(struct job *j, int source, int kind, const char *reason, size_t len,
+                      uint64_t number)
+{
+	const char *srcname = j->config.sources[source].name;
+	const char *why;
+	size_t n, i;
+	uint64_t line = 0;
+	int is_line;
+	struct report_issue *is;
+
+	why = strip_position(reason, len, &n, &line, &is_line);
+	if (is_line)
+		number = line;
+	for (i = 0; i < j->issue_count; i++) {
+		is = &j->issues[i];
+		if (strcmp(is->pub.source, srcname) == 0 && (is->pub.kind == NULL) == (kind == 0) &&
+		    (kind == 0 || strcmp(is->pub.kind, dsmap_ident_kind_name(kind)) == 0) &&
+		    strlen(is->reason) == n && memcmp(is->reason, why, n) == 0)
+			goto found;
+	}
+	if (j->issue_count == MAX_ISSUES) {
+		j->other_issues++;
+		return;
+	}
+	if (j->issues == NULL &&
+	    (j->issues = calloc(MAX_ISSUES, sizeof(*j->issues))) == NULL)
+		return;
+	is = &j->issues[j->issue_count];
+	if ((is->reason = malloc(n + 1)) == NULL)
+		return;
+	memcpy(is->reason, why, n);
+	is->reason[n] = '\0';
+	for (char *c = is->reason; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = '?';
+	is->pub.reason = is->reason;
+	is->pub.kind = kind ? dsmap_ident_kind_name(kind) : NULL;
+	is->pub.source = srcname;
+	is->pub.lines = is_line;
+	j->issue_count++;
+found:
+	is->pub.count++;
+	if (is->pub.example_count < sizeof(is->pub.examples) / sizeof(is->pub.examples[0]))
+		is->pub.examples[is->pub.example_count++] = number;
+}
+
+/* ---- frames ---------------------------------------------------------------------- */
+
+static void kill_job(struct job *j)
+{
+	if (j->pid > 0)
+		kill(j->pid, SIGKILL);
+}
+
+static uint16_t rd16(const unsigned char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* One record frame into the ingest.  Returns 0, a negative DSMAP_E* code for
+ * the store, or 1 when the frame is garbage (the job is failed). */
+static int take_record(struct scan *sc, struct job *j, const unsigned char *p, size_t len)
+{
+	uint32_t cats[DSMAP__RECORD_MAX_CATS];
+	struct dsmap__ingest_record r;
+	size_t nids, ncats, loclen, i;
+	uint16_t source;
+
+	if (len < DSMAP__RECORD_FIXED)
+		goto garbage;
+	source = rd16(p + 24);
+	nids = p[26];
+	ncats = rd16(p + 28);
+	loclen = rd16(p + 30);
+	if (source >= j->config.source_count || nids == 0 || nids > DSMAP__RECORD_MAX_IDS ||
+	    ncats > DSMAP__RECORD_MAX_CATS || loclen > DSMAP__LOCATOR_MAX ||
+	    len != DSMAP__RECORD_FIXED + nids * (1 + DSMAP_IDENT_HASH_SIZE) + ncats * 4 + loclen)
+		goto garbage;
+	r.ids = p + DSMAP__RECORD_FIXED;
+	r.id_count = nids;
+	for (i = 0; i < nids; i++)
+		if (dsmap_ident_kind_name(r.ids[i * (1 + DSMAP_IDENT_HASH_SIZE)]) == NULL)
+			goto garbage;
+	memcpy(cats, r.ids + nids * (1 + DSMAP_IDENT_HASH_SIZE), ncats * 4);
+	for (i = 0; i < ncats; i++)
+		if (cats[i] >= sc->catbit_count ||
+		    !(j->allowed[cats[i] >> 3] & (1u << (cats[i] & 7))))
+			goto garbage;
+	r.cats = cats;
+	r.cat_count = ncats;
+	r.loc = (const char *)p + len - loclen;
+	r.loc_len = loclen;
+	r.first = (int64_t)rd64(p + 8);
+	r.last = (int64_t)rd64(p + 16);
+	j->records++;
+	return dsmap__ingest_add(sc->ing, j->slot, &r);
+garbage:
+	return 1;
+}
+
+/* The frames in a job's buffer.  Returns 0 or a negative code for the store. */
+static int take_frames(struct scan *sc, struct job *j)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	while (j->inlen - off >= DSMAP__FRAME_HEADER && j->failure == NULL) {
+		const unsigned char *h = j->in + off, *p;
+		uint32_t len;
+
+		memcpy(&len, h + 4, 4);
+		if (h[1] != 'D' || h[2] != 'S' || h[3] != 'M' || len > DSMAP__FRAME_MAX) {
+			job_fail(j, DSMAP_EINVALID, "the runner sent garbage (not a frame, %llu records "
+			         "in): the plugin wrote where it must not; killed",
+			         (unsigned long long)j->records);
+			kill_job(j);
+			break;
+		}
+		if (j->inlen - off < DSMAP__FRAME_HEADER + (size_t)len)
+			break;
+		p = h + DSMAP__FRAME_HEADER;
+		switch (h[0]) {
+		case DSMAP__FRAME_RECORD:
+			rc = take_record(sc, j, p, len);
+			if (rc < 0)
+				return rc;
+			if (rc == 1) {
+				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed record (%llu records "
+				         "in); killed", (unsigned long long)j->records);
+				kill_job(j);
+			}
+			break;
+		case DSMAP__FRAME_INVALID:
+			if (len < 14 || len != 14u + rd16(p + 12) || rd16(p + 8) >= j->config.source_count ||
+			    (p[10] != 0 && dsmap_ident_kind_name(p[10]) == NULL)) {
+				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
+				kill_job(j);
+				break;
+			}
+			j->invalid++;
+			add_issue(j, rd16(p + 8), p[10], (const char *)p + 14, rd16(p + 12), rd64(p));
+			break;
+		case DSMAP__FRAME_REJECT:
+			if (len < 12 || len != 12u + rd16(p + 10) || rd16(p + 8) >= j->config.source_count) {
+				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
+				kill_job(j);
+				break;
+			}
+			j->records++;
+			j->rejected++;
+			add_issue(j, rd16(p + 8), 0, (const char *)p + 12, rd16(p + 10), rd64(p));
+			break;
+		case DSMAP__FRAME_END:
+			if (len != 8) {
+				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
+				kill_job(j);
+				break;
+			}
+			if (rd64(p) != j->records) {
+				job_fail(j, DSMAP_EINVALID, "the runner counted %llu records, %llu arrived",
+				         (unsigned long long)rd64(p), (unsigned long long)j->records);
+				break;
+			}
+			j->got_end = 1;
+			break;
+		case DSMAP__FRAME_ERROR: {
+			int32_t code;
+			char msg[DSMAP__ERROR_MAX];
+			size_t n = len >= 4 ? len - 4 : 0, i;
+
+			if (len < 4) {
+				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
+				kill_job(j);
+				break;
+			}
+			memcpy(&code, p, 4);
+			if (n >= sizeof(msg))
+				n = sizeof(msg) - 1;
+			memcpy(msg, p + 4, n);
+			msg[n] = '\0';
+			for (i = 0; i < n; i++)
+				if ((unsigned char)msg[i] < 0x20)
+					msg[i] = ' ';
+			if (code >= 0 || code < DSMAP_ETIMEOUT)
+				code = DSMAP_ERROR;
+			job_fail(j, code, "%s", msg);
+			break;
+		}
+		default:
+			job_fail(j, DSMAP_EINVALID, "the runner sent a frame of unknown type %u; killed",
+			         (unsigned int)h[0]);
+			kill_job(j);
+			break;
+		}
+		off += DSMAP__FRAME_HEADER + len;
+	}
+	if (off > 0) {
+		memmove(j->in, j->in + off, j->inlen - off);
+		j->inlen -= off;
+	}
+	return 0;
+}
+
+/* ---- runners --------------------------------------------------------------------- */
+
+static int start(struct scan *sc, struct job *j)
+{
+	struct dsmap__runner_job rj;
+	int fds[2] = { -1, -1 }, efds[2] = { -1, -1 };
+	pid_t pid;
+
+	j->started = j->last_word = now();
+	j->state = DSMAP_SCAN_RUNNING;
+	if (j->failure != NULL)
+		return 0;   /* failed while being prepared */
+	if ((j->in = malloc(INBUF_SIZE)) == NULL)
+		return dsmap_error__oom();
+	if (pipe(fds) != 0 || pipe(efds) != 0) {
+		job_fail(j, DSMAP_EIO, "cannot create a pipe: %s", strerror(errno));
+		goto fail;
+	}
+	rj.system_id = j->sys->id;
+	rj.plugin_name = j->sys->plugin;
+	rj.plugin_path = j->plugin_path;
+	rj.workdir = sc->ws->path;
+	rj.config = &j->config;
+	rj.sources = j->rsources;
+	rj.skip_broken = j->sys->skip_broken;
+	rj.key = sc->ws->key;
+	rj.store = sc->ws->store;
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		job_fail(j, DSMAP_EIO, "cannot start a runner: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		close(efds[0]);
+		dsmap__runner_main(&rj, fds[1], efds[1]);
+	}
+	close(fds[1]);
+	close(efds[1]);
+	j->pid = pid;
+	j->fd = fds[0];
+	j->errfd = efds[0];
+	fcntl(j->fd, F_SETFD, FD_CLOEXEC);
+	fcntl(j->errfd, F_SETFD, FD_CLOEXEC);
+	fcntl(j->fd, F_SETFL, O_NONBLOCK);
+	fcntl(j->errfd, F_SETFL, O_NONBLOCK);
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		if (efds[i] >= 0)
+			close(efds[i]);
+	}
+	return 0;
+}
+
+static void read_stderr(struct job *j)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(j->errfd, buf, sizeof(buf))) > 0) {
+		size_t k = (size_t)n;
+
+		if (k >= ERRTAIL_SIZE) {
+			memcpy(j->errtail, buf + k - (ERRTAIL_SIZE - 1), ERRTAIL_SIZE - 1);
+			j->errlen = ERRTAIL_SIZE - 1;
+		} else {
+			if (j->errlen + k >= ERRTAIL_SIZE) {
+				size_t drop = j->errlen + k - (ERRTAIL_SIZE - 1);
+
+				memmove(j->errtail, j->errtail + drop, j->errlen - drop);
+				j->errlen -= drop;
+			}
+			memcpy(j->errtail + j->errlen, buf, k);
+			j->errlen += k;
+		}
+		j->last_word = now();
+	}
+	if (n == 0) {
+		j->errfd_eof = 1;
+		close(j->errfd);
+		j->errfd = -1;
+	}
+}
+
+static int read_frames(struct scan *sc, struct job *j)
+{
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if (j->inlen == INBUF_SIZE) {
+			/* cannot happen with frames below DSMAP__FRAME_MAX */
+			job_fail(j, DSMAP_EINVALID, "the runner's frames overflowed the buffer; killed");
+			kill_job(j);
+			j->inlen = 0;
+		}
+		n = read(j->fd, j->in + j->inlen, INBUF_SIZE - j->inlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		j->inlen += (size_t)n;
+		j->last_word = now();
+		if (j->failure == NULL && (rc = take_frames(sc, j)) < 0)
+			return rc;
+		if (j->failure != NULL)
+			j->inlen = 0;   /* read and drop the rest */
+	}
+	if (n == 0) {
+		j->fd_eof = 1;
+		close(j->fd);
+		j->fd = -1;
+	}
+	return 0;
+}
+
+/* The last line the plugin wrote to stderr, for a failure's message. */
+static const char *stderr_tail(struct job *j)
+{
+	char *p, *nl;
+
+	if (j->errlen == 0)
+		return NULL;
+	j->errtail[j->errlen] = '\0';
+	while (j->errlen > 0 && (j->errtail[j->errlen - 1] == '\n' || j->errtail[j->errlen - 1] == '\r'))
+		j->errtail[--j->errlen] = '\0';
+	p = j->errtail;
+	while ((nl = strchr(p, '\n')) != NULL)
+		p = nl + 1;
+	for (char *c = p; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
+	return *p ? p : NULL;
+}
+
+static int finish(struct scan *sc, struct job *j, int status)
+{
+	int rc;
+
+	j->ended = now();
+	j->pid = 0;
+	if (j->failure == NULL) {
+		const char *tail = stderr_tail(j);
+
+		if (WIFSIGNALED(status))
+			job_fail(j, DSMAP_ERROR, "the plugin crashed (%s, signal %d) after %llu records%s%s",
+			         strsignal(WTERMSIG(status)), WTERMSIG(status),
+			         (unsigned long long)j->records, tail ? "; its last words: " : "",
+			         tail ? tail : "");
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !j->got_end)
+			job_fail(j, DSMAP_ERROR, "the runner ended (exit status %d) before the end of "
+			         "the scan, after %llu records%s%s",
+			         WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			         (unsigned long long)j->records, tail ? "; the plugin's last words: " : "",
+			         tail ? tail : "");
+	}
+	if (j->failure != NULL) {
+		dsmap__ingest_drop(sc->ing, j->slot);
+		j->state = DSMAP_SCAN_FAILED;
+		return 0;
+	}
+	{
+		dsmap_store__system_summary sum;
+
+		memset(&sum, 0, sizeof(sum));
+		sum.last_scan = (int64_t)time(NULL);
+		sum.rejected = j->rejected;
+		sum.invalid = j->invalid;
+		memcpy(sum.commit, sc->commit, sizeof(sum.commit));
+		dsmap__ingest_target(sc->ing, j->slot, j->old.sysno, j->new_gen);
+		rc = dsmap__ingest_commit(sc->ing, j->slot, j->sys->id, &sum);
+		if (rc < 0) {
+			job_fail(j, rc, "the store refused the new inventory: %s", dsmap_error_last()->message);
+			dsmap__ingest_drop(sc->ing, j->slot);
+			j->state = DSMAP_SCAN_FAILED;
+			free(sum.categories);
+			return 0;
+		}
+		j->out->stored = sum.records;
+		j->out->subjects = sum.subjects;
+		j->out->categories = sum.category_count;
+		free(sum.categories);
+	}
+	j->state = DSMAP_SCAN_DONE;
+	return 0;
+}
+
+static void progress(struct scan *sc, dsmap_scan_progress *pr)
+{
+	double t = now();
+	size_t i;
+
+	if (sc->opts->progress == NULL)
+		return;
+	for (i = 0; i < sc->njobs; i++) {
+		struct job *j = &sc->jobs[i];
+
+		pr[i].system = j->sys->id;
+		pr[i].state = j->state;
+		pr[i].records = j->records;
+		pr[i].seconds = j->state == DSMAP_SCAN_WAITING ? 0 :
+		                (j->ended > 0 ? j->ended : t) - j->started;
+	}
+	sc->opts->progress(pr, sc->njobs, sc->opts->progress_payload);
+}
+
+static int run_all(struct scan *sc, unsigned int jobs)
+{
+	struct pollfd *pfd = NULL;
+	struct job **who = NULL;
+	dsmap_scan_progress *pr = NULL;
+	size_t next = 0, running = 0, done = 0, i;
+	double last_tick = 0;
+	int rc = 0;
+
+	if ((pfd = calloc(sc->njobs * 2 + 1, sizeof(*pfd))) == NULL ||
+	    (who = calloc(sc->njobs * 2 + 1, sizeof(*who))) == NULL ||
+	    (pr = calloc(sc->njobs + 1, sizeof(*pr))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	while (done < sc->njobs) {
+		size_t n = 0;
+		double t;
+
+		while (next < sc->njobs && running < jobs) {
+			struct job *j = &sc->jobs[next++];
+
+			if ((rc = start(sc, j)) < 0)
+				goto done;
+			if (j->pid > 0) {
+				running++;
+			} else {
+				j->ended = now();
+				j->state = DSMAP_SCAN_FAILED;
+				done++;
+			}
+		}
+		for (i = 0; i < sc->njobs; i++) {
+			struct job *j = &sc->jobs[i];
+
+			if (j->state != DSMAP_SCAN_RUNNING || j->pid <= 0)
+				continue;
+			if (j->fd >= 0) {
+				pfd[n].fd = j->fd;
+				pfd[n].events = POLLIN;
+				who[n++] = j;
+			}
+			if (j->errfd >= 0) {
+				pfd[n].fd = j->errfd;
+				pfd[n].events = POLLIN;
+				who[n++] = j;
+			}
+		}
+		if (n > 0 && poll(pfd, n, TICK_MS) < 0 && errno != EINTR) {
+			rc = dsmap_error__errno(DSMAP_EIO, errno, "poll");
+			goto done;
+		}
+		for (i = 0; i < n; i++) {
+			struct job *j = who[i];
+
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (pfd[i].fd == j->fd) {
+				if ((rc = read_frames(sc, j)) < 0)
+					goto done;
+			} else if (pfd[i].fd == j->errfd) {
+				read_stderr(j);
+			}
+		}
+		t = now();
+		for (i = 0; i < sc->njobs; i++) {
+			struct job *j = &sc->jobs[i];
+			int status;
+			pid_t w;
+
+			if (j->state != DSMAP_SCAN_RUNNING || j->pid <= 0)
+				continue;
+			if (t - j->last_word > (double)j->timeout && j->failure == NULL) {
+				job_fail(j, DSMAP_ETIMEOUT, "the plugin sent nothing for %u s (the system's "
+				         "timeout): killed after %llu records", j->timeout,
+				         (unsigned long long)j->records);
+				kill_job(j);
+			}
+			/* Reap a runner that is gone, and drain what it left in the pipes:
+			 * waiting for end-of-file instead would hang on a grandchild of
+			 * the plugin that holds them open. */
+			w = waitpid(j->pid, &status, WNOHANG);
+			if (w == 0 || (w < 0 && errno == EINTR))
+				continue;
+			if (w < 0)
+				status = 0;
+			if (j->fd >= 0 && (rc = read_frames(sc, j)) < 0)
+				goto done;
+			if (j->errfd >= 0)
+				read_stderr(j);
+			if (j->fd >= 0)
+				close(j->fd);
+			if (j->errfd >= 0)
+				close(j->errfd);
+			j->fd = j->errfd = -1;
+			if ((rc = finish(sc, j, status)) < 0)
+				goto done;
+			running--;
+			done++;
+		}
+		if (t - last_tick >= TICK_MS / 1000.0) {
+			progress(sc, pr);
+			last_tick = t;
+		}
+	}
+	progress(sc, pr);
+done:
+	if (rc < 0) {
+		for (i = 0; i < sc->njobs; i++) {
+			struct job *j = &sc->jobs[i];
+
+			if (j->pid > 0) {
+				kill_job(j);
+				waitpid(j->pid, NULL, 0);
+				j->pid = 0;
+			}
+		}
+	}
+	free(pfd);
+	free(who);
+	free(pr);
+	return rc;
+}
+
+/* ---- the store's side ------------------------------------------------------------ */
+
+struct numbering {
+	struct scan *sc;
+};
+
+/* Give every system scanned a number and its next generation. */
+static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	struct scan *sc = payload;
+	unsigned long next = 1;
+	char buf[32];
+	size_t i;
+	int rc;
+
+	rc = dsmap_store__meta_get(store, txn, "system-next", buf, sizeof(buf));
+	if (rc == 0)
+		next = strtoul(buf, NULL, 10);
+	else if (rc != DSMAP_ENOTFOUND)
+		return rc;
+	dsmap_error_clear();
+	for (i = 0; i < sc->njobs; i++) {
+		struct job *j = &sc->jobs[i];
+
+		free(j->old.categories);
+		rc = dsmap_store__system_get(store, txn, j->sys->id, &j->old);
+		if (rc == DSMAP_ENOTFOUND) {
+			dsmap_error_clear();
+			memset(&j->old, 0, sizeof(j->old));
+			j->old.sysno = (uint32_t)next++;
+			if ((rc = dsmap_store__system_put(store, txn, j->sys->id, &j->old)) != 0)
+				return rc;
+		} else if (rc < 0) {
+			return rc;
+		}
+		j->new_gen = j->old.gen + 1;
+	}
+	snprintf(buf, sizeof(buf), "%lu", next);
+	return dsmap_store__meta_put(store, txn, "system-next", buf, strlen(buf));
+}
+
+static int read_catbits(struct scan *sc)
+{
+	dsmap_store *store = sc->ws->store;
+	MDB_txn *txn = NULL;
+	size_t i;
+	int rc;
+
+	if ((sc->catbits = calloc(sc->m->categories.count + 1, sizeof(*sc->catbits))) == NULL)
+		return dsmap_error__oom();
+	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
+		return rc;
+	for (i = 0; i < sc->m->categories.count; i++) {
+		const struct dsmap__category *cat = sc->m->categories.items[i];
+		MDB_val k = { strlen(cat->ref), (void *)cat->ref }, v;
+
+		rc = mdb_get(txn, store->dbi[DSMAP__DB_CATBITS], &k, &v);
+		if (rc != 0 || v.mv_size != 4) {
+			mdb_txn_abort(txn);
+			return rc == 0 || rc == MDB_NOTFOUND ?
+			       dsmap_error__set(DSMAP_ECORRUPT, "store %s: category %s has no number",
+			                        store->path, cat->ref) :
+			       dsmap_store__error(rc, "store %s: catbits", store->path);
+		}
+		sc->catbits[i] = dsmap__get_be32(v.mv_data);
+		if (sc->catbits[i] >= 1u << 20) {
+			mdb_txn_abort(txn);
+			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: category %s has number %u",
+			                        store->path, cat->ref, sc->catbits[i]);
+		}
+		if (sc->catbits[i] + 1 > sc->catbit_count)
+			sc->catbit_count = sc->catbits[i] + 1;
+	}
+	mdb_txn_abort(txn);
+	return 0;
+}
+
+/* ---- the report ------------------------------------------------------------------ */
+
+static int by_system_id(const void *a, const void *b)
+{
+	const struct dsmap__system *x = *(const struct dsmap__system *const *)a;
+	const struct dsmap__system *y = *(const struct dsmap__system *const *)b;
+
+	return strcmp(x->id, y->id);
+}
+
+static int fill_report(struct scan *sc, dsmap_scan_report *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < sc->njobs; i++) {
+		struct job *j = &sc->jobs[i];
+		dsmap_scan_system *o = j->out;
+
+		o->system = j->sys->id;
+		o->plugin = j->sys->plugin;
+		o->error = j->failure ? (j->failure_code < 0 ? j->failure_code : DSMAP_ERROR) : 0;
+		o->message = j->failure;
+		o->records = j->records;
+		o->rejected = j->rejected;
+		o->invalid = j->invalid;
+		o->seconds = j->ended > 0 && j->started > 0 ? j->ended - j->started : 0;
+		if (j->other_issues > 0 && j->issue_count > 0) {
+			/* too many distinct reasons: say how many more */
+			struct report_issue *last = &j->issues[j->issue_count - 1];
+			char *more = dsmap__sprintf("%s (and %llu records for other reasons)", last->reason,
+			                            (unsigned long long)j->other_issues);
+
+			if (more != NULL) {
+				free(last->reason);
+				last->reason = more;
+				last->pub.reason = more;
+			}
+		}
+		o->issue_count = j->issue_count;
+		if (j->issue_count > 0) {
+			dsmap_scan_issue *is = calloc(j->issue_count, sizeof(*is));
+
+			if (is == NULL)
+				return dsmap_error__oom();
+			for (k = 0; k < j->issue_count; k++)
+				is[k] = j->issues[k].pub;
+			o->issues = is;
+		}
+	}
+	r->count = sc->njobs;
+	return 0;
+}
+
+/* Copy the strings a report hands out, since the mapping goes away. */
+static int own_strings(dsmap_scan_report *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->count; i++) {
+		dsmap_scan_system *o = &r->systems[i];
+		dsmap_scan_issue *is = (dsmap_scan_issue *)o->issues;
+
+		if ((o->system = strdup(o->system)) == NULL || (o->plugin = strdup(o->plugin)) == NULL)
+			return dsmap_error__oom();
+		for (k = 0; k < o->issue_count; k++)
+			if ((is[k].source = strdup(is[k].source)) == NULL)
+				return dsmap_error__oom();
+	}
+	return 0;
+}
+
+size_t dsmap_scan_report_count(const dsmap_scan_report *r)
+{
+	return r ? r->count : 0;
+}
+
+const dsmap_scan_system *dsmap_scan_report_get(const dsmap_scan_report *r, size_t i)
+{
+	return r && i < r->count ? &r->systems[i] : NULL;
+}
+
+void dsmap_scan_report_free(dsmap_scan_report *r)
+{
+	size_t i, k;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->count; i++) {
+		dsmap_scan_system *o = &r->systems[i];
+
+		for (k = 0; k < o->issue_count; k++)
+			free((char *)o->issues[k].source);
+		free((dsmap_scan_issue *)o->issues);
+		free((char *)o->system);
+		free((char *)o->plugin);
+	}
+	for (i = 0; r->jobs && i < r->count; i++) {
+		struct job *j = &r->jobs[i];
+
+		for (k = 0; k < j->issue_count; k++)
+			free(j->issues[k].reason);
+		free(j->issues);
+		free(j->failure);
+	}
+	free(r->jobs);
+	free(r->systems);
+	free(r);
+}
+
+/* ---- dsmap_scan ------------------------------------------------------------------ */
+
+int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *systems,
+               size_t count, const dsmap_scan_options *opts)
+{
+	static const dsmap_scan_options defaults = DSMAP_SCAN_OPTIONS_INIT;
+	const struct dsmap__system **chosen = NULL;
+	dsmap_scan_report *r = NULL;
+	dsmap_sync_result synced;
+	struct scan sc;
+	unsigned int jobs;
+	size_t i, k, failed = 0;
+	int rc;
+
+	if (out == NULL || ws == NULL || (count > 0 && systems == NULL))
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan: NULL argument");
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version != DSMAP_SCAN_OPTIONS_VERSION)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan: options version %u, expected %d",
+		                        opts->version, DSMAP_SCAN_OPTIONS_VERSION);
+	memset(&sc, 0, sizeof(sc));
+	sc.ws = ws;
+	sc.opts = opts;
+
+	if ((rc = dsmap_sync(&synced, ws, opts->rev)) < 0)
+		return rc;
+	memcpy(sc.commit, synced.commit, sizeof(sc.commit));
+	if ((rc = dsmap_mapping_load_rev(&sc.m, ws, sc.commit)) < 0)
+		goto done;
+	if ((rc = read_catbits(&sc)) < 0)
+		goto done;
+
+	/* Which systems: all, or the ones named (each once), in id order. */
+	if (count == 0) {
+		systems = NULL;
+		if (sc.m->systems.count == 0) {
+			rc = dsmap_error__set(DSMAP_ENOTFOUND, "the mapping at %.12s defines no system "
+			                      "(mappings/systems/ID.yaml)", sc.commit);
+			goto done;
+		}
+		count = sc.m->systems.count;
+	}
+	if ((chosen = calloc(count, sizeof(*chosen))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	for (i = 0; i < count; i++) {
+		if (systems == NULL) {
+			chosen[sc.njobs++] = sc.m->systems.items[i];
+			continue;
+		}
+		const struct dsmap__system *s = dsmap_mapping__system(sc.m, systems[i]);
+
+		if (s == NULL) {
+			rc = dsmap_error__set(DSMAP_ENOTFOUND, "no system '%s' in the mapping at %.12s "
+			                      "(mappings/systems/%s.yaml); nothing was scanned",
+			                      systems[i], sc.commit, systems[i]);
+			goto done;
+		}
+		for (k = 0; k < sc.njobs && chosen[k] != s; k++)
+			;
+		if (k == sc.njobs)
+			chosen[sc.njobs++] = s;
+	}
+	qsort(chosen, sc.njobs, sizeof(*chosen), by_system_id);
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->systems = calloc(sc.njobs, sizeof(*r->systems))) == NULL ||
+	    (r->jobs = calloc(sc.njobs, sizeof(*r->jobs))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	sc.jobs = r->jobs;
+	r->count = sc.njobs;
+	for (i = 0; i < sc.njobs; i++) {
+		struct job *j = &sc.jobs[i];
+
+		j->sys = chosen[i];
+		j->slot = i;
+		j->out = &r->systems[i];
+		j->fd = j->errfd = -1;
+		j->out->system = j->sys->id;
+		j->out->plugin = j->sys->plugin;
+		if ((rc = prepare(&sc, j)) < 0)
+			goto done;
+	}
+
+	if ((rc = dsmap_store__write(ws->store, number_txn, &sc, "number systems")) < 0)
+		goto done;
+	/* What an earlier scan, failed or killed, left behind. */
+	for (i = 0; i < sc.njobs; i++)
+		if ((rc = dsmap__inventory_collect(ws->store, sc.jobs[i].old.sysno,
+		                                   sc.jobs[i].old.gen)) < 0)
+			goto done;
+	if ((rc = dsmap__ingest_new(&sc.ing, ws->store, sc.njobs, sc.catbit_count)) < 0)
+		goto done;
+	for (i = 0; i < sc.njobs; i++)
+		dsmap__ingest_target(sc.ing, i, sc.jobs[i].old.sysno, sc.jobs[i].new_gen);
+
+	jobs = opts->jobs;
+	if (jobs == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		jobs = n > 0 ? (unsigned int)n : 1;
+	}
+	if ((rc = run_all(&sc, jobs)) < 0)
+		goto done;
+
+	/* The generations no reader sees any more. */
+	for (i = 0; i < sc.njobs; i++) {
+		struct job *j = &sc.jobs[i];
+		uint32_t keep = j->state == DSMAP_SCAN_DONE ? j->new_gen : j->old.gen;
+
+		if ((rc = dsmap__inventory_collect(ws->store, j->old.sysno, keep)) < 0)
+			goto done;
+		failed += j->state != DSMAP_SCAN_DONE;
+	}
+	if ((rc = fill_report(&sc, r)) < 0 || (rc = own_strings(r)) < 0)
+		goto done;
+	*out = r;
+	r = NULL;
+	rc = failed == 0 ? 0 : dsmap_error__set(DSMAP_ERROR, "the scan of %zu of %zu system%s failed",
+	                                        failed, sc.njobs, sc.njobs == 1 ? "" : "s");
+done:
+	if (r != NULL) {
+		/* strings are still the mapping's: do not free them as the report's */
+		for (i = 0; i < r->count; i++) {
+			free((dsmap_scan_issue *)r->systems[i].issues);
+			r->systems[i].issues = NULL;
+			r->systems[i].issue_count = 0;
+			r->systems[i].system = r->systems[i].plugin = NULL;
+		}
+		dsmap_scan_report_free(r);
+	}
+	for (i = 0; i < sc.njobs && sc.jobs; i++) {
+		free(sc.jobs[i].old.categories);
+		sc.jobs[i].old.categories = NULL;
+		free(sc.jobs[i].in);
+		sc.jobs[i].in = NULL;
+		free(sc.jobs[i].plugin_path);
+		sc.jobs[i].plugin_path = NULL;
+	}
+	dsmap__ingest_free(sc.ing);
+	free(chosen);
+	free(sc.catbits);
+	free(sc.cred);
+	free(sc.cred_path);
+	dsmap__arena_free(&sc.arena);
+	dsmap_mapping_free(sc.m);
+	return rc;
+}
