@@ -58,6 +58,7 @@ static void print_text(const char *prefix, const dsmap_mapping *m)
 	printf("rights         %zu\n", n.rights);
 	printf("purposes       %zu (%zu purpose-category links, %zu purpose-recipient links)\n",
 	       n.purposes, n.purpose_edges_category, n.purpose_edges_recipient);
+	printf("systems        %zu (%zu sources)\n", n.systems, n.system_sources);
 	printf("%zu error%s, %zu warning%s in %zu files\n", n.errors, n.errors == 1 ? "" : "s",
 	       n.warnings, n.warnings == 1 ? "" : "s", n.files);
 }
@@ -79,7 +80,7 @@ static int print_json(const char *source, const char *prefix, const dsmap_mappin
 	}
 	dsmap_mapping_counts_get(&n, m);
 	root = json_pack("{s:i, s:s, s:b, s:{s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
-	                 "s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
+	                 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
 	    "schema", CLI_JSON_SCHEMA, "source", source, "ok", n.errors == 0,
 	    "counts",
 	    "categories", (json_int_t)n.categories,
@@ -96,6 +97,8 @@ static int print_json(const char *source, const char *prefix, const dsmap_mappin
 	    "purposes", (json_int_t)n.purposes,
 	    "purpose_category_links", (json_int_t)n.purpose_edges_category,
 	    "purpose_recipient_links", (json_int_t)n.purpose_edges_recipient,
+	    "systems", (json_int_t)n.systems,
+	    "system_sources", (json_int_t)n.system_sources,
 	    "errors", (json_int_t)n.errors,
 	    "warnings", (json_int_t)n.warnings,
 	    "files", (json_int_t)n.files,

@@ -766,7 +766,8 @@ static int finish(struct scan *sc, struct job *j, int status)
 		const char *tail = stderr_tail(j);
 
 		if (WIFSIGNALED(status))
-			job_fail(j, DSMAP_ERROR, "the plugin crashed (%s, signal %d) after %llu records%s%s",
+			job_fail(j, DSMAP_ERROR, "the plugin crashed (%s, signal %d) after %llu records "
+			         "had arrived%s%s",
 			         strsignal(WTERMSIG(status)), WTERMSIG(status),
 			         (unsigned long long)j->records, tail ? "; its last words: " : "",
 			         tail ? tail : "");
@@ -901,7 +902,7 @@ static int run_all(struct scan *sc, unsigned int jobs)
 				continue;
 			if (t - j->last_word > (double)j->timeout && j->failure == NULL) {
 				job_fail(j, DSMAP_ETIMEOUT, "the plugin sent nothing for %u s (the system's "
-				         "timeout): killed after %llu records", j->timeout,
+				         "timeout): killed after %llu records had arrived", j->timeout,
 				         (unsigned long long)j->records);
 				kill_job(j);
 			}

@@ -36,7 +36,7 @@ assert c["errors"] == 0 and c["warnings"] == len([x for x in d["diagnostics"] if
 sh "$fx/make-fixtures.sh" "$T_TMP/fx" > /dev/null
 dsmap check "$T_TMP/fx/minimal"
 expect_rc 0 "the minimal fixture has no error"
-expect_out '^0 errors, 0 warnings in 8 files$' "nor warnings"
+expect_out '^0 errors, 0 warnings in 9 files$' "nor warnings"
 
 for dir in "$T_TMP"/fx/broken-* "$T_TMP"/fx/warn-*; do
 	name=${dir##*/}
