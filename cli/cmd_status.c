@@ -44,6 +44,29 @@ static void print_text(const dsmap_status *st)
 		       cli_time(t, sizeof(t), s->last_scan), (unsigned long long)s->records,
 		       (unsigned long long)s->subjects);
 	}
+	for (i = 0; i < st->system_count; i++) {
+		const dsmap_system_status *s = &st->systems[i];
+		char t2[64];
+		size_t k;
+
+		if (s->last_scan == 0)
+			continue;
+		printf("\n%s: %zu categories held", s->id, s->category_count);
+		if (s->commit[0])
+			printf(", defined at %.12s", s->commit);
+		if (s->first_seen > 0)
+			printf(", records from %s to %s", cli_time(t, sizeof(t), s->first_seen),
+			       cli_time(t2, sizeof(t2), s->last_seen));
+		printf("\n");
+		if (s->rejected > 0 || s->invalid > 0)
+			printf("  %llu records left out, %llu identifiers refused (dsmap scan %s says why)\n",
+			       (unsigned long long)s->rejected, (unsigned long long)s->invalid, s->id);
+		printf("  %-48s %12s %12s\n", "CATEGORY", "SUBJECTS", "RECORDS");
+		for (k = 0; k < s->category_count; k++)
+			printf("  %-48s %12llu %12llu\n", s->categories[k].category,
+			       (unsigned long long)s->categories[k].subjects,
+			       (unsigned long long)s->categories[k].records);
+	}
 }
 
 static int print_json(const dsmap_status *st)
@@ -56,9 +79,21 @@ static int print_json(const dsmap_status *st)
 	for (i = 0; i < st->system_count; i++) {
 		const dsmap_system_status *s = &st->systems[i];
 
-		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I}",
+		json_t *cats = json_array();
+		size_t k;
+
+		for (k = 0; k < s->category_count; k++)
+			json_array_append_new(cats, json_pack("{s:s, s:I, s:I}",
+			    "category", s->categories[k].category,
+			    "subjects", (json_int_t)s->categories[k].subjects,
+			    "records", (json_int_t)s->categories[k].records));
+		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
+		    "s:I, s:s?, s:o}",
 		    "id", s->id, "declared", s->declared, "last_scan", (json_int_t)s->last_scan,
-		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects));
+		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects,
+		    "rejected", (json_int_t)s->rejected, "invalid_identifiers", (json_int_t)s->invalid,
+		    "first_seen", (json_int_t)s->first_seen, "last_seen", (json_int_t)s->last_seen,
+		    "commit", s->commit[0] ? s->commit : NULL, "categories", cats));
 	}
 	root = json_pack("{s:i, s:s, s:I, s:{s:s?, s:s}, s:s?, s:o, s:{s:i, s:I, s:I, s:I, s:i}}",
 	    "schema", CLI_JSON_SCHEMA,

@@ -520,6 +520,8 @@ done:
 struct status_build {
 	dsmap_status *st;
 	size_t cap;
+	char **refs;          /* category refs by catbit */
+	size_t nrefs;
 };
 
 static dsmap_system_status *status_system(struct status_build *b, const char *id)
@@ -553,10 +555,77 @@ static int status_scanned(const char *id, const dsmap_store__system_summary *sum
 
 	if (s == NULL)
 		return dsmap_error__oom();
+	struct status_build *b = payload;
+	size_t i;
+
 	s->last_scan = sum->last_scan;
 	s->records = sum->records;
 	s->subjects = sum->subjects;
+	s->rejected = sum->rejected;
+	s->invalid = sum->invalid;
+	s->first_seen = sum->first_seen;
+	s->last_seen = sum->last_seen;
+	memcpy(s->commit, sum->commit, sizeof(s->commit));
+	if (strspn(s->commit, "0") == 40)
+		s->commit[0] = '\0';
+	if (sum->category_count == 0)
+		return 0;
+	if ((s->categories = calloc(sum->category_count, sizeof(*s->categories))) == NULL)
+		return dsmap_error__oom();
+	for (i = 0; i < sum->category_count; i++) {
+		const dsmap_store__cat_count *c = &sum->categories[i];
+
+		if (c->catbit >= b->nrefs || b->refs[c->catbit] == NULL)
+			return dsmap_error__set(DSMAP_ECORRUPT, "store: system %s holds category number "
+			                        "%u, which no category has", id, c->catbit);
+		s->categories[i].category = b->refs[c->catbit];
+		s->categories[i].subjects = c->subjects;
+		s->categories[i].records = c->records;
+		s->category_count++;
+	}
 	return 0;
+}
+
+/* The category refs by number, for the systems' counters. */
+static int status_refs(struct status_build *b, dsmap_store *store, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, op = MDB_FIRST;
+
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_CATBITS], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: catbits", store->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		uint32_t bit;
+
+		op = MDB_NEXT;
+		if (v.mv_size != 4 || (bit = dsmap__get_be32(v.mv_data)) >= 1u << 20) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: catbits: a bad record",
+			                      store->path);
+			goto done;
+		}
+		if (bit >= b->nrefs) {
+			size_t n = bit + 64;
+			char **grown = realloc(b->refs, n * sizeof(*grown));
+
+			if (grown == NULL) {
+				rc = dsmap_error__oom();
+				goto done;
+			}
+			memset(grown + b->nrefs, 0, (n - b->nrefs) * sizeof(*grown));
+			b->refs = grown;
+			b->nrefs = n;
+		}
+		free(b->refs[bit]);
+		if ((b->refs[bit] = strndup(k.mv_data, k.mv_size)) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : dsmap_store__error(rc, "store %s: catbits", store->path);
+done:
+	mdb_cursor_close(cur);
+	return rc;
 }
 
 /* Systems declared at HEAD: mappings/systems/<id>.yaml. */
@@ -619,7 +688,7 @@ static int by_id(const void *a, const void *b)
 
 int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 {
-	struct status_build b = { NULL, 0 };
+	struct status_build b = { NULL, 0, NULL, 0 };
 	git_reference *ref = NULL;
 	git_commit *head = NULL;
 	MDB_txn *txn = NULL;
@@ -675,6 +744,8 @@ int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 		b.st->created = strtoll(buf, NULL, 10);
 	else
 		dsmap_error_clear();
+	if ((rc = status_refs(&b, ws->store, txn)) < 0)
+		goto done;
 	mdb_txn_abort(txn);
 	txn = NULL;
 
@@ -683,6 +754,11 @@ int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 		goto done;
 	if (b.st->system_count > 1)
 		qsort(b.st->systems, b.st->system_count, sizeof(*b.st->systems), by_id);
+	/* The status owns the refs its systems point to. */
+	b.st->category_refs = b.refs;
+	b.st->category_ref_count = b.nrefs;
+	b.refs = NULL;
+	b.nrefs = 0;
 	*out = b.st;
 	b.st = NULL;
 	rc = 0;
@@ -692,6 +768,9 @@ done:
 	git_commit_free(head);
 	git_reference_free(ref);
 	dsmap_status_free(b.st);
+	for (size_t i = 0; i < b.nrefs; i++)
+		free(b.refs[i]);
+	free(b.refs);
 	return rc;
 }
 
@@ -701,9 +780,14 @@ void dsmap_status_free(dsmap_status *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->system_count; i++)
+	for (i = 0; i < st->system_count; i++) {
 		free((char *)st->systems[i].id);
+		free(st->systems[i].categories);
+	}
 	free(st->systems);
+	for (i = 0; i < st->category_ref_count; i++)
+		free(st->category_refs[i]);
+	free(st->category_refs);
 	free((char *)st->head_summary);
 	free((char *)st->path);
 	free(st);

@@ -61,6 +61,18 @@ expect_empty_err "no progress display when stderr is not a terminal"
 status_json
 check "status shows flaky's 40 records" [ "$(records_of flaky)" = 40 ]
 check "status shows synth's 500 records" [ "$(records_of synth)" = 500 ]
+check "status JSON counts subjects per category" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [s for s in d["systems"] if s["id"] == "flaky"][0]
+c = {x["category"]: (x["subjects"], x["records"]) for x in f["categories"]}
+assert c == {"collected/identification-contact": (40, 40),
+             "collected/national-register-number": (40, 40)}, c
+assert f["first_seen"] == 1700000001 and f["last_seen"] == 1700000040, f
+assert len(f["commit"]) == 40, f
+' "$T_TMP/status.json"
+dsmap -C "$W" status
+expect_out '^  collected/national-register-number +40 +40$' "status text lists the categories held"
 
 dsmap -C "$W" scan --format json
 check "the JSON summary has schema, ok and counts" python3 -c '

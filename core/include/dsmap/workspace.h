@@ -87,6 +87,14 @@ DSMAP_EXTERN(const char *) dsmap_workspace_path(const dsmap_workspace *ws);
 /** The workspace's store.  Owned by the workspace. */
 DSMAP_EXTERN(dsmap_store *) dsmap_workspace_store(dsmap_workspace *ws);
 
+/** How many of a system's subjects and records hold one category. */
+typedef struct {
+	/** the category, "GROUP/ID" */
+	const char *category;
+	uint64_t subjects;
+	uint64_t records;
+} dsmap_system_category;
+
 /** What dsmap knows of one source system, in dsmap_status. */
 typedef struct {
 	/** the system id (its file name in mappings/systems/, without .yaml) */
@@ -98,6 +106,17 @@ typedef struct {
 	/** records and distinct subjects its last scan stored */
 	uint64_t records;
 	uint64_t subjects;
+	/** records its last scan left out, and identifiers it refused */
+	uint64_t rejected;
+	uint64_t invalid;
+	/** the oldest and newest record timestamps held; 0 when none */
+	int64_t first_seen;
+	int64_t last_seen;
+	/** the mapping commit (hex) whose definition the last scan used; "" */
+	char commit[41];
+	/** the categories it holds, in category-number order */
+	size_t category_count;
+	dsmap_system_category *categories;
 } dsmap_system_status;
 
 /** What a workspace holds, from dsmap_workspace_status(). */
@@ -117,6 +136,9 @@ typedef struct {
 	dsmap_system_status *systems;
 	/** the store's sizes */
 	dsmap_store_info store;
+	/** private: the category names the systems' counters point to */
+	char **category_refs;
+	size_t category_ref_count;
 } dsmap_status;
 
 /**
