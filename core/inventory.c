@@ -1,16 +1,25 @@
 /*
- * The inventory: holdings written by scans in sorted batches (see
- * inventory.h for the layout).
+ * The inventory: holdings written by scans (see inventory.h for the layout).
  *
- * Records arrive from several runners at once, in no useful order.  They
- * are queued, and a full queue is sorted by key and written in one
- * transaction: records of one subject are merged before they touch the
- * store, and sorted keys keep the B-tree's pages hot.
+ * Records arrive from several runners at once, in no useful order, keyed by
+ * hashes, which have none either.  Inserting them one by one would touch a
+ * random page of the B-tree per record and rewrite most of the tree with
+ * every transaction.  Instead each system's records are collected in
+ * memory, sorted, merged per subject and spilled as a run to an unlinked
+ * temporary file; when the system's scan ends its runs are merged and the
+ * holdings appended, in key order, as a new generation.  Memory stays
+ * bounded by the run size whatever the number of subjects, and every page
+ * of the new generation is written once.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "errors.h"
@@ -19,17 +28,14 @@
 #define HOLDING_VERSION 1
 #define HOLDING_FIXED 26
 #define ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)
-#define BATCH_RECORDS 65536
-#define BATCH_BYTES (24u << 20)
-#define COLLECT_PER_TXN 100000
-
-void dsmap__holding_key(unsigned char key[DSMAP__HOLDING_KEY], uint32_t sysno, uint32_t gen,
-                        const unsigned char hash[DSMAP_IDENT_HASH_SIZE])
-{
-	dsmap__put_be32(key, sysno);
-	dsmap__put_be32(key + 4, gen);
-	memcpy(key + 8, hash, DSMAP_IDENT_HASH_SIZE);
-}
+#define RUN_ENTRIES 131072           /* records per run, at most */
+#define RUN_BYTES (12u << 20)        /* bytes of holdings per run, about */
+#define ALIAS_ENTRIES 262144         /* alias pairs per run */
+#define IO_BUFSIZE (256u << 10)
+#define LOAD_ENTRIES 100000          /* holdings per load transaction */
+#define LOAD_BYTES (16u << 20)
+#define LOC_MAX 512
+#define BUCKETS 65536                /* the first two bytes of a hash */
 
 int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size)
 {
@@ -76,30 +82,7 @@ corrupt:
 	                        size);
 }
 
-/* ---- the ingest ----------------------------------------------------------------- */
-
-struct queued {
-	unsigned char key[DSMAP__HOLDING_KEY];
-	uint32_t slot;
-	uint32_t seq;                /* arrival order, to keep merges stable */
-	struct dsmap__ingest_record r;
-};
-
-struct alias {
-	unsigned char key[DSMAP__HOLDING_KEY];
-	unsigned char subject[DSMAP_IDENT_HASH_SIZE];
-	uint32_t slot;
-};
-
-struct slot {
-	uint32_t sysno, gen;
-	int dropped;
-	struct dsmap__ingest_counts counts;
-	/* what the transaction being written adds, folded in on commit */
-	uint64_t d_records, d_subjects;
-	int64_t d_first, d_last;
-	uint64_t *d_cat_subjects, *d_cat_records;
-};
+/* ---- holdings being merged ----------------------------------------------------- */
 
 /* A holding being merged. */
 struct work {
@@ -107,247 +90,110 @@ struct work {
 	uint32_t records;
 	int64_t first, last;
 	size_t bitmap_size;
-	unsigned char *bitmap;         /* catbit_count / 8 + 1 bytes */
+	unsigned char *bitmap;         /* bitmap_cap bytes */
+	size_t bitmap_cap;
 	size_t id_count;
 	unsigned char ids[DSMAP__HOLDING_MAX_IDS][ID_SIZE];
 	size_t loc_count;
-	char locs[DSMAP__HOLDING_MAX_LOCS][512];
+	char locs[DSMAP__HOLDING_MAX_LOCS][LOC_MAX];
 	size_t loc_lens[DSMAP__HOLDING_MAX_LOCS];
 };
 
-struct dsmap__ingest {
-	dsmap_store *store;
-	size_t nslots;
-	struct slot *slots;
-	size_t catbit_count;
-	dsmap__arena arena;            /* the queued records' bytes */
-	size_t arena_bytes;
-	struct queued *q;
-	size_t nq, capq;
-	struct alias *a;
-	size_t na, capa;
-	uint32_t seq;
-	struct work w;
-	unsigned char *val;            /* an encoded holding */
-	size_t val_cap;
-	/* for the transaction function */
-	ptrdiff_t commit_slot;         /* -1 when only writing the queue */
-	const char *commit_id;
-	dsmap_store__system_summary *commit_summary;
-};
-
-int dsmap__ingest_new(dsmap__ingest **out, dsmap_store *store, size_t nslots, size_t catbit_count)
+static void work_reset(struct work *w, int kind)
 {
-	dsmap__ingest *ing;
-	size_t i;
-
-	*out = NULL;
-	if ((ing = calloc(1, sizeof(*ing))) == NULL)
-		return dsmap_error__oom();
-	ing->store = store;
-	ing->nslots = nslots;
-	ing->catbit_count = catbit_count;
-	ing->capq = BATCH_RECORDS;
-	ing->capa = BATCH_RECORDS;
-	ing->val_cap = HOLDING_FIXED + catbit_count / 8 + 1 + sizeof(ing->w.ids) +
-	               DSMAP__HOLDING_MAX_LOCS * (2 + 512);
-	if ((ing->slots = calloc(nslots ? nslots : 1, sizeof(*ing->slots))) == NULL ||
-	    (ing->q = malloc(ing->capq * sizeof(*ing->q))) == NULL ||
-	    (ing->a = malloc(ing->capa * sizeof(*ing->a))) == NULL ||
-	    (ing->w.bitmap = calloc(catbit_count / 8 + 1, 1)) == NULL ||
-	    (ing->val = malloc(ing->val_cap)) == NULL)
-		goto oom;
-	for (i = 0; i < nslots; i++) {
-		struct slot *s = &ing->slots[i];
-
-		s->counts.catbit_count = catbit_count;
-		if ((s->counts.cat_subjects = calloc(catbit_count + 1, sizeof(uint64_t))) == NULL ||
-		    (s->counts.cat_records = calloc(catbit_count + 1, sizeof(uint64_t))) == NULL ||
-		    (s->d_cat_subjects = calloc(catbit_count + 1, sizeof(uint64_t))) == NULL ||
-		    (s->d_cat_records = calloc(catbit_count + 1, sizeof(uint64_t))) == NULL)
-			goto oom;
-	}
-	*out = ing;
-	return 0;
-oom:
-	dsmap__ingest_free(ing);
-	return dsmap_error__oom();
+	memset(w->bitmap, 0, w->bitmap_size);
+	w->kind = kind;
+	w->records = 0;
+	w->first = w->last = 0;
+	w->bitmap_size = 0;
+	w->id_count = 0;
+	w->loc_count = 0;
 }
 
-void dsmap__ingest_free(dsmap__ingest *ing)
+static void work_times(struct work *w, int64_t first, int64_t last)
 {
-	size_t i;
+	if (first > 0 && (w->first == 0 || first < w->first))
+		w->first = first;
+	if (last > w->last)
+		w->last = last;
+}
 
-	if (ing == NULL)
+static void work_id(struct work *w, const unsigned char *id)
+{
+	size_t j;
+
+	if (w->id_count == DSMAP__HOLDING_MAX_IDS)
 		return;
-	for (i = 0; ing->slots && i < ing->nslots; i++) {
-		free(ing->slots[i].counts.cat_subjects);
-		free(ing->slots[i].counts.cat_records);
-		free(ing->slots[i].d_cat_subjects);
-		free(ing->slots[i].d_cat_records);
-	}
-	free(ing->slots);
-	free(ing->q);
-	free(ing->a);
-	free(ing->w.bitmap);
-	free(ing->val);
-	dsmap__arena_free(&ing->arena);
-	free(ing);
+	for (j = 0; j < w->id_count; j++)
+		if (memcmp(w->ids[j], id, ID_SIZE) == 0)
+			return;
+	memcpy(w->ids[w->id_count++], id, ID_SIZE);
 }
 
-void dsmap__ingest_target(dsmap__ingest *ing, size_t slot, uint32_t sysno, uint32_t gen)
+static void work_loc(struct work *w, const char *loc, size_t n)
 {
-	ing->slots[slot].sysno = sysno;
-	ing->slots[slot].gen = gen;
+	size_t j;
+
+	if (n == 0 || w->loc_count == DSMAP__HOLDING_MAX_LOCS)
+		return;
+	if (n > LOC_MAX)
+		n = LOC_MAX;
+	for (j = 0; j < w->loc_count; j++)
+		if (w->loc_lens[j] == n && memcmp(w->locs[j], loc, n) == 0)
+			return;
+	memcpy(w->locs[w->loc_count], loc, n);
+	w->loc_lens[w->loc_count++] = n;
 }
 
-const struct dsmap__ingest_counts *dsmap__ingest_counts(const dsmap__ingest *ing, size_t slot)
+static void work_bit(struct work *w, uint32_t bit)
 {
-	return &ing->slots[slot].counts;
+	if ((bit >> 3) >= w->bitmap_cap)
+		return;
+	w->bitmap[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+	if ((bit >> 3) + 1 > w->bitmap_size)
+		w->bitmap_size = (bit >> 3) + 1;
 }
 
-void dsmap__ingest_drop(dsmap__ingest *ing, size_t slot)
+static void work_add_record(struct work *w, const struct dsmap__ingest_record *r)
 {
-	ing->slots[slot].dropped = 1;
-}
-
-static int flush(dsmap__ingest *ing);
-
-int dsmap__ingest_add(dsmap__ingest *ing, size_t slot, const struct dsmap__ingest_record *rec)
-{
-	struct slot *s = &ing->slots[slot];
-	struct queued *q;
-	unsigned char *mem;
-	size_t bytes, i;
-	int rc;
-
-	if (s->dropped)
-		return 0;
-	if (ing->nq == ing->capq || ing->na + rec->id_count > ing->capa ||
-	    ing->arena_bytes > BATCH_BYTES)
-		if ((rc = flush(ing)) < 0)
-			return rc;
-	bytes = rec->id_count * ID_SIZE + rec->cat_count * sizeof(uint32_t) + rec->loc_len;
-	if ((mem = dsmap__arena_alloc(&ing->arena, bytes ? bytes : 1)) == NULL)
-		return dsmap_error__oom();
-	ing->arena_bytes += bytes;
-	q = &ing->q[ing->nq++];
-	q->slot = (uint32_t)slot;
-	q->seq = ing->seq++;
-	q->r = *rec;
-	memcpy(mem, rec->cats, rec->cat_count * sizeof(uint32_t));
-	q->r.cats = (const uint32_t *)mem;
-	mem += rec->cat_count * sizeof(uint32_t);
-	memcpy(mem, rec->ids, rec->id_count * ID_SIZE);
-	q->r.ids = mem;
-	mem += rec->id_count * ID_SIZE;
-	memcpy(mem, rec->loc, rec->loc_len);
-	q->r.loc = (const char *)mem;
-	dsmap__holding_key(q->key, s->sysno, s->gen, rec->ids + 1);
-	/* The record's other identifiers lead to its subject. */
-	for (i = 1; i < rec->id_count; i++) {
-		struct alias *a = &ing->a[ing->na++];
-
-		dsmap__holding_key(a->key, s->sysno, s->gen, rec->ids + i * ID_SIZE + 1);
-		memcpy(a->subject, rec->ids + 1, DSMAP_IDENT_HASH_SIZE);
-		a->slot = (uint32_t)slot;
-	}
-	return 0;
-}
-
-static int by_key(const void *a, const void *b)
-{
-	const struct queued *x = a, *y = b;
-	int c = memcmp(x->key, y->key, DSMAP__HOLDING_KEY);
-
-	if (c != 0)
-		return c;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int by_alias(const void *a, const void *b)
-{
-	const struct alias *x = a, *y = b;
-	int c = memcmp(x->key, y->key, DSMAP__HOLDING_KEY);
-
-	return c != 0 ? c : memcmp(x->subject, y->subject, DSMAP_IDENT_HASH_SIZE);
-}
-
-static void work_load(dsmap__ingest *ing, const struct dsmap__holding *h)
-{
-	struct work *w = &ing->w;
-	size_t i, n;
-
-	w->kind = h->kind;
-	w->records = h->records;
-	w->first = h->first;
-	w->last = h->last;
-	memset(w->bitmap, 0, ing->catbit_count / 8 + 1);
-	n = h->bitmap_size < ing->catbit_count / 8 + 1 ? h->bitmap_size : ing->catbit_count / 8 + 1;
-	memcpy(w->bitmap, h->bitmap, n);
-	w->bitmap_size = n;
-	w->id_count = h->id_count;
-	memcpy(w->ids, h->ids, h->id_count * ID_SIZE);
-	w->loc_count = h->loc_count;
-	for (i = 0; i < h->loc_count; i++) {
-		w->loc_lens[i] = h->loc_lens[i] < sizeof(w->locs[i]) ? h->loc_lens[i] : sizeof(w->locs[i]);
-		memcpy(w->locs[i], h->locs[i], w->loc_lens[i]);
-	}
-}
-
-static void work_merge(dsmap__ingest *ing, struct slot *s, const struct dsmap__ingest_record *r)
-{
-	struct work *w = &ing->w;
-	size_t i, j;
+	size_t i;
 
 	w->records++;
-	s->d_records++;
-	if (r->first > 0 && (w->first == 0 || r->first < w->first))
-		w->first = r->first;
-	if (r->last > w->last)
-		w->last = r->last;
-	if (r->first > 0 && (s->d_first == 0 || r->first < s->d_first))
-		s->d_first = r->first;
-	if (r->last > s->d_last)
-		s->d_last = r->last;
-	for (i = 0; i < r->cat_count; i++) {
-		uint32_t bit = r->cats[i];
-		unsigned char m = (unsigned char)(1u << (bit & 7));
-
-		s->d_cat_records[bit]++;
-		if (!(w->bitmap[bit >> 3] & m)) {
-			w->bitmap[bit >> 3] |= m;
-			s->d_cat_subjects[bit]++;
-			if ((bit >> 3) + 1 > w->bitmap_size)
-				w->bitmap_size = (bit >> 3) + 1;
-		}
-	}
-	for (i = 1; i < r->id_count && w->id_count < DSMAP__HOLDING_MAX_IDS; i++) {
-		const unsigned char *id = r->ids + i * ID_SIZE;
-
-		for (j = 0; j < w->id_count && memcmp(w->ids[j], id, ID_SIZE) != 0; j++)
-			;
-		if (j == w->id_count)
-			memcpy(w->ids[w->id_count++], id, ID_SIZE);
-	}
-	if (r->loc_len > 0 && w->loc_count < DSMAP__HOLDING_MAX_LOCS) {
-		size_t n = r->loc_len < sizeof(w->locs[0]) ? r->loc_len : sizeof(w->locs[0]);
-
-		for (j = 0; j < w->loc_count; j++)
-			if (w->loc_lens[j] == n && memcmp(w->locs[j], r->loc, n) == 0)
-				break;
-		if (j == w->loc_count) {
-			memcpy(w->locs[j], r->loc, n);
-			w->loc_lens[j] = n;
-			w->loc_count++;
-		}
-	}
+	work_times(w, r->first, r->last);
+	for (i = 0; i < r->cat_count; i++)
+		work_bit(w, r->cats[i]);
+	for (i = 1; i < r->id_count; i++)
+		work_id(w, r->ids + i * ID_SIZE);
+	work_loc(w, r->loc, r->loc_len);
 }
 
-static size_t work_encode(dsmap__ingest *ing)
+static void work_add_holding(struct work *w, const struct dsmap__holding *h)
 {
-	struct work *w = &ing->w;
-	unsigned char *p = ing->val;
+	size_t i, n;
+
+	w->records += h->records;
+	work_times(w, h->first, h->last);
+	n = h->bitmap_size < w->bitmap_cap ? h->bitmap_size : w->bitmap_cap;
+	for (i = 0; i < n; i++)
+		w->bitmap[i] |= h->bitmap[i];
+	if (n > w->bitmap_size)
+		w->bitmap_size = n;
+	for (i = 0; i < h->id_count; i++)
+		work_id(w, h->ids + i * ID_SIZE);
+	for (i = 0; i < h->loc_count; i++)
+		work_loc(w, h->locs[i], h->loc_lens[i]);
+}
+
+/* The most bytes work_encode() writes. */
+static size_t work_max(const struct work *w)
+{
+	return HOLDING_FIXED + w->bitmap_cap + sizeof(w->ids) +
+	       DSMAP__HOLDING_MAX_LOCS * (2 + LOC_MAX);
+}
+
+static size_t work_encode(const struct work *w, unsigned char *out)
+{
+	unsigned char *p = out;
 	size_t i;
 
 	p[0] = HOLDING_VERSION;
@@ -370,240 +216,907 @@ static size_t work_encode(dsmap__ingest *ing)
 		memcpy(p + 2, w->locs[i], w->loc_lens[i]);
 		p += 2 + w->loc_lens[i];
 	}
-	return (size_t)(p - ing->val);
+	return (size_t)(p - out);
 }
 
-/* Write the queue; with commit_slot set, also that system's record. */
-static int write_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+/* ---- runs: sorted entries in unlinked files --------------------------------------- */
+
+/* A run file holds entries sorted by hash: holdings as (16-byte hash,
+ * u16 length, value), aliases as (16-byte identifier hash, 16-byte
+ * subject hash). */
+struct run {
+	int fd;
+	uint64_t size;
+};
+
+/* An unlinked file in `dir`: nothing is left behind, even by a killed scan. */
+static int tmp_open(const char *dir)
 {
-	dsmap__ingest *ing = payload;
-	MDB_dbi hold = store->dbi[DSMAP__DB_HOLDINGS], alias = store->dbi[DSMAP__DB_ALIASES];
+	char path[4096];
+	int fd, saved;
+
+#if defined(O_TMPFILE)
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+#endif
+	if ((size_t)snprintf(path, sizeof(path), "%s/run-XXXXXX", dir) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	if (unlink(path) != 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+struct writer {
+	int fd;
+	unsigned char *buf;
+	size_t used;
+	uint64_t total;
+	int err;
+};
+
+static void w_flush(struct writer *w)
+{
+	size_t off = 0;
+
+	while (off < w->used && !w->err) {
+		ssize_t n = write(w->fd, w->buf + off, w->used - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->err = n < 0 ? errno : EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	w->total += w->used;
+	w->used = 0;
+}
+
+static void w_put(struct writer *w, const void *p, size_t n)
+{
+	if (w->used + n > IO_BUFSIZE)
+		w_flush(w);
+	memcpy(w->buf + w->used, p, n);
+	w->used += n;
+}
+
+struct reader {
+	int fd;
+	unsigned char *buf;
+	size_t len, pos;
+	int eof, err;
+};
+
+/* Make `n` bytes available at r->buf + r->pos; 0, or -1 at the end. */
+static int r_need(struct reader *r, size_t n)
+{
+	while (r->len - r->pos < n) {
+		ssize_t got;
+
+		if (r->eof)
+			return -1;
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+		got = read(r->fd, r->buf + r->len, IO_BUFSIZE - r->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r->err = errno;
+			r->eof = 1;
+			return -1;
+		}
+		if (got == 0)
+			r->eof = 1;
+		r->len += (size_t)got;
+	}
+	return 0;
+}
+
+/* ---- the ingest ----------------------------------------------------------------- */
+
+struct ent {
+	unsigned char hash[DSMAP_IDENT_HASH_SIZE];
+	uint32_t off, len;            /* the value in the slot's buffer */
+};
+
+struct aent {
+	unsigned char id[DSMAP_IDENT_HASH_SIZE];
+	unsigned char subject[DSMAP_IDENT_HASH_SIZE];
+};
+
+struct slot {
+	int dropped;
+	unsigned char *buf;           /* values of the entries */
+	size_t used;
+	struct ent *ents, *ents_tmp;  /* the entries, and room to sort them */
+	size_t nents;
+	struct aent *aents, *aents_tmp;
+	size_t naents;
+	struct run *runs, *aruns;
+	size_t nruns, naruns;
+	uint64_t records;
+	int64_t first, last;
+	uint64_t *cat_records;        /* by catbit */
+};
+
+struct dsmap__ingest {
+	dsmap_store *store;
+	char *tmpdir;
+	size_t nslots;
+	struct slot *slots;
+	size_t catbit_count;
+	struct work w;
+	unsigned char *val;           /* work_max() bytes */
+	unsigned char *iobuf;         /* a writer's buffer */
+	size_t *count;                /* BUCKETS + 1 counters for sorting */
+};
+
+int dsmap__ingest_new(dsmap__ingest **out, dsmap_store *store, size_t nslots, size_t catbit_count,
+                      const char *tmpdir)
+{
+	dsmap__ingest *ing;
+	size_t i;
+
+	*out = NULL;
+	if ((ing = calloc(1, sizeof(*ing))) == NULL)
+		return dsmap_error__oom();
+	ing->store = store;
+	ing->nslots = nslots;
+	ing->catbit_count = catbit_count;
+	ing->w.bitmap_cap = catbit_count / 8 + 1;
+	if ((ing->tmpdir = strdup(tmpdir)) == NULL ||
+	    (ing->slots = calloc(nslots ? nslots : 1, sizeof(*ing->slots))) == NULL ||
+	    (ing->w.bitmap = calloc(ing->w.bitmap_cap, 1)) == NULL ||
+	    (ing->val = malloc(work_max(&ing->w))) == NULL ||
+	    (ing->iobuf = malloc(IO_BUFSIZE)) == NULL ||
+	    (ing->count = malloc((BUCKETS + 1) * sizeof(*ing->count))) == NULL)
+		goto oom;
+	for (i = 0; i < nslots; i++)
+		if ((ing->slots[i].cat_records = calloc(catbit_count + 1, sizeof(uint64_t))) == NULL)
+			goto oom;
+	*out = ing;
+	return 0;
+oom:
+	dsmap__ingest_free(ing);
+	return dsmap_error__oom();
+}
+
+static void slot_release(struct slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++)
+		close(s->runs[i].fd);
+	for (i = 0; i < s->naruns; i++)
+		close(s->aruns[i].fd);
+	free(s->runs);
+	free(s->aruns);
+	free(s->buf);
+	free(s->ents);
+	free(s->ents_tmp);
+	free(s->aents);
+	free(s->aents_tmp);
+	s->runs = s->aruns = NULL;
+	s->nruns = s->naruns = 0;
+	s->buf = NULL;
+	s->ents = s->ents_tmp = NULL;
+	s->aents = s->aents_tmp = NULL;
+	s->used = s->nents = s->naents = 0;
+}
+
+void dsmap__ingest_free(dsmap__ingest *ing)
+{
+	size_t i;
+
+	if (ing == NULL)
+		return;
+	for (i = 0; ing->slots && i < ing->nslots; i++) {
+		slot_release(&ing->slots[i]);
+		free(ing->slots[i].cat_records);
+	}
+	free(ing->slots);
+	free(ing->w.bitmap);
+	free(ing->val);
+	free(ing->iobuf);
+	free(ing->count);
+	free(ing->tmpdir);
+	free(ing);
+}
+
+void dsmap__ingest_drop(dsmap__ingest *ing, size_t slot)
+{
+	slot_release(&ing->slots[slot]);
+	ing->slots[slot].dropped = 1;
+}
+
+/*
+ * Sorting a run: hashes are uniform, so one counting pass on the first two
+ * bytes leaves buckets of a few entries each, finished by insertion sort.
+ * Entries of one hash keep their arrival order (the pass is stable and the
+ * insertion sort moves only strictly greater entries), so merges are
+ * deterministic.  Several times faster than qsort() on a run of 131072.
+ */
+
+static unsigned int bucket_of(const unsigned char *h)
+{
+	return (unsigned int)h[0] << 8 | h[1];
+}
+
+static void sort_ents(struct ent **ents, struct ent **tmp, size_t n, size_t *count)
+{
+	struct ent *in = *ents, *out = *tmp;
+	size_t i, j, sum = 0;
+
+	memset(count, 0, (BUCKETS + 1) * sizeof(*count));
+	for (i = 0; i < n; i++)
+		count[bucket_of(in[i].hash) + 1]++;
+	for (i = 1; i <= BUCKETS; i++)
+		count[i] += count[i - 1];
+	for (i = 0; i < n; i++)
+		out[count[bucket_of(in[i].hash)]++] = in[i];
+	/* count[b] is now the end of bucket b */
+	for (i = 0; i < BUCKETS; i++) {
+		size_t lo = sum, hi = count[i];
+
+		for (j = lo + 1; j < hi; j++) {
+			struct ent e = out[j];
+			size_t k = j;
+
+			while (k > lo && memcmp(out[k - 1].hash, e.hash, DSMAP_IDENT_HASH_SIZE) > 0) {
+				out[k] = out[k - 1];
+				k--;
+			}
+			out[k] = e;
+		}
+		sum = hi;
+	}
+	*ents = out;
+	*tmp = in;
+}
+
+static void sort_aents(struct aent **ents, struct aent **tmp, size_t n, size_t *count)
+{
+	struct aent *in = *ents, *out = *tmp;
+	size_t i, j, sum = 0;
+
+	memset(count, 0, (BUCKETS + 1) * sizeof(*count));
+	for (i = 0; i < n; i++)
+		count[bucket_of(in[i].id) + 1]++;
+	for (i = 1; i <= BUCKETS; i++)
+		count[i] += count[i - 1];
+	for (i = 0; i < n; i++)
+		out[count[bucket_of(in[i].id)]++] = in[i];
+	for (i = 0; i < BUCKETS; i++) {
+		size_t lo = sum, hi = count[i];
+
+		for (j = lo + 1; j < hi; j++) {
+			struct aent e = out[j];
+			size_t k = j;
+
+			while (k > lo && memcmp(&out[k - 1], &e, sizeof(e)) > 0) {
+				out[k] = out[k - 1];
+				k--;
+			}
+			out[k] = e;
+		}
+		sum = hi;
+	}
+	*ents = out;
+	*tmp = in;
+}
+
+static int add_run(struct run **runs, size_t *n, int fd, uint64_t size)
+{
+	struct run *grown = realloc(*runs, (*n + 1) * sizeof(**runs));
+
+	if (grown == NULL)
+		return -1;
+	*runs = grown;
+	grown[*n].fd = fd;
+	grown[*n].size = size;
+	(*n)++;
+	return 0;
+}
+
+static int open_run(dsmap__ingest *ing, struct writer *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->buf = ing->iobuf;
+	if ((w->fd = tmp_open(ing->tmpdir)) < 0)
+		return dsmap_error__errno(DSMAP_EIO, errno, "a temporary file in %s", ing->tmpdir);
+	return 0;
+}
+
+static int close_run(dsmap__ingest *ing, struct writer *w, struct run **runs, size_t *n)
+{
+	w_flush(w);
+	if (w->err) {
+		close(w->fd);
+		return dsmap_error__errno(DSMAP_EIO, w->err, "write a temporary file in %s",
+		                          ing->tmpdir);
+	}
+	if (lseek(w->fd, 0, SEEK_SET) != 0 || add_run(runs, n, w->fd, w->total) < 0) {
+		close(w->fd);
+		return dsmap_error__oom();
+	}
+	return 0;
+}
+
+/* Sort the slot's entries, merge each subject's, and write them as a run. */
+static int spill(dsmap__ingest *ing, struct slot *s)
+{
+	struct writer w;
 	size_t i = 0, j, k;
 	int rc;
 
-	/* A replay after the map grew starts from scratch. */
-	for (k = 0; k < ing->nslots; k++) {
-		struct slot *s = &ing->slots[k];
+	if (s->nents > 0) {
+		sort_ents(&s->ents, &s->ents_tmp, s->nents, ing->count);
+		if ((rc = open_run(ing, &w)) < 0)
+			return rc;
+		while (i < s->nents) {
+			const struct ent *e = &s->ents[i];
+			const unsigned char *v = s->buf + e->off;
+			unsigned char len[2];
+			size_t n = e->len;
 
-		s->d_records = s->d_subjects = 0;
-		s->d_first = s->d_last = 0;
-		memset(s->d_cat_subjects, 0, (ing->catbit_count + 1) * sizeof(uint64_t));
-		memset(s->d_cat_records, 0, (ing->catbit_count + 1) * sizeof(uint64_t));
-	}
-	while (i < ing->nq) {
-		struct queued *q = &ing->q[i];
-		struct slot *s = &ing->slots[q->slot];
-		MDB_val key = { DSMAP__HOLDING_KEY, q->key }, val;
+			for (j = i + 1; j < s->nents &&
+			     memcmp(s->ents[j].hash, e->hash, DSMAP_IDENT_HASH_SIZE) == 0; j++)
+				;
+			if (j > i + 1) {
+				work_reset(&ing->w, v[1]);
+				for (k = i; k < j; k++) {
+					struct dsmap__holding h;
 
-		for (j = i + 1; j < ing->nq && memcmp(ing->q[j].key, q->key, DSMAP__HOLDING_KEY) == 0; j++)
-			;
-		if (s->dropped) {
+					if ((rc = dsmap__holding_decode(&h, s->buf + s->ents[k].off,
+					                                s->ents[k].len)) < 0) {
+						close(w.fd);
+						return rc;
+					}
+					work_add_holding(&ing->w, &h);
+				}
+				n = work_encode(&ing->w, ing->val);
+				v = ing->val;
+			}
+			len[0] = (unsigned char)(n >> 8);
+			len[1] = (unsigned char)n;
+			w_put(&w, e->hash, DSMAP_IDENT_HASH_SIZE);
+			w_put(&w, len, 2);
+			w_put(&w, v, n);
 			i = j;
-			continue;
 		}
-		rc = mdb_get(txn, hold, &key, &val);
-		if (rc == 0) {
-			struct dsmap__holding h;
-
-			if ((rc = dsmap__holding_decode(&h, val.mv_data, val.mv_size)) < 0)
-				return rc;
-			work_load(ing, &h);
-		} else if (rc == MDB_NOTFOUND) {
-			memset(ing->w.bitmap, 0, ing->catbit_count / 8 + 1);
-			ing->w.kind = q->r.ids[0];
-			ing->w.records = 0;
-			ing->w.first = ing->w.last = 0;
-			ing->w.bitmap_size = 0;
-			ing->w.id_count = 0;
-			ing->w.loc_count = 0;
-			s->d_subjects++;
-		} else {
-			return rc;
-		}
-		for (k = i; k < j; k++)
-			work_merge(ing, s, &ing->q[k].r);
-		val.mv_size = work_encode(ing);
-		val.mv_data = ing->val;
-		if ((rc = mdb_put(txn, hold, &key, &val, 0)) != 0)
-			return rc;
-		i = j;
-	}
-	for (i = 0; i < ing->na; i++) {
-		struct alias *a = &ing->a[i];
-		MDB_val key = { DSMAP__HOLDING_KEY, a->key };
-		MDB_val val = { DSMAP_IDENT_HASH_SIZE, a->subject };
-
-		if (ing->slots[a->slot].dropped)
-			continue;
-		if (i > 0 && by_alias(a, a - 1) == 0)
-			continue;
-		rc = mdb_put(txn, alias, &key, &val, MDB_NODUPDATA);
-		if (rc != 0 && rc != MDB_KEYEXIST)
+		if ((rc = close_run(ing, &w, &s->runs, &s->nruns)) < 0)
 			return rc;
 	}
-	if (ing->commit_slot >= 0) {
-		struct slot *s = &ing->slots[ing->commit_slot];
-		dsmap_store__system_summary *sum = ing->commit_summary;
-		size_t n = 0, c;
+	if (s->naents > 0) {
+		sort_aents(&s->aents, &s->aents_tmp, s->naents, ing->count);
+		if ((rc = open_run(ing, &w)) < 0)
+			return rc;
+		for (i = 0; i < s->naents; i++)
+			if (i == 0 || memcmp(&s->aents[i], &s->aents[i - 1], sizeof(*s->aents)) != 0)
+				w_put(&w, &s->aents[i], sizeof(*s->aents));
+		if ((rc = close_run(ing, &w, &s->aruns, &s->naruns)) < 0)
+			return rc;
+	}
+	s->nents = s->naents = 0;
+	s->used = 0;
+	return 0;
+}
 
-		free(sum->categories);
-		sum->categories = NULL;
-		sum->category_count = 0;
-		for (c = 0; c < ing->catbit_count; c++)
-			n += s->counts.cat_subjects[c] + s->d_cat_subjects[c] > 0;
-		if (n > 0 && (sum->categories = calloc(n, sizeof(*sum->categories))) == NULL)
+int dsmap__ingest_add(dsmap__ingest *ing, size_t slot, const struct dsmap__ingest_record *rec)
+{
+	struct slot *s = &ing->slots[slot];
+	struct ent *e;
+	size_t i, n;
+	int rc;
+
+	if (s->dropped || rec->id_count == 0)
+		return 0;
+	if (s->buf == NULL) {
+		if ((s->buf = malloc(RUN_BYTES + work_max(&ing->w))) == NULL ||
+		    (s->ents = malloc(RUN_ENTRIES * sizeof(*s->ents))) == NULL ||
+		    (s->ents_tmp = malloc(RUN_ENTRIES * sizeof(*s->ents))) == NULL ||
+		    (s->aents = malloc(ALIAS_ENTRIES * sizeof(*s->aents))) == NULL ||
+		    (s->aents_tmp = malloc(ALIAS_ENTRIES * sizeof(*s->aents))) == NULL)
 			return dsmap_error__oom();
-		for (c = 0; c < ing->catbit_count; c++) {
-			uint64_t subjects = s->counts.cat_subjects[c] + s->d_cat_subjects[c];
-
-			if (subjects == 0)
-				continue;
-			sum->categories[sum->category_count].catbit = (uint32_t)c;
-			sum->categories[sum->category_count].subjects = subjects;
-			sum->categories[sum->category_count].records =
-				s->counts.cat_records[c] + s->d_cat_records[c];
-			sum->category_count++;
-		}
-		sum->sysno = s->sysno;
-		sum->gen = s->gen;
-		sum->records = s->counts.records + s->d_records;
-		sum->subjects = s->counts.subjects + s->d_subjects;
-		sum->first_seen = s->counts.first;
-		if (s->d_first > 0 && (sum->first_seen == 0 || s->d_first < sum->first_seen))
-			sum->first_seen = s->d_first;
-		sum->last_seen = s->counts.last > s->d_last ? s->counts.last : s->d_last;
-		if ((rc = dsmap_store__system_put(store, txn, ing->commit_id, sum)) != 0)
+	}
+	if (s->nents == RUN_ENTRIES || s->used > RUN_BYTES ||
+	    s->naents + rec->id_count > ALIAS_ENTRIES)
+		if ((rc = spill(ing, s)) < 0)
 			return rc;
+
+	work_reset(&ing->w, rec->ids[0]);
+	work_add_record(&ing->w, rec);
+	n = work_encode(&ing->w, s->buf + s->used);
+	e = &s->ents[s->nents++];
+	memcpy(e->hash, rec->ids + 1, DSMAP_IDENT_HASH_SIZE);
+	e->off = (uint32_t)s->used;
+	e->len = (uint32_t)n;
+	s->used += n;
+	for (i = 1; i < rec->id_count; i++) {
+		struct aent *a = &s->aents[s->naents++];
+
+		memcpy(a->id, rec->ids + i * ID_SIZE + 1, DSMAP_IDENT_HASH_SIZE);
+		memcpy(a->subject, rec->ids + 1, DSMAP_IDENT_HASH_SIZE);
+	}
+	s->records++;
+	if (rec->first > 0 && (s->first == 0 || rec->first < s->first))
+		s->first = rec->first;
+	if (rec->last > s->last)
+		s->last = rec->last;
+	for (i = 0; i < rec->cat_count; i++)
+		if (rec->cats[i] < ing->catbit_count)
+			s->cat_records[rec->cats[i]]++;
+	return 0;
+}
+
+/* ---- loading a generation ---------------------------------------------------------- */
+
+struct head {
+	struct reader r;
+	int done;
+	unsigned char hash[DSMAP_IDENT_HASH_SIZE];
+	size_t len;                     /* holdings: the value's length at r.buf + r.pos */
+};
+
+/* Advance a holdings run to its next entry. */
+static int head_next(struct head *h)
+{
+	h->r.pos += h->len;
+	h->len = 0;
+	if (r_need(&h->r, DSMAP_IDENT_HASH_SIZE + 2) < 0) {
+		h->done = 1;
+		return h->r.err ? -1 : 0;
+	}
+	memcpy(h->hash, h->r.buf + h->r.pos, DSMAP_IDENT_HASH_SIZE);
+	h->len = (size_t)h->r.buf[h->r.pos + 16] << 8 | h->r.buf[h->r.pos + 17];
+	h->r.pos += DSMAP_IDENT_HASH_SIZE + 2;
+	if (r_need(&h->r, h->len) < 0) {
+		h->done = 1;
+		h->r.err = h->r.err ? h->r.err : EIO;   /* a truncated run */
+		return -1;
 	}
 	return 0;
 }
 
-/* Fold the written transaction's counts into the slots, and empty the queue. */
-static void written(dsmap__ingest *ing)
+/* What a load transaction appends: a chunk of merged entries. */
+struct chunk {
+	unsigned char *buf;             /* (hash, u16 len, value) or (id, subject) */
+	size_t used, cap;
+	size_t count;
+	int aliases;
+	uint32_t gen;                   /* 0 until the first chunk takes one */
+	int first_taken;
+	/* counted by the transaction, folded in when it commits */
+	uint64_t subjects, d_subjects;
+	uint64_t *cat_subjects, *d_cat_subjects;
+	size_t catbit_count;
+};
+
+static int take_gen(dsmap_store *store, MDB_txn *txn, uint32_t *gen)
 {
-	size_t k, c;
+	char buf[32];
+	unsigned long next = 1;
+	int rc;
 
-	for (k = 0; k < ing->nslots; k++) {
-		struct slot *s = &ing->slots[k];
-
-		s->counts.records += s->d_records;
-		s->counts.subjects += s->d_subjects;
-		if (s->d_first > 0 && (s->counts.first == 0 || s->d_first < s->counts.first))
-			s->counts.first = s->d_first;
-		if (s->d_last > s->counts.last)
-			s->counts.last = s->d_last;
-		for (c = 0; c < ing->catbit_count; c++) {
-			s->counts.cat_subjects[c] += s->d_cat_subjects[c];
-			s->counts.cat_records[c] += s->d_cat_records[c];
-		}
-	}
-	ing->nq = 0;
-	ing->na = 0;
-	dsmap__arena_free(&ing->arena);
-	ing->arena_bytes = 0;
+	rc = dsmap_store__meta_get(store, txn, "gen-next", buf, sizeof(buf));
+	if (rc == 0)
+		next = strtoul(buf, NULL, 10);
+	else if (rc != DSMAP_ENOTFOUND)
+		return rc;
+	dsmap_error_clear();
+	if (next == 0 || next >= UINT32_MAX)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: generation counter %lu", store->path,
+		                        next);
+	*gen = (uint32_t)next;
+	snprintf(buf, sizeof(buf), "%lu", next + 1);
+	return dsmap_store__meta_put(store, txn, "gen-next", buf, strlen(buf));
 }
 
-static int write_queue(dsmap__ingest *ing, ptrdiff_t slot, const char *id,
-                       dsmap_store__system_summary *sum)
+static int load_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	struct chunk *c = payload;
+	const unsigned char *p = c->buf, *end = c->buf + c->used;
+	MDB_cursor *cur = NULL;
+	MDB_dbi dbi;
+	int rc;
+
+	c->d_subjects = 0;
+	memset(c->d_cat_subjects, 0, (c->catbit_count + 1) * sizeof(uint64_t));
+	if (!c->first_taken && (rc = take_gen(store, txn, &c->gen)) != 0)
+		return rc;
+	if ((rc = dsmap_store__gen_dbi(store, txn, c->aliases ? DSMAP__GEN_ALIASES :
+	                               DSMAP__GEN_HOLDINGS, c->gen, 1, &dbi)) < 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	while (p < end) {
+		MDB_val k = { DSMAP_IDENT_HASH_SIZE, (void *)p }, v;
+
+		if (c->aliases) {
+			v.mv_size = DSMAP_IDENT_HASH_SIZE;
+			v.mv_data = (void *)(p + DSMAP_IDENT_HASH_SIZE);
+			rc = mdb_cursor_put(cur, &k, &v, MDB_APPENDDUP);
+			p += 2 * DSMAP_IDENT_HASH_SIZE;
+		} else {
+			struct dsmap__holding h;
+			size_t n = (size_t)p[16] << 8 | p[17], i, b;
+
+			v.mv_size = n;
+			v.mv_data = (void *)(p + DSMAP_IDENT_HASH_SIZE + 2);
+			if ((rc = dsmap__holding_decode(&h, v.mv_data, n)) < 0)
+				break;
+			c->d_subjects++;
+			for (i = 0; i < h.bitmap_size; i++)
+				for (b = 0; b < 8; b++)
+					if ((h.bitmap[i] >> b & 1) && i * 8 + b < c->catbit_count)
+						c->d_cat_subjects[i * 8 + b]++;
+			rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+			p += DSMAP_IDENT_HASH_SIZE + 2 + n;
+		}
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int load_chunk(dsmap__ingest *ing, struct chunk *c)
+{
+	size_t i;
+	int rc;
+
+	if (c->used == 0 && c->first_taken)
+		return 0;
+	rc = dsmap_store__write(ing->store, load_txn, c, "write holdings");
+	if (rc < 0)
+		return rc;
+	c->first_taken = 1;
+	c->subjects += c->d_subjects;
+	for (i = 0; i < c->catbit_count; i++)
+		c->cat_subjects[i] += c->d_cat_subjects[i];
+	c->used = 0;
+	c->count = 0;
+	return 0;
+}
+
+/* Append an entry made of three parts, loading the chunk first when full. */
+static int chunk_put(dsmap__ingest *ing, struct chunk *c, const void *a, size_t na,
+                     const void *b, size_t nb, const void *d, size_t nd)
 {
 	int rc;
 
-	if (ing->nq > 1)
-		qsort(ing->q, ing->nq, sizeof(*ing->q), by_key);
-	if (ing->na > 1)
-		qsort(ing->a, ing->na, sizeof(*ing->a), by_alias);
-	ing->commit_slot = slot;
-	ing->commit_id = id;
-	ing->commit_summary = sum;
-	rc = dsmap_store__write(ing->store, write_txn, ing, "write holdings");
-	if (rc < 0)
-		return rc;
-	written(ing);
+	if (c->used + na + nb + nd > c->cap || c->count == LOAD_ENTRIES)
+		if ((rc = load_chunk(ing, c)) < 0)
+			return rc;
+	memcpy(c->buf + c->used, a, na);
+	if (nb)
+		memcpy(c->buf + c->used + na, b, nb);
+	if (nd)
+		memcpy(c->buf + c->used + na + nb, d, nd);
+	c->used += na + nb + nd;
+	c->count++;
 	return 0;
 }
 
-static int flush(dsmap__ingest *ing)
+static int open_heads(dsmap__ingest *ing, const struct run *runs, size_t n, struct head **out)
 {
-	return write_queue(ing, -1, NULL, NULL);
+	struct head *h = calloc(n ? n : 1, sizeof(*h));
+	size_t i;
+
+	(void)ing;
+	*out = h;
+	if (h == NULL)
+		return dsmap_error__oom();
+	for (i = 0; i < n; i++) {
+		h[i].r.fd = runs[i].fd;
+		h[i].done = 1;
+		if ((h[i].r.buf = malloc(IO_BUFSIZE)) == NULL)
+			return dsmap_error__oom();
+	}
+	return 0;
+}
+
+static void close_heads(struct head *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; h && i < n; i++)
+		free(h[i].r.buf);
+	free(h);
+}
+
+static int run_error(dsmap__ingest *ing, const struct head *h)
+{
+	return dsmap_error__errno(DSMAP_EIO, h->r.err ? h->r.err : EIO,
+	                          "read back a temporary file in %s", ing->tmpdir);
+}
+
+/* Merge the holdings runs into chunks and load them. */
+static int load_holdings(dsmap__ingest *ing, struct slot *s, struct chunk *c)
+{
+	struct head *h = NULL;
+	size_t n = s->nruns, i;
+	int rc;
+
+	if ((rc = open_heads(ing, s->runs, n, &h)) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		h[i].done = 0;
+		if (head_next(&h[i]) < 0) {
+			rc = run_error(ing, &h[i]);
+			goto done;
+		}
+	}
+	for (;;) {
+		const struct head *min = NULL;
+		unsigned char hash[DSMAP_IDENT_HASH_SIZE], len[2];
+		size_t same = 0, vlen;
+		const unsigned char *v = NULL;
+
+		for (i = 0; i < n; i++) {
+			int cmp;
+
+			if (h[i].done)
+				continue;
+			cmp = min ? memcmp(h[i].hash, min->hash, DSMAP_IDENT_HASH_SIZE) : -1;
+			if (cmp < 0) {
+				min = &h[i];
+				same = 1;
+			} else if (cmp == 0) {
+				same++;
+			}
+		}
+		if (min == NULL)
+			break;
+		memcpy(hash, min->hash, sizeof(hash));
+		if (same == 1) {
+			v = min->r.buf + min->r.pos;
+			vlen = min->len;
+		} else {
+			work_reset(&ing->w, min->r.buf[min->r.pos + 1]);
+			for (i = 0; i < n; i++) {
+				struct dsmap__holding hd;
+
+				if (h[i].done || memcmp(h[i].hash, hash, sizeof(hash)) != 0)
+					continue;
+				if ((rc = dsmap__holding_decode(&hd, h[i].r.buf + h[i].r.pos, h[i].len)) < 0)
+					goto done;
+				work_add_holding(&ing->w, &hd);
+			}
+			vlen = work_encode(&ing->w, ing->val);
+			v = ing->val;
+		}
+		len[0] = (unsigned char)(vlen >> 8);
+		len[1] = (unsigned char)vlen;
+		if ((rc = chunk_put(ing, c, hash, sizeof(hash), len, 2, v, vlen)) < 0)
+			goto done;
+		for (i = 0; i < n; i++) {
+			if (h[i].done || memcmp(h[i].hash, hash, sizeof(hash)) != 0)
+				continue;
+			if (head_next(&h[i]) < 0) {
+				rc = run_error(ing, &h[i]);
+				goto done;
+			}
+		}
+	}
+	rc = load_chunk(ing, c);
+done:
+	close_heads(h, n);
+	return rc;
+}
+
+/* Merge the alias runs (sorted pairs) into chunks and load them. */
+static int load_aliases(dsmap__ingest *ing, struct slot *s, struct chunk *c)
+{
+	struct head *h = NULL;
+	size_t n = s->naruns, i;
+	unsigned char last[2 * DSMAP_IDENT_HASH_SIZE];
+	int have_last = 0, rc;
+
+	if ((rc = open_heads(ing, s->aruns, n, &h)) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		h[i].done = r_need(&h[i].r, sizeof(last)) < 0;
+		if (h[i].r.err) {
+			rc = run_error(ing, &h[i]);
+			goto done;
+		}
+	}
+	for (;;) {
+		struct head *min = NULL;
+
+		for (i = 0; i < n; i++)
+			if (!h[i].done && (min == NULL ||
+			    memcmp(h[i].r.buf + h[i].r.pos, min->r.buf + min->r.pos, sizeof(last)) < 0))
+				min = &h[i];
+		if (min == NULL)
+			break;
+		if (!have_last || memcmp(last, min->r.buf + min->r.pos, sizeof(last)) != 0) {
+			memcpy(last, min->r.buf + min->r.pos, sizeof(last));
+			have_last = 1;
+			if ((rc = chunk_put(ing, c, last, sizeof(last), NULL, 0, NULL, 0)) < 0)
+				goto done;
+		}
+		min->r.pos += sizeof(last);
+		min->done = r_need(&min->r, sizeof(last)) < 0;
+		if (min->done && min->r.err) {
+			rc = run_error(ing, min);
+			goto done;
+		}
+	}
+	rc = load_chunk(ing, c);
+done:
+	close_heads(h, n);
+	return rc;
+}
+
+static int summary_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	void **args = payload;
+
+	return dsmap_store__system_put(store, txn, args[0], args[1]);
 }
 
 int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
-                         dsmap_store__system_summary *summary)
+                         dsmap_store__system_summary *sum)
 {
-	return write_queue(ing, (ptrdiff_t)slot, system_id, summary);
-}
-
-/* ---- collecting old generations ------------------------------------------------ */
-
-struct collect {
-	uint32_t sysno, keep;
-	int more;
-};
-
-static int collect_db(MDB_txn *txn, MDB_dbi dbi, struct collect *c, size_t *budget)
-{
-	unsigned char start[8];
-	MDB_cursor *cur;
-	MDB_val k, v;
+	struct slot *s = &ing->slots[slot];
+	struct chunk c;
+	void *args[2];
+	size_t i, n = 0;
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
-		return rc;
-	dsmap__put_be32(start, c->sysno);
-	dsmap__put_be32(start + 4, 0);
-	k.mv_size = sizeof(start);
-	k.mv_data = start;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	while (rc == 0) {
-		const unsigned char *p = k.mv_data;
-		uint32_t gen;
-
-		if (k.mv_size < 8 || dsmap__get_be32(p) != c->sysno)
-			break;
-		gen = dsmap__get_be32(p + 4);
-		if (gen == c->keep) {
-			/* skip the generation kept: jump to the next one */
-			if (c->keep == UINT32_MAX)
-				break;
-			dsmap__put_be32(start + 4, c->keep + 1);
-			k.mv_size = sizeof(start);
-			k.mv_data = start;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			continue;
-		}
-		if (*budget == 0) {
-			c->more = 1;
-			break;
-		}
-		if ((rc = mdb_cursor_del(cur, MDB_NODUPDATA)) != 0)
-			break;
-		(*budget)--;
-		/* After a delete, LMDB's next is the item that followed the deleted one. */
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	memset(&c, 0, sizeof(c));
+	c.catbit_count = ing->catbit_count;
+	c.cap = LOAD_BYTES + work_max(&ing->w) + 64;
+	if ((c.buf = malloc(c.cap)) == NULL ||
+	    (c.cat_subjects = calloc(c.catbit_count + 1, sizeof(uint64_t))) == NULL ||
+	    (c.d_cat_subjects = calloc(c.catbit_count + 1, sizeof(uint64_t))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
 	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if ((rc = spill(ing, s)) < 0)
+		goto done;
+	/* The first chunk takes the generation, even for a system with no
+	 * records: its holdings become "none". */
+	if ((rc = load_holdings(ing, s, &c)) < 0)
+		goto done;
+	c.aliases = 1;
+	if ((rc = load_aliases(ing, s, &c)) < 0)
+		goto done;
+
+	free(sum->categories);
+	sum->categories = NULL;
+	sum->category_count = 0;
+	for (i = 0; i < ing->catbit_count; i++)
+		n += c.cat_subjects[i] > 0;
+	if (n > 0 && (sum->categories = calloc(n, sizeof(*sum->categories))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	for (i = 0; i < ing->catbit_count; i++) {
+		if (c.cat_subjects[i] == 0)
+			continue;
+		sum->categories[sum->category_count].catbit = (uint32_t)i;
+		sum->categories[sum->category_count].subjects = c.cat_subjects[i];
+		sum->categories[sum->category_count].records = s->cat_records[i];
+		sum->category_count++;
+	}
+	sum->gen = c.gen;
+	sum->records = s->records;
+	sum->subjects = c.subjects;
+	sum->first_seen = s->first;
+	sum->last_seen = s->last;
+	args[0] = (void *)system_id;
+	args[1] = sum;
+	rc = dsmap_store__write(ing->store, summary_txn, args, "switch to the new holdings");
+done:
+	slot_release(s);
+	free(c.buf);
+	free(c.cat_subjects);
+	free(c.d_cat_subjects);
+	return rc;
+}
+
+/* ---- collecting generations no system is at --------------------------------------- */
+
+struct gens {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static int gens_add(struct gens *g, uint32_t gen)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		uint32_t *grown = realloc(g->v, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return dsmap_error__oom();
+		g->v = grown;
+		g->cap = cap;
+	}
+	g->v[g->n++] = gen;
+	return 0;
+}
+
+static int gather(const char *id, const dsmap_store__system_summary *sum, void *payload)
+{
+	(void)id;
+	return sum->gen == 0 ? 0 : gens_add(payload, sum->gen);
+}
+
+struct collect {
+	struct gens keep;
+	struct gens drop, drop_type;    /* the generations to drop, and their types */
+};
+
+static int kept(const struct gens *g, uint32_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->v[i] == gen)
+			return 1;
+	return 0;
+}
+
+static int mark(int type, uint32_t gen, void *payload)
+{
+	struct collect *c = payload;
+	int rc;
+
+	if (kept(&c->keep, gen))
+		return 0;
+	if ((rc = gens_add(&c->drop, gen)) < 0 || (rc = gens_add(&c->drop_type, (uint32_t)type)) < 0)
+		return rc;
+	return 0;
 }
 
 static int collect_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	struct collect *c = payload;
-	size_t budget = COLLECT_PER_TXN;
+	size_t i;
 	int rc;
 
-	c->more = 0;
-	if ((rc = collect_db(txn, store->dbi[DSMAP__DB_HOLDINGS], c, &budget)) != 0)
+	c->drop.n = c->drop_type.n = 0;
+	if ((rc = dsmap_store__gens_each(store, txn, mark, c)) < 0)
 		return rc;
-	return collect_db(txn, store->dbi[DSMAP__DB_ALIASES], c, &budget);
+	/* Dropped after the walk: a drop changes the database the walk reads. */
+	for (i = 0; i < c->drop.n; i++) {
+		MDB_dbi dbi;
+
+		if ((rc = dsmap_store__gen_dbi(store, txn, (int)c->drop_type.v[i], c->drop.v[i], 0,
+		                               &dbi)) < 0)
+			return rc;
+		if ((rc = mdb_drop(txn, dbi, 1)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
-int dsmap__inventory_collect(dsmap_store *store, uint32_t sysno, uint32_t keep)
+int dsmap__inventory_collect(dsmap_store *store)
 {
-	struct collect c = { sysno, keep, 1 };
+	struct collect c;
 	int rc;
 
-	while (c.more)
-		if ((rc = dsmap_store__write(store, collect_txn, &c, "collect old holdings")) < 0)
-			return rc;
-	return 0;
+	memset(&c, 0, sizeof(c));
+	if ((rc = dsmap_store__systems_each(store, gather, &c.keep)) >= 0)
+		rc = dsmap_store__write(store, collect_txn, &c, "drop old holdings");
+	free(c.keep.v);
+	free(c.drop.v);
+	free(c.drop_type.v);
+	return rc < 0 ? rc : 0;
 }

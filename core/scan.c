@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,7 +60,6 @@ struct job {
 	unsigned int timeout;
 	/* the store's view */
 	dsmap_store__system_summary old; /* before the scan */
-	uint32_t new_gen;
 	/* the runner */
 	dsmap_scan_state state;
 	pid_t pid;
@@ -791,7 +791,7 @@ static int finish(struct scan *sc, struct job *j, int status)
 		sum.rejected = j->rejected;
 		sum.invalid = j->invalid;
 		memcpy(sum.commit, sc->commit, sizeof(sum.commit));
-		dsmap__ingest_target(sc->ing, j->slot, j->old.sysno, j->new_gen);
+		sum.sysno = j->old.sysno;
 		rc = dsmap__ingest_commit(sc->ing, j->slot, j->sys->id, &sum);
 		if (rc < 0) {
 			job_fail(j, rc, "the store refused the new inventory: %s", dsmap_error_last()->message);
@@ -987,7 +987,6 @@ static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 		} else if (rc < 0) {
 			return rc;
 		}
-		j->new_gen = j->old.gen + 1;
 	}
 	snprintf(buf, sizeof(buf), "%lu", next);
 	return dsmap_store__meta_put(store, txn, "system-next", buf, strlen(buf));
@@ -1150,7 +1149,8 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	struct scan sc;
 	unsigned int jobs;
 	size_t i, k, failed = 0;
-	int rc;
+	char *lock_path;
+	int rc, lock = -1;
 
 	if (out == NULL || ws == NULL || (count > 0 && systems == NULL))
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan: NULL argument");
@@ -1164,8 +1164,27 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	sc.ws = ws;
 	sc.opts = opts;
 
-	if ((rc = dsmap_sync(&synced, ws, opts->rev)) < 0)
+	/* One scan at a time: the generation a scan writes is named by no
+	 * system until it ends, and another scan's collection would drop it. */
+	if ((lock_path = dsmap__path_join(ws->dotdir, "scan.lock")) == NULL)
+		return dsmap_error__oom();
+	lock = open(lock_path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (lock < 0) {
+		rc = dsmap_error__errno(DSMAP_EIO, errno, "%s", lock_path);
+		free(lock_path);
 		return rc;
+	}
+	if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ?
+		     dsmap_error__set(DSMAP_EBUSY, "another scan of workspace %s is running", ws->path) :
+		     dsmap_error__errno(DSMAP_EIO, errno, "lock %s", lock_path);
+		close(lock);
+		free(lock_path);
+		return rc;
+	}
+	free(lock_path);
+	if ((rc = dsmap_sync(&synced, ws, opts->rev)) < 0)
+		goto done;
 	memcpy(sc.commit, synced.commit, sizeof(sc.commit));
 	if ((rc = dsmap_mapping_load_rev(&sc.m, ws, sc.commit)) < 0)
 		goto done;
@@ -1230,14 +1249,11 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	if ((rc = dsmap_store__write(ws->store, number_txn, &sc, "number systems")) < 0)
 		goto done;
 	/* What an earlier scan, failed or killed, left behind. */
-	for (i = 0; i < sc.njobs; i++)
-		if ((rc = dsmap__inventory_collect(ws->store, sc.jobs[i].old.sysno,
-		                                   sc.jobs[i].old.gen)) < 0)
-			goto done;
-	if ((rc = dsmap__ingest_new(&sc.ing, ws->store, sc.njobs, sc.catbit_count)) < 0)
+	if ((rc = dsmap__inventory_collect(ws->store)) < 0)
 		goto done;
-	for (i = 0; i < sc.njobs; i++)
-		dsmap__ingest_target(sc.ing, i, sc.jobs[i].old.sysno, sc.jobs[i].new_gen);
+	if ((rc = dsmap__ingest_new(&sc.ing, ws->store, sc.njobs, sc.catbit_count,
+	                            ws->dotdir)) < 0)
+		goto done;
 
 	jobs = opts->jobs;
 	if (jobs == 0) {
@@ -1249,14 +1265,12 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 		goto done;
 
 	/* The generations no reader sees any more. */
-	for (i = 0; i < sc.njobs; i++) {
-		struct job *j = &sc.jobs[i];
-		uint32_t keep = j->state == DSMAP_SCAN_DONE ? j->new_gen : j->old.gen;
-
-		if ((rc = dsmap__inventory_collect(ws->store, j->old.sysno, keep)) < 0)
-			goto done;
-		failed += j->state != DSMAP_SCAN_DONE;
-	}
+	dsmap__ingest_free(sc.ing);
+	sc.ing = NULL;
+	if ((rc = dsmap__inventory_collect(ws->store)) < 0)
+		goto done;
+	for (i = 0; i < sc.njobs; i++)
+		failed += sc.jobs[i].state != DSMAP_SCAN_DONE;
 	if ((rc = fill_report(&sc, r)) < 0 || (rc = own_strings(r)) < 0)
 		goto done;
 	*out = r;
@@ -1289,5 +1303,7 @@ done:
 	free(sc.cred_path);
 	dsmap__arena_free(&sc.arena);
 	dsmap_mapping_free(sc.m);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }

@@ -40,15 +40,14 @@ static const char *const db_names[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_GRAPH] = "graph",
 	[DSMAP__DB_NODES] = "nodes",
 	[DSMAP__DB_CATBITS] = "catbits",
-	[DSMAP__DB_HOLDINGS] = "holdings",
-	[DSMAP__DB_ALIASES] = "aliases",
 };
 
-/* An identifier hash can lead to several subjects of a system: the
- * aliases database keeps them as sorted, fixed-size duplicates. */
-static const unsigned int db_flags[DSMAP__DB_COUNT] = {
-	[DSMAP__DB_ALIASES] = MDB_DUPSORT | MDB_DUPFIXED,
-};
+/* Flags of the fixed databases (none so far need any). */
+static const unsigned int db_flags[DSMAP__DB_COUNT];
+
+/* Fixed databases, and a pair per generation of each system's holdings,
+ * with room for generations being written and not yet collected. */
+#define MAX_DBS 1024
 
 /*
  * LMDB forbids opening one environment twice in a process (its locks are
@@ -495,7 +494,7 @@ int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_opti
 		mapsize = store->max_mapsize;
 
 	if ((rc = mdb_env_create(&store->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(store->env, 32)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(store->env, MAX_DBS)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(store->env, 126)) != 0 ||
 	    (rc = mdb_env_set_mapsize(store->env, (size_t)mapsize)) != 0) {
 		rc = dsmap_store__error(rc, "store %s: set up environment", path);
@@ -616,6 +615,25 @@ static int walk_db(MDB_txn *txn, MDB_dbi dbi, const char *name, const char *path
 	return 0;
 }
 
+struct walk {
+	dsmap_store *store;
+	MDB_txn *txn;
+	uint64_t *count;
+};
+
+static int walk_gen(int type, uint32_t gen, void *payload)
+{
+	struct walk *w = payload;
+	MDB_dbi dbi;
+	char name[16];
+	int rc;
+
+	if ((rc = dsmap_store__gen_dbi(w->store, w->txn, type, gen, 0, &dbi)) < 0)
+		return rc;
+	snprintf(name, sizeof(name), "%c.%08x", type, (unsigned int)gen);
+	return walk_db(w->txn, dbi, name, w->store->path, w->count);
+}
+
 int dsmap_store_verify(uint64_t *entries, dsmap_store *store)
 {
 	MDB_txn *txn = NULL;
@@ -635,6 +653,8 @@ int dsmap_store_verify(uint64_t *entries, dsmap_store *store)
 	for (i = 0; i < DSMAP__DB_COUNT; i++)
 		if ((rc = walk_db(txn, store->dbi[i], db_names[i], store->path, &n)) < 0)
 			goto done;
+	if ((rc = dsmap_store__gens_each(store, txn, walk_gen, &(struct walk){ store, txn, &n })) < 0)
+		goto done;
 	if ((rc = dsmap_store__meta_get(store, txn, "magic", buf, sizeof(buf))) < 0)
 		goto done;
 	if (strcmp(buf, MAGIC) != 0) {
@@ -844,4 +864,63 @@ void dsmap_store__forget(dsmap_store *store)
 #else
 	(void)store;
 #endif
+}
+
+int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, int type, uint32_t gen, int create,
+                         MDB_dbi *dbi)
+{
+	unsigned int flags = type == DSMAP__GEN_ALIASES ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+	char name[16];
+	int rc;
+
+	snprintf(name, sizeof(name), "%c.%08x", type, (unsigned int)gen);
+	rc = mdb_dbi_open(txn, name, flags | (create ? MDB_CREATE : 0), dbi);
+	if (rc == MDB_NOTFOUND)
+		return dsmap_error__set(DSMAP_ENOTFOUND, "store %s: no database %s", store->path, name);
+	if (rc == MDB_INCOMPATIBLE)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: database %s has the wrong kind",
+		                        store->path, name);
+	if (rc == MDB_DBS_FULL)
+		return dsmap_error__set(DSMAP_EIO, "store %s: %d databases are open, the most a store "
+		                        "holds; too many systems, or old generations not collected",
+		                        store->path, MAX_DBS);
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: database %s", store->path, name);
+	return 0;
+}
+
+int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb cb,
+                           void *payload)
+{
+	MDB_cursor *cur = NULL;
+	MDB_dbi main_dbi;
+	MDB_val k, v;
+	int rc, op = MDB_FIRST;
+
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
+	    (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: main database", store->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		const char *p = k.mv_data;
+		unsigned long gen;
+		char hex[9], *end;
+
+		op = MDB_NEXT;
+		if (k.mv_size != 10 || (p[0] != DSMAP__GEN_HOLDINGS && p[0] != DSMAP__GEN_ALIASES) ||
+		    p[1] != '.')
+			continue;
+		memcpy(hex, p + 2, 8);
+		hex[8] = '\0';
+		gen = strtoul(hex, &end, 16);
+		if (*end != '\0')
+			continue;
+		if ((rc = cb(p[0], (uint32_t)gen, payload)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc > 0)
+		return dsmap_store__error(rc, "store %s: main database", store->path);
+	return rc;
 }

@@ -20,8 +20,6 @@ enum dsmap_store__db {
 	DSMAP__DB_GRAPH,      /* commit id (20) + type + id -> node hash, or an edge */
 	DSMAP__DB_NODES,      /* node hash (16) -> version byte + the node as JSON */
 	DSMAP__DB_CATBITS,    /* "group/id" -> u32 bit, stable, never reused */
-	DSMAP__DB_HOLDINGS,   /* system no (4) + generation (4) + subject hash (16) -> holding */
-	DSMAP__DB_ALIASES,    /* system no + generation + identifier hash -> subject hashes (dups) */
 	DSMAP__DB_COUNT
 };
 
@@ -102,6 +100,25 @@ typedef struct {
 	size_t category_count;
 	dsmap_store__cat_count *categories;   /* by catbit; owned by whoever filled it */
 } dsmap_store__system_summary;
+
+/*
+ * The inventory lives in one pair of databases per generation (see
+ * inventory.h), named "h.GGGGGGGG" (holdings) and "a.GGGGGGGG" (aliases,
+ * sorted fixed-size duplicates), G the generation in hex, so that a
+ * generation no system is at any more is dropped whole.
+ */
+enum { DSMAP__GEN_HOLDINGS = 'h', DSMAP__GEN_ALIASES = 'a' };
+
+/* The database of generation `gen` of `type`; with `create` (in a write
+ * transaction) made when absent.  DSMAP_ENOTFOUND when absent. */
+int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, int type, uint32_t gen, int create,
+                         MDB_dbi *dbi);
+
+/* Call `cb` for each generation database of the store, by name order;
+ * a non-zero return stops the walk and is returned. */
+typedef int (*dsmap_store__gen_cb)(int type, uint32_t gen, void *payload);
+int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb cb,
+                           void *payload);
 
 /* Record a system (inside a write transaction). */
 int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,

@@ -194,22 +194,34 @@ expect_out "FAILED.*calls itself 'synthetic', not 'misbehave'" "a plugin under a
 
 system synth synthetic 'count: "3000000"'
 commit "synth: large"
-"$DSMAP_BIN" -C "$W" scan synth > "$T_TMP/killed.out" 2>&1 &
-pid=$!
-# wait until it is writing holdings, then kill it
-n=0
-while [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-	size=$(stat -c %s "$W/.dsmap/store/data.mdb")
-	[ "$size" -gt 60000000 ] && break
-done
-kill -9 $pid
-wait $pid 2>/dev/null
-dsmap -C "$W" verify
-expect_rc 0 "after SIGKILL the store opens and verifies"
-status_json
-check "and holds the previous inventory (500 records)" [ "$(records_of synth)" = 500 ]
+
+# killed WHEN: kill -9 a scan of 3M records once `when` says so, then the
+# store must verify and still hold the previous inventory.
+killed() {
+	what=$1
+	shift
+	"$DSMAP_BIN" -C "$W" scan synth > "$T_TMP/killed.out" 2>&1 &
+	pid=$!
+	n=0
+	while [ $n -lt 300 ] && kill -0 $pid 2>/dev/null && ! "$@"; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	check "$what: the scan was killed before it ended" [ ! -s "$T_TMP/killed.out" ]
+	dsmap -C "$W" verify
+	expect_rc 0 "$what: after SIGKILL the store opens and verifies"
+	status_json
+	check "$what: it holds the previous inventory (500 records)" [ "$(records_of synth)" = 500 ]
+}
+# while the runner streams and the runs are spilled: a second has passed
+started=$(date +%s)
+a_second_passed() { [ "$(date +%s)" -gt "$((started + 1))" ]; }
+killed "while scanning" a_second_passed
+# while the new generation is written: the data file has grown
+grown() { [ "$(stat -c %s "$W/.dsmap/store/data.mdb")" -gt 120000000 ]; }
+killed "while writing the new generation" grown
 
 system synth synthetic 'count: "500"'
 commit "synth: small again"
