@@ -449,6 +449,22 @@ void dsmap__ingest_drop(dsmap__ingest *ing, size_t slot)
  * deterministic.  Several times faster than qsort() on a run of 131072.
  */
 
+/* memcmp() of two hashes, in two word compares. */
+static int hcmp(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	if (x != y)
+		return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+	memcpy(&x, a + 8, 8);
+	memcpy(&y, b + 8, 8);
+	if (x != y)
+		return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+	return 0;
+}
+
 static unsigned int bucket_of(const unsigned char *h)
 {
 	return (unsigned int)h[0] << 8 | h[1];
@@ -474,7 +490,7 @@ static void sort_ents(struct ent **ents, struct ent **tmp, size_t n, size_t *cou
 			struct ent e = out[j];
 			size_t k = j;
 
-			while (k > lo && memcmp(out[k - 1].hash, e.hash, DSMAP_IDENT_HASH_SIZE) > 0) {
+			while (k > lo && hcmp(out[k - 1].hash, e.hash) > 0) {
 				out[k] = out[k - 1];
 				k--;
 			}
@@ -571,8 +587,7 @@ static int spill(dsmap__ingest *ing, struct slot *s)
 			unsigned char len[2];
 			size_t n = e->len;
 
-			for (j = i + 1; j < s->nents &&
-			     memcmp(s->ents[j].hash, e->hash, DSMAP_IDENT_HASH_SIZE) == 0; j++)
+			for (j = i + 1; j < s->nents && hcmp(s->ents[j].hash, e->hash) == 0; j++)
 				;
 			if (j > i + 1) {
 				work_reset(&ing->w, v[1]);
@@ -870,7 +885,7 @@ static int load_holdings(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 
 			if (h[i].done)
 				continue;
-			cmp = min ? memcmp(h[i].hash, min->hash, DSMAP_IDENT_HASH_SIZE) : -1;
+			cmp = min ? hcmp(h[i].hash, min->hash) : -1;
 			if (cmp < 0) {
 				min = &h[i];
 				same = 1;
@@ -889,7 +904,7 @@ static int load_holdings(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 			for (i = 0; i < n; i++) {
 				struct dsmap__holding hd;
 
-				if (h[i].done || memcmp(h[i].hash, hash, sizeof(hash)) != 0)
+				if (h[i].done || hcmp(h[i].hash, hash) != 0)
 					continue;
 				if ((rc = dsmap__holding_decode(&hd, h[i].r.buf + h[i].r.pos, h[i].len)) < 0)
 					goto done;
@@ -902,9 +917,10 @@ static int load_holdings(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 		len[1] = (unsigned char)vlen;
 		if ((rc = chunk_put(ing, c, hash, sizeof(hash), len, 2, v, vlen)) < 0)
 			goto done;
-		for (i = 0; i < n; i++) {
-			if (h[i].done || memcmp(h[i].hash, hash, sizeof(hash)) != 0)
+		for (i = 0; i < n && same > 0; i++) {
+			if (h[i].done || hcmp(h[i].hash, hash) != 0)
 				continue;
+			same--;
 			if (head_next(&h[i]) < 0) {
 				rc = run_error(ing, &h[i]);
 				goto done;
