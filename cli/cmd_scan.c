@@ -66,11 +66,13 @@ static void print_text(const dsmap_scan_report *r)
 		if (s->error != 0) {
 			printf("%s (%s): FAILED after %.1f s: %s\n", s->system, s->plugin, s->seconds,
 			       s->message);
-			printf("  the previous inventory of %s is kept\n", s->system);
+			if (s->had_inventory)
+				printf("  the previous inventory of %s is kept\n", s->system);
 		} else {
-			printf("%s (%s): %llu records, %llu subjects, %zu categories in %.1f s",
+			printf("%s (%s): %llu records, %llu subjects, %zu categor%s in %.1f s",
 			       s->system, s->plugin, (unsigned long long)s->records,
-			       (unsigned long long)s->subjects, s->categories, s->seconds);
+			       (unsigned long long)s->subjects, s->categories,
+			       s->categories == 1 ? "y" : "ies", s->seconds);
 			if (s->seconds > 0)
 				printf(" (%.0f records/s)", (double)s->records / s->seconds);
 			printf("\n");

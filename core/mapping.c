@@ -25,6 +25,7 @@
 #include "git.h"
 #include "dsmap/ident.h"
 #include "mapping.h"
+#include "store.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -1375,9 +1376,27 @@ static int secret_key(const char *key)
 	static const char *const words[] = { "password", "passwd", "secret", "token", "key" };
 	size_t i;
 
+	if (strcmp(key, "key") == 0)   /* a source's locator column */
+		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(key, words[i]) != NULL && strcmp(key, "key") != 0)
+		if (strcasestr(key, words[i]) != NULL)
 			return 1;
+	return 0;
+}
+
+/* Whether a value carries a password of its own, as in a connection string
+ * "host=db password=hunter2" or a URI "postgresql://u:hunter2@db/x". */
+static int holds_password(const char *v)
+{
+	const char *p = strcasestr(v, "password=");
+	const char *scheme = strstr(v, "://"), *at, *colon;
+
+	if (p != NULL && strncmp(p + 9, "${", 2) != 0)
+		return 1;
+	if (scheme != NULL && (at = strchr(scheme + 3, '@')) != NULL &&
+	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) != NULL &&
+	    strncmp(colon + 1, "${", 2) != 0)
+		return 1;
 	return 0;
 }
 
@@ -1424,7 +1443,7 @@ static void read_options(struct ctx *c, const char *what, const yaml_node_t *map
 			    "letters, digits and '_'", what, k);
 			continue;
 		}
-		if (secret_key(k) && !has_ref) {
+		if ((secret_key(k) && !has_ref) || holds_password(v)) {
 			ERR(c, vn, "%s: option '%s' holds a secret written in the mapping: secrets never "
 			    "go in the mapping repository; write ${VARIABLE} and set it in the "
 			    "environment or the credentials file", what, k);
@@ -1544,6 +1563,10 @@ static void read_system(struct ctx *c, const yaml_node_t *root, const char *rel,
 	idn = get(c, sn, "id");
 	if (!valid_id(id = scalar(idn)))
 		return;
+	if (strlen(id) > DSMAP__SYSTEM_ID_MAX) {
+		ERR(c, idn, "system id of %zu bytes: at most %d", strlen(id), DSMAP__SYSTEM_ID_MAX);
+		return;
+	}
 	snprintf(expect, sizeof(expect), "systems/%s.yaml", id);
 	if (strcmp(rel, expect) != 0) {
 		ERR(c, idn, "system '%s': the file name must be its id: rename %s to %s", id, rel, expect);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 # include <sys/prctl.h>
@@ -29,12 +30,16 @@
 #include "runner.h"
 
 #define OUT_BUFSIZE (64u << 10)
+/* A buffer is sent when full, or when it has waited this long: the scan
+ * process counts a plugin that sends nothing for its timeout as hung. */
+#define FLUSH_EVERY 0.2
 
 struct run {
 	const struct dsmap__runner_job *job;
 	int fd;
 	unsigned char *buf;
 	size_t used;
+	double flushed;              /* when the buffer was last sent */
 	uint64_t records;
 	int failed;                  /* a record broke the rules: stop */
 	int fail_code;
@@ -44,6 +49,14 @@ struct run {
 static void die_quietly(void)
 {
 	_exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void flush(struct run *r)
@@ -60,6 +73,7 @@ static void flush(struct run *r)
 		off += (size_t)n;
 	}
 	r->used = 0;
+	r->flushed = now();
 }
 
 /* Room for a frame of `len` payload bytes; returns where the payload goes. */
@@ -305,6 +319,9 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 	p += ncats * 4;
 	if (rec->locator_len)
 		memcpy(p, rec->locator, rec->locator_len);
+	if ((r->records & 255) == 0 || r->used < 4096)
+		if (now() - r->flushed > FLUSH_EVERY)
+			flush(r);
 	return 0;
 }
 
@@ -388,8 +405,13 @@ void dsmap__runner_main(const struct dsmap__runner_job *job, int fd, int errfd)
 	/* Do not outlive the scan process. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
+	/* The caller's handlers are not the runner's: a SIGBUS in a plugin is
+	 * the plugin's crash, not a damaged store. */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	dsmap_store__forget(job->store);
 	if (settle_fds(fd, errfd) < 0)
 		_exit(1);
@@ -397,6 +419,7 @@ void dsmap__runner_main(const struct dsmap__runner_job *job, int fd, int errfd)
 	r.job = job;
 	r.fd = 3;
 	r.buf = buf;
+	r.flushed = now();
 
 	if (job->workdir != NULL && chdir(job->workdir) != 0) {
 		snprintf(r.msg, sizeof(r.msg), "cannot enter %s: %s", job->workdir, strerror(errno));

@@ -149,8 +149,9 @@ static int read_credentials(struct scan *sc)
 		return dsmap_error__set(DSMAP_EINVALID, "credentials file %s: not a regular file",
 		                        sc->cred_path);
 	if (sb.st_mode & 077)
-		return dsmap_error__set(DSMAP_EPERM, "credentials file %s: refused: others may read "
-		                        "it (mode %04o); chmod 600 it", sc->cred_path,
+		return dsmap_error__set(DSMAP_EPERM, "credentials file %s: refused: %s may read or "
+		                        "write it (mode %04o); chmod 600 it", sc->cred_path,
+		                        sb.st_mode & 007 ? "others" : "its group",
 		                        (unsigned int)(sb.st_mode & 07777));
 	if ((rc = dsmap__read_file(&sc->cred, &sc->cred_len, sc->cred_path, 1u << 20)) < 0)
 		return rc;
@@ -292,7 +293,7 @@ static int prepare(struct scan *sc, struct job *j)
 	if ((j->allowed = dsmap__arena_alloc(&sc->arena, sc->catbit_count / 8 + 1)) == NULL)
 		return dsmap_error__oom();
 	j->config.system_id = sys->id;
-	rc = options(sc, j, "system", &sys->options, &j->config.option_count, &j->config.options);
+	rc = options(sc, j, "config", &sys->options, &j->config.option_count, &j->config.options);
 	if (rc == DSMAP_EINVALID && j->failure)
 		return 0;
 	if (rc < 0)
@@ -369,6 +370,18 @@ static int prepare(struct scan *sc, struct job *j)
 		job_fail(j, rc, "%s", dsmap_error_last()->message);
 		dsmap_error_clear();
 		return 0;
+	}
+	/* The runner works in the workspace's directory: a relative plugin path
+	 * must not change meaning there. */
+	if (j->plugin_path[0] != '/') {
+		char *abs = realpath(j->plugin_path, NULL);
+
+		if (abs == NULL) {
+			job_fail(j, DSMAP_EIO, "plugin %s: %s", j->plugin_path, strerror(errno));
+			return 0;
+		}
+		free(j->plugin_path);
+		j->plugin_path = abs;
 	}
 	return 0;
 }
@@ -901,8 +914,9 @@ static int run_all(struct scan *sc, unsigned int jobs)
 			if (j->state != DSMAP_SCAN_RUNNING || j->pid <= 0)
 				continue;
 			if (t - j->last_word > (double)j->timeout && j->failure == NULL) {
-				job_fail(j, DSMAP_ETIMEOUT, "the plugin sent nothing for %u s (the system's "
-				         "timeout): killed after %llu records had arrived", j->timeout,
+				job_fail(j, DSMAP_ETIMEOUT, "the plugin sent nothing for %u s (%s): killed "
+				         "after %llu records had arrived", j->timeout,
+				         sc->opts->timeout ? "--timeout" : "the system's timeout",
 				         (unsigned long long)j->records);
 				kill_job(j);
 			}
@@ -1052,6 +1066,7 @@ static int fill_report(struct scan *sc, dsmap_scan_report *r)
 		o->message = j->failure;
 		o->records = j->records;
 		o->rejected = j->rejected;
+		o->had_inventory = j->old.gen != 0;
 		o->invalid = j->invalid;
 		o->seconds = j->ended > 0 && j->started > 0 ? j->ended - j->started : 0;
 		if (j->other_issues > 0 && j->issue_count > 0) {

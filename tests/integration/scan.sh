@@ -109,6 +109,12 @@ fails() {
 }
 fails crash 'the plugin crashed \(Segmentation fault, signal 11\) after [0-9]+ records'
 fails abort 'the plugin crashed \(Aborted, signal 6\)'
+fails bus 'the plugin crashed \(Bus error, signal 7\)'
+if grep -q 'store faulted' "$T_TMP/out"; then
+	not_ok "a plugin's SIGBUS is not taken for a damaged store"
+else
+	ok "a plugin's SIGBUS is not taken for a damaged store"
+fi
 fails exit 'the runner ended \(exit status 3\) before the end of the scan'
 fails hang 'the plugin sent nothing for 2 s .*killed after [0-9]+ records'
 fails garbage 'the runner sent garbage'
@@ -127,6 +133,21 @@ mv "$T_TMP/f.yaml" "$W/mappings/systems/flaky.yaml"
 commit "flaky: hangs, timeout 1"
 dsmap -C "$W" scan flaky
 expect_out "sent nothing for 1 s" "a system's own timeout kills a hung plugin"
+
+# A plugin slower than the timeout per batch, but not per record, lives.
+system flaky misbehave 'mode: slow' 'count: "8"'
+commit "flaky: slow"
+dsmap -C "$W" scan --timeout 1 flaky
+expect_rc 0 "a slow plugin that keeps sending is not taken for a hung one"
+expect_out '^flaky \(misbehave\): 8 records' "and all its records arrive"
+
+# A relative plugin path means the same in the runner, which works in the
+# workspace's directory.
+system flaky misbehave 'mode: ok'
+commit "flaky: ok"
+(cd "$DSMAP_BUILDDIR" && DSMAP_PLUGIN_PATH=tests/fixtures/plugins/.libs \
+	$DSMAP_RUNNER "$DSMAP_BIN" -C "$W" scan flaky > "$T_TMP/out" 2> "$T_TMP/err") && T_RC=0 || T_RC=$?
+expect_rc 0 "a relative DSMAP_PLUGIN_PATH works"
 
 # ---- noise, invalid identifiers, rejects ------------------------------------
 
@@ -166,7 +187,7 @@ expect_out '^flaky \(misbehave\): 12 records' "a variable from the environment"
 printf 'FLAKY_COUNT=13\n' > "$W/.dsmap/credentials"
 chmod 644 "$W/.dsmap/credentials"
 dsmap -C "$W" scan flaky
-expect_err 'credentials file .*refused: others may read it \(mode 0644\)' \
+expect_err 'credentials file .*refused: others may read or write it \(mode 0644\)' \
 	"a credentials file others may read is refused"
 chmod 600 "$W/.dsmap/credentials"
 dsmap -C "$W" scan flaky

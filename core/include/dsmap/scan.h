@@ -91,6 +91,9 @@ typedef struct {
 	int error;
 	/** why the scan failed, NULL when it did not */
 	const char *message;
+	/** 1 when an earlier scan had committed an inventory of this system
+	 *  (which a failed scan keeps) */
+	int had_inventory;
 	uint64_t records;        /**< records read from the source */
 	uint64_t stored;         /**< records stored */
 	uint64_t subjects;       /**< distinct subjects held */
