@@ -1293,6 +1293,16 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	rc = failed == 0 ? 0 : dsmap_error__set(DSMAP_ERROR, "the scan of %zu of %zu system%s failed",
 	                                        failed, sc.njobs, sc.njobs == 1 ? "" : "s");
 done:
+	/* What the jobs hold beyond the report; before the report, which owns
+	 * the jobs, may be freed below. */
+	for (i = 0; i < sc.njobs && sc.jobs; i++) {
+		free(sc.jobs[i].old.categories);
+		sc.jobs[i].old.categories = NULL;
+		free(sc.jobs[i].in);
+		sc.jobs[i].in = NULL;
+		free(sc.jobs[i].plugin_path);
+		sc.jobs[i].plugin_path = NULL;
+	}
 	if (r != NULL) {
 		/* strings are still the mapping's: do not free them as the report's */
 		for (i = 0; i < r->count; i++) {
@@ -1302,14 +1312,6 @@ done:
 			r->systems[i].system = r->systems[i].plugin = NULL;
 		}
 		dsmap_scan_report_free(r);
-	}
-	for (i = 0; i < sc.njobs && sc.jobs; i++) {
-		free(sc.jobs[i].old.categories);
-		sc.jobs[i].old.categories = NULL;
-		free(sc.jobs[i].in);
-		sc.jobs[i].in = NULL;
-		free(sc.jobs[i].plugin_path);
-		sc.jobs[i].plugin_path = NULL;
 	}
 	dsmap__ingest_free(sc.ing);
 	free(chosen);

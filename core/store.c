@@ -918,9 +918,9 @@ int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb
 			break;
 	}
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
+	if (rc == MDB_NOTFOUND || rc == 0)
 		return 0;
-	if (rc > 0)
-		return dsmap_store__error(rc, "store %s: main database", store->path);
-	return rc;
+	if (DSMAP__IS_DSMAP_CODE(rc))
+		return rc;   /* the callback's */
+	return dsmap_store__error(rc, "store %s: main database", store->path);
 }

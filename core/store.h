@@ -60,6 +60,10 @@ int dsmap_store__check(const dsmap_store *store);
  * run there cannot write to them.  Best effort; Linux only. */
 void dsmap_store__forget(dsmap_store *store);
 
+/* Whether `rc` is one of our DSMAP_E* codes (with the message set), as
+ * opposed to an LMDB or errno code still to be translated. */
+#define DSMAP__IS_DSMAP_CODE(rc) ((rc) < 0 && (rc) > -1000)
+
 /* Translate an LMDB or errno return code into a DSMAP_E* code with the
  * message "<context>: <LMDB's message>". */
 int dsmap_store__error(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
