@@ -79,6 +79,7 @@ int cmd_check(int argc, char **argv, struct cli_global *g);
 int cmd_init(int argc, char **argv, struct cli_global *g);
 int cmd_lineage(int argc, char **argv, struct cli_global *g);
 int cmd_sync(int argc, char **argv, struct cli_global *g);
+int cmd_locate(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_plugins(int argc, char **argv, struct cli_global *g);
 int cmd_status(int argc, char **argv, struct cli_global *g);

@@ -49,6 +49,29 @@ const struct cli_command cli_commands[] = {
 	  "\n"
 	  "Exit status 0 when the mapping has no error (warnings are not errors),\n"
 	  "1 when it has errors or cannot be read.\n" },
+	{ "locate", cmd_locate,
+	  "where a person's data is held, and why (art. 15)",
+	  "usage: dsmap locate [--format text|json] KIND:VALUE...\n"
+	  "\n"
+	  "Find every system that holds data of the person with these identifiers\n"
+	  "(KIND is email, phone, national-register-number, customer-number,\n"
+	  "account-id, imei, ip or device-id, or nrn, customer, account, device),\n"
+	  "following identity links: a customer number held next to the e-mail\n"
+	  "asked about finds the records keyed by that customer number too.  Only\n"
+	  "kinds marked as linking in notice.yaml are followed; shared ones, such\n"
+	  "as an IP address, find what they name but lead no further.\n"
+	  "\n"
+	  "The answer gives, per system, the categories held, record counts, first\n"
+	  "and last seen, and where the records are; per category, the purposes\n"
+	  "with legal basis and retention, and the recipients; the subject kinds;\n"
+	  "and the rights and how to exercise them.  It never prints an identifier's\n"
+	  "value.  The JSON form is described in docs/locate.md.\n"
+	  "\n"
+	  "  --format FMT     text (default) or json\n"
+	  "\n"
+	  "Exit status 0 when some system holds data of the person, 3 when none\n"
+	  "does (the answer is still printed, empty), 2 for a malformed or invalid\n"
+	  "identifier, 1 on other errors.\n" },
 	{ "scan", cmd_scan,
 	  "read the source systems into the inventory",
 	  "usage: dsmap scan [--jobs N] [--timeout SECONDS] [--rev REV]\n"

@@ -10,6 +10,7 @@
  *            commit(20) 'r' id      -> hash  recipient
  *            commit(20) 'k' id      -> hash  subject kind
  *            commit(20) 'g' id      -> hash  right
+ *            commit(20) 'n' "notice" -> hash the notice itself (linking kinds...)
  *            commit(20) 'U' ref 0 purpose   (empty)  purpose uses category
  *            commit(20) 'S' id 0 purpose    (empty)  purpose shares with recipient
  *            commit(20) 'K' id 0 purpose    (empty)  purpose concerns subject kind
@@ -33,6 +34,7 @@
 #include "dsmap/lineage.h"
 #include "errors.h"
 #include "git.h"
+#include "lineage.h"
 #include "mapping.h"
 #include "store.h"
 #include "workspace.h"
@@ -126,6 +128,13 @@ static json_t *refs_of(const dsmap__vec *v, int categories)
 		    ((const struct dsmap__category *)v->items[i])->ref :
 		    ((const struct dsmap__recipient *)v->items[i])->id));
 	return a;
+}
+
+static json_t *notice_json(const dsmap_mapping *m)
+{
+	return json_pack("{s:o, s:o, s:o, s:o}", "id", jstr(m->notice_id),
+	                 "version", jstr(m->notice_version), "language", jstr(m->language),
+	                 "linking_identifier_kinds", jstrings(&m->linking_kinds));
 }
 
 static json_t *purpose_json(const struct dsmap__purpose *p)
@@ -295,6 +304,8 @@ static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 	memcpy(sy->res.commit, sy->hex, sizeof(sy->res.commit));
 	if ((rc = number_categories(s, txn, sy)) != 0)
 		return rc;
+	if ((rc = put_node(s, txn, sy, 'n', "notice", notice_json(m))) != 0)
+		return rc;
 	for (i = 0; i < m->categories.count; i++) {
 		const struct dsmap__category *c = m->categories.items[i];
 
@@ -442,16 +453,10 @@ int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
 
 /* ---- lineage --------------------------------------------------------------------- */
 
-struct reader {
-	dsmap_store *s;
-	MDB_txn *txn;
-	unsigned char oid[OID];
-	char hex[41];
-};
 
 /* The node `type`/`id` of the revision, parsed; NULL when absent (error set
  * only for a real failure, in *rc). */
-static json_t *get_node(struct reader *r, char type, const char *id, int *rc)
+static json_t *get_node(struct dsmap__graph *r, char type, const char *id, int *rc)
 {
 	unsigned char key[KEY_MAX];
 	size_t len = strlen(id);
@@ -498,7 +503,7 @@ static json_t *get_node(struct reader *r, char type, const char *id, int *rc)
 }
 
 /* The ids at the far end of edges `type`/`from` (sorted, as the keys are). */
-static int edges(struct reader *r, char type, const char *from, json_t *out)
+static int edges(struct dsmap__graph *r, char type, const char *from, json_t *out)
 {
 	unsigned char key[KEY_MAX];
 	size_t len = strlen(from), plen = OID + 2 + len;
@@ -528,7 +533,7 @@ static int edges(struct reader *r, char type, const char *from, json_t *out)
 	return 0;
 }
 
-static int catbit(struct reader *r, const char *ref, long *bit)
+static int catbit(struct dsmap__graph *r, const char *ref, long *bit)
 {
 	MDB_val k = { strlen(ref), (void *)ref }, v;
 	int rc = mdb_get(r->txn, r->s->dbi[DSMAP__DB_CATBITS], &k, &v);
@@ -566,7 +571,7 @@ static json_t *rules_for(json_t *purpose, const char *ref)
 }
 
 /* Add recipient ids to `set` (an object id -> recipient) with the purpose in "via". */
-static int add_recipients(struct reader *r, json_t *set, json_t *purpose)
+static int add_recipients(struct dsmap__graph *r, json_t *set, json_t *purpose)
 {
 	json_t *id;
 	size_t i;
@@ -601,7 +606,7 @@ static json_t *values(json_t *obj)
 }
 
 /* The categories of one id across groups, or one GROUP/ID. */
-static int matching_categories(struct reader *r, const char *id, json_t *out)
+static int matching_categories(struct dsmap__graph *r, const char *id, json_t *out)
 {
 	unsigned int g;
 	int rc;
@@ -626,7 +631,7 @@ static int matching_categories(struct reader *r, const char *id, json_t *out)
 	return 0;
 }
 
-static int answer_category(struct reader *r, const char *id, json_t *ans)
+static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 {
 	json_t *cats = json_array(), *purposes = json_object(), *recipients = json_object(), *cat;
 	size_t i, j;
@@ -703,7 +708,7 @@ done:
 
 /* Purposes found through edges `type`/`id`, with their categories; for a
  * recipient or a subject kind. */
-static int answer_via(struct reader *r, char node_type, char edge_type, const char *id, json_t *ans)
+static int answer_via(struct dsmap__graph *r, char node_type, char edge_type, const char *id, json_t *ans)
 {
 	json_t *node, *ids = json_array(), *purposes = json_array(), *cats = json_array(), *pid, *c;
 	size_t i, j;
@@ -744,7 +749,7 @@ done:
 	return rc;
 }
 
-static int answer_purpose(struct reader *r, const char *id, json_t *ans)
+static int answer_purpose(struct dsmap__graph *r, const char *id, json_t *ans)
 {
 	json_t *node, *cats = json_array(), *recs = json_array(), *e;
 	size_t i;
@@ -782,6 +787,71 @@ done:
 	json_decref(cats);
 	json_decref(recs);
 	return rc;
+}
+
+/* ---- for the other modules ------------------------------------------------------ */
+
+json_t *dsmap__graph_node(struct dsmap__graph *g, char type, const char *id, int *rc)
+{
+	return get_node(g, type, id, rc);
+}
+
+int dsmap__graph_edges(struct dsmap__graph *g, char type, const char *from, json_t *out)
+{
+	return edges(g, type, from, out);
+}
+
+json_t *dsmap__graph_rules_for(json_t *purpose, const char *ref)
+{
+	return rules_for(purpose, ref);
+}
+
+int dsmap__graph_ids(struct dsmap__graph *g, char type, json_t *out)
+{
+	unsigned char key[OID + 1];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, op = MDB_SET_RANGE;
+
+	memcpy(key, g->oid, OID);
+	key[OID] = (unsigned char)type;
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	if ((rc = mdb_cursor_open(g->txn, g->s->dbi[DSMAP__DB_GRAPH], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: graph", g->s->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size <= sizeof(key) || memcmp(k.mv_data, key, sizeof(key)) != 0)
+			break;
+		json_array_append_new(out, json_stringn((const char *)k.mv_data + sizeof(key),
+		                                        k.mv_size - sizeof(key)));
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return dsmap_store__error(rc, "store %s: graph", g->s->path);
+	return 0;
+}
+
+int dsmap__graph_synced(struct dsmap__graph *g, dsmap_store *s, MDB_txn *txn)
+{
+	char buf[64];
+	git_oid oid;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->s = s;
+	g->txn = txn;
+	rc = dsmap_store__meta_get(s, txn, "synced-rev", buf, sizeof(buf));
+	if (rc == DSMAP_ENOTFOUND)
+		return dsmap_error__set(DSMAP_ENOTFOUND, "nothing is synced yet; run 'dsmap sync' first");
+	if (rc < 0)
+		return rc;
+	if (strlen(buf) != 40 || git_oid_fromstr(&oid, buf) < 0)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: synced revision '%s' is damaged",
+		                        s->path, buf);
+	memcpy(g->oid, oid.id, OID);
+	memcpy(g->hex, buf, 41);
+	return 0;
 }
 
 /* ---- rendering ------------------------------------------------------------------- */
@@ -1034,7 +1104,7 @@ static void render_dot(struct out *o, json_t *ans)
 int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, const char *rev,
                   int format)
 {
-	struct reader r;
+	struct dsmap__graph r;
 	struct out o = { NULL, 0, 0, 0 };
 	json_t *ans = NULL;
 	char buf[64];

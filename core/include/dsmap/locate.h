@@ -1,0 +1,114 @@
+/*
+ * dsmap: data-subject inventory and lineage mapper.
+ *
+ * locate.h: where a person's data is, and why: the answer to an access
+ * request (GDPR art. 15).
+ *
+ * A query is a list of the person's identifiers, "KIND:VALUE" each
+ * ("email:someone@example.com").  Each is normalised (<dsmap/ident.h>) and
+ * hashed with the workspace's key, and looked up in every system's current
+ * inventory, as the subject a record names or as an identifier found next
+ * to it.  The search then follows identity links: the identifiers of a
+ * linking kind (notice.yaml's linking_identifier_kinds: by default e-mail,
+ * customer number and national register number) held by a subject found
+ * through an identifier of a linking kind are looked up in turn, so that a
+ * request by e-mail also finds the billing rows keyed only by the customer
+ * number the CRM holds next to that e-mail.  Shared identifiers (an IP
+ * address, a household phone) find what they name but never lead further.
+ *
+ * The answer names, per system, the categories held (with their group, the
+ * source of art. 15(1)(g)), record counts, first and last seen and the
+ * locators; per category, the purposes with legal basis and retention and
+ * the recipients with their kind and any transfer outside the EEA; the
+ * subject kinds; and the rights and how to exercise them.  It never
+ * contains an identifier's value: the store holds none, and the ones
+ * asked about are the caller's.
+ */
+#ifndef DSMAP_LOCATE_H
+#define DSMAP_LOCATE_H
+
+#include "common.h"
+#include "lineage.h"
+#include "workspace.h"
+
+DSMAP_BEGIN_DECL
+
+/** A snapshot of a workspace for locate queries. */
+typedef struct dsmap_locator dsmap_locator;
+
+/** The result of one query. */
+typedef struct dsmap_locate_result dsmap_locate_result;
+
+/** The JSON answer's schema version (its "schema" key). */
+#define DSMAP_LOCATE_SCHEMA 1
+
+/**
+ * Open a locator: a read snapshot of the inventory (every system's current
+ * generation) and of the lineage graph at the synced revision.  Queries
+ * see that snapshot until dsmap_locator_refresh().  A locator is used by
+ * one thread at a time; the workspace must outlive it.
+ *
+ * @param out set to the locator; free it with dsmap_locator_free()
+ * @param ws the workspace
+ * @return 0; DSMAP_ENOTFOUND when nothing is synced yet
+ */
+DSMAP_EXTERN(int) dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws);
+
+/** Take a new snapshot, to see scans committed since. */
+DSMAP_EXTERN(int) dsmap_locator_refresh(dsmap_locator *locator);
+
+/** Free a locator.  NULL is a no-op. */
+DSMAP_EXTERN(void) dsmap_locator_free(dsmap_locator *locator);
+
+/**
+ * Find where the subject of these identifiers is held, following links.
+ *
+ * @param out set to the result (also when nothing is found); free it with
+ *            dsmap_locate_result_free()
+ * @param locator an open locator
+ * @param identifiers "KIND:VALUE" strings; KIND as dsmap_ident_kind_from_name()
+ *                    reads it
+ * @param count how many
+ * @return 0; DSMAP_EINVALID (and no result) when an identifier is malformed
+ *         or fails validation, the message naming which one and why,
+ *         never its value
+ */
+DSMAP_EXTERN(int) dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *locator,
+                                    const char *const *identifiers, size_t count);
+
+/** How many systems hold data of the subject. */
+DSMAP_EXTERN(size_t) dsmap_locate_result_count(const dsmap_locate_result *result);
+
+/** The id of system `i` of the result (in id order), or NULL. */
+DSMAP_EXTERN(const char *) dsmap_locate_result_system(const dsmap_locate_result *result,
+                                                     size_t i);
+
+/**
+ * Render the whole answer.
+ *
+ * @param out set to a NUL-terminated string; free it with dsmap_free()
+ * @param locator the locator the result came from
+ * @param result the result
+ * @param format DSMAP_FORMAT_TEXT or DSMAP_FORMAT_JSON (docs/locate.md)
+ * @return 0 or a negative DSMAP_E* code
+ */
+DSMAP_EXTERN(int) dsmap_locate_render(char **out, dsmap_locator *locator,
+                                      const dsmap_locate_result *result, int format);
+
+/** Free a result.  NULL is a no-op. */
+DSMAP_EXTERN(void) dsmap_locate_result_free(dsmap_locate_result *result);
+
+/**
+ * All of the above in one call: open a locator, find, render, free.
+ *
+ * @param out set to the rendered answer (also when nothing is found: an
+ *            empty, well-formed answer); free it with dsmap_free()
+ * @return 0 when some system holds data of the subject; DSMAP_ENOTFOUND
+ *         when none does; DSMAP_EINVALID for a malformed identifier
+ */
+DSMAP_EXTERN(int) dsmap_locate(char **out, dsmap_workspace *ws, const char *const *identifiers,
+                               size_t count, int format);
+
+DSMAP_END_DECL
+
+#endif /* DSMAP_LOCATE_H */

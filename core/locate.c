@@ -1,0 +1,984 @@
+/*
+ * Locate: where a subject's data is held, following identity links, and the
+ * art. 15 answer built from the lineage graph (see dsmap/locate.h).
+ *
+ * A locator holds one read transaction for its snapshot, and in it the
+ * databases of every system's current generation (inventory.h), the
+ * category numbers and the graph of the synced revision.  A query is a
+ * breadth-first walk over identifiers: each is looked up in each system as
+ * a subject (holdings) and as an alias (aliases, then the holdings of the
+ * subjects it leads to); a subject found through an identifier of a
+ * linking kind adds its own identifiers of linking kinds to the walk.
+ * Only hashes are handled: the store has no value to show, and the answer
+ * tells where each link was found instead.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "dsmap/lineage.h"
+#include "dsmap/locate.h"
+#include "errors.h"
+#include "ident.h"
+#include "inventory.h"
+#include "lineage.h"
+#include "store.h"
+#include "workspace.h"
+
+#define ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)
+#define MAX_WALK 256        /* identifiers a query may reach, links included */
+#define MAX_SEEN 1024       /* subjects a query may reach */
+#define MAX_LOCS 8          /* locators shown per system */
+
+struct lsys {
+	char *id;
+	uint32_t gen;
+	MDB_dbi h, a;
+	int has_a;
+};
+
+struct dsmap_locator {
+	dsmap_workspace *ws;
+	dsmap_store *store;
+	MDB_txn *txn;
+	struct lsys *sys;
+	size_t nsys;
+	char **refs;              /* category ref by number */
+	size_t nrefs;
+	unsigned int links;       /* 1 << kind for each linking kind */
+	struct dsmap__graph graph;
+};
+
+/* An identifier on the walk. */
+struct step {
+	int kind;
+	unsigned char hash[DSMAP_IDENT_HASH_SIZE];
+	int expand;               /* of a linking kind: what it finds leads further */
+	int link;                 /* the link that added it, -1 for the query's own */
+};
+
+/* Where a link was found: an identifier of `kind` held by a subject of
+ * system `sys` (at `loc`) found through an identifier of `from_kind`. */
+struct link {
+	int kind, from_kind;
+	size_t sys;
+	char loc[128];
+};
+
+struct rsys {
+	uint64_t subjects, records;
+	int64_t first, last;
+	unsigned char *bitmap;    /* nrefs / 8 + 1 bytes */
+	size_t nlocs;
+	char *locs[MAX_LOCS];
+	unsigned int by_kinds;    /* 1 << kind of each identifier that found a subject here */
+	int by_link;              /* -1, or a link that found one */
+};
+
+struct seen {
+	size_t sys;
+	unsigned char subject[DSMAP_IDENT_HASH_SIZE];
+};
+
+struct dsmap_locate_result {
+	size_t nsys;
+	struct rsys *rs;          /* by locator system */
+	unsigned int query_kinds[MAX_WALK];
+	size_t nquery;
+	struct step walk[MAX_WALK];
+	size_t nwalk;
+	struct link links[MAX_WALK];
+	size_t nlinks;
+	struct seen *seen;
+	size_t nseen;
+	int truncated;
+	size_t found;             /* systems holding something */
+	const char **ids;         /* the systems found, in id order */
+};
+
+/* ---- the snapshot ------------------------------------------------------------------ */
+
+static void snapshot_close(dsmap_locator *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nsys; i++)
+		free(l->sys[i].id);
+	free(l->sys);
+	l->sys = NULL;
+	l->nsys = 0;
+	for (i = 0; i < l->nrefs; i++)
+		free(l->refs[i]);
+	free(l->refs);
+	l->refs = NULL;
+	l->nrefs = 0;
+	if (l->txn != NULL)
+		mdb_txn_abort(l->txn);
+	l->txn = NULL;
+}
+
+static int read_refs(dsmap_locator *l)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, op = MDB_FIRST;
+
+	if ((rc = mdb_cursor_open(l->txn, l->store->dbi[DSMAP__DB_CATBITS], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: catbits", l->store->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		uint32_t bit;
+
+		op = MDB_NEXT;
+		if (v.mv_size != 4 || (bit = dsmap__get_be32(v.mv_data)) >= 1u << 20) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: catbits: a bad record",
+			                      l->store->path);
+			goto done;
+		}
+		if (bit >= l->nrefs) {
+			size_t n = bit + 64;
+			char **grown = realloc(l->refs, n * sizeof(*grown));
+
+			if (grown == NULL) {
+				rc = dsmap_error__oom();
+				goto done;
+			}
+			memset(grown + l->nrefs, 0, (n - l->nrefs) * sizeof(*grown));
+			l->refs = grown;
+			l->nrefs = n;
+		}
+		free(l->refs[bit]);
+		if ((l->refs[bit] = strndup(k.mv_data, k.mv_size)) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : dsmap_store__error(rc, "store %s: catbits", l->store->path);
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int read_systems(dsmap_locator *l)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t cap = 0;
+	int rc, op = MDB_FIRST;
+
+	if ((rc = mdb_cursor_open(l->txn, l->store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: systems", l->store->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		dsmap_store__system_summary sum;
+		struct lsys *s;
+		char id[DSMAP__SYSTEM_ID_MAX + 1];
+
+		op = MDB_NEXT;
+		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: a bad key", l->store->path);
+			goto done;
+		}
+		memcpy(id, k.mv_data, k.mv_size);
+		id[k.mv_size] = '\0';
+		if ((rc = dsmap_store__system_get(l->store, l->txn, id, &sum)) < 0)
+			goto done;
+		free(sum.categories);
+		if (sum.gen == 0)
+			continue;   /* never scanned */
+		if (l->nsys == cap) {
+			size_t n = cap ? cap * 2 : 8;
+			struct lsys *grown = realloc(l->sys, n * sizeof(*grown));
+
+			if (grown == NULL) {
+				rc = dsmap_error__oom();
+				goto done;
+			}
+			l->sys = grown;
+			cap = n;
+		}
+		s = &l->sys[l->nsys];
+		memset(s, 0, sizeof(*s));
+		if ((s->id = strdup(id)) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		l->nsys++;
+		s->gen = sum.gen;
+		if ((rc = dsmap_store__gen_dbi(l->store, l->txn, DSMAP__GEN_HOLDINGS, s->gen, 0,
+		                               &s->h)) < 0)
+			goto done;
+		rc = dsmap_store__gen_dbi(l->store, l->txn, DSMAP__GEN_ALIASES, s->gen, 0, &s->a);
+		if (rc == DSMAP_ENOTFOUND) {
+			dsmap_error_clear();
+			rc = 0;
+		} else if (rc < 0) {
+			goto done;
+		} else {
+			s->has_a = 1;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (!DSMAP__IS_DSMAP_CODE(rc))
+		rc = dsmap_store__error(rc, "store %s: systems", l->store->path);
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int read_links(dsmap_locator *l)
+{
+	json_t *notice, *k;
+	size_t i;
+	int rc, kind;
+
+	l->links = 0;
+	notice = dsmap__graph_node(&l->graph, 'n', "notice", &rc);
+	if (notice == NULL) {
+		if (rc < 0)
+			return rc;
+		/* synced by a dsmap that stored no notice node: the defaults */
+		for (kind = 1; dsmap_ident_kind_name(kind) != NULL; kind++)
+			if (dsmap_ident_kind_links(kind))
+				l->links |= 1u << kind;
+		return 0;
+	}
+	json_array_foreach(json_object_get(notice, "linking_identifier_kinds"), i, k) {
+		const char *name = json_string_value(k);
+
+		if (name != NULL && (kind = dsmap_ident_kind_from_name(name, strlen(name))) > 0)
+			l->links |= 1u << kind;
+	}
+	json_decref(notice);
+	return 0;
+}
+
+static int snapshot_open(dsmap_locator *l)
+{
+	int rc;
+
+	if ((rc = dsmap_store__read_begin(l->store, &l->txn)) < 0)
+		return rc;
+	if ((rc = dsmap__graph_synced(&l->graph, l->store, l->txn)) < 0 ||
+	    (rc = read_refs(l)) < 0 || (rc = read_systems(l)) < 0 || (rc = read_links(l)) < 0) {
+		snapshot_close(l);
+		return rc;
+	}
+	return 0;
+}
+
+int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
+{
+	dsmap_locator *l;
+	int rc;
+
+	if (out == NULL || ws == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_open: NULL argument");
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return dsmap_error__oom();
+	l->ws = ws;
+	l->store = ws->store;
+	if ((rc = snapshot_open(l)) < 0) {
+		free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+int dsmap_locator_refresh(dsmap_locator *l)
+{
+	if (l == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_refresh: NULL locator");
+	snapshot_close(l);
+	return snapshot_open(l);
+}
+
+void dsmap_locator_free(dsmap_locator *l)
+{
+	if (l == NULL)
+		return;
+	snapshot_close(l);
+	free(l);
+}
+
+/* ---- the walk ---------------------------------------------------------------------- */
+
+void dsmap_locate_result_free(dsmap_locate_result *r)
+{
+	size_t i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; r->rs != NULL && i < r->nsys; i++) {
+		free(r->rs[i].bitmap);
+		for (j = 0; j < r->rs[i].nlocs; j++)
+			free(r->rs[i].locs[j]);
+	}
+	free(r->rs);
+	free(r->seen);
+	free(r->ids);
+	free(r);
+}
+
+static int enqueue(dsmap_locate_result *r, int kind, const unsigned char *hash, int expand, int link)
+{
+	size_t i;
+
+	for (i = 0; i < r->nwalk; i++)
+		if (r->walk[i].kind == kind && memcmp(r->walk[i].hash, hash, DSMAP_IDENT_HASH_SIZE) == 0)
+			return 0;
+	if (r->nwalk == MAX_WALK) {
+		r->truncated = 1;
+		return 0;
+	}
+	r->walk[r->nwalk].kind = kind;
+	memcpy(r->walk[r->nwalk].hash, hash, DSMAP_IDENT_HASH_SIZE);
+	r->walk[r->nwalk].expand = expand;
+	r->walk[r->nwalk].link = link;
+	r->nwalk++;
+	return 1;
+}
+
+/* A subject of system `s` found through walk step `q`. */
+static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsigned char *subject,
+                 const MDB_val *val, size_t q)
+{
+	struct dsmap__holding h;
+	struct rsys *rs = &r->rs[s];
+	const struct step *st = &r->walk[q];
+	size_t i, n;
+	int rc;
+
+	for (i = 0; i < r->nseen; i++)
+		if (r->seen[i].sys == s && memcmp(r->seen[i].subject, subject, DSMAP_IDENT_HASH_SIZE) == 0)
+			return 0;
+	if (r->nseen == MAX_SEEN) {
+		r->truncated = 1;
+		return 0;
+	}
+	r->seen[r->nseen].sys = s;
+	memcpy(r->seen[r->nseen].subject, subject, DSMAP_IDENT_HASH_SIZE);
+	r->nseen++;
+	if ((rc = dsmap__holding_decode(&h, val->mv_data, val->mv_size)) < 0)
+		return dsmap_error__prefix(rc, "store %s: system %s", l->store->path, l->sys[s].id);
+
+	if (rs->subjects++ == 0)
+		r->found++;
+	rs->records += h.records;
+	if (h.first > 0 && (rs->first == 0 || h.first < rs->first))
+		rs->first = h.first;
+	if (h.last > rs->last)
+		rs->last = h.last;
+	n = h.bitmap_size < l->nrefs / 8 + 1 ? h.bitmap_size : l->nrefs / 8 + 1;
+	for (i = 0; i < n; i++)
+		rs->bitmap[i] |= h.bitmap[i];
+	for (i = 0; i < h.loc_count && rs->nlocs < MAX_LOCS; i++)
+		if ((rs->locs[rs->nlocs] = strndup(h.locs[i], h.loc_lens[i])) != NULL)
+			rs->nlocs++;
+	rs->by_kinds |= 1u << st->kind;
+	if (st->link >= 0 && rs->by_link < 0)
+		rs->by_link = st->link;
+
+	/* Links: only from what an identifier of a linking kind found, and only
+	 * to identifiers of linking kinds. */
+	if (!st->expand)
+		return 0;
+	for (i = 0; i <= h.id_count; i++) {
+		int kind = i == 0 ? h.kind : h.ids[(i - 1) * ID_SIZE];
+		const unsigned char *hash = i == 0 ? subject : h.ids + (i - 1) * ID_SIZE + 1;
+		struct link *lk;
+
+		if (kind <= 0 || kind >= 32 || !(l->links & 1u << kind))
+			continue;
+		if (r->nlinks == MAX_WALK) {
+			r->truncated = 1;
+			break;
+		}
+		if (enqueue(r, kind, hash, 1, (int)r->nlinks) == 0)
+			continue;
+		lk = &r->links[r->nlinks++];
+		lk->kind = kind;
+		lk->from_kind = st->kind;
+		lk->sys = s;
+		snprintf(lk->loc, sizeof(lk->loc), "%.*s", h.loc_count ? (int)h.loc_lens[0] : 0,
+		         h.loc_count ? h.locs[0] : "");
+	}
+	return 0;
+}
+
+static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
+{
+	unsigned char hash[DSMAP_IDENT_HASH_SIZE];
+	size_t s;
+	int rc;
+
+	memcpy(hash, r->walk[q].hash, sizeof(hash));
+	for (s = 0; s < l->nsys; s++) {
+		MDB_val k = { DSMAP_IDENT_HASH_SIZE, hash }, v;
+		MDB_cursor *cur;
+
+		rc = mdb_get(l->txn, l->sys[s].h, &k, &v);
+		if (rc == 0) {
+			if ((rc = found(l, r, s, hash, &v, q)) < 0)
+				return rc;
+		} else if (rc != MDB_NOTFOUND) {
+			return dsmap_store__error(rc, "store %s: holdings of %s", l->store->path,
+			                          l->sys[s].id);
+		}
+		if (!l->sys[s].has_a)
+			continue;
+		if ((rc = mdb_cursor_open(l->txn, l->sys[s].a, &cur)) != 0)
+			return dsmap_store__error(rc, "store %s: aliases of %s", l->store->path,
+			                          l->sys[s].id);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+		while (rc == 0) {
+			unsigned char subject[DSMAP_IDENT_HASH_SIZE];
+			MDB_val sk = { sizeof(subject), subject }, sv;
+
+			if (v.mv_size != DSMAP_IDENT_HASH_SIZE) {
+				mdb_cursor_close(cur);
+				return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record",
+				                        l->store->path, l->sys[s].id);
+			}
+			memcpy(subject, v.mv_data, sizeof(subject));
+			rc = mdb_get(l->txn, l->sys[s].h, &sk, &sv);
+			if (rc == 0)
+				rc = found(l, r, s, subject, &sv, q);
+			else if (rc == MDB_NOTFOUND)
+				rc = 0;   /* cannot happen in a generation written whole */
+			if (rc != 0)
+				break;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+		}
+		mdb_cursor_close(cur);
+		if (DSMAP__IS_DSMAP_CODE(rc))
+			return rc;
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return dsmap_store__error(rc, "store %s: aliases of %s", l->store->path,
+			                          l->sys[s].id);
+	}
+	return 0;
+}
+
+/* "kind:value", normalised and hashed. */
+static int parse_one(dsmap_locator *l, const char *text, size_t index, struct step *out)
+{
+	char norm[DSMAP_IDENT_MAX + 1];
+	const char *colon = text ? strchr(text, ':') : NULL, *why;
+	size_t n;
+	int kind;
+
+	if (colon == NULL || colon == text)
+		return dsmap_error__set(DSMAP_EINVALID, "identifier %zu: write it KIND:VALUE, e.g. "
+		                        "email:someone@example.com", index + 1);
+	kind = dsmap_ident_kind_from_name(text, (size_t)(colon - text));
+	if (kind == 0)
+		return dsmap_error__set(DSMAP_EINVALID, "identifier %zu: unknown kind '%.*s' (one of "
+		                        "email, phone, national-register-number, customer-number, "
+		                        "account-id, imei, ip, device-id)", index + 1,
+		                        (int)(colon - text), text);
+	why = dsmap_ident__normalise(norm, &n, kind, colon + 1, strlen(colon + 1));
+	if (why != NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "identifier %zu (%s): %s", index + 1,
+		                        dsmap_ident_kind_name(kind), why);
+	out->kind = kind;
+	dsmap_ident__hash(out->hash, l->ws->key, kind, norm, n);
+	sodium_memzero(norm, sizeof(norm));
+	out->expand = (l->links >> kind) & 1;
+	out->link = -1;
+	return 0;
+}
+
+int dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *l, const char *const *ids,
+                      size_t count)
+{
+	dsmap_locate_result *r = NULL;
+	size_t i, q, k;
+	int rc;
+
+	if (out == NULL || l == NULL || (count > 0 && ids == NULL))
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_find: NULL argument");
+	*out = NULL;
+	if (count == 0)
+		return dsmap_error__set(DSMAP_EINVALID, "locate: give at least one identifier");
+	if (count > MAX_WALK)
+		return dsmap_error__set(DSMAP_EINVALID, "locate: %zu identifiers, at most %d", count,
+		                        MAX_WALK);
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->rs = calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
+	    (r->seen = malloc(MAX_SEEN * sizeof(*r->seen))) == NULL) {
+		rc = dsmap_error__oom();
+		goto fail;
+	}
+	r->nsys = l->nsys;
+	for (i = 0; i < l->nsys; i++) {
+		r->rs[i].by_link = -1;
+		if ((r->rs[i].bitmap = calloc(l->nrefs / 8 + 1, 1)) == NULL) {
+			rc = dsmap_error__oom();
+			goto fail;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		struct step st;
+
+		if ((rc = parse_one(l, ids[i], i, &st)) < 0)
+			goto fail;
+		if (enqueue(r, st.kind, st.hash, st.expand, -1))
+			r->query_kinds[r->nquery++] = (unsigned int)st.kind;
+	}
+	for (q = 0; q < r->nwalk; q++)
+		if ((rc = look(l, r, q)) < 0)
+			goto fail;
+	if ((r->ids = calloc(r->found + 1, sizeof(*r->ids))) == NULL) {
+		rc = dsmap_error__oom();
+		goto fail;
+	}
+	for (i = 0, k = 0; i < l->nsys; i++)
+		if (r->rs[i].subjects > 0)
+			r->ids[k++] = l->sys[i].id;
+	*out = r;
+	return 0;
+fail:
+	dsmap_locate_result_free(r);
+	return rc;
+}
+
+size_t dsmap_locate_result_count(const dsmap_locate_result *r)
+{
+	return r ? r->found : 0;
+}
+
+const char *dsmap_locate_result_system(const dsmap_locate_result *r, size_t i)
+{
+	return r && i < r->found ? r->ids[i] : NULL;
+}
+
+/* ---- the answer -------------------------------------------------------------------- */
+
+static json_t *iso_time(int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static int held(const dsmap_locate_result *r, size_t s, size_t bit)
+{
+	return (r->rs[s].bitmap[bit >> 3] >> (bit & 7)) & 1;
+}
+
+/* The systems part of the answer. */
+static json_t *systems_json(dsmap_locator *l, const dsmap_locate_result *r)
+{
+	json_t *systems = json_array();
+	size_t s, b, i;
+
+	for (s = 0; s < r->nsys; s++) {
+		const struct rsys *rs = &r->rs[s];
+		json_t *sc = json_array(), *locs = json_array(), *by = json_array();
+
+		if (rs->subjects == 0) {
+			json_decref(sc);
+			json_decref(locs);
+			json_decref(by);
+			continue;
+		}
+		for (b = 0; b < l->nrefs; b++)
+			if (held(r, s, b) && l->refs[b] != NULL) {
+				const char *slash = strchr(l->refs[b], '/');
+
+				json_array_append_new(sc, json_pack("{s:s, s:s%}", "category", l->refs[b],
+				    "group", l->refs[b], slash ? (size_t)(slash - l->refs[b]) : 0));
+			}
+		for (i = 0; i < rs->nlocs; i++)
+			json_array_append_new(locs, json_string(rs->locs[i]));
+		for (i = 1; i < 32; i++)
+			if (rs->by_kinds >> i & 1)
+				json_array_append_new(by, json_string(dsmap_ident_kind_name((int)i)));
+		json_array_append_new(systems, json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+		    "system", l->sys[s].id, "subjects", (json_int_t)rs->subjects,
+		    "records", (json_int_t)rs->records, "first_seen", iso_time(rs->first),
+		    "last_seen", iso_time(rs->last), "categories", sc, "locators", locs,
+		    "found_by", by, "first_link", rs->by_link >= 0 ? json_integer(rs->by_link) :
+		    json_null()));
+	}
+	return systems;
+}
+
+/* Add to `ans` the categories held, the purposes using them, their
+ * recipients and subject kinds. */
+static int notice_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *ans)
+{
+	json_t *cats = json_array(), *pset = json_object(), *rset = json_object();
+	json_t *kset = json_object(), *purposes = json_array(), *recipients = json_array();
+	json_t *kinds = json_array(), *val;
+	const char *key;
+	size_t s, b, i, j;
+	int rc = 0;
+
+	json_object_set_new(ans, "categories", cats);
+	json_object_set_new(ans, "purposes", purposes);
+	json_object_set_new(ans, "recipients", recipients);
+	json_object_set_new(ans, "subject_kinds", kinds);
+	for (b = 0; b < l->nrefs; b++) {
+		json_t *node, *in = json_array(), *users = json_array(), *pid;
+
+		for (s = 0; s < r->nsys; s++)
+			if (r->rs[s].subjects > 0 && held(r, s, b))
+				json_array_append_new(in, json_string(l->sys[s].id));
+		if (json_array_size(in) == 0 || l->refs[b] == NULL) {
+			json_decref(in);
+			json_decref(users);
+			continue;
+		}
+		node = dsmap__graph_node(&l->graph, 'c', l->refs[b], &rc);
+		if (rc < 0 || (rc = dsmap__graph_edges(&l->graph, 'U', l->refs[b], users)) < 0) {
+			json_decref(node);
+			json_decref(in);
+			json_decref(users);
+			goto done;
+		}
+		json_array_append_new(cats, json_pack("{s:s, s:O, s:O, s:O, s:o, s:o}",
+		    "category", l->refs[b],
+		    "group", node ? json_object_get(node, "group") : json_null(),
+		    "name_en", node ? json_object_get(node, "name_en") : json_null(),
+		    "name_fr", node ? json_object_get(node, "name_fr") : json_null(),
+		    "held_in", in, "purposes", users));
+		json_decref(node);
+		json_array_foreach(users, i, pid) {
+			const char *p = json_string_value(pid);
+			json_t *entry = json_object_get(pset, p), *pn, *x;
+
+			if ((pn = dsmap__graph_node(&l->graph, 'p', p, &rc)) == NULL) {
+				rc = rc < 0 ? rc : dsmap_error__set(DSMAP_ECORRUPT,
+				    "store %s: purpose %s is missing", l->store->path, p);
+				goto done;
+			}
+			if (entry == NULL) {
+				entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:[], s:{}}",
+				    "id", json_object_get(pn, "id"), "section", json_object_get(pn, "section"),
+				    "title_en", json_object_get(pn, "title_en"),
+				    "title_fr", json_object_get(pn, "title_fr"),
+				    "legal_bases", json_object_get(pn, "legal_bases"),
+				    "retention_fr", json_object_get(json_object_get(pn, "retention"), "text_fr"),
+				    "recipients", json_object_get(pn, "recipients"),
+				    "subject_kinds", json_object_get(pn, "subject_kinds"),
+				    "transfers_outside_eea", json_object_get(pn, "transfers_outside_eea"),
+				    "categories", "retention");
+				json_object_set_new(pset, p, entry);
+				json_array_foreach(json_object_get(pn, "recipients"), j, x)
+					json_object_set_new(rset, json_string_value(x), json_true());
+				json_array_foreach(json_object_get(pn, "subject_kinds"), j, x)
+					json_object_set_new(kset, json_string_value(x), json_true());
+			}
+			json_array_append_new(json_object_get(entry, "categories"), json_string(l->refs[b]));
+			json_object_set_new(json_object_get(entry, "retention"), l->refs[b],
+			                    dsmap__graph_rules_for(pn, l->refs[b]));
+			json_decref(pn);
+		}
+	}
+	json_object_foreach(pset, key, val)
+		json_array_append(purposes, val);
+	json_object_foreach(rset, key, val) {
+		json_t *node = dsmap__graph_node(&l->graph, 'r', key, &rc);
+
+		if (node == NULL && rc < 0)
+			goto done;
+		if (node != NULL)
+			json_array_append_new(recipients, node);
+	}
+	json_object_foreach(kset, key, val) {
+		json_t *node = dsmap__graph_node(&l->graph, 'k', key, &rc);
+
+		if (node == NULL && rc < 0)
+			goto done;
+		if (node != NULL)
+			json_array_append_new(kinds, node);
+	}
+	rc = 0;
+done:
+	json_decref(pset);
+	json_decref(rset);
+	json_decref(kset);
+	return rc;
+}
+
+/* The answer as JSON; docs/locate.md describes it. */
+static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
+{
+	json_t *ans, *query = json_array(), *links = json_array(), *rights = json_array();
+	json_t *ids = json_array(), *id;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	ans = json_pack("{s:i, s:s, s:b, s:b}", "schema", DSMAP_LOCATE_SCHEMA,
+	                "revision", l->graph.hex, "found", r->found > 0, "truncated", r->truncated);
+	if (ans == NULL)
+		return dsmap_error__oom();
+	json_object_set_new(ans, "query", query);
+	for (i = 0; i < r->nquery; i++)
+		json_array_append_new(query, json_pack("{s:s, s:b}", "kind",
+		    dsmap_ident_kind_name((int)r->query_kinds[i]), "links",
+		    (l->links >> r->query_kinds[i]) & 1));
+	json_object_set_new(ans, "systems", systems_json(l, r));
+	json_object_set_new(ans, "links", links);
+	for (i = 0; i < r->nlinks; i++)
+		json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:s}",
+		    "kind", dsmap_ident_kind_name(r->links[i].kind),
+		    "from_kind", dsmap_ident_kind_name(r->links[i].from_kind),
+		    "system", l->sys[r->links[i].sys].id, "locator", r->links[i].loc));
+	if ((rc = notice_json(l, r, ans)) < 0)
+		goto fail;
+	json_object_set_new(ans, "rights", rights);
+	if ((rc = dsmap__graph_ids(&l->graph, 'g', ids)) < 0)
+		goto fail;
+	json_array_foreach(ids, i, id) {
+		json_t *node = dsmap__graph_node(&l->graph, 'g', json_string_value(id), &rc);
+
+		if (node == NULL && rc < 0)
+			goto fail;
+		if (node != NULL)
+			json_array_append_new(rights, node);
+	}
+	json_decref(ids);
+	*out = ans;
+	return 0;
+fail:
+	json_decref(ids);
+	json_decref(ans);
+	return rc;
+}
+
+/* ---- text ------------------------------------------------------------------------- */
+
+struct out {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+static void outf(struct out *o, const char *fmt, ...) DSMAP__PRINTF(2, 3);
+static void outf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			o->oom = 1;
+			return;
+		}
+		if (o->buf != NULL && o->len + (size_t)n < o->cap) {
+			o->len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = (o->cap + (size_t)n + 1) * 2;
+			char *grown = realloc(o->buf, cap);
+
+			if (grown == NULL) {
+				o->oom = 1;
+				return;
+			}
+			o->buf = grown;
+			o->cap = cap;
+		}
+	}
+}
+
+static const char *js(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static void text_retention(struct out *o, json_t *rules)
+{
+	json_t *rule;
+	size_t i;
+
+	if (json_array_size(rules) == 0) {
+		outf(o, "no retention period given");
+		return;
+	}
+	json_array_foreach(rules, i, rule) {
+		const char *d = js(rule, "duration"), *t = js(rule, "trigger");
+
+		outf(o, "%s%s%s%s", i ? "; " : "", *d ? d : "(no duration)", *t ? " from " : "", t);
+	}
+}
+
+static void render_text(struct out *o, json_t *ans)
+{
+	json_t *x, *y, *systems = json_object_get(ans, "systems");
+	size_t i, j;
+
+	json_array_foreach(json_object_get(ans, "query"), i, x)
+		outf(o, "%s%s", i ? ", " : "query: ", js(x, "kind"));
+	outf(o, " (values not shown)\n");
+	if (!json_is_true(json_object_get(ans, "found"))) {
+		outf(o, "no system holds data of this subject (revision %.12s)\n", js(ans, "revision"));
+		return;
+	}
+	outf(o, "found in %zu system%s (notice revision %.12s)%s\n", json_array_size(systems),
+	     json_array_size(systems) == 1 ? "" : "s", js(ans, "revision"),
+	     json_is_true(json_object_get(ans, "truncated")) ? "; the search was cut short" : "");
+	json_array_foreach(json_object_get(ans, "links"), i, x)
+		outf(o, "  link: a %s found next to the %s in %s (%s)\n", js(x, "kind"),
+		     js(x, "from_kind"), js(x, "system"), js(x, "locator"));
+
+	outf(o, "\nWhere\n");
+	json_array_foreach(systems, i, x) {
+		const char *first = js(x, "first_seen"), *last = js(x, "last_seen");
+
+		outf(o, "  %s: %lld subject%s, %lld record%s", js(x, "system"),
+		     (long long)json_integer_value(json_object_get(x, "subjects")),
+		     json_integer_value(json_object_get(x, "subjects")) == 1 ? "" : "s",
+		     (long long)json_integer_value(json_object_get(x, "records")),
+		     json_integer_value(json_object_get(x, "records")) == 1 ? "" : "s");
+		if (*first)
+			outf(o, ", %s to %s", first, last);
+		outf(o, "; found by ");
+		json_array_foreach(json_object_get(x, "found_by"), j, y)
+			outf(o, "%s%s", j ? ", " : "", json_string_value(y));
+		outf(o, "\n    categories:");
+		json_array_foreach(json_object_get(x, "categories"), j, y)
+			outf(o, " %s", js(y, "category"));
+		outf(o, "\n    records at:");
+		json_array_foreach(json_object_get(x, "locators"), j, y)
+			outf(o, " %s", json_string_value(y));
+		outf(o, "\n");
+	}
+
+	outf(o, "\nWhat (the group says where it came from: collected from you, obtained from a "
+	     "third party, observed, derived)\n");
+	json_array_foreach(json_object_get(ans, "categories"), i, x) {
+		outf(o, "  %s: %s; held in", js(x, "category"), js(x, "name_en"));
+		json_array_foreach(json_object_get(x, "held_in"), j, y)
+			outf(o, " %s", json_string_value(y));
+		outf(o, "\n");
+	}
+	outf(o, "\nWhy (purposes, their legal basis, and how long each category is kept)\n");
+	json_array_foreach(json_object_get(ans, "purposes"), i, x) {
+		const char *key;
+		json_t *lb, *rules;
+		size_t k;
+
+		outf(o, "  %s %s: ", js(x, "section"), js(x, "title_en"));
+		json_array_foreach(json_object_get(x, "legal_bases"), k, lb)
+			outf(o, "%sart. %s", k ? ", " : "", js(lb, "gdpr"));
+		outf(o, "\n");
+		json_object_foreach(json_object_get(x, "retention"), key, rules) {
+			outf(o, "    %s: kept ", key);
+			text_retention(o, rules);
+			outf(o, "\n");
+		}
+	}
+	outf(o, "\nShared with\n");
+	json_array_foreach(json_object_get(ans, "recipients"), i, x) {
+		json_t *tr = json_object_get(x, "transfers_outside_eea");
+
+		outf(o, "  %s (%s)", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"), js(x, "kind"));
+		if (json_array_size(tr) > 0) {
+			size_t named = 0;
+
+			outf(o, "; transferred outside the EEA");
+			json_array_foreach(tr, j, y) {
+				json_t *c;
+				size_t k;
+
+				json_array_foreach(json_object_get(y, "countries"), k, c)
+					outf(o, "%s%s", named++ ? ", " : " to ", json_string_value(c));
+			}
+			if (named == 0)
+				outf(o, " (the notice names no country)");
+		}
+		outf(o, "\n");
+	}
+	outf(o, "\nAs\n ");
+	json_array_foreach(json_object_get(ans, "subject_kinds"), i, x)
+		outf(o, " %s%s", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
+		     i + 1 < json_array_size(json_object_get(ans, "subject_kinds")) ? "," : "");
+	outf(o, "\n\nYour rights\n");
+	json_array_foreach(json_object_get(ans, "rights"), i, x) {
+		const char *art = js(x, "gdpr_article");
+
+		outf(o, "  %s%s%s%s: %s\n", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
+		     *art ? " (art. " : "", art, *art ? ")" : "", js(x, "how_fr"));
+	}
+}
+
+int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result *r, int format)
+{
+	struct out o = { NULL, 0, 0, 0 };
+	json_t *ans = NULL;
+	int rc;
+
+	if (out == NULL || l == NULL || r == NULL ||
+	    (format != DSMAP_FORMAT_TEXT && format != DSMAP_FORMAT_JSON))
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_render: invalid argument");
+	*out = NULL;
+	if ((rc = build(&ans, l, r)) < 0)
+		return rc;
+	if (format == DSMAP_FORMAT_JSON) {
+		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+
+		if (s != NULL)
+			outf(&o, "%s\n", s);
+		else
+			o.oom = 1;
+		free(s);
+	} else {
+		render_text(&o, ans);
+	}
+	json_decref(ans);
+	if (o.oom) {
+		free(o.buf);
+		return dsmap_error__oom();
+	}
+	*out = o.buf;
+	return 0;
+}
+
+int dsmap_locate(char **out, dsmap_workspace *ws, const char *const *ids, size_t count,
+                 int format)
+{
+	dsmap_locator *l = NULL;
+	dsmap_locate_result *r = NULL;
+	int rc;
+
+	if (out == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate: NULL argument");
+	*out = NULL;
+	if ((rc = dsmap_locator_open(&l, ws)) < 0)
+		return rc;
+	if ((rc = dsmap_locate_find(&r, l, ids, count)) < 0 ||
+	    (rc = dsmap_locate_render(out, l, r, format)) < 0)
+		goto done;
+	rc = r->found > 0 ? 0 : dsmap_error__set(DSMAP_ENOTFOUND, "no system holds data of this "
+	                                         "subject");
+done:
+	dsmap_locate_result_free(r);
+	dsmap_locator_free(l);
+	return rc;
+}
