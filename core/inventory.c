@@ -36,6 +36,10 @@
 #define LOAD_BYTES (16u << 20)
 #define LOC_MAX 512
 #define BUCKETS 65536                /* the first two bytes of a hash */
+#define BLOOM_VERSION 1
+#define BLOOM_HEADER 8
+#define BLOOM_K 7
+#define BLOOM_BITS_PER_KEY 10
 
 int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size)
 {
@@ -707,6 +711,9 @@ static int head_next(struct head *h)
 
 /* What a load transaction appends: a chunk of merged entries. */
 struct chunk {
+	unsigned char *bloom;           /* header + bits */
+	size_t bloom_size;
+	uint64_t bloom_mask;
 	unsigned char *buf;             /* (hash, u16 len, value) or (id, subject) */
 	size_t used, cap;
 	size_t count;
@@ -806,6 +813,90 @@ static int load_chunk(dsmap__ingest *ing, struct chunk *c)
 	return 0;
 }
 
+/* ---- Bloom filters ------------------------------------------------------------------ */
+
+static uint64_t word(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Hashes are uniform already: the probes come from its two halves. */
+static void bloom_add(unsigned char *bits, uint64_t mask, const unsigned char *hash)
+{
+	uint64_t h1 = word(hash), h2 = word(hash + 8) | 1;
+	unsigned int i;
+
+	for (i = 0; i < BLOOM_K; i++) {
+		uint64_t bit = (h1 + i * h2) & mask;
+
+		bits[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+	}
+}
+
+int dsmap__bloom_may(const struct dsmap__bloom *b, const unsigned char *hash)
+{
+	uint64_t h1 = word(hash), h2 = word(hash + 8) | 1;
+	unsigned int i;
+
+	for (i = 0; i < b->k; i++) {
+		uint64_t bit = (h1 + i * h2) & b->mask;
+
+		if (!(b->bits[bit >> 3] >> (bit & 7) & 1))
+			return 0;
+	}
+	return 1;
+}
+
+static void bloom_key(char key[32], uint32_t gen)
+{
+	snprintf(key, 32, "bloom.%08x", (unsigned int)gen);
+}
+
+int dsmap__bloom_get(struct dsmap__bloom *b, dsmap_store *store, MDB_txn *txn, uint32_t gen)
+{
+	char key[32];
+	MDB_val k, v;
+	const unsigned char *p;
+	int rc;
+
+	bloom_key(key, gen);
+	k.mv_size = strlen(key);
+	k.mv_data = key;
+	rc = mdb_get(txn, store->dbi[DSMAP__DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return dsmap_error__set(DSMAP_ENOTFOUND, "generation %u has no filter", gen);
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: %s", store->path, key);
+	p = v.mv_data;
+	if (v.mv_size < BLOOM_HEADER + 8 || p[0] != BLOOM_VERSION || p[1] == 0 || p[1] > 32 ||
+	    p[2] < 6 || p[2] > 40 || v.mv_size != BLOOM_HEADER + ((size_t)1 << p[2]) / 8)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: %s is damaged", store->path, key);
+	b->k = p[1];
+	b->mask = ((uint64_t)1 << p[2]) - 1;
+	b->bits = p + BLOOM_HEADER;
+	return 0;
+}
+
+/* A filter sized for `keys` keys, in c->bloom. */
+static int bloom_new(struct chunk *c, uint64_t keys)
+{
+	unsigned int log2 = 10;
+
+	while (log2 < 40 && ((uint64_t)1 << log2) < keys * BLOOM_BITS_PER_KEY)
+		log2++;
+	c->bloom_size = BLOOM_HEADER + ((size_t)1 << log2) / 8;
+	if ((c->bloom = calloc(1, c->bloom_size)) == NULL)
+		return dsmap_error__oom();
+	c->bloom[0] = BLOOM_VERSION;
+	c->bloom[1] = BLOOM_K;
+	c->bloom[2] = (unsigned char)log2;
+	c->bloom_mask = ((uint64_t)1 << log2) - 1;
+	return 0;
+}
+
 /* Append an entry made of three parts, loading the chunk first when full. */
 static int chunk_put(dsmap__ingest *ing, struct chunk *c, const void *a, size_t na,
                      const void *b, size_t nb, const void *d, size_t nd)
@@ -815,6 +906,7 @@ static int chunk_put(dsmap__ingest *ing, struct chunk *c, const void *a, size_t 
 	if (c->used + na + nb + nd > c->cap || c->count == LOAD_ENTRIES)
 		if ((rc = load_chunk(ing, c)) < 0)
 			return rc;
+	bloom_add(c->bloom + BLOOM_HEADER, c->bloom_mask, a);
 	memcpy(c->buf + c->used, a, na);
 	if (nb)
 		memcpy(c->buf + c->used + na, b, nb);
@@ -981,7 +1073,13 @@ done:
 static int summary_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	void **args = payload;
+	const struct chunk *c = args[2];
+	char key[32];
+	int rc;
 
+	bloom_key(key, c->gen);
+	if ((rc = dsmap_store__meta_put(store, txn, key, c->bloom, c->bloom_size)) != 0)
+		return rc;
 	return dsmap_store__system_put(store, txn, args[0], args[1]);
 }
 
@@ -990,7 +1088,7 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 {
 	struct slot *s = &ing->slots[slot];
 	struct chunk c;
-	void *args[2];
+	void *args[3];
 	size_t i, n = 0;
 	int rc;
 
@@ -1005,6 +1103,14 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	}
 	if ((rc = spill(ing, s)) < 0)
 		goto done;
+	{
+		uint64_t keys = s->records;
+
+		for (i = 0; i < s->naruns; i++)
+			keys += s->aruns[i].size / (2 * DSMAP_IDENT_HASH_SIZE);
+		if ((rc = bloom_new(&c, keys)) < 0)
+			goto done;
+	}
 	/* The first chunk takes the generation, even for a system with no
 	 * records: its holdings become "none". */
 	if ((rc = load_holdings(ing, s, &c)) < 0)
@@ -1037,9 +1143,11 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	sum->last_seen = s->last;
 	args[0] = (void *)system_id;
 	args[1] = sum;
+	args[2] = &c;
 	rc = dsmap_store__write(ing->store, summary_txn, args, "switch to the new holdings");
 done:
 	slot_release(s);
+	free(c.bloom);
 	free(c.buf);
 	free(c.cat_subjects);
 	free(c.d_cat_subjects);
@@ -1119,6 +1227,17 @@ static int collect_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 			return rc;
 		if ((rc = mdb_drop(txn, dbi, 1)) != 0)
 			return rc;
+		if (c->drop_type.v[i] == DSMAP__GEN_HOLDINGS) {
+			char key[32];
+			MDB_val k;
+
+			bloom_key(key, c->drop.v[i]);
+			k.mv_size = strlen(key);
+			k.mv_data = key;
+			if ((rc = mdb_del(txn, store->dbi[DSMAP__DB_META], &k, NULL)) != 0 &&
+			    rc != MDB_NOTFOUND)
+				return rc;
+		}
 	}
 	return 0;
 }

@@ -42,6 +42,9 @@ struct lsys {
 	uint32_t gen;
 	MDB_dbi h, a;
 	int has_a;
+	MDB_cursor *ac;           /* on the aliases, kept for the snapshot's life */
+	struct dsmap__bloom bloom;
+	int has_bloom;
 };
 
 struct dsmap_locator {
@@ -90,6 +93,7 @@ struct seen {
 struct dsmap_locate_result {
 	size_t nsys;
 	struct rsys *rs;          /* by locator system */
+	unsigned char *bitmaps;   /* the systems' bitmaps, in one block */
 	unsigned int query_kinds[MAX_WALK];
 	size_t nquery;
 	struct step walk[MAX_WALK];
@@ -97,7 +101,7 @@ struct dsmap_locate_result {
 	struct link links[MAX_WALK];
 	size_t nlinks;
 	struct seen *seen;
-	size_t nseen;
+	size_t nseen, capseen;
 	int truncated;
 	size_t found;             /* systems holding something */
 	const char **ids;         /* the systems found, in id order */
@@ -109,8 +113,11 @@ static void snapshot_close(dsmap_locator *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->nsys; i++)
+	for (i = 0; i < l->nsys; i++) {
+		if (l->sys[i].ac != NULL)
+			mdb_cursor_close(l->sys[i].ac);
 		free(l->sys[i].id);
+	}
 	free(l->sys);
 	l->sys = NULL;
 	l->nsys = 0;
@@ -219,8 +226,21 @@ static int read_systems(dsmap_locator *l)
 			rc = 0;
 		} else if (rc < 0) {
 			goto done;
+		} else if ((rc = mdb_cursor_open(l->txn, s->a, &s->ac)) != 0) {
+			s->ac = NULL;
+			rc = dsmap_store__error(rc, "store %s: aliases of %s", l->store->path, id);
+			goto done;
 		} else {
 			s->has_a = 1;
+		}
+		rc = dsmap__bloom_get(&s->bloom, l->store, l->txn, s->gen);
+		if (rc == DSMAP_ENOTFOUND) {
+			dsmap_error_clear();   /* written by an older dsmap: look everywhere */
+			rc = 0;
+		} else if (rc < 0) {
+			goto done;
+		} else {
+			s->has_bloom = 1;
 		}
 	}
 	if (rc == MDB_NOTFOUND)
@@ -317,12 +337,11 @@ void dsmap_locate_result_free(dsmap_locate_result *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; r->rs != NULL && i < r->nsys; i++) {
-		free(r->rs[i].bitmap);
+	for (i = 0; r->rs != NULL && i < r->nsys; i++)
 		for (j = 0; j < r->rs[i].nlocs; j++)
 			free(r->rs[i].locs[j]);
-	}
 	free(r->rs);
+	free(r->bitmaps);
 	free(r->seen);
 	free(r->ids);
 	free(r);
@@ -360,9 +379,18 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 	for (i = 0; i < r->nseen; i++)
 		if (r->seen[i].sys == s && memcmp(r->seen[i].subject, subject, DSMAP_IDENT_HASH_SIZE) == 0)
 			return 0;
-	if (r->nseen == MAX_SEEN) {
-		r->truncated = 1;
-		return 0;
+	if (r->nseen == r->capseen) {
+		size_t cap = r->capseen * 2;
+		struct seen *grown;
+
+		if (cap > MAX_SEEN) {
+			r->truncated = 1;
+			return 0;
+		}
+		if ((grown = realloc(r->seen, cap * sizeof(*grown))) == NULL)
+			return dsmap_error__oom();
+		r->seen = grown;
+		r->capseen = cap;
 	}
 	r->seen[r->nseen].sys = s;
 	memcpy(r->seen[r->nseen].subject, subject, DSMAP_IDENT_HASH_SIZE);
@@ -423,8 +451,10 @@ static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
 	memcpy(hash, r->walk[q].hash, sizeof(hash));
 	for (s = 0; s < l->nsys; s++) {
 		MDB_val k = { DSMAP_IDENT_HASH_SIZE, hash }, v;
-		MDB_cursor *cur;
+		MDB_cursor *cur = l->sys[s].ac;
 
+		if (l->sys[s].has_bloom && !dsmap__bloom_may(&l->sys[s].bloom, hash))
+			continue;   /* neither a subject nor an alias there */
 		rc = mdb_get(l->txn, l->sys[s].h, &k, &v);
 		if (rc == 0) {
 			if ((rc = found(l, r, s, hash, &v, q)) < 0)
@@ -435,21 +465,18 @@ static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
 		}
 		if (!l->sys[s].has_a)
 			continue;
-		if ((rc = mdb_cursor_open(l->txn, l->sys[s].a, &cur)) != 0)
-			return dsmap_store__error(rc, "store %s: aliases of %s", l->store->path,
-			                          l->sys[s].id);
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 		while (rc == 0) {
 			unsigned char subject[DSMAP_IDENT_HASH_SIZE];
 			MDB_val sk = { sizeof(subject), subject }, sv;
 
 			if (v.mv_size != DSMAP_IDENT_HASH_SIZE) {
-				mdb_cursor_close(cur);
 				return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record",
 				                        l->store->path, l->sys[s].id);
 			}
 			memcpy(subject, v.mv_data, sizeof(subject));
 			rc = mdb_get(l->txn, l->sys[s].h, &sk, &sv);
+
 			if (rc == 0)
 				rc = found(l, r, s, subject, &sv, q);
 			else if (rc == MDB_NOTFOUND)
@@ -458,7 +485,6 @@ static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
 				break;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
 		}
-		mdb_cursor_close(cur);
 		if (DSMAP__IS_DSMAP_CODE(rc))
 			return rc;
 		if (rc != 0 && rc != MDB_NOTFOUND)
@@ -514,17 +540,16 @@ int dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *l, const char *c
 		                        MAX_WALK);
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->rs = calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
-	    (r->seen = malloc(MAX_SEEN * sizeof(*r->seen))) == NULL) {
+	    (r->seen = malloc(16 * sizeof(*r->seen))) == NULL ||
+	    (r->bitmaps = calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL) {
 		rc = dsmap_error__oom();
 		goto fail;
 	}
+	r->capseen = 16;
 	r->nsys = l->nsys;
 	for (i = 0; i < l->nsys; i++) {
 		r->rs[i].by_link = -1;
-		if ((r->rs[i].bitmap = calloc(l->nrefs / 8 + 1, 1)) == NULL) {
-			rc = dsmap_error__oom();
-			goto fail;
-		}
+		r->rs[i].bitmap = r->bitmaps + i * (l->nrefs / 8 + 1);
 	}
 	for (i = 0; i < count; i++) {
 		struct step st;
