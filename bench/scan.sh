@@ -9,12 +9,15 @@
 # runner), then the medians:
 #   scan SUBJECTS SYSTEMS RECORDS MEDIAN_SECONDS RECORDS_PER_S PEAK_RSS_KB
 #
-# usage: bench/scan.sh [SUBJECTS] [RUNS]      (defaults: 1000000 3)
-# Needs DSMAP_BUILDDIR and DSMAP_SRCDIR (make bench sets them).
+# usage: bench/scan.sh [SUBJECTS] [RUNS] [KEEP]    (defaults: 1000000 3)
+# With KEEP, a directory, the scanned workspace is left in KEEP/ws (for
+# bench/locate).  Needs DSMAP_BUILDDIR and DSMAP_SRCDIR (make bench sets
+# them).
 set -eu
 : "${DSMAP_BUILDDIR:?}" "${DSMAP_SRCDIR:?}"
 subjects=${1:-1000000}
 runs=${2:-3}
+keep=${3:-}
 dsmap=$DSMAP_BUILDDIR/cli/dsmap
 DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
 export DSMAP_PLUGIN_PATH
@@ -23,6 +26,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/dsmap-bench-scan-XXXXXX")
 pg=0
 cleanup() {
 	[ "$pg" = 1 ] && pg_stop
+	if [ -n "$keep" ]; then
+		rm -rf "$keep/ws"
+		mv "$tmp/ws" "$keep/ws"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -1,0 +1,228 @@
+/*
+ * Unit tests: the inventory (inventory.c): runs spilled and merged into a
+ * generation, per-subject merging, counters, the Bloom filter, and the
+ * collection of generations no system is at.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "helpers.h"
+#include "ident.h"
+#include "inventory.h"
+#include "store.h"
+
+#define ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)
+
+struct fixture {
+	char *tmp;
+	dsmap_store *store;
+};
+
+static int setup(void **state)
+{
+	dsmap_store_options o = DSMAP_STORE_OPTIONS_INIT;
+	struct fixture *f = calloc(1, sizeof(*f));
+	char *dir;
+
+	if (sodium_init() < 0)
+		return -1;
+	f->tmp = th_tmpdir();
+	dir = th_path(f->tmp, "store");
+	o.flags = DSMAP_STORE_CREATE;
+	if (dsmap_store_open(&f->store, dir, &o) != 0)
+		fail_msg("create store: %s", dsmap_error_last()->message);
+	free(dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dsmap_store_free(f->store);
+	th_rmtree(f->tmp);
+	free(f);
+	return 0;
+}
+
+static void hash_of(unsigned char out[ID_SIZE], int kind, unsigned long n)
+{
+	static const unsigned char key[32] = { 1, 2, 3 };
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d-%lu", kind, n);
+
+	out[0] = (unsigned char)kind;
+	dsmap_ident__hash(out + 1, key, kind, buf, (size_t)len);
+}
+
+/* Ingest `n` records into one system: record i names subject i % subjects
+ * by customer number, with an e-mail alias and category i % 3. */
+static void ingest(struct fixture *f, const char *id, uint32_t sysno, unsigned long n,
+                   unsigned long subjects, dsmap_store__system_summary *sum)
+{
+	dsmap__ingest *ing = NULL;
+	unsigned long i;
+
+	assert_int_equal(dsmap__ingest_new(&ing, f->store, 1, 8, f->tmp), 0);
+	for (i = 0; i < n; i++) {
+		unsigned char ids[2 * ID_SIZE];
+		uint32_t cat = (uint32_t)(i % 3);
+		char loc[32];
+		struct dsmap__ingest_record r;
+
+		hash_of(ids, DSMAP_ID_CUSTOMER_NUMBER, i % subjects);
+		hash_of(ids + ID_SIZE, DSMAP_ID_EMAIL, i % subjects);
+		r.ids = ids;
+		r.id_count = 2;
+		r.cats = &cat;
+		r.cat_count = 1;
+		r.loc_len = (size_t)snprintf(loc, sizeof(loc), "t/%lu", i);
+		r.loc = loc;
+		r.first = r.last = 1000 + (int64_t)i;
+		assert_int_equal(dsmap__ingest_add(ing, 0, &r), 0);
+	}
+	memset(sum, 0, sizeof(*sum));
+	sum->sysno = sysno;
+	assert_int_equal(dsmap__ingest_commit(ing, 0, id, sum), 0);
+	dsmap__ingest_free(ing);
+}
+
+static void test_inventory__merge_and_count(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store__system_summary sum;
+	struct dsmap__holding h;
+	unsigned char key[ID_SIZE];
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+
+	/* 300,000 records of 100,000 subjects: several runs to merge */
+	ingest(f, "crm", 1, 300000, 100000, &sum);
+	assert_int_equal(sum.records, 300000);
+	assert_int_equal(sum.subjects, 100000);
+	assert_int_equal(sum.category_count, 3);
+	assert_int_equal(sum.categories[0].records, 100000);
+	/* subject s gets records s, s + 100000, s + 200000: categories s % 3,
+	 * (s + 1) % 3, (s + 2) % 3, so every subject holds all three */
+	assert_int_equal(sum.categories[0].subjects, 100000);
+	assert_int_equal(sum.first_seen, 1000);
+	assert_int_equal(sum.last_seen, 1000 + 299999);
+	free(sum.categories);
+
+	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+	assert_int_equal(dsmap_store__gen_dbi(f->store, txn, DSMAP__GEN_HOLDINGS, sum.gen, 0, &dbi), 0);
+	hash_of(key, DSMAP_ID_CUSTOMER_NUMBER, 7);
+	k.mv_size = DSMAP_IDENT_HASH_SIZE;
+	k.mv_data = key + 1;
+	assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+	assert_int_equal(dsmap__holding_decode(&h, v.mv_data, v.mv_size), 0);
+	assert_int_equal(h.kind, DSMAP_ID_CUSTOMER_NUMBER);
+	assert_int_equal(h.records, 3);
+	assert_int_equal(h.first, 1007);
+	assert_int_equal(h.last, 1000 + 200007);
+	assert_int_equal(h.id_count, 1);           /* the e-mail, once */
+	assert_int_equal(h.loc_count, 3);
+	assert_memory_equal(h.locs[0], "t/7", 3);  /* in arrival order */
+	assert_int_equal(h.bitmap[0], 0x07);
+	mdb_txn_abort(txn);
+}
+
+static void test_inventory__bloom(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store__system_summary sum;
+	struct dsmap__bloom b;
+	unsigned char key[ID_SIZE];
+	unsigned long i, fp = 0;
+	MDB_txn *txn;
+
+	ingest(f, "crm", 1, 20000, 20000, &sum);
+	free(sum.categories);
+	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+	assert_int_equal(dsmap__bloom_get(&b, f->store, txn, sum.gen), 0);
+	for (i = 0; i < 20000; i++) {
+		hash_of(key, DSMAP_ID_CUSTOMER_NUMBER, i);
+		assert_true(dsmap__bloom_may(&b, key + 1));   /* never a false negative */
+		hash_of(key, DSMAP_ID_EMAIL, i);
+		assert_true(dsmap__bloom_may(&b, key + 1));   /* aliases too */
+	}
+	for (i = 0; i < 100000; i++) {
+		hash_of(key, DSMAP_ID_PHONE, i);
+		fp += (unsigned long)dsmap__bloom_may(&b, key + 1);
+	}
+	/* about 1% expected; 3% would mean the filter is broken */
+	assert_true(fp < 3000);
+	mdb_txn_abort(txn);
+}
+
+static int count_gens(int type, uint32_t gen, void *payload)
+{
+	(void)type;
+	(void)gen;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static void test_inventory__collect(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store__system_summary sum, older;
+	struct dsmap__bloom b;
+	MDB_txn *txn;
+	int n = 0;
+
+	ingest(f, "crm", 1, 1000, 1000, &older);
+	free(older.categories);
+	ingest(f, "crm", 1, 500, 500, &sum);
+	free(sum.categories);
+	assert_true(sum.gen > older.gen);
+	/* both generations exist until collected: 2 databases each */
+	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+	assert_int_equal(dsmap_store__gens_each(f->store, txn, count_gens, &n), 0);
+	mdb_txn_abort(txn);
+	assert_int_equal(n, 4);
+
+	assert_int_equal(dsmap__inventory_collect(f->store), 0);
+	n = 0;
+	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+	assert_int_equal(dsmap_store__gens_each(f->store, txn, count_gens, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(dsmap__bloom_get(&b, f->store, txn, older.gen), DSMAP_ENOTFOUND);
+	assert_int_equal(dsmap__bloom_get(&b, f->store, txn, sum.gen), 0);
+	mdb_txn_abort(txn);
+	dsmap_error_clear();
+}
+
+static void test_inventory__holding_decode_refuses_garbage(void **state)
+{
+	static const unsigned char junk[40] = { 9, 1, 2, 3 };
+	struct dsmap__holding h;
+
+	(void)state;
+	assert_int_equal(dsmap__holding_decode(&h, junk, sizeof(junk)), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__holding_decode(&h, junk, 3), DSMAP_ECORRUPT);
+	assert_true(th_error_contains("not one this dsmap wrote"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_inventory__merge_and_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inventory__bloom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inventory__collect, setup, teardown),
+		cmocka_unit_test(test_inventory__holding_decode_refuses_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
