@@ -12,7 +12,8 @@
  * normalised and hashed the same way inside the clock.  Queries alternate
  * between the two, so both see the same machine.
  *
- * usage: bench/locate -C WORKSPACE -s SUBJECTS [-q QUERIES]
+ * usage: bench/locate -C WORKSPACE -s SUBJECTS [-q QUERIES] [-x]
+ * (-x: dsmap only, no baseline, for profiling)
  * Prints the medians and 99th percentiles in microseconds:
  *   locate dsmap P50_US P99_US MEAN_SYSTEMS_FOUND
  *   locate sqlite P50_US P99_US MEAN_SYSTEMS_FOUND
@@ -143,9 +144,11 @@ static void copy_inventory(dsmap_store *store, sqlite3 *db)
 		if (mdb_cursor_open(txn, dbi, &cur) != 0)
 			die("open aliases");
 		for (op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT) {
-			sqlite3_bind_blob(alias, 1, k.mv_data, (int)k.mv_size, SQLITE_STATIC);
+			/* an alias is the key (identifier, subject) */
+			sqlite3_bind_blob(alias, 1, k.mv_data, DSMAP_IDENT_HASH_SIZE, SQLITE_STATIC);
 			sqlite3_bind_int(alias, 2, (int)i);
-			sqlite3_bind_blob(alias, 3, v.mv_data, (int)v.mv_size, SQLITE_STATIC);
+			sqlite3_bind_blob(alias, 3, (const unsigned char *)k.mv_data + DSMAP_IDENT_HASH_SIZE,
+			                  DSMAP_IDENT_HASH_SIZE, SQLITE_STATIC);
 			if (sqlite3_step(alias) != SQLITE_DONE)
 				die("sqlite insert");
 			sqlite3_reset(alias);
@@ -273,9 +276,9 @@ int main(int argc, char **argv)
 	struct base b;
 	sqlite3 *db;
 	char *dbpath;
-	int c;
+	int c, only = 0;
 
-	while ((c = getopt(argc, argv, "C:s:q:")) != -1) {
+	while ((c = getopt(argc, argv, "C:s:q:x")) != -1) {
 		switch (c) {
 		case 'C':
 			dir = optarg;
@@ -285,6 +288,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			queries = strtoul(optarg, NULL, 10);
+			break;
+		case 'x':
+			only = 1;
 			break;
 		default:
 			fprintf(stderr, "usage: bench/locate -C WORKSPACE -s SUBJECTS [-q QUERIES]\n");
@@ -310,7 +316,11 @@ int main(int argc, char **argv)
 	sql(db, "PRAGMA cache_size=-262144");
 	/* one process: no file lock per statement */
 	sql(db, "PRAGMA locking_mode=EXCLUSIVE");
-	copy_inventory(ws->store, db);
+	if (!only)
+		copy_inventory(ws->store, db);
+	if (only)
+		sql(db, "CREATE TABLE holdings (hash, system, value); CREATE TABLE aliases (hash, "
+		        "system, subject)");
 	b.by_hash = prepare(db, "SELECT system, value FROM holdings WHERE hash = ?1");
 	b.by_alias = prepare(db, "SELECT system, subject FROM aliases WHERE hash = ?1");
 	b.one = prepare(db, "SELECT value FROM holdings WHERE hash = ?1 AND system = ?2");
@@ -341,7 +351,7 @@ int main(int argc, char **argv)
 			sys_d += found;
 		}
 		t0 = now();
-		found = base_locate(&b, email + 6);
+		found = only ? 0 : base_locate(&b, email + 6);
 		d = now() - t0;
 		if (i >= warm) {
 			ts[i - warm] = d * 1e6;

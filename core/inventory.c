@@ -36,7 +36,7 @@
 #define LOAD_BYTES (16u << 20)
 #define LOC_MAX 512
 #define BUCKETS 65536                /* the first two bytes of a hash */
-#define BLOOM_VERSION 1
+#define BLOOM_VERSION 2
 #define BLOOM_HEADER 8
 #define BLOOM_K 7
 #define BLOOM_BITS_PER_KEY 10
@@ -767,9 +767,11 @@ static int load_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 		MDB_val k = { DSMAP_IDENT_HASH_SIZE, (void *)p }, v;
 
 		if (c->aliases) {
-			v.mv_size = DSMAP_IDENT_HASH_SIZE;
-			v.mv_data = (void *)(p + DSMAP_IDENT_HASH_SIZE);
-			rc = mdb_cursor_put(cur, &k, &v, MDB_APPENDDUP);
+			/* the pair is the key; sorted runs make the appends in order */
+			k.mv_size = 2 * DSMAP_IDENT_HASH_SIZE;
+			v.mv_size = 0;
+			v.mv_data = NULL;
+			rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
 			p += 2 * DSMAP_IDENT_HASH_SIZE;
 		} else {
 			struct dsmap__holding h;
@@ -823,11 +825,21 @@ static uint64_t word(const unsigned char *p)
 	return v;
 }
 
-/* Hashes are uniform already: the probes come from its two halves. */
-static void bloom_add(unsigned char *bits, uint64_t mask, const unsigned char *hash)
+/* Hashes are uniform already: the probes come from its two halves, taken
+ * in one order for a holding's key and in the other for an alias's, so
+ * that one filter answers both questions apart. */
+static void probes(const unsigned char *hash, int alias, uint64_t *h1, uint64_t *h2)
 {
-	uint64_t h1 = word(hash), h2 = word(hash + 8) | 1;
+	*h1 = word(hash + (alias ? 8 : 0));
+	*h2 = word(hash + (alias ? 0 : 8)) | 1;
+}
+
+static void bloom_add(unsigned char *bits, uint64_t mask, const unsigned char *hash, int alias)
+{
+	uint64_t h1, h2;
 	unsigned int i;
+
+	probes(hash, alias, &h1, &h2);
 
 	for (i = 0; i < BLOOM_K; i++) {
 		uint64_t bit = (h1 + i * h2) & mask;
@@ -836,11 +848,12 @@ static void bloom_add(unsigned char *bits, uint64_t mask, const unsigned char *h
 	}
 }
 
-int dsmap__bloom_may(const struct dsmap__bloom *b, const unsigned char *hash)
+int dsmap__bloom_may(const struct dsmap__bloom *b, const unsigned char *hash, int alias)
 {
-	uint64_t h1 = word(hash), h2 = word(hash + 8) | 1;
+	uint64_t h1, h2;
 	unsigned int i;
 
+	probes(hash, alias, &h1, &h2);
 	for (i = 0; i < b->k; i++) {
 		uint64_t bit = (h1 + i * h2) & b->mask;
 
@@ -871,7 +884,10 @@ int dsmap__bloom_get(struct dsmap__bloom *b, dsmap_store *store, MDB_txn *txn, u
 	if (rc != 0)
 		return dsmap_store__error(rc, "store %s: %s", store->path, key);
 	p = v.mv_data;
-	if (v.mv_size < BLOOM_HEADER + 8 || p[0] != BLOOM_VERSION || p[1] == 0 || p[1] > 32 ||
+	if (v.mv_size > 0 && p[0] != BLOOM_VERSION)
+		return dsmap_error__set(DSMAP_ENOTFOUND, "generation %u has a filter of another "
+		                        "version", gen);
+	if (v.mv_size < BLOOM_HEADER + 8 || p[1] == 0 || p[1] > 32 ||
 	    p[2] < 6 || p[2] > 40 || v.mv_size != BLOOM_HEADER + ((size_t)1 << p[2]) / 8)
 		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: %s is damaged", store->path, key);
 	b->k = p[1];
@@ -906,7 +922,7 @@ static int chunk_put(dsmap__ingest *ing, struct chunk *c, const void *a, size_t 
 	if (c->used + na + nb + nd > c->cap || c->count == LOAD_ENTRIES)
 		if ((rc = load_chunk(ing, c)) < 0)
 			return rc;
-	bloom_add(c->bloom + BLOOM_HEADER, c->bloom_mask, a);
+	bloom_add(c->bloom + BLOOM_HEADER, c->bloom_mask, a, c->aliases);
 	memcpy(c->buf + c->used, a, na);
 	if (nb)
 		memcpy(c->buf + c->used + na, b, nb);

@@ -10,8 +10,8 @@
  *             u16 bitmap bytes; the category bitmap (bit n = catbit n);
  *             the subject's other identifiers (u8 kind + 16-byte hash each);
  *             the locators (u16 length + bytes each).
- * aliases:  key  16-byte identifier hash; values (sorted duplicates):
- *           16-byte subject hashes, the subjects of the records
+ * aliases:  key  16-byte identifier hash, then a 16-byte subject hash,
+ *           one key per pair; no value: the subjects of the records
  *           in which that identifier appears next to the one that names
  *           the subject.
  *
@@ -105,8 +105,9 @@ struct dsmap__bloom {
  * DSMAP_ENOTFOUND when it has none. */
 int dsmap__bloom_get(struct dsmap__bloom *b, dsmap_store *store, MDB_txn *txn, uint32_t gen);
 
-/* 0 when `hash` is surely not a key of the generation; 1 when it may be. */
-int dsmap__bloom_may(const struct dsmap__bloom *b, const unsigned char *hash);
+/* 0 when `hash` is surely not a subject (alias 0) or an aliased
+ * identifier (alias 1) of the generation; 1 when it may be. */
+int dsmap__bloom_may(const struct dsmap__bloom *b, const unsigned char *hash, int alias);
 
 /* Drop every generation that no system's record names.  Only one scan
  * may run at a time (dsmap_scan holds a lock), since the generation it

@@ -121,9 +121,7 @@ static void snapshot_close(dsmap_locator *l)
 	free(l->sys);
 	l->sys = NULL;
 	l->nsys = 0;
-	for (i = 0; i < l->nrefs; i++)
-		free(l->refs[i]);
-	free(l->refs);
+	dsmap_store__category_refs_free(l->refs, l->nrefs);
 	l->refs = NULL;
 	l->nrefs = 0;
 	if (l->txn != NULL)
@@ -133,43 +131,7 @@ static void snapshot_close(dsmap_locator *l)
 
 static int read_refs(dsmap_locator *l)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, op = MDB_FIRST;
-
-	if ((rc = mdb_cursor_open(l->txn, l->store->dbi[DSMAP__DB_CATBITS], &cur)) != 0)
-		return dsmap_store__error(rc, "store %s: catbits", l->store->path);
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		uint32_t bit;
-
-		op = MDB_NEXT;
-		if (v.mv_size != 4 || (bit = dsmap__get_be32(v.mv_data)) >= 1u << 20) {
-			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: catbits: a bad record",
-			                      l->store->path);
-			goto done;
-		}
-		if (bit >= l->nrefs) {
-			size_t n = bit + 64;
-			char **grown = realloc(l->refs, n * sizeof(*grown));
-
-			if (grown == NULL) {
-				rc = dsmap_error__oom();
-				goto done;
-			}
-			memset(grown + l->nrefs, 0, (n - l->nrefs) * sizeof(*grown));
-			l->refs = grown;
-			l->nrefs = n;
-		}
-		free(l->refs[bit]);
-		if ((l->refs[bit] = strndup(k.mv_data, k.mv_size)) == NULL) {
-			rc = dsmap_error__oom();
-			goto done;
-		}
-	}
-	rc = rc == MDB_NOTFOUND ? 0 : dsmap_store__error(rc, "store %s: catbits", l->store->path);
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	return dsmap_store__category_refs(l->store, l->txn, &l->refs, &l->nrefs);
 }
 
 static int read_systems(dsmap_locator *l)
@@ -453,9 +415,9 @@ static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
 		MDB_val k = { DSMAP_IDENT_HASH_SIZE, hash }, v;
 		MDB_cursor *cur = l->sys[s].ac;
 
-		if (l->sys[s].has_bloom && !dsmap__bloom_may(&l->sys[s].bloom, hash))
-			continue;   /* neither a subject nor an alias there */
-		rc = mdb_get(l->txn, l->sys[s].h, &k, &v);
+		rc = MDB_NOTFOUND;
+		if (!l->sys[s].has_bloom || dsmap__bloom_may(&l->sys[s].bloom, hash, 0))
+			rc = mdb_get(l->txn, l->sys[s].h, &k, &v);
 		if (rc == 0) {
 			if ((rc = found(l, r, s, hash, &v, q)) < 0)
 				return rc;
@@ -463,28 +425,30 @@ static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
 			return dsmap_store__error(rc, "store %s: holdings of %s", l->store->path,
 			                          l->sys[s].id);
 		}
-		if (!l->sys[s].has_a)
+		if (!l->sys[s].has_a ||
+		    (l->sys[s].has_bloom && !dsmap__bloom_may(&l->sys[s].bloom, hash, 1)))
 			continue;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-		while (rc == 0) {
+		/* aliases are (identifier, subject) keys: the range of this identifier */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && k.mv_size == 2 * DSMAP_IDENT_HASH_SIZE &&
+		       memcmp(k.mv_data, hash, DSMAP_IDENT_HASH_SIZE) == 0) {
 			unsigned char subject[DSMAP_IDENT_HASH_SIZE];
 			MDB_val sk = { sizeof(subject), subject }, sv;
 
-			if (v.mv_size != DSMAP_IDENT_HASH_SIZE) {
-				return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record",
-				                        l->store->path, l->sys[s].id);
-			}
-			memcpy(subject, v.mv_data, sizeof(subject));
+			memcpy(subject, (const unsigned char *)k.mv_data + DSMAP_IDENT_HASH_SIZE,
+			       sizeof(subject));
 			rc = mdb_get(l->txn, l->sys[s].h, &sk, &sv);
-
 			if (rc == 0)
 				rc = found(l, r, s, subject, &sv, q);
 			else if (rc == MDB_NOTFOUND)
 				rc = 0;   /* cannot happen in a generation written whole */
 			if (rc != 0)
 				break;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 		}
+		if (rc == 0 && k.mv_size != 2 * DSMAP_IDENT_HASH_SIZE)
+			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record",
+			                        l->store->path, l->sys[s].id);
 		if (DSMAP__IS_DSMAP_CODE(rc))
 			return rc;
 		if (rc != 0 && rc != MDB_NOTFOUND)

@@ -869,7 +869,7 @@ void dsmap_store__forget(dsmap_store *store)
 int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, int type, uint32_t gen, int create,
                          MDB_dbi *dbi)
 {
-	unsigned int flags = type == DSMAP__GEN_ALIASES ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+	unsigned int flags = 0;
 	char name[16];
 	int rc;
 
@@ -923,4 +923,63 @@ int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb
 	if (DSMAP__IS_DSMAP_CODE(rc))
 		return rc;   /* the callback's */
 	return dsmap_store__error(rc, "store %s: main database", store->path);
+}
+
+int dsmap_store__category_refs(dsmap_store *store, MDB_txn *txn, char ***out, size_t *count)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char **refs = NULL;
+	size_t n = 0;
+	int rc, op = MDB_FIRST;
+
+	*out = NULL;
+	*count = 0;
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_CATBITS], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: catbits", store->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		uint32_t bit;
+
+		op = MDB_NEXT;
+		if (v.mv_size != 4 || (bit = dsmap__get_be32(v.mv_data)) >= 1u << 20) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: catbits: a bad record", store->path);
+			goto fail;
+		}
+		if (bit >= n) {
+			size_t grown_n = bit + 64;
+			char **grown = realloc(refs, grown_n * sizeof(*grown));
+
+			if (grown == NULL)
+				goto oom;
+			memset(grown + n, 0, (grown_n - n) * sizeof(*grown));
+			refs = grown;
+			n = grown_n;
+		}
+		free(refs[bit]);
+		if ((refs[bit] = strndup(k.mv_data, k.mv_size)) == NULL)
+			goto oom;
+	}
+	if (rc != MDB_NOTFOUND) {
+		rc = dsmap_store__error(rc, "store %s: catbits", store->path);
+		goto fail;
+	}
+	mdb_cursor_close(cur);
+	*out = refs;
+	*count = n;
+	return 0;
+oom:
+	rc = dsmap_error__oom();
+fail:
+	mdb_cursor_close(cur);
+	dsmap_store__category_refs_free(refs, n);
+	return rc;
+}
+
+void dsmap_store__category_refs_free(char **refs, size_t count)
+{
+	size_t i;
+
+	for (i = 0; refs != NULL && i < count; i++)
+		free(refs[i]);
+	free(refs);
 }

@@ -107,9 +107,11 @@ typedef struct {
 
 /*
  * The inventory lives in one pair of databases per generation (see
- * inventory.h), named "h.GGGGGGGG" (holdings) and "a.GGGGGGGG" (aliases,
- * sorted fixed-size duplicates), G the generation in hex, so that a
- * generation no system is at any more is dropped whole.
+ * inventory.h), named "h.GGGGGGGG" (holdings) and "a.GGGGGGGG" (aliases),
+ * G the generation in hex, so that a generation no system is at any more
+ * is dropped whole.  Neither uses duplicates: dropping a database of
+ * duplicates reads every leaf page, dropping a plain one only its branch
+ * pages.
  */
 enum { DSMAP__GEN_HOLDINGS = 'h', DSMAP__GEN_ALIASES = 'a' };
 
@@ -123,6 +125,12 @@ int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, int type, uint32_t ge
 typedef int (*dsmap_store__gen_cb)(int type, uint32_t gen, void *payload);
 int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb cb,
                            void *payload);
+
+/* The category refs ("group/id") by number, from the catbits database:
+ * (*refs)[bit] is NULL for a number no category has.  Free with
+ * dsmap_store__category_refs_free(). */
+int dsmap_store__category_refs(dsmap_store *store, MDB_txn *txn, char ***refs, size_t *count);
+void dsmap_store__category_refs_free(char **refs, size_t count);
 
 /* Record a system (inside a write transaction). */
 int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,

@@ -589,43 +589,7 @@ static int status_scanned(const char *id, const dsmap_store__system_summary *sum
 /* The category refs by number, for the systems' counters. */
 static int status_refs(struct status_build *b, dsmap_store *store, MDB_txn *txn)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, op = MDB_FIRST;
-
-	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_CATBITS], &cur)) != 0)
-		return dsmap_store__error(rc, "store %s: catbits", store->path);
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		uint32_t bit;
-
-		op = MDB_NEXT;
-		if (v.mv_size != 4 || (bit = dsmap__get_be32(v.mv_data)) >= 1u << 20) {
-			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: catbits: a bad record",
-			                      store->path);
-			goto done;
-		}
-		if (bit >= b->nrefs) {
-			size_t n = bit + 64;
-			char **grown = realloc(b->refs, n * sizeof(*grown));
-
-			if (grown == NULL) {
-				rc = dsmap_error__oom();
-				goto done;
-			}
-			memset(grown + b->nrefs, 0, (n - b->nrefs) * sizeof(*grown));
-			b->refs = grown;
-			b->nrefs = n;
-		}
-		free(b->refs[bit]);
-		if ((b->refs[bit] = strndup(k.mv_data, k.mv_size)) == NULL) {
-			rc = dsmap_error__oom();
-			goto done;
-		}
-	}
-	rc = rc == MDB_NOTFOUND ? 0 : dsmap_store__error(rc, "store %s: catbits", store->path);
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	return dsmap_store__category_refs(store, txn, &b->refs, &b->nrefs);
 }
 
 /* Systems declared at HEAD: mappings/systems/<id>.yaml. */
@@ -768,9 +732,7 @@ done:
 	git_commit_free(head);
 	git_reference_free(ref);
 	dsmap_status_free(b.st);
-	for (size_t i = 0; i < b.nrefs; i++)
-		free(b.refs[i]);
-	free(b.refs);
+	dsmap_store__category_refs_free(b.refs, b.nrefs);
 	return rc;
 }
 
@@ -785,9 +747,7 @@ void dsmap_status_free(dsmap_status *st)
 		free(st->systems[i].categories);
 	}
 	free(st->systems);
-	for (i = 0; i < st->category_ref_count; i++)
-		free(st->category_refs[i]);
-	free(st->category_refs);
+	dsmap_store__category_refs_free(st->category_refs, st->category_ref_count);
 	free((char *)st->head_summary);
 	free((char *)st->path);
 	free(st);
