@@ -13,6 +13,7 @@ int cmd_lineage(int argc, char **argv, struct cli_global *g)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "rev", required_argument, NULL, 'r' },
+		{ "at", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};

@@ -130,10 +130,13 @@ const struct cli_command cli_commands[] = {
 	  "a revision again writes nothing.\n" },
 	{ "lineage", cmd_lineage,
 	  "show what flows from and to a category, purpose, recipient or subject kind",
-	  "usage: dsmap lineage [--format text|json|dot] [--rev REV] KIND ID\n"
+	  "usage: dsmap lineage [--format text|json|dot] [--at REV|DATE] KIND ID\n"
 	  "\n"
-	  "Answer from the store, at the synced revision (or at REV, which must\n"
-	  "have been synced):\n"
+	  "Answer from the store, at the synced revision, or as of REV (a revision\n"
+	  "of the mapping repository) or DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS],\n"
+	  "UTC: the last commit on HEAD's first-parent line made by then).  The\n"
+	  "graph of a revision asked about is stored once and kept; the synced\n"
+	  "revision does not move.  --rev is another name for --at.\n"
 	  "  category ID        the purposes that use it, with their legal bases and\n"
 	  "                     the retention that applies to it, and the recipients\n"
 	  "                     reached through them; ID is GROUP/ID, or an ID for\n"

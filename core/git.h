@@ -18,4 +18,16 @@ void dsmap_git__shutdown(void);
  * "<context>: <libgit2's message>". */
 int dsmap_git__error(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
 
+/* The commit `spec` names in `repo`: a revision ("HEAD~2", a branch, a
+ * commit id) or a date, "YYYY-MM-DD" (the end of that day, UTC) or
+ * "YYYY-MM-DDTHH:MM[:SS]" (UTC), which names the newest commit on the
+ * first-parent line of HEAD made at or before it.  DSMAP_ENOTFOUND when
+ * nothing matches; DSMAP_EINVALID when `spec` is neither. */
+int dsmap_git__resolve(git_repository *repo, const char *spec, git_oid *oid, int64_t *when);
+
+/* Parse a date as dsmap_git__resolve() reads it, into seconds since the
+ * epoch (for a bare date, the last second of that day).  -1 when it is
+ * not one. */
+int dsmap_git__parse_date(const char *s, int64_t *out);
+
 #endif

@@ -178,6 +178,7 @@ struct sync {
 	unsigned char oid[OID];
 	char hex[41];
 	int64_t commit_time;
+	int keep_synced;           /* store the graph only: the synced revision stays */
 	dsmap_sync_result res;
 };
 
@@ -358,6 +359,8 @@ static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 	dsmap__put_be32(rev + 21, (uint32_t)sy->res.edges);
 	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_REVS], &k, &v, 0)) != 0)
 		return rc;
+	if (sy->keep_synced)
+		return 0;
 	return dsmap_store__meta_put(s, txn, "synced-rev", sy->hex, 40);
 }
 
@@ -366,24 +369,10 @@ static int set_synced(dsmap_store *s, MDB_txn *txn, void *payload)
 	return dsmap_store__meta_put(s, txn, "synced-rev", payload, 40);
 }
 
-/* The commit a revision names. */
+/* The commit a revision (or a date) names. */
 static int resolve(dsmap_workspace *ws, const char *rev, git_oid *oid, int64_t *when)
 {
-	git_object *obj = NULL;
-	git_commit *commit = NULL;
-	int rc;
-
-	if ((rc = git_revparse_single(&obj, ws->repo, rev)) < 0)
-		return dsmap_git__error(rc, "revision '%s'", rev);
-	rc = git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT);
-	git_object_free(obj);
-	if (rc < 0)
-		return dsmap_git__error(rc, "revision '%s' is not a commit", rev);
-	git_oid_cpy(oid, git_commit_id(commit));
-	if (when)
-		*when = (int64_t)git_commit_time(commit);
-	git_commit_free(commit);
-	return 0;
+	return dsmap_git__resolve(ws->repo, rev, oid, when);
 }
 
 static int rev_synced(dsmap_store *s, const unsigned char *oid, int *found)
@@ -402,7 +391,8 @@ static int rev_synced(dsmap_store *s, const unsigned char *oid, int *found)
 	return 0;
 }
 
-int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
+/* Sync `rev`; with keep_synced, only store its graph. */
+static int sync_rev(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev, int keep_synced)
 {
 	struct sync sy;
 	dsmap_mapping *m = NULL;
@@ -414,6 +404,7 @@ int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
 	if (rev == NULL)
 		rev = "HEAD";
 	memset(&sy, 0, sizeof(sy));
+	sy.keep_synced = keep_synced;
 	if ((rc = resolve(ws, rev, &oid, &sy.commit_time)) < 0)
 		return rc;
 	memcpy(sy.oid, oid.id, OID);
@@ -422,7 +413,8 @@ int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
 	if ((rc = rev_synced(ws->store, sy.oid, &found)) < 0)
 		return rc;
 	if (found) {
-		if ((rc = dsmap_store__write(ws->store, set_synced, sy.hex, "sync")) < 0)
+		if (!keep_synced &&
+		    (rc = dsmap_store__write(ws->store, set_synced, sy.hex, "sync")) < 0)
 			return rc;
 		sy.res.already = 1;
 		if (out)
@@ -449,6 +441,11 @@ int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
 	if (out)
 		*out = sy.res;
 	return 0;
+}
+
+int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
+{
+	return sync_rev(out, ws, rev, 0);
 }
 
 /* ---- lineage --------------------------------------------------------------------- */
@@ -1125,9 +1122,10 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 		git_oid_tostr(r.hex, sizeof(r.hex), &oid);
 		if ((rc = rev_synced(r.s, r.oid, &found)) < 0)
 			return rc;
-		if (!found)
-			return dsmap_error__set(DSMAP_ENOTFOUND,
-			    "revision %s (%.12s) is not synced; run 'dsmap sync --rev %s' first", rev, r.hex, rev);
+		/* The graph of a revision asked about is stored once and kept; the
+		 * workspace's synced revision does not move. */
+		if (!found && (rc = sync_rev(NULL, ws, r.hex, 1)) < 0)
+			return rc;
 	}
 	if ((rc = dsmap_store__read_begin(r.s, &r.txn)) < 0)
 		return rc;

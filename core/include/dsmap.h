@@ -16,6 +16,7 @@
 #include "dsmap/plugins.h"
 #include "dsmap/mapping.h"
 #include "dsmap/lineage.h"
+#include "dsmap/diff.h"
 #include "dsmap/locate.h"
 #include "dsmap/scan.h"
 

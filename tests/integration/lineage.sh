@@ -144,14 +144,16 @@ expect_rc 1 "a mapping with errors is not synced"
 expect_err "the mapping at HEAD \([0-9a-f]{12}\) has 1 error; nothing was synced; see 'dsmap check --rev HEAD'" \
 	"the refusal says why and what to run"
 dsmap -C "$ws" lineage --rev HEAD purpose camera-surveillance
-expect_rc 3 "the broken revision has no graph"
-expect_err "is not synced; run 'dsmap sync --rev HEAD' first" "and lineage says so"
+expect_rc 1 "the broken revision has no graph"
+expect_err "the mapping at [0-9a-f]{40} \([0-9a-f]{12}\) has 1 error; nothing was synced" \
+	"and lineage says why"
 dsmap -C "$ws" lineage --format json category derived/gait
 expect_rc 0 "the synced revision is still the last good one"
 
 dsmap -C "$ws" sync --rev no-such-rev
 expect_rc 1 "an unknown revision is an error"
-expect_err "^dsmap: sync: revision 'no-such-rev': " "and names it"
+expect_err "^dsmap: sync: 'no-such-rev' is neither a revision of the mapping repository nor a date" \
+	"and names it"
 
 dsmap -C "$ws" verify
 expect_rc 0 "the store is sound after all that"

@@ -124,7 +124,10 @@ static void test_lineage__bad_revision(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(dsmap_sync(NULL, f->ws, "no-such-branch"), DSMAP_ENOTFOUND);
-	assert_true(th_error_contains("revision 'no-such-branch'"));
+	assert_true(th_error_contains("'no-such-branch' is neither a revision of the mapping "
+	                              "repository nor a date"));
+	assert_int_equal(dsmap_sync(NULL, f->ws, "1999-01-01"), DSMAP_ENOTFOUND);
+	assert_true(th_error_contains("no commit of the mapping repository on or before 1999-01-01"));
 	assert_int_equal(dsmap_sync(NULL, f->ws, "HEAD^{bogus}"), DSMAP_EINVALID);
 }
 
