@@ -49,6 +49,42 @@ const struct cli_command cli_commands[] = {
 	  "\n"
 	  "Exit status 0 when the mapping has no error (warnings are not errors),\n"
 	  "1 when it has errors or cannot be read.\n" },
+	{ "impact", cmd_impact,
+	  "what a change of the notice touches: systems and subjects",
+	  "usage: dsmap impact [--format text|json] FROM TO\n"
+	  "\n"
+	  "Compare the mapping at FROM with the mapping at TO (revisions of the\n"
+	  "mapping repository, e.g. HEAD~1 HEAD, or dates YYYY-MM-DD[THH:MM[:SS]]\n"
+	  "UTC) in the notice's terms, and for each change say how much it matters\n"
+	  "(high: a new recipient outside the EEA, a new category for a purpose not\n"
+	  "based on consent, a shorter retention, a changed legal basis, a category\n"
+	  "a system holds that no purpose it serves uses any more) and which systems\n"
+	  "it reaches: those whose last scan holds a category concerned, with the\n"
+	  "number of subjects from the per-(system, category) counters, and those\n"
+	  "that declare the purpose.\n"
+	  "\n"
+	  "  --format FMT     text (default) or json (docs/history.md)\n" },
+	{ "history", cmd_history,
+	  "the commits that changed the lineage, with their semantic diffs",
+	  "usage: dsmap history [--purpose ID | --category ID | --recipient ID |\n"
+	  "                      --system ID] [--since REV|DATE] [--rev REV]\n"
+	  "                     [--format text|json]\n"
+	  "\n"
+	  "List the commits of the mapping repository (HEAD's first-parent line,\n"
+	  "newest first) that changed the lineage, with author, date and message,\n"
+	  "each with its semantic diff, kept to the node given.  The first commit\n"
+	  "says what it introduced.\n" },
+	{ "blame", cmd_blame,
+	  "since when a link of the lineage exists, and who changed it",
+	  "usage: dsmap blame [--format text|json] A B\n"
+	  "\n"
+	  "A and B are the ends of a link: purpose:ID and category:GROUP/ID (the\n"
+	  "purpose uses the category), purpose:ID and recipient:ID (the purpose\n"
+	  "shares data with the recipient), system:ID and purpose:ID (the system\n"
+	  "serves the purpose), in either order.  Says whether the link exists at\n"
+	  "HEAD, which commit introduced it (author, date, message), and every\n"
+	  "change to it since: removed and made again, its retention, its\n"
+	  "recipient's terms, its purpose's legal basis.\n" },
 	{ "locate", cmd_locate,
 	  "where a person's data is held, and why (art. 15)",
 	  "usage: dsmap locate [--format text|json] KIND:VALUE...\n"

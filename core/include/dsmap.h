@@ -17,6 +17,7 @@
 #include "dsmap/mapping.h"
 #include "dsmap/lineage.h"
 #include "dsmap/diff.h"
+#include "dsmap/history.h"
 #include "dsmap/locate.h"
 #include "dsmap/scan.h"
 

@@ -1,0 +1,84 @@
+/*
+ * dsmap: data-subject inventory and lineage mapper.
+ *
+ * history.h: the notice's history, read from the mapping repository:
+ * what a change does to the systems and their subjects (impact), which
+ * commits changed a node (history), and since when an edge exists and who
+ * decided it (blame).
+ *
+ * Revisions are anything git understands ("HEAD~1", a branch, a commit
+ * id) or a date, "YYYY-MM-DD" (the end of that day, UTC) or
+ * "YYYY-MM-DDTHH:MM[:SS]" (UTC), which names the newest commit on HEAD's
+ * first-parent line made by then.  Changes are the semantic diff of
+ * <dsmap/diff.h>, in the notice's terms.
+ */
+#ifndef DSMAP_HISTORY_H
+#define DSMAP_HISTORY_H
+
+#include "common.h"
+#include "lineage.h"
+#include "workspace.h"
+
+DSMAP_BEGIN_DECL
+
+/** How much a change matters, in an impact analysis. */
+typedef enum {
+	DSMAP_SEVERITY_LOW = 0,
+	DSMAP_SEVERITY_MEDIUM = 1,
+	DSMAP_SEVERITY_HIGH = 2
+} dsmap_severity;
+
+/**
+ * What the changes from revision `from` to revision `to` touch: for each
+ * change, its severity and why, and the systems it reaches (those whose
+ * last scan holds a category concerned, with the number of subjects from
+ * the per-(system, category) counters, and those that declare the purpose
+ * concerned).  Also reported: a category a system holds that no purpose
+ * it serves uses any more.
+ *
+ * @param out set to the rendered answer; free it with dsmap_free()
+ * @param format DSMAP_FORMAT_TEXT or DSMAP_FORMAT_JSON (docs/history.md)
+ * @return 0; DSMAP_ENOTFOUND or DSMAP_EINVALID for a revision that names
+ *         nothing; DSMAP_EINVALID when a mapping has errors
+ */
+DSMAP_EXTERN(int) dsmap_impact(char **out, dsmap_workspace *ws, const char *from, const char *to,
+                               int format);
+
+/** Options of dsmap_history(). */
+typedef struct {
+	unsigned int version;
+	/** "purpose", "category", "recipient" or "system"; NULL for every change */
+	const char *kind;
+	/** the node's id ("GROUP/ID" or a bare ID for a category) */
+	const char *id;
+	/** only commits made at or after this revision's time or this date */
+	const char *since;
+	/** where to start; NULL for HEAD */
+	const char *rev;
+} dsmap_history_options;
+
+#define DSMAP_HISTORY_OPTIONS_VERSION 1
+#define DSMAP_HISTORY_OPTIONS_INIT { DSMAP_HISTORY_OPTIONS_VERSION, NULL, NULL, NULL, NULL }
+
+/**
+ * The commits of the mapping repository that changed the lineage (on the
+ * first-parent line, newest first), with author, date and message, each
+ * with its semantic diff, filtered to the node asked about.
+ */
+DSMAP_EXTERN(int) dsmap_history(char **out, dsmap_workspace *ws,
+                                const dsmap_history_options *opts, int format);
+
+/**
+ * Since when an edge exists and every change to it: `a` and `b` are
+ * "purpose:ID" and "category:GROUP/ID" (the purpose uses the category),
+ * "purpose:ID" and "recipient:ID" (shares with it), "system:ID" and
+ * "purpose:ID" (the system serves it), in either order.
+ *
+ * @return 0; DSMAP_EINVALID for a pair that is not an edge kind
+ */
+DSMAP_EXTERN(int) dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b,
+                              int format);
+
+DSMAP_END_DECL
+
+#endif /* DSMAP_HISTORY_H */
