@@ -74,11 +74,21 @@ int cli_parse_format(enum cli_format *out, const char *cmd, const char *arg,
 const char *cli_bytes(char *buf, size_t size, uint64_t bytes);
 const char *cli_time(char *buf, size_t size, int64_t t);
 
+/* A scan's progress on stderr, drawn when stderr is a terminal (tty) and
+ * not quiet: the dsmap_scan_progress_fn of scan and demo. */
+struct cli_bar {
+	int tty;
+	size_t lines;      /* lines drawn last time, to draw over */
+	int quiet;
+};
+void cli_scan_progress(const dsmap_scan_progress *systems, size_t count, void *payload);
+
 /* Commands. */
 int cmd_check(int argc, char **argv, struct cli_global *g);
 int cmd_init(int argc, char **argv, struct cli_global *g);
 int cmd_lineage(int argc, char **argv, struct cli_global *g);
 int cmd_sync(int argc, char **argv, struct cli_global *g);
+int cmd_demo(int argc, char **argv, struct cli_global *g);
 int cmd_impact(int argc, char **argv, struct cli_global *g);
 int cmd_history(int argc, char **argv, struct cli_global *g);
 int cmd_blame(int argc, char **argv, struct cli_global *g);

@@ -12,17 +12,11 @@
 
 #include "cli.h"
 
-struct bar {
-	int tty;
-	size_t lines;      /* lines drawn last time, to draw over */
-	int quiet;
-};
-
 /* Per system on a TTY: state, records, records/s; redrawn in place. */
-static void on_progress(const dsmap_scan_progress *sys, size_t count, void *payload)
+void cli_scan_progress(const dsmap_scan_progress *sys, size_t count, void *payload)
 {
 	static const char *const states[] = { "waiting", "scanning", "done", "FAILED" };
-	struct bar *b = payload;
+	struct cli_bar *b = payload;
 	size_t i, done = 0;
 
 	if (!b->tty || b->quiet)
@@ -153,7 +147,7 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 	dsmap_scan_report *report = NULL;
 	dsmap_workspace *ws = NULL;
 	enum cli_format fmt = CLI_FORMAT_TEXT;
-	struct bar bar = { 0, 0, 0 };
+	struct cli_bar bar = { 0, 0, 0 };
 	unsigned long v;
 	char *end;
 	int c, rc;
@@ -193,7 +187,7 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
 	bar.tty = isatty(STDERR_FILENO);
-	so.progress = on_progress;
+	so.progress = cli_scan_progress;
 	so.progress_payload = &bar;
 	rc = dsmap_scan(&report, ws, (const char *const *)argv + optind, (size_t)(argc - optind), &so);
 	if (report == NULL) {

@@ -752,3 +752,58 @@ void dsmap_status_free(dsmap_status *st)
 	free((char *)st->path);
 	free(st);
 }
+
+int dsmap_workspace_commit(char out[41], dsmap_workspace *ws, const char *message)
+{
+	git_index *index = NULL;
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_commit *parent = NULL;
+	git_reference *head = NULL;
+	git_oid tree_id, commit_id;
+	char *const paths[] = { (char *)"mappings" };
+	git_strarray spec = { (char **)paths, 1 };
+	int rc;
+
+	if (ws == NULL || message == NULL || message[0] == '\0')
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_workspace_commit: give a message");
+	if ((rc = git_repository_index(&index, ws->repo)) < 0) {
+		rc = dsmap_git__error(rc, "mapping repository index");
+		goto done;
+	}
+	/* everything under mappings/: new, changed and deleted files */
+	if ((rc = git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT, NULL, NULL)) < 0 ||
+	    (rc = git_index_update_all(index, &spec, NULL, NULL)) < 0 ||
+	    (rc = git_index_write(index)) < 0 || (rc = git_index_write_tree(&tree_id, index)) < 0 ||
+	    (rc = git_tree_lookup(&tree, ws->repo, &tree_id)) < 0) {
+		rc = dsmap_git__error(rc, "stage mappings/");
+		goto done;
+	}
+	if ((rc = git_repository_head(&head, ws->repo)) < 0 ||
+	    (rc = git_commit_lookup(&parent, ws->repo, git_reference_target(head))) < 0) {
+		rc = dsmap_git__error(rc, "read HEAD");
+		goto done;
+	}
+	if (git_oid_equal(git_commit_tree_id(parent), &tree_id)) {
+		rc = dsmap_error__set(DSMAP_EINVALID, "nothing to commit: mappings/ is as HEAD has it");
+		goto done;
+	}
+	if ((rc = make_signature(&sig, ws->repo)) < 0)
+		goto done;
+	rc = git_commit_create(&commit_id, ws->repo, "HEAD", sig, sig, NULL, message, tree, 1,
+	                       (const git_commit **)&parent);
+	if (rc < 0) {
+		rc = dsmap_git__error(rc, "commit");
+		goto done;
+	}
+	if (out != NULL)
+		git_oid_tostr(out, 41, &commit_id);
+	rc = 0;
+done:
+	git_reference_free(head);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	git_index_free(index);
+	return rc;
+}

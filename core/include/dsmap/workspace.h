@@ -95,6 +95,18 @@ typedef struct {
 	uint64_t records;
 } dsmap_system_category;
 
+/**
+ * Commit the mapping work tree: every file added, changed or deleted under
+ * mappings/ becomes a new commit on HEAD, with the repository's configured
+ * author (else "dsmap").
+ *
+ * @param out the new commit's id in hex (41 bytes with the NUL), or NULL
+ * @param ws the workspace
+ * @param message the commit message
+ * @return 0; DSMAP_EINVALID when nothing changed
+ */
+DSMAP_EXTERN(int) dsmap_workspace_commit(char out[41], dsmap_workspace *ws, const char *message);
+
 /** What dsmap knows of one source system, in dsmap_status. */
 typedef struct {
 	/** the system id (its file name in mappings/systems/, without .yaml) */
