@@ -6,7 +6,8 @@
  * compare each commit's mapping with its parent's only when the commit
  * changed the mappings/ tree (one tree-entry comparison per commit); each
  * mapping is loaded once, as the child of one step and the parent of the
- * next.  Impact counts subjects from the per-(system, category) counters
+ * next, and each file's YAML is parsed once per blob id (a cache for the
+ * walk), so a commit that changed one file costs one parse.  Impact counts subjects from the per-(system, category) counters
  * of the last scans, never from the holdings.
  */
 #include "config.h"
@@ -46,13 +47,14 @@ static json_t *iso(int64_t t)
 	return json_string(buf);
 }
 
-static int load(dsmap_mapping **m, dsmap_workspace *ws, const git_oid *oid)
+static int load(dsmap_mapping **m, dsmap_workspace *ws, const git_oid *oid,
+                dsmap__doc_cache *cache)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	int rc;
 
 	git_oid_tostr(hex, sizeof(hex), oid);
-	rc = dsmap_mapping_load_rev(m, ws, hex);
+	rc = dsmap_mapping__load_rev_cached(m, ws, hex, cache);
 	if (rc == DSMAP_EINVALID && *m != NULL) {
 		dsmap_mapping_free(*m);
 		*m = NULL;
@@ -517,7 +519,7 @@ int dsmap_impact(char **out, dsmap_workspace *ws, const char *from, const char *
 	*out = NULL;
 	if ((rc = dsmap_git__resolve(ws->repo, from, &oa, NULL)) < 0 ||
 	    (rc = dsmap_git__resolve(ws->repo, to, &ob, NULL)) < 0 ||
-	    (rc = load(&a, ws, &oa)) < 0 || (rc = load(&b, ws, &ob)) < 0 ||
+	    (rc = load(&a, ws, &oa, NULL)) < 0 || (rc = load(&b, ws, &ob, NULL)) < 0 ||
 	    (rc = dsmap_diff_mappings(&d, a, b)) < 0 || (rc = inventory_read(&inv, ws->store)) < 0)
 		goto done;
 	git_oid_tostr(ha, sizeof(ha), &oa);
@@ -613,12 +615,17 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 	git_commit *c = NULL, *p = NULL;
 	dsmap_mapping *mc = NULL, *mp = NULL;
 	git_oid oid, tc, tp;
+	dsmap__doc_cache *cache;
 	int rc;
 
 	if ((rc = dsmap_git__resolve(ws->repo, start ? start : "HEAD", &oid, NULL)) < 0)
 		return rc;
-	if ((rc = git_commit_lookup(&c, ws->repo, &oid)) < 0)
+	if ((cache = dsmap__doc_cache_new()) == NULL)
+		return dsmap_error__oom();
+	if ((rc = git_commit_lookup(&c, ws->repo, &oid)) < 0) {
+		dsmap__doc_cache_free(cache);
 		return dsmap_git__error(rc, "read commit");
+	}
 	for (;;) {
 		dsmap_diff *d = NULL;
 
@@ -626,7 +633,7 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 			break;
 		if (git_commit_parentcount(c) == 0) {
 			/* the first commit: everything in it was introduced by it */
-			if (mc == NULL && (rc = load(&mc, ws, git_commit_id(c))) < 0)
+			if (mc == NULL && (rc = load(&mc, ws, git_commit_id(c), cache)) < 0)
 				break;
 			rc = fn(c, NULL, mc, NULL, payload);
 			break;
@@ -640,12 +647,12 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 			break;
 		}
 		if (!git_oid_equal(&tc, &tp)) {
-			if (mc == NULL && (rc = load(&mc, ws, git_commit_id(c))) < 0) {
+			if (mc == NULL && (rc = load(&mc, ws, git_commit_id(c), cache)) < 0) {
 				/* a broken revision: nothing to compare, say so and go on */
 				dsmap_error_clear();
 				mc = NULL;
 			}
-			if ((rc = load(&mp, ws, git_commit_id(p))) < 0) {
+			if ((rc = load(&mp, ws, git_commit_id(p), cache)) < 0) {
 				dsmap_error_clear();
 				mp = NULL;
 			}
@@ -672,6 +679,7 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 	git_commit_free(c);
 	dsmap_mapping_free(mc);
 	dsmap_mapping_free(mp);
+	dsmap__doc_cache_free(cache);
 	return rc < 0 ? rc : 0;
 }
 
@@ -982,7 +990,7 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 	b.from = ia;
 	b.to = ib;
 	if ((rc = dsmap_git__resolve(ws->repo, "HEAD", &head, NULL)) < 0 ||
-	    (rc = load(&m, ws, &head)) < 0)
+	    (rc = load(&m, ws, &head, NULL)) < 0)
 		return rc;
 	exists = edge_in(&b, m);
 	if (b.edge == EDGE_USES && dsmap_mapping__category(m, ib) == NULL && !exists) {

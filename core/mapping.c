@@ -1652,10 +1652,111 @@ static void cross_checks(struct ctx *c, int purposes_ok)
 	}
 }
 
+/* ---- parsed documents by blob id ------------------------------------------------- */
+
+struct doc_entry {
+	unsigned char oid[20];
+	int used;
+	yaml_document_t doc;
+};
+
+struct dsmap__doc_cache {
+	struct doc_entry *slots;
+	size_t cap, count;
+};
+
+#define DOC_CACHE_MAX 8192   /* documents kept; the cache starts over past it */
+
+dsmap__doc_cache *dsmap__doc_cache_new(void)
+{
+	dsmap__doc_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->cap = 256;
+	if ((c->slots = calloc(c->cap, sizeof(*c->slots))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void doc_cache_clear(dsmap__doc_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cap; i++)
+		if (c->slots[i].used) {
+			yaml_document_delete(&c->slots[i].doc);
+			c->slots[i].used = 0;
+		}
+	c->count = 0;
+}
+
+void dsmap__doc_cache_free(dsmap__doc_cache *c)
+{
+	if (c == NULL)
+		return;
+	doc_cache_clear(c);
+	free(c->slots);
+	free(c);
+}
+
+static size_t doc_slot(const dsmap__doc_cache *c, const unsigned char *oid)
+{
+	size_t i;
+
+	memcpy(&i, oid, sizeof(i));   /* a blob id is a hash already */
+	for (i &= c->cap - 1; c->slots[i].used && memcmp(c->slots[i].oid, oid, 20) != 0;
+	     i = (i + 1) & (c->cap - 1))
+		;
+	return i;
+}
+
+static yaml_document_t *doc_find(dsmap__doc_cache *c, const unsigned char *oid)
+{
+	size_t i = doc_slot(c, oid);
+
+	return c->slots[i].used ? &c->slots[i].doc : NULL;
+}
+
+/* Keep `doc` (moved in) under `oid`; 0, or -1 when out of memory (the
+ * document is then the caller's still). */
+static int doc_keep(dsmap__doc_cache *c, const unsigned char *oid, yaml_document_t *doc)
+{
+	size_t i;
+
+	if (c->count >= DOC_CACHE_MAX)
+		doc_cache_clear(c);
+	if ((c->count + 1) * 2 > c->cap) {
+		struct doc_entry *old = c->slots;
+		size_t oldcap = c->cap, k;
+
+		if ((c->slots = calloc(oldcap * 2, sizeof(*c->slots))) == NULL) {
+			c->slots = old;
+			return -1;
+		}
+		c->cap = oldcap * 2;
+		for (k = 0; k < oldcap; k++)
+			if (old[k].used)
+				c->slots[doc_slot(c, old[k].oid)] = old[k];
+		free(old);
+	}
+	i = doc_slot(c, oid);
+	memcpy(c->slots[i].oid, oid, 20);
+	c->slots[i].doc = *doc;
+	c->slots[i].used = 1;
+	c->count++;
+	return 0;
+}
+
 /* ---- sources: a folder or a git tree -------------------------------------------- */
 
 
-typedef int (*read_fn)(void *src, const char *rel, char **data, size_t *len);
+/* Read file `rel` into *data; or, when the source's cache holds its
+ * parsed document, return 1 with *cached set to it and no data. */
+typedef int (*read_fn)(void *src, const char *rel, char **data, size_t *len,
+                       yaml_document_t **cached, unsigned char oid[20]);
 typedef int (*list_fn)(void *src, const char *subdir, dsmap__vec *names, dsmap__arena *a);
 
 static int register_file(struct ctx *c, const char *rel)
@@ -1702,7 +1803,7 @@ static void sort_diags(dsmap_mapping *m)
 	}
 }
 
-static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
+static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls, dsmap__doc_cache *cache)
 {
 	static void (*const readers[TOP_FILES])(struct ctx *, const yaml_node_t *) = {
 		read_notice, read_categories, read_recipients, read_subject_kinds, read_rights
@@ -1713,7 +1814,8 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 	};
 	struct failed failed = { 0, 0, 0, 0 };
 	dsmap__vec names = { NULL, 0, 0 };
-	yaml_document_t doc;
+	yaml_document_t doc, *cached;
+	unsigned char oid[20];
 	struct ctx c;
 	size_t i;
 	int rc, purposes_ok = 1;
@@ -1749,7 +1851,8 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 				snprintf(relbuf, sizeof(relbuf), "%s", rel);
 			if (register_file(&c, relbuf) < 0)
 				goto oom;
-			rc = rd(src, relbuf, &data, &len);
+			cached = NULL;
+			rc = rd(src, relbuf, &data, &len, &cached, oid);
 			if (rc == DSMAP_ENOTFOUND) {
 				dsmap_error_clear();
 				diag(&c, DSMAP_DIAG_ERROR, NULL, "missing file: every mapping has %s", relbuf);
@@ -1758,7 +1861,13 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 			}
 			if (rc < 0)
 				goto fail;
-			root = parse(&c, &(struct src){ relbuf, data, len });
+			if (cached != NULL) {
+				c.doc = cached;
+				root = yaml_document_get_root_node(cached);
+			} else {
+				c.doc = &doc;
+				root = parse(&c, &(struct src){ relbuf, data, len });
+			}
 			if (root != NULL) {
 				check_spec(&c, root, rel ? specs[i] : i == TOP_FILES ? &purpose_file_spec :
 				           &system_file_spec);
@@ -1768,7 +1877,10 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls)
 					read_purpose(&c, root, relbuf, &failed);
 				else
 					read_system(&c, root, relbuf, &failed);
-				yaml_document_delete(&doc);
+				/* a document read well is kept for the next revision */
+				if (cached == NULL && (cache == NULL || rc != 2 || doc_keep(cache, oid, &doc) < 0))
+					yaml_document_delete(&doc);
+				c.doc = &doc;
 			} else {
 				mark_failed(&failed, i);
 				if (i == TOP_FILES)
@@ -1797,8 +1909,11 @@ fail:
 
 /* -- a folder -- */
 
-static int dir_read(void *src, const char *rel, char **data, size_t *len)
+static int dir_read(void *src, const char *rel, char **data, size_t *len,
+                    yaml_document_t **cached, unsigned char oid[20])
 {
+	(void)oid;
+	*cached = NULL;
 	char *path = dsmap__path_join(src, rel);
 	int rc;
 
@@ -1857,7 +1972,7 @@ int dsmap_mapping_load_dir(dsmap_mapping **out, const char *dir)
 	*out = NULL;
 	if (!dsmap__is_dir(dir))
 		return dsmap_error__set(DSMAP_ENOTFOUND, "mapping folder %s: not a directory", dir);
-	return load(out, (void *)dir, dir_read, dir_list);
+	return load(out, (void *)dir, dir_read, dir_list, NULL);
 }
 
 /* -- a git tree -- */
@@ -1866,9 +1981,13 @@ struct tree_src {
 	git_repository *repo;
 	git_tree *tree;         /* the mappings/ tree */
 	const char *rev;
+	dsmap__doc_cache *cache;
 };
 
-static int tree_read(void *src, const char *rel, char **data, size_t *len)
+/* Returns 0 (data read), 1 (the cache's document), 2 (data read, with its
+ * blob id in oid for the cache) or an error. */
+static int tree_read(void *src, const char *rel, char **data, size_t *len,
+                     yaml_document_t **cached, unsigned char oid[20])
 {
 	struct tree_src *t = src;
 	git_tree_entry *e = NULL;
@@ -1886,6 +2005,14 @@ static int tree_read(void *src, const char *rel, char **data, size_t *len)
 		git_tree_entry_free(e);
 		return dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s is not a file", t->rev, rel);
 	}
+	*cached = NULL;
+	memcpy(oid, git_tree_entry_id(e)->id, 20);
+	if (t->cache != NULL && (*cached = doc_find(t->cache, oid)) != NULL) {
+		git_tree_entry_free(e);
+		*data = NULL;
+		*len = 0;
+		return 1;
+	}
 	rc = git_blob_lookup(&blob, t->repo, git_tree_entry_id(e));
 	git_tree_entry_free(e);
 	if (rc < 0)
@@ -1900,7 +2027,7 @@ static int tree_read(void *src, const char *rel, char **data, size_t *len)
 	memcpy(*data, git_blob_rawcontent(blob), *len);
 	(*data)[*len] = '\0';
 	git_blob_free(blob);
-	return 0;
+	return t->cache != NULL ? 2 : 0;
 }
 
 static int tree_list(void *src, const char *subdir, dsmap__vec *names, dsmap__arena *a)
@@ -1946,7 +2073,13 @@ static int tree_list(void *src, const char *subdir, dsmap__vec *names, dsmap__ar
 
 int dsmap_mapping_load_rev(dsmap_mapping **out, dsmap_workspace *ws, const char *rev)
 {
-	struct tree_src t = { NULL, NULL, rev };
+	return dsmap_mapping__load_rev_cached(out, ws, rev, NULL);
+}
+
+int dsmap_mapping__load_rev_cached(dsmap_mapping **out, dsmap_workspace *ws, const char *rev,
+                                   dsmap__doc_cache *cache)
+{
+	struct tree_src t = { NULL, NULL, rev, cache };
 	git_object *obj = NULL;
 	git_commit *commit = NULL;
 	git_tree *root = NULL;
@@ -1979,7 +2112,7 @@ int dsmap_mapping_load_rev(dsmap_mapping **out, dsmap_workspace *ws, const char 
 		rc = dsmap_git__error(rc, "revision '%s': mappings/", rev);
 		goto done;
 	}
-	rc = load(out, &t, tree_read, tree_list);
+	rc = load(out, &t, tree_read, tree_list, cache);
 done:
 	git_tree_free(t.tree);
 	git_tree_entry_free(e);

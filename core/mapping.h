@@ -179,6 +179,17 @@ struct dsmap_mapping {
 	dsmap__vec systems;        /* struct dsmap__system *, in id order */
 };
 
+/* Parsed YAML documents by git blob id, shared by the loads of many
+ * revisions (history, blame): a file unchanged between two revisions is
+ * parsed once.  Not thread-safe. */
+typedef struct dsmap__doc_cache dsmap__doc_cache;
+dsmap__doc_cache *dsmap__doc_cache_new(void);
+void dsmap__doc_cache_free(dsmap__doc_cache *cache);
+
+/* dsmap_mapping_load_rev() with a cache (NULL for none). */
+int dsmap_mapping__load_rev_cached(dsmap_mapping **out, dsmap_workspace *ws, const char *rev,
+                                   dsmap__doc_cache *cache);
+
 /* Lookups; NULL when absent. */
 struct dsmap__category *dsmap_mapping__category(const dsmap_mapping *m, const char *ref);
 struct dsmap__recipient *dsmap_mapping__recipient(const dsmap_mapping *m, const char *id);
