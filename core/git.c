@@ -72,7 +72,11 @@ int dsmap_git__parse_date(const char *s, int64_t *out)
 	} else {
 		return -1;
 	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	for (n = 0; s[n] != '\0'; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || ((n == 4 || n == 7) && s[n] == '-') ||
+		      (n == 10 && s[n] == 'T') || ((n == 13 || n == 16) && s[n] == ':')))
+			return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
@@ -82,6 +86,9 @@ int dsmap_git__parse_date(const char *s, int64_t *out)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	*out = (int64_t)timegm(&tm);
+	/* 2027-02-31 is no date: timegm would make it 2027-03-03 */
+	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -1;
 	return 0;
 }
 

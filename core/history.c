@@ -337,8 +337,25 @@ static dsmap_severity severity(const dsmap_mapping *b, const dsmap_change *c, co
 		*why = "the legal basis changed";
 		return DSMAP_SEVERITY_HIGH;
 	case DSMAP_CHANGE_PURPOSE_ADDED:
+		p = dsmap_mapping__purpose(b, c->purpose);
+		if (p != NULL) {
+			size_t i;
+
+			for (i = 0; i < p->recipients.count; i++)
+				if (((const struct dsmap__recipient *)p->recipients.items[i])->transfers.count) {
+					*why = "a new purpose that shares data outside the EEA";
+					return DSMAP_SEVERITY_HIGH;
+				}
+		}
 		*why = "a new purpose";
 		return DSMAP_SEVERITY_MEDIUM;
+	case DSMAP_CHANGE_RECIPIENT_ADDED:
+		if (c->direction > 0) {
+			*why = "a new recipient outside the EEA";
+			return DSMAP_SEVERITY_HIGH;
+		}
+		*why = "a new recipient";
+		return DSMAP_SEVERITY_LOW;
 	case DSMAP_CHANGE_RECIPIENT_KIND_CHANGED:
 		*why = "a recipient's role changed";
 		return DSMAP_SEVERITY_MEDIUM;
@@ -415,9 +432,7 @@ static json_t *reached(const struct inventory *inv, const dsmap_mapping *a, cons
 				s = dsmap_mapping__system(a, h->id);
 			declares |= s != NULL && system_serves(s, key);
 		}
-		if (c->system != NULL && strcmp(c->system, h->id) == 0)
-			declares = 1;
-		if (lo == 0 && !declares)
+		if (lo == 0 && !declares && c->system == NULL)
 			continue;
 		json_array_append_new(out, json_pack("{s:s, s:b, s:b, s:I, s:I}", "system", h->id,
 		    "holds", lo > 0, "declares", declares, "subjects_at_least", (json_int_t)lo,
@@ -562,7 +577,7 @@ int dsmap_impact(char **out, dsmap_workspace *ws, const char *from, const char *
 			    "system", inv.sys[i].id, "before", "after", "direction", 0, "detail", detail,
 			    "severity", "high", "why", "a category held with no purpose to justify it: "
 			    "erase it or declare a purpose", "systems", "system", inv.sys[i].id,
-			    "holds", 1, "declares", 1, "subjects_at_least", json_integer_value(v),
+			    "holds", 1, "declares", 0, "subjects_at_least", json_integer_value(v),
 			    "subjects_at_most", json_integer_value(v)));
 			counts[DSMAP_SEVERITY_HIGH]++;
 		}
@@ -609,10 +624,13 @@ static int mappings_tree(git_commit *c, git_oid *out)
 
 /* Walk HEAD's (or `start`'s) first-parent line newest first, down to
  * `since`, calling `fn` for each commit that changed the mapping (the root
- * commit is compared with an empty mapping: `before` is NULL). */
+ * commit is compared with an empty mapping: `before` is NULL).  A commit
+ * whose mapping has errors is passed over: the next sound mapping up the
+ * line is compared with the next sound one down, and the changes are
+ * told as the newer one's. */
 static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn fn, void *payload)
 {
-	git_commit *c = NULL, *p = NULL;
+	git_commit *c = NULL, *p = NULL, *owner = NULL;   /* owner: the commit of mc */
 	dsmap_mapping *mc = NULL, *mp = NULL;
 	git_oid oid, tc, tp;
 	dsmap__doc_cache *cache;
@@ -631,11 +649,19 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 
 		if ((int64_t)git_commit_time(c) < since)
 			break;
+		if (mc == NULL) {
+			if (load(&mc, ws, git_commit_id(c), cache) < 0) {
+				dsmap_error_clear();   /* a broken revision: from the next one */
+				mc = NULL;
+			} else {
+				git_commit_free(owner);
+				git_commit_dup(&owner, c);
+			}
+		}
 		if (git_commit_parentcount(c) == 0) {
 			/* the first commit: everything in it was introduced by it */
-			if (mc == NULL && (rc = load(&mc, ws, git_commit_id(c), cache)) < 0)
-				break;
-			rc = fn(c, NULL, mc, NULL, payload);
+			if (mc != NULL)
+				rc = fn(owner, NULL, mc, NULL, payload);
 			break;
 		}
 		if ((rc = git_commit_parent(&p, c, 0)) < 0) {
@@ -646,30 +672,28 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 			rc = dsmap_git__error(rc, "read a commit's tree");
 			break;
 		}
-		if (!git_oid_equal(&tc, &tp)) {
-			if (mc == NULL && (rc = load(&mc, ws, git_commit_id(c), cache)) < 0) {
-				/* a broken revision: nothing to compare, say so and go on */
-				dsmap_error_clear();
-				mc = NULL;
-			}
-			if ((rc = load(&mp, ws, git_commit_id(p), cache)) < 0) {
+		if (!git_oid_equal(&tc, &tp) && mc != NULL) {
+			if (load(&mp, ws, git_commit_id(p), cache) < 0) {
+				/* a broken parent: keep mc for the next sound one */
 				dsmap_error_clear();
 				mp = NULL;
-			}
-			rc = 0;
-			if (mc != NULL && mp != NULL) {
+			} else {
 				if ((rc = dsmap_diff_mappings(&d, mp, mc)) < 0)
 					break;
-				rc = fn(c, mp, mc, d, payload);
+				rc = fn(owner, mp, mc, d, payload);
 				dsmap_diff_free(d);
 				if (rc != 0)
 					break;
+				dsmap_mapping_free(mc);
+				mc = mp;   /* the parent's mapping is the next step's */
+				mp = NULL;
+				git_commit_free(owner);
+				git_commit_dup(&owner, p);
 			}
-			dsmap_mapping_free(mc);
-			mc = mp;     /* the parent's mapping is the next step's */
-			mp = NULL;
-		} else if (mc != NULL) {
-			/* unchanged: the parent's mapping is the same model */
+		} else if (git_oid_equal(&tc, &tp) && mc != NULL) {
+			/* unchanged: the same mapping, now the parent's */
+			git_commit_free(owner);
+			git_commit_dup(&owner, p);
 		}
 		git_commit_free(c);
 		c = p;
@@ -677,6 +701,7 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 	}
 	git_commit_free(p);
 	git_commit_free(c);
+	git_commit_free(owner);
 	dsmap_mapping_free(mc);
 	dsmap_mapping_free(mp);
 	dsmap__doc_cache_free(cache);
@@ -989,9 +1014,10 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 		                        "purpose)", ka, kb);
 	b.from = ia;
 	b.to = ib;
-	if ((rc = dsmap_git__resolve(ws->repo, "HEAD", &head, NULL)) < 0 ||
-	    (rc = load(&m, ws, &head, NULL)) < 0)
+	if ((rc = dsmap_git__resolve(ws->repo, "HEAD", &head, NULL)) < 0)
 		return rc;
+	if ((rc = load(&m, ws, &head, NULL)) < 0)
+		return rc == DSMAP_EINVALID ? dsmap_error__prefix(DSMAP_ERROR, "blame") : rc;
 	exists = edge_in(&b, m);
 	if (b.edge == EDGE_USES && dsmap_mapping__category(m, ib) == NULL && !exists) {
 		dsmap_mapping_free(m);

@@ -169,4 +169,22 @@ import json, sys
 assert json.load(open(sys.argv[1]))["synced"] == sys.argv[2]' "$T_TMP/out" "$synced"
 dsmap -C "$W" lineage --at 3000-13-45 purpose billing-accounting
 expect_rc 3 "a malformed date is no revision either"
+dsmap -C "$W" lineage --at 2027-02-31 purpose billing-accounting
+expect_rc 3 "a day past the end of its month is no date"
+
+# ---- a broken commit in the line ---------------------------------------------------
+
+sed -i 's/^    - payment-service-providers$/    - payment-service-providerz/' "$P"
+commit Dave 2027-04-10 "Typo"
+sed -i 's/^    - payment-service-providerz$/    - payment-service-providers/' "$P"
+sed -i 's/^      - duration: P5Y$/      - duration: P6Y/' "$P"
+commit Erin 2027-05-10 "Fix the typo; keep billing data 6 years"
+dsmap -C "$W" history --format json --purpose billing-accounting --since 2027-04-01
+json "a broken commit is passed over, and the change between sound mappings is not lost" '
+c = d["commits"]
+assert [x["author"] for x in c] == ["Erin"], c
+t = {(x["type"], x["before"], x["after"]) for x in c[0]["changes"]}
+assert ("retention-changed", "P5Y from end-of-contract", "P6Y from end-of-contract") in t, t
+assert not any(x["type"].startswith("purpose-recipient") for x in c[0]["changes"]), c
+'
 finish

@@ -74,10 +74,13 @@ typedef enum {
  * @param ws the workspace
  * @param kind a dsmap_lineage_kind
  * @param id the node's id
- * @param rev a synced revision, or NULL for the workspace's synced one
+ * @param rev a revision or a date (YYYY-MM-DD[THH:MM[:SS]], UTC), or NULL
+ *        for the workspace's synced revision; a revision never synced is
+ *        synced into the store first, without becoming the synced one
  * @param format a dsmap_format
- * @return 0; DSMAP_ENOTFOUND when the node is not in that revision, or the
- *         revision was never synced (the message says which)
+ * @return 0; DSMAP_ENOTFOUND when the node is not in that revision, nothing
+ *         is synced yet, or `rev` names nothing; DSMAP_EINVALID when the
+ *         mapping at `rev` has errors
  */
 DSMAP_EXTERN(int) dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id,
                                 const char *rev, int format);
