@@ -519,6 +519,7 @@ static void render_impact(struct out *o, json_t *ans)
 int dsmap_impact(char **out, dsmap_workspace *ws, const char *from, const char *to, int format)
 {
 	dsmap_mapping *a = NULL, *b = NULL;
+	dsmap__doc_cache *cache = NULL;
 	dsmap_diff *d = NULL;
 	struct inventory inv;
 	git_oid oa, ob;
@@ -532,9 +533,12 @@ int dsmap_impact(char **out, dsmap_workspace *ws, const char *from, const char *
 	    (format != DSMAP_FORMAT_TEXT && format != DSMAP_FORMAT_JSON))
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_impact: invalid argument");
 	*out = NULL;
+	/* the two revisions share most files: each is parsed once */
+	if ((cache = dsmap__doc_cache_new()) == NULL)
+		return dsmap_error__oom();
 	if ((rc = dsmap_git__resolve(ws->repo, from, &oa, NULL)) < 0 ||
 	    (rc = dsmap_git__resolve(ws->repo, to, &ob, NULL)) < 0 ||
-	    (rc = load(&a, ws, &oa, NULL)) < 0 || (rc = load(&b, ws, &ob, NULL)) < 0 ||
+	    (rc = load(&a, ws, &oa, cache)) < 0 || (rc = load(&b, ws, &ob, cache)) < 0 ||
 	    (rc = dsmap_diff_mappings(&d, a, b)) < 0 || (rc = inventory_read(&inv, ws->store)) < 0)
 		goto done;
 	git_oid_tostr(ha, sizeof(ha), &oa);
@@ -595,6 +599,7 @@ done:
 	dsmap_diff_free(d);
 	dsmap_mapping_free(a);
 	dsmap_mapping_free(b);
+	dsmap__doc_cache_free(cache);
 	return rc;
 }
 
