@@ -26,6 +26,7 @@
 #include "git.h"
 #include "mapping.h"
 #include "store.h"
+#include "util.h"
 #include "workspace.h"
 
 /* ---- shared ------------------------------------------------------------------------ */
@@ -73,46 +74,6 @@ static json_t *change_json(const dsmap_change *c)
 	    "direction", c->direction, "detail", jstr(c->detail));
 }
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
-
-static void outf(struct out *o, const char *fmt, ...) DSMAP__PRINTF(2, 3);
-static void outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			o->oom = 1;
-			return;
-		}
-		if (o->buf != NULL && o->len + (size_t)n < o->cap) {
-			o->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (o->cap + (size_t)n + 1) * 2;
-			char *grown = realloc(o->buf, cap);
-
-			if (grown == NULL) {
-				o->oom = 1;
-				return;
-			}
-			o->buf = grown;
-			o->cap = cap;
-		}
-	}
-}
-
 static const char *js(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -121,9 +82,9 @@ static const char *js(json_t *o, const char *key)
 }
 
 /* JSON to text with `render`, or to JSON. */
-static int finish(char **out, json_t *ans, int format, void (*render)(struct out *, json_t *))
+static int finish(char **out, json_t *ans, int format, void (*render)(struct dsmap__out *, json_t *))
 {
-	struct out o = { NULL, 0, 0, 0 };
+	struct dsmap__out o = { NULL, 0, 0, 0 };
 
 	if (format == DSMAP_FORMAT_JSON) {
 		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -131,7 +92,7 @@ static int finish(char **out, json_t *ans, int format, void (*render)(struct out
 		if (s == NULL)
 			o.oom = 1;
 		else
-			outf(&o, "%s\n", s);
+			dsmap__outf(&o, "%s\n", s);
 		free(s);
 	} else {
 		render(&o, ans);
@@ -481,37 +442,37 @@ static json_t *orphans(const struct inventory *inv, const struct held *h, const 
 	return out;
 }
 
-static void render_impact(struct out *o, json_t *ans)
+static void render_impact(struct dsmap__out *o, json_t *ans)
 {
 	json_t *c, *s, *sum = json_object_get(ans, "summary");
 	size_t i, j;
 
-	outf(o, "impact of %.12s -> %.12s: %lld change%s (%lld high, %lld medium, %lld low)\n",
+	dsmap__outf(o, "impact of %.12s -> %.12s: %lld change%s (%lld high, %lld medium, %lld low)\n",
 	     js(ans, "from"), js(ans, "to"), (long long)json_integer_value(json_object_get(sum, "changes")),
 	     json_integer_value(json_object_get(sum, "changes")) == 1 ? "" : "s",
 	     (long long)json_integer_value(json_object_get(sum, "high")),
 	     (long long)json_integer_value(json_object_get(sum, "medium")),
 	     (long long)json_integer_value(json_object_get(sum, "low")));
 	json_array_foreach(json_object_get(ans, "changes"), i, c) {
-		outf(o, "\n%-6s %s\n       why: %s\n", js(c, "severity"), js(c, "detail"), js(c, "why"));
+		dsmap__outf(o, "\n%-6s %s\n       why: %s\n", js(c, "severity"), js(c, "detail"), js(c, "why"));
 		if (json_array_size(json_object_get(c, "systems")) == 0)
-			outf(o, "       no system holds or declares it\n");
+			dsmap__outf(o, "       no system holds or declares it\n");
 		json_array_foreach(json_object_get(c, "systems"), j, s) {
 			json_int_t lo = json_integer_value(json_object_get(s, "subjects_at_least"));
 			json_int_t hi = json_integer_value(json_object_get(s, "subjects_at_most"));
 
-			outf(o, "       %s:", js(s, "system"));
+			dsmap__outf(o, "       %s:", js(s, "system"));
 			if (json_is_true(json_object_get(s, "holds"))) {
 				if (lo == hi)
-					outf(o, " holds it for %lld subjects", (long long)lo);
+					dsmap__outf(o, " holds it for %lld subjects", (long long)lo);
 				else
-					outf(o, " holds it for %lld to %lld subjects", (long long)lo,
+					dsmap__outf(o, " holds it for %lld to %lld subjects", (long long)lo,
 					     (long long)hi);
 			}
 			if (json_is_true(json_object_get(s, "declares")))
-				outf(o, "%s declares the purpose",
+				dsmap__outf(o, "%s declares the purpose",
 				     json_is_true(json_object_get(s, "holds")) ? ";" : "");
-			outf(o, "\n");
+			dsmap__outf(o, "\n");
 		}
 	}
 }
@@ -801,18 +762,18 @@ static int hist_step(git_commit *commit, const dsmap_mapping *before, const dsma
 	return 0;
 }
 
-static void render_commits(struct out *o, json_t *ans)
+static void render_commits(struct dsmap__out *o, json_t *ans)
 {
 	json_t *c, *x;
 	size_t i, j;
 
 	if (json_array_size(json_object_get(ans, "commits")) == 0)
-		outf(o, "no commit changed it\n");
+		dsmap__outf(o, "no commit changed it\n");
 	json_array_foreach(json_object_get(ans, "commits"), i, c) {
-		outf(o, "%scommit %.12s  %s  %s <%s>\n    %s\n", i ? "\n" : "", js(c, "commit"),
+		dsmap__outf(o, "%scommit %.12s  %s  %s <%s>\n    %s\n", i ? "\n" : "", js(c, "commit"),
 		     js(c, "date"), js(c, "author"), js(c, "email"), js(c, "message"));
 		json_array_foreach(json_object_get(c, "changes"), j, x)
-			outf(o, "  %s %s\n", json_string_value(json_object_get(x, "type")),
+			dsmap__outf(o, "  %s %s\n", json_string_value(json_object_get(x, "type")),
 			     js(x, "detail"));
 	}
 }
@@ -942,24 +903,24 @@ static int blame_step(git_commit *commit, const dsmap_mapping *before, const dsm
 	return 0;
 }
 
-static void render_blame(struct out *o, json_t *ans)
+static void render_blame(struct dsmap__out *o, json_t *ans)
 {
 	json_t *ev = json_object_get(ans, "events"), *c, *x, *intro = json_object_get(ans, "introduced");
 	size_t i, j;
 
-	outf(o, "%s %s -> %s: %s at %.12s\n", js(ans, "edge"), js(ans, "from"), js(ans, "to"),
+	dsmap__outf(o, "%s %s -> %s: %s at %.12s\n", js(ans, "edge"), js(ans, "from"), js(ans, "to"),
 	     json_is_true(json_object_get(ans, "exists")) ? "exists" : "does not exist",
 	     js(ans, "head"));
 	if (json_is_object(intro))
-		outf(o, "introduced by %.12s on %s by %s <%s>: %s\n", js(intro, "commit"),
+		dsmap__outf(o, "introduced by %.12s on %s by %s <%s>: %s\n", js(intro, "commit"),
 		     js(intro, "date"), js(intro, "author"), js(intro, "email"), js(intro, "message"));
-	outf(o, "\nchanges, oldest first:\n");
+	dsmap__outf(o, "\nchanges, oldest first:\n");
 	for (i = json_array_size(ev); i-- > 0; ) {
 		c = json_array_get(ev, i);
-		outf(o, "  %.12s  %s  %s: %s\n", js(c, "commit"), js(c, "date"), js(c, "author"),
+		dsmap__outf(o, "  %.12s  %s  %s: %s\n", js(c, "commit"), js(c, "date"), js(c, "author"),
 		     js(c, "message"));
 		json_array_foreach(json_object_get(c, "changes"), j, x)
-			outf(o, "      %s %s\n", js(x, "type"), js(x, "detail"));
+			dsmap__outf(o, "      %s %s\n", js(x, "type"), js(x, "detail"));
 	}
 }
 

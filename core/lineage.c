@@ -37,6 +37,7 @@
 #include "lineage.h"
 #include "mapping.h"
 #include "store.h"
+#include "util.h"
 #include "workspace.h"
 
 #define OID 20
@@ -853,50 +854,6 @@ int dsmap__graph_synced(struct dsmap__graph *g, dsmap_store *s, MDB_txn *txn)
 
 /* ---- rendering ------------------------------------------------------------------- */
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
-
-static void outf(struct out *o, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
-static void outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->oom)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->oom = 1;
-		return;
-	}
-	if (o->buf == NULL || o->len + (size_t)n + 1 > o->cap) {
-		size_t cap = (o->cap ? o->cap : 4096);
-		char *b;
-
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		if ((b = realloc(o->buf, cap)) == NULL) {
-			o->oom = 1;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-		va_start(ap, fmt);
-		vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-		va_end(ap);
-	}
-	o->len += (size_t)n;
-}
-
 static const char *js(json_t *obj, const char *key)
 {
 	const char *v = json_string_value(json_object_get(obj, key));
@@ -904,159 +861,159 @@ static const char *js(json_t *obj, const char *key)
 	return v ? v : "";
 }
 
-static void text_bases(struct out *o, json_t *bases)
+static void text_bases(struct dsmap__out *o, json_t *bases)
 {
 	json_t *b, *a;
 	size_t i, j;
 
 	json_array_foreach(bases, i, b) {
-		outf(o, "      legal basis  GDPR art. %s", js(b, "gdpr"));
+		dsmap__outf(o, "      legal basis  GDPR art. %s", js(b, "gdpr"));
 		if (json_string_value(json_object_get(b, "law"))) {
-			outf(o, "; %s", js(b, "law"));
+			dsmap__outf(o, "; %s", js(b, "law"));
 			json_array_foreach(json_object_get(b, "articles"), j, a)
-				outf(o, "%s%s", j ? ", " : ", art. ", json_string_value(a));
+				dsmap__outf(o, "%s%s", j ? ", " : ", art. ", json_string_value(a));
 		}
-		outf(o, "\n");
+		dsmap__outf(o, "\n");
 	}
 }
 
-static void text_rule(struct out *o, json_t *rule)
+static void text_rule(struct dsmap__out *o, json_t *rule)
 {
 	const char *d = json_string_value(json_object_get(rule, "duration"));
 	const char *t = json_string_value(json_object_get(rule, "trigger"));
 	json_t *cats = json_object_get(rule, "categories"), *c;
 	size_t i;
 
-	outf(o, "      retention    ");
+	dsmap__outf(o, "      retention    ");
 	if (d && strcmp(d, "P0D") == 0 && t)
-		outf(o, "until %s", t);
+		dsmap__outf(o, "until %s", t);
 	else if (d)
-		outf(o, "%s%s%s", d, t ? " from " : "", t ? t : "");
+		dsmap__outf(o, "%s%s%s", d, t ? " from " : "", t ? t : "");
 	else
-		outf(o, "no period given%s%s", t ? "; from " : "", t ? t : "");
+		dsmap__outf(o, "no period given%s%s", t ? "; from " : "", t ? t : "");
 	if (json_string_value(json_object_get(rule, "scope_fr")))
-		outf(o, " [%s]", js(rule, "scope_fr"));
+		dsmap__outf(o, " [%s]", js(rule, "scope_fr"));
 	if (json_is_array(cats)) {
-		outf(o, " (");
+		dsmap__outf(o, " (");
 		json_array_foreach(cats, i, c)
-			outf(o, "%s%s", i ? ", " : "", json_string_value(c));
-		outf(o, ")");
+			dsmap__outf(o, "%s%s", i ? ", " : "", json_string_value(c));
+		dsmap__outf(o, ")");
 	}
 	if (json_string_value(json_object_get(rule, "condition_fr")))
-		outf(o, "; %s", js(rule, "condition_fr"));
-	outf(o, "\n");
+		dsmap__outf(o, "; %s", js(rule, "condition_fr"));
+	dsmap__outf(o, "\n");
 }
 
-static void text_recipient(struct out *o, json_t *r)
+static void text_recipient(struct dsmap__out *o, json_t *r)
 {
 	json_t *v;
 	size_t i;
 
-	outf(o, "  %-40s %-17s %s\n", js(r, "id"), js(r, "kind"), js(r, "name_fr"));
+	dsmap__outf(o, "  %-40s %-17s %s\n", js(r, "id"), js(r, "kind"), js(r, "name_fr"));
 	if (json_array_size(json_object_get(r, "transfers_outside_eea")))
-		outf(o, "      outside the EEA: see its transfers_outside_eea\n");
+		dsmap__outf(o, "      outside the EEA: see its transfers_outside_eea\n");
 	if (json_array_size(json_object_get(r, "via"))) {
-		outf(o, "      via");
+		dsmap__outf(o, "      via");
 		json_array_foreach(json_object_get(r, "via"), i, v)
-			outf(o, " %s", json_string_value(v));
-		outf(o, "\n");
+			dsmap__outf(o, " %s", json_string_value(v));
+		dsmap__outf(o, "\n");
 	}
 }
 
-static void render_text(struct out *o, json_t *ans)
+static void render_text(struct dsmap__out *o, json_t *ans)
 {
 	const char *kind = js(ans, "kind");
 	json_t *e, *x, *node = json_object_get(ans, "node");
 	size_t i, j;
 
-	outf(o, "revision %.12s\n", js(ans, "revision"));
+	dsmap__outf(o, "revision %.12s\n", js(ans, "revision"));
 	if (strcmp(kind, "category") == 0) {
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
-			outf(o, "category %s  %s (section %s, number %lld)\n", js(e, "ref"), js(e, "name_fr"),
+			dsmap__outf(o, "category %s  %s (section %s, number %lld)\n", js(e, "ref"), js(e, "name_fr"),
 			     js(e, "section"), (long long)json_integer_value(json_object_get(e, "bit")));
-		outf(o, "purposes that use it: %zu\n", json_array_size(json_object_get(ans, "purposes")));
+		dsmap__outf(o, "purposes that use it: %zu\n", json_array_size(json_object_get(ans, "purposes")));
 		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
 			const char *key;
 			json_t *rules, *rule;
 
-			outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+			dsmap__outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
 			text_bases(o, json_object_get(e, "legal_bases"));
 			json_object_foreach(json_object_get(e, "retention"), key, rules)
 				json_array_foreach(rules, j, rule)
 					text_rule(o, rule);
 		}
-		outf(o, "recipients reached through them: %zu\n",
+		dsmap__outf(o, "recipients reached through them: %zu\n",
 		     json_array_size(json_object_get(ans, "recipients")));
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
 			text_recipient(o, e);
 		return;
 	}
 	if (strcmp(kind, "purpose") == 0) {
-		outf(o, "purpose %s  %s  %s\n", js(node, "id"), js(node, "section"), js(node, "title_fr"));
+		dsmap__outf(o, "purpose %s  %s  %s\n", js(node, "id"), js(node, "section"), js(node, "title_fr"));
 		text_bases(o, json_object_get(node, "legal_bases"));
 		json_array_foreach(json_object_get(json_object_get(node, "retention"), "rules"), i, e)
 			text_rule(o, e);
-		outf(o, "categories: %zu\n", json_array_size(json_object_get(ans, "categories")));
+		dsmap__outf(o, "categories: %zu\n", json_array_size(json_object_get(ans, "categories")));
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
-			outf(o, "  %-45s %s\n", js(e, "ref"), js(e, "name_fr"));
-		outf(o, "recipients: %zu\n", json_array_size(json_object_get(ans, "recipients")));
+			dsmap__outf(o, "  %-45s %s\n", js(e, "ref"), js(e, "name_fr"));
+		dsmap__outf(o, "recipients: %zu\n", json_array_size(json_object_get(ans, "recipients")));
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
 			text_recipient(o, e);
 		return;
 	}
-	outf(o, "%s %s  %s\n", kind, js(node, "id"), js(node, "name_fr"));
-	outf(o, "purposes: %zu\n", json_array_size(json_object_get(ans, "purposes")));
+	dsmap__outf(o, "%s %s  %s\n", kind, js(node, "id"), js(node, "name_fr"));
+	dsmap__outf(o, "purposes: %zu\n", json_array_size(json_object_get(ans, "purposes")));
 	json_array_foreach(json_object_get(ans, "purposes"), i, e) {
-		outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+		dsmap__outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
 		text_bases(o, json_object_get(e, "legal_bases"));
-		outf(o, "      categories  ");
+		dsmap__outf(o, "      categories  ");
 		json_array_foreach(json_object_get(e, "categories"), j, x)
-			outf(o, "%s%s", j ? ", " : "", json_string_value(x));
-		outf(o, "\n");
+			dsmap__outf(o, "%s%s", j ? ", " : "", json_string_value(x));
+		dsmap__outf(o, "\n");
 	}
-	outf(o, "categories %s: %zu\n", strcmp(kind, "recipient") == 0 ? "that flow to it" : "concerned",
+	dsmap__outf(o, "categories %s: %zu\n", strcmp(kind, "recipient") == 0 ? "that flow to it" : "concerned",
 	     json_array_size(json_object_get(ans, "categories")));
 	json_array_foreach(json_object_get(ans, "categories"), i, e)
-		outf(o, "  %s\n", json_string_value(e));
+		dsmap__outf(o, "  %s\n", json_string_value(e));
 }
 
 /* DOT ids are quoted; our ids hold no quote, but escape anyway. */
-static void dot_id(struct out *o, const char *prefix, const char *id)
+static void dot_id(struct dsmap__out *o, const char *prefix, const char *id)
 {
 	const char *p;
 
-	outf(o, "\"%s:", prefix);
+	dsmap__outf(o, "\"%s:", prefix);
 	for (p = id; *p; p++)
-		outf(o, "%s%c", (*p == '"' || *p == '\\') ? "\\" : "", *p);
-	outf(o, "\"");
+		dsmap__outf(o, "%s%c", (*p == '"' || *p == '\\') ? "\\" : "", *p);
+	dsmap__outf(o, "\"");
 }
 
-static void dot_node(struct out *o, const char *prefix, const char *id, const char *shape)
+static void dot_node(struct dsmap__out *o, const char *prefix, const char *id, const char *shape)
 {
-	outf(o, "  ");
+	dsmap__outf(o, "  ");
 	dot_id(o, prefix, id);
-	outf(o, " [shape=%s, label=\"", shape);
+	dsmap__outf(o, " [shape=%s, label=\"", shape);
 	for (; *id; id++)
-		outf(o, "%s%c", (*id == '"' || *id == '\\') ? "\\" : "", *id);
-	outf(o, "\"];\n");
+		dsmap__outf(o, "%s%c", (*id == '"' || *id == '\\') ? "\\" : "", *id);
+	dsmap__outf(o, "\"];\n");
 }
 
-static void dot_edge(struct out *o, const char *pa, const char *a, const char *pb, const char *b)
+static void dot_edge(struct dsmap__out *o, const char *pa, const char *a, const char *pb, const char *b)
 {
-	outf(o, "  ");
+	dsmap__outf(o, "  ");
 	dot_id(o, pa, a);
-	outf(o, " -> ");
+	dsmap__outf(o, " -> ");
 	dot_id(o, pb, b);
-	outf(o, ";\n");
+	dsmap__outf(o, ";\n");
 }
 
-static void render_dot(struct out *o, json_t *ans)
+static void render_dot(struct dsmap__out *o, json_t *ans)
 {
 	const char *kind = js(ans, "kind");
 	json_t *e, *x, *node = json_object_get(ans, "node"), *purposes;
 	size_t i, j;
 
-	outf(o, "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+	dsmap__outf(o, "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
 	if (strcmp(kind, "purpose") == 0) {
 		dot_node(o, "p", js(node, "id"), "ellipse");
 		json_array_foreach(json_object_get(ans, "categories"), i, e) {
@@ -1067,7 +1024,7 @@ static void render_dot(struct out *o, json_t *ans)
 			dot_node(o, "r", js(e, "id"), "hexagon");
 			dot_edge(o, "p", js(node, "id"), "r", js(e, "id"));
 		}
-		outf(o, "}\n");
+		dsmap__outf(o, "}\n");
 		return;
 	}
 	purposes = json_object_get(ans, "purposes");
@@ -1095,14 +1052,14 @@ static void render_dot(struct out *o, json_t *ans)
 			dot_edge(o, "k", js(node, "id"), "p", js(e, "id"));
 		}
 	}
-	outf(o, "}\n");
+	dsmap__outf(o, "}\n");
 }
 
 int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, const char *rev,
                   int format)
 {
 	struct dsmap__graph r;
-	struct out o = { NULL, 0, 0, 0 };
+	struct dsmap__out o = { NULL, 0, 0, 0 };
 	json_t *ans = NULL;
 	char buf[64];
 	int rc, found = 0;
@@ -1181,7 +1138,7 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 			rc = dsmap_error__oom();
 			goto done;
 		}
-		outf(&o, "%s\n", s);
+		dsmap__outf(&o, "%s\n", s);
 		free(s);
 	} else if (format == DSMAP_FORMAT_DOT) {
 		render_dot(&o, ans);

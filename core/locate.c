@@ -30,6 +30,7 @@
 #include "inventory.h"
 #include "lineage.h"
 #include "store.h"
+#include "util.h"
 #include "workspace.h"
 
 #define ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)
@@ -754,46 +755,6 @@ fail:
 
 /* ---- text ------------------------------------------------------------------------- */
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
-
-static void outf(struct out *o, const char *fmt, ...) DSMAP__PRINTF(2, 3);
-static void outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			o->oom = 1;
-			return;
-		}
-		if (o->buf != NULL && o->len + (size_t)n < o->cap) {
-			o->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (o->cap + (size_t)n + 1) * 2;
-			char *grown = realloc(o->buf, cap);
-
-			if (grown == NULL) {
-				o->oom = 1;
-				return;
-			}
-			o->buf = grown;
-			o->cap = cap;
-		}
-	}
-}
-
 static const char *js(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -801,125 +762,125 @@ static const char *js(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-static void text_retention(struct out *o, json_t *rules)
+static void text_retention(struct dsmap__out *o, json_t *rules)
 {
 	json_t *rule;
 	size_t i;
 
 	if (json_array_size(rules) == 0) {
-		outf(o, "no retention period given");
+		dsmap__outf(o, "no retention period given");
 		return;
 	}
 	json_array_foreach(rules, i, rule) {
 		const char *d = js(rule, "duration"), *t = js(rule, "trigger");
 
-		outf(o, "%s%s%s%s", i ? "; " : "", *d ? d : "(no duration)", *t ? " from " : "", t);
+		dsmap__outf(o, "%s%s%s%s", i ? "; " : "", *d ? d : "(no duration)", *t ? " from " : "", t);
 	}
 }
 
-static void render_text(struct out *o, json_t *ans)
+static void render_text(struct dsmap__out *o, json_t *ans)
 {
 	json_t *x, *y, *systems = json_object_get(ans, "systems");
 	size_t i, j;
 
 	json_array_foreach(json_object_get(ans, "query"), i, x)
-		outf(o, "%s%s", i ? ", " : "query: ", js(x, "kind"));
-	outf(o, " (values not shown)\n");
+		dsmap__outf(o, "%s%s", i ? ", " : "query: ", js(x, "kind"));
+	dsmap__outf(o, " (values not shown)\n");
 	if (!json_is_true(json_object_get(ans, "found"))) {
-		outf(o, "no system holds data of this subject (revision %.12s)\n", js(ans, "revision"));
+		dsmap__outf(o, "no system holds data of this subject (revision %.12s)\n", js(ans, "revision"));
 		return;
 	}
-	outf(o, "found in %zu system%s (notice revision %.12s)%s\n", json_array_size(systems),
+	dsmap__outf(o, "found in %zu system%s (notice revision %.12s)%s\n", json_array_size(systems),
 	     json_array_size(systems) == 1 ? "" : "s", js(ans, "revision"),
 	     json_is_true(json_object_get(ans, "truncated")) ? "; the search was cut short" : "");
 	json_array_foreach(json_object_get(ans, "links"), i, x)
-		outf(o, "  link: a %s found next to the %s in %s (%s)\n", js(x, "kind"),
+		dsmap__outf(o, "  link: a %s found next to the %s in %s (%s)\n", js(x, "kind"),
 		     js(x, "from_kind"), js(x, "system"), js(x, "locator"));
 
-	outf(o, "\nWhere\n");
+	dsmap__outf(o, "\nWhere\n");
 	json_array_foreach(systems, i, x) {
 		const char *first = js(x, "first_seen"), *last = js(x, "last_seen");
 
-		outf(o, "  %s: %lld subject%s, %lld record%s", js(x, "system"),
+		dsmap__outf(o, "  %s: %lld subject%s, %lld record%s", js(x, "system"),
 		     (long long)json_integer_value(json_object_get(x, "subjects")),
 		     json_integer_value(json_object_get(x, "subjects")) == 1 ? "" : "s",
 		     (long long)json_integer_value(json_object_get(x, "records")),
 		     json_integer_value(json_object_get(x, "records")) == 1 ? "" : "s");
 		if (*first)
-			outf(o, ", %s to %s", first, last);
-		outf(o, "; found by ");
+			dsmap__outf(o, ", %s to %s", first, last);
+		dsmap__outf(o, "; found by ");
 		json_array_foreach(json_object_get(x, "found_by"), j, y)
-			outf(o, "%s%s", j ? ", " : "", json_string_value(y));
-		outf(o, "\n    categories:");
+			dsmap__outf(o, "%s%s", j ? ", " : "", json_string_value(y));
+		dsmap__outf(o, "\n    categories:");
 		json_array_foreach(json_object_get(x, "categories"), j, y)
-			outf(o, " %s", js(y, "category"));
-		outf(o, "\n    records at:");
+			dsmap__outf(o, " %s", js(y, "category"));
+		dsmap__outf(o, "\n    records at:");
 		json_array_foreach(json_object_get(x, "locators"), j, y)
-			outf(o, " %s", json_string_value(y));
-		outf(o, "\n");
+			dsmap__outf(o, " %s", json_string_value(y));
+		dsmap__outf(o, "\n");
 	}
 
-	outf(o, "\nWhat (the group says where it came from: collected from you, obtained from a "
+	dsmap__outf(o, "\nWhat (the group says where it came from: collected from you, obtained from a "
 	     "third party, observed, derived)\n");
 	json_array_foreach(json_object_get(ans, "categories"), i, x) {
-		outf(o, "  %s: %s; held in", js(x, "category"), js(x, "name_en"));
+		dsmap__outf(o, "  %s: %s; held in", js(x, "category"), js(x, "name_en"));
 		json_array_foreach(json_object_get(x, "held_in"), j, y)
-			outf(o, " %s", json_string_value(y));
-		outf(o, "\n");
+			dsmap__outf(o, " %s", json_string_value(y));
+		dsmap__outf(o, "\n");
 	}
-	outf(o, "\nWhy (purposes, their legal basis, and how long each category is kept)\n");
+	dsmap__outf(o, "\nWhy (purposes, their legal basis, and how long each category is kept)\n");
 	json_array_foreach(json_object_get(ans, "purposes"), i, x) {
 		const char *key;
 		json_t *lb, *rules;
 		size_t k;
 
-		outf(o, "  %s %s: ", js(x, "section"), js(x, "title_en"));
+		dsmap__outf(o, "  %s %s: ", js(x, "section"), js(x, "title_en"));
 		json_array_foreach(json_object_get(x, "legal_bases"), k, lb)
-			outf(o, "%sart. %s", k ? ", " : "", js(lb, "gdpr"));
-		outf(o, "\n");
+			dsmap__outf(o, "%sart. %s", k ? ", " : "", js(lb, "gdpr"));
+		dsmap__outf(o, "\n");
 		json_object_foreach(json_object_get(x, "retention"), key, rules) {
-			outf(o, "    %s: kept ", key);
+			dsmap__outf(o, "    %s: kept ", key);
 			text_retention(o, rules);
-			outf(o, "\n");
+			dsmap__outf(o, "\n");
 		}
 	}
-	outf(o, "\nShared with\n");
+	dsmap__outf(o, "\nShared with\n");
 	json_array_foreach(json_object_get(ans, "recipients"), i, x) {
 		json_t *tr = json_object_get(x, "transfers_outside_eea");
 
-		outf(o, "  %s (%s)", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"), js(x, "kind"));
+		dsmap__outf(o, "  %s (%s)", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"), js(x, "kind"));
 		if (json_array_size(tr) > 0) {
 			size_t named = 0;
 
-			outf(o, "; transferred outside the EEA");
+			dsmap__outf(o, "; transferred outside the EEA");
 			json_array_foreach(tr, j, y) {
 				json_t *c;
 				size_t k;
 
 				json_array_foreach(json_object_get(y, "countries"), k, c)
-					outf(o, "%s%s", named++ ? ", " : " to ", json_string_value(c));
+					dsmap__outf(o, "%s%s", named++ ? ", " : " to ", json_string_value(c));
 			}
 			if (named == 0)
-				outf(o, " (the notice names no country)");
+				dsmap__outf(o, " (the notice names no country)");
 		}
-		outf(o, "\n");
+		dsmap__outf(o, "\n");
 	}
-	outf(o, "\nAs\n ");
+	dsmap__outf(o, "\nAs\n ");
 	json_array_foreach(json_object_get(ans, "subject_kinds"), i, x)
-		outf(o, " %s%s", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
+		dsmap__outf(o, " %s%s", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
 		     i + 1 < json_array_size(json_object_get(ans, "subject_kinds")) ? "," : "");
-	outf(o, "\n\nYour rights\n");
+	dsmap__outf(o, "\n\nYour rights\n");
 	json_array_foreach(json_object_get(ans, "rights"), i, x) {
 		const char *art = js(x, "gdpr_article");
 
-		outf(o, "  %s%s%s%s: %s\n", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
+		dsmap__outf(o, "  %s%s%s%s: %s\n", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
 		     *art ? " (art. " : "", art, *art ? ")" : "", js(x, "how_fr"));
 	}
 }
 
 int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result *r, int format)
 {
-	struct out o = { NULL, 0, 0, 0 };
+	struct dsmap__out o = { NULL, 0, 0, 0 };
 	json_t *ans = NULL;
 	int rc;
 
@@ -933,7 +894,7 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 
 		if (s != NULL)
-			outf(&o, "%s\n", s);
+			dsmap__outf(&o, "%s\n", s);
 		else
 			o.oom = 1;
 		free(s);

@@ -206,3 +206,36 @@ char *dsmap__realpath(const char *path)
 		dsmap_error__errno(dsmap_error__from_errno(errno), errno, "%s", path);
 	return p;
 }
+
+void dsmap__outf(struct dsmap__out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->oom = 1;
+		return;
+	}
+	if (o->buf == NULL || o->len + (size_t)n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		char *b;
+
+		while (cap < o->len + (size_t)n + 1)
+			cap *= 2;
+		if ((b = realloc(o->buf, cap)) == NULL) {
+			o->oom = 1;
+			return;
+		}
+		o->buf = b;
+		o->cap = cap;
+		va_start(ap, fmt);
+		vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+	}
+	o->len += (size_t)n;
+}

@@ -4,6 +4,8 @@
 #ifndef DSMAP_CORE_UTIL_H
 #define DSMAP_CORE_UTIL_H
 
+#include "errors.h"
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -39,5 +41,14 @@ char *dsmap__realpath(const char *path);
 
 /* Does `path` exist as a directory? */
 int dsmap__is_dir(const char *path);
+
+/* Text built piece by piece (the renderers of lineage, locate, history):
+ * on running out of memory `oom` is set and later pieces are dropped. */
+struct dsmap__out {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+void dsmap__outf(struct dsmap__out *o, const char *fmt, ...) DSMAP__PRINTF(2, 3);
 
 #endif
