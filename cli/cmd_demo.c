@@ -3,7 +3,8 @@
  *
  * Builds a throw-away workspace from the shipped notice mapping, makes up
  * three source systems for N synthetic subjects (a SQLite CRM, a CSV
- * billing export, a JSON-lines web log; the subjects overlap, so identity
+ * billing export, a JSON-lines web log, and a PostgreSQL ticket table when
+ * the environment names a server (PGHOST); the subjects overlap, so identity
  * links matter), declares them, scans them with the real plugins, asks
  * where one subject's data is (by e-mail, found again through the customer
  * number), commits a second revision of the notice, and shows its impact
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "cli.h"
@@ -173,6 +175,76 @@ static int declare_systems(struct demo *d)
 	    "        url: observed/tv-viewing\n      timestamp: ts\n") ? CLI_EXIT_ERROR : 0;
 }
 
+static void quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;   /* "table does not exist, skipping" and the like */
+}
+
+/* When PGHOST names a server, a fourth system: customer-service tickets in
+ * the table dsmap_demo.tickets (made again), for one subject in four,
+ * keyed by customer number and e-mail.  Returns 1 when it was made, 0 when
+ * no server is named or reachable (the demo goes on without it). */
+static int make_tickets(struct demo *d)
+{
+	static const char *const setup[] = {
+		"CREATE SCHEMA IF NOT EXISTS dsmap_demo",
+		"DROP TABLE IF EXISTS dsmap_demo.tickets",
+		"CREATE TABLE dsmap_demo.tickets (id bigint PRIMARY KEY, customer_no text, "
+		"email text, subject text, created_at timestamptz)",
+		"COPY dsmap_demo.tickets FROM STDIN",
+	};
+	const char *keys[] = { "connect_timeout", NULL }, *vals[] = { "5", NULL };
+	PGconn *pg;
+	PGresult *res;
+	unsigned long n;
+	size_t i;
+	int ok = 1;
+
+	if (getenv("PGHOST") == NULL || getenv("PGHOST")[0] == '\0')
+		return 0;
+	pg = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		printf("  (PostgreSQL at PGHOST=%s is not reachable: the demo goes on without it)\n",
+		       getenv("PGHOST"));
+		PQfinish(pg);
+		return 0;
+	}
+	PQsetNoticeProcessor(pg, quiet_notice, NULL);
+	for (i = 0; ok && i < sizeof(setup) / sizeof(setup[0]); i++) {
+		res = PQexec(pg, setup[i]);
+		ok = PQresultStatus(res) == (i + 1 < sizeof(setup) / sizeof(setup[0]) ?
+		                             PGRES_COMMAND_OK : PGRES_COPY_IN);
+		PQclear(res);
+	}
+	for (n = 4; ok && n <= d->subjects; n += 4) {
+		char row[160];
+		int len = snprintf(row, sizeof(row), "%lu\tC%08lu\tuser%lu@example.com\tticket %lu\t"
+		                   "2026-%02lu-%02lu 09:30:00+00\n", n, n, n, n, 1 + n % 12, 1 + n % 28);
+
+		ok = PQputCopyData(pg, row, len) == 1;
+	}
+	if (PQputCopyEnd(pg, ok ? NULL : "demo data failed") != 1)
+		ok = 0;
+	while ((res = PQgetResult(pg)) != NULL) {
+		ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
+	if (!ok)
+		fprintf(stderr, "dsmap: demo: PostgreSQL: %s", PQerrorMessage(pg));
+	PQfinish(pg);
+	if (!ok)
+		return -1;
+	return write_file(d, "mappings/systems/tickets.yaml",
+	    "schema: 1\nsystem:\n  id: tickets\n  name: Customer service tickets (PostgreSQL)\n"
+	    "  plugin: postgres\n  config:\n    host: ${PGHOST}\n"
+	    "  purposes: [after-sales-customer-service]\n  sources:\n"
+	    "    - name: dsmap_demo.tickets\n      identifiers:\n"
+	    "        customer_no: customer-number\n        email: email\n      categories:\n"
+	    "        subject: collected/customer-interactions\n      timestamp: created_at\n") == 0 ?
+	       1 : -1;
+}
+
 /* Replace the first `from` line of a mapping file with `to`. */
 static int edit(struct demo *d, const char *rel, const char *from, const char *to)
 {
@@ -246,9 +318,10 @@ static int show_scan(dsmap_workspace *ws, int quiet)
 		if (s->error != 0)
 			printf("  %-8s FAILED: %s\n", s->system, s->message);
 		else
-			printf("  %-8s %-7s %8llu records, %8llu subjects, %zu categories, %.1f s\n",
+			printf("  %-8s %-7s %8llu records, %8llu subjects, %zu categor%s, %.1f s\n",
 			       s->system, s->plugin, (unsigned long long)s->records,
-			       (unsigned long long)s->subjects, s->categories, s->seconds);
+			       (unsigned long long)s->subjects, s->categories,
+			       s->categories == 1 ? "y" : "ies", s->seconds);
 	}
 	dsmap_scan_report_free(r);
 	return rc < 0 ? cli_fail("demo: scan") : 0;
@@ -408,7 +481,7 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 	printf("  %s: the notice as data in a git repository (mappings/), and a store (.dsmap/)\n",
 	       top);
 
-	heading("Three source systems, made up for the occasion");
+	heading("Source systems, made up for the occasion");
 	if (mkdir(at(&d, "data"), 0700) != 0 || make_crm(&d) != 0 || make_files(&d) != 0 ||
 	    declare_systems(&d) != 0)
 		goto done;
@@ -418,6 +491,16 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 	       d.subjects - d.subjects / 5);
 	printf("  weblog   JSON lines, %lu events: customer number, IP address, set-top box\n",
 	       d.subjects - d.subjects / 3);
+	switch (make_tickets(&d)) {
+	case 1:
+		printf("  tickets  PostgreSQL (PGHOST=%s), %lu tickets keyed by customer number and "
+		       "e-mail\n", getenv("PGHOST"), d.subjects / 4);
+		break;
+	case 0:
+		break;
+	default:
+		goto done;
+	}
 	printf("  declared in mappings/systems/*.yaml, with the purposes each serves\n");
 	if (dsmap_workspace_commit(commit, ws, "Declare the CRM, the billing export and the web log") < 0) {
 		rc = cli_fail("demo: commit");
@@ -428,8 +511,8 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 	if ((rc = show_scan(ws, quiet)) != 0)
 		goto done;
 
-	heading("dsmap locate: where is the data of subject 43, and why?");
-	if ((rc = show_locate(ws, 43)) != 0)
+	heading("dsmap locate: where is the data of subject 44, and why?");
+	if ((rc = show_locate(ws, 44)) != 0)
 		goto done;
 
 	heading("A new version of the notice");

@@ -12,20 +12,20 @@ expect_rc 0 "the demo runs"
 expect_out '^  crm      sqlite +300 records, +300 subjects, 4 categories' "it scans the CRM"
 expect_out '^  billing  csv +240 records, +240 subjects, 3 categories' "the billing export"
 expect_out '^  weblog   jsonl +200 records, +200 subjects, 3 categories' "and the web log"
-expect_out '^  crm      found by email, 1 record at customers/43$' "locate finds the CRM by e-mail"
+expect_out '^  crm      found by email, 1 record at customers/44$' "locate finds the CRM by e-mail"
 expect_out '^  billing  found by customer-number' "and the billing rows through the customer number"
 expect_out '^  weblog   found by customer-number' "and the web log too"
-expect_out '^  link: the customer-number held next to the email in crm \(customers/43\) was followed$' \
+expect_out '^  link: the customer-number held next to the email in crm \(customers/44\) was followed$' \
 	"it says which link it followed"
 expect_out 'retention of collected/financial-data shorter: P7Y from end-of-contract -> P5Y from end-of-contract' \
 	"impact shows the shorter retention"
 expect_out '^         crm: 300 subjects$' "with the subjects counted"
 expect_out 'recipient ads-and-data .*outside the EEA.* added' "and the new recipient outside the EEA"
 expect_out '^  [0-9a-f]{12} .* 11 changes  Notice v2' "history shows the new version"
-if grep -q 'user43@\|C00000043' "$T_TMP/out"; then not_ok "no identifier value is printed"; else ok "no identifier value is printed"; fi
+if grep -q 'user44@\|C00000044' "$T_TMP/out"; then not_ok "no identifier value is printed"; else ok "no identifier value is printed"; fi
 
 W=$T_TMP/kept/workspace
-dsmap -C "$W" locate --format json email:user43@example.com
+dsmap -C "$W" locate --format json email:user44@example.com
 expect_rc 0 "the kept workspace answers locate"
 dsmap -C "$W" status --format json
 check "and its status lists the three scanned systems" python3 -c '
@@ -34,10 +34,31 @@ d = json.load(open(sys.argv[1]))
 assert sorted(s["id"] for s in d["systems"] if s["last_scan"]) == ["billing", "crm", "weblog"], d
 ' "$T_TMP/out"
 found=
-for v in user43@example.com C00000043; do
+for v in user44@example.com C00000044; do
 	grep -rqaF "$v" "$W/.dsmap" && found="$found $v"
 done
 check "its store holds no raw identifier" test -z "$found"
+
+# With a PostgreSQL server named by PGHOST, a fourth system.
+. "$DSMAP_SRCDIR/tests/pg.sh"
+trap 'pg_stop; rm -rf "$T_TMP"' EXIT
+if pg_start > "$T_TMP/pg.log" 2>&1; then
+	dsmap demo --subjects 300 --quiet
+	expect_rc 0 "the demo runs with PostgreSQL"
+	expect_out '^  tickets  PostgreSQL \(PGHOST=127\.0\.0\.1\), 75 tickets' "it makes up the tickets"
+	expect_out '^  tickets  postgres +75 records, +75 subjects, 1 category,' "and scans them"
+	expect_out '^  tickets  found by email' "locate finds the subject's ticket"
+	pg_stop
+	dsmap demo --subjects 300 --quiet
+	expect_out 'PostgreSQL at PGHOST=127\.0\.0\.1 is not reachable: the demo goes on without it' \
+		"a server that is gone is skipped, and said"
+	expect_rc 0 "and the demo still runs"
+elif [ "${DSMAP_REQUIRE_POSTGRES:-0}" = 1 ]; then
+	not_ok "PostgreSQL could not be started: $(tail -1 "$T_TMP/pg.log")"
+else
+	echo "# PostgreSQL not available: the demo's fourth system is not tried"
+fi
+unset PGHOST
 
 dsmap demo --subjects 10
 expect_rc 2 "too few subjects is a usage error"
