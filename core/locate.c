@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,17 +96,17 @@ struct dsmap_locate_result {
 	size_t nsys;
 	struct rsys *rs;          /* by locator system */
 	unsigned char *bitmaps;   /* the systems' bitmaps, in one block */
-	unsigned int query_kinds[MAX_WALK];
-	size_t nquery;
-	struct step walk[MAX_WALK];
-	size_t nwalk;
-	struct link links[MAX_WALK];
-	size_t nlinks;
+	size_t nquery, nwalk, nlinks;
 	struct seen *seen;
 	size_t nseen, capseen;
 	int truncated;
 	size_t found;             /* systems holding something */
 	const char **ids;         /* the systems found, in id order */
+	/* Last, and not zeroed: only their first n entries are ever read (some
+	 * 45 KB that clearing would cost every query). */
+	unsigned int query_kinds[MAX_WALK];
+	struct step walk[MAX_WALK];
+	struct link links[MAX_WALK];
 };
 
 /* ---- the snapshot ------------------------------------------------------------------ */
@@ -503,7 +504,9 @@ int dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *l, const char *c
 	if (count > MAX_WALK)
 		return dsmap_error__set(DSMAP_EINVALID, "locate: %zu identifiers, at most %d", count,
 		                        MAX_WALK);
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	if ((r = malloc(sizeof(*r))) != NULL)
+		memset(r, 0, offsetof(struct dsmap_locate_result, query_kinds));
+	if (r == NULL ||
 	    (r->rs = calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
 	    (r->seen = malloc(16 * sizeof(*r->seen))) == NULL ||
 	    (r->bitmaps = calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL) {

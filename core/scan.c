@@ -64,7 +64,6 @@ struct job {
 	dsmap_scan_state state;
 	pid_t pid;
 	int fd, errfd;
-	int fd_eof, errfd_eof;
 	unsigned char *in;
 	size_t inlen;
 	char errtail[ERRTAIL_SIZE];
@@ -712,7 +711,6 @@ static void read_stderr(struct job *j)
 		j->last_word = now();
 	}
 	if (n == 0) {
-		j->errfd_eof = 1;
 		close(j->errfd);
 		j->errfd = -1;
 	}
@@ -743,7 +741,6 @@ static int read_frames(struct scan *sc, struct job *j)
 			j->inlen = 0;   /* read and drop the rest */
 	}
 	if (n == 0) {
-		j->fd_eof = 1;
 		close(j->fd);
 		j->fd = -1;
 	}
@@ -967,10 +964,6 @@ done:
 }
 
 /* ---- the store's side ------------------------------------------------------------ */
-
-struct numbering {
-	struct scan *sc;
-};
 
 /* Give every system scanned a number and its next generation. */
 static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)

@@ -211,6 +211,14 @@ commit "flaky: a plugin under another's name"
 DSMAP_PLUGIN_PATH=$T_TMP dsmap -C "$W" scan flaky
 expect_out "FAILED.*calls itself 'synthetic', not 'misbehave'" "a plugin under another name is refused"
 
+# ---- one scan at a time -------------------------------------------------------
+
+T_RC=0
+flock "$W/.dsmap/scan.lock" $DSMAP_RUNNER "$DSMAP_BIN" -C "$W" scan flaky \
+	> "$T_TMP/out" 2> "$T_TMP/err" || T_RC=$?
+expect_rc 1 "a second scan while one runs is refused"
+expect_err "another scan of workspace .* is running" "and says why"
+
 # ---- killed with SIGKILL partway ---------------------------------------------
 
 system synth synthetic 'count: "3000000"'
