@@ -124,6 +124,7 @@ static double run_dsmap(const char *dir, const unsigned char *ids, size_t n)
 		r.loc = locs[i];
 		r.loc_len = strlen(locs[i]);
 		r.first = r.last = 1700000000 + (int64_t)i;
+		r.kinds = r.brands = 0;
 		if (dsmap__ingest_add(ing, 0, &r) < 0)
 			die("add");
 	}

@@ -87,6 +87,7 @@ void cli_scan_progress(const dsmap_scan_progress *systems, size_t count, void *p
 int cmd_check(int argc, char **argv, struct cli_global *g);
 int cmd_init(int argc, char **argv, struct cli_global *g);
 int cmd_lineage(int argc, char **argv, struct cli_global *g);
+int cmd_ls(int argc, char **argv, struct cli_global *g);
 int cmd_sync(int argc, char **argv, struct cli_global *g);
 int cmd_demo(int argc, char **argv, struct cli_global *g);
 int cmd_impact(int argc, char **argv, struct cli_global *g);

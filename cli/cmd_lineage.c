@@ -44,13 +44,13 @@ int cmd_lineage(int argc, char **argv, struct cli_global *g)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("lineage", "give a kind (category, purpose, recipient, "
-		                       "subject-kind) and an id");
+		                       "subject-kind, system) and an id");
 	for (kind = 0; dsmap_lineage_kind_name(kind) != NULL; kind++)
 		if (strcmp(argv[optind], dsmap_lineage_kind_name(kind)) == 0)
 			break;
 	if (dsmap_lineage_kind_name(kind) == NULL)
 		return cli_usage_error("lineage", "unknown kind '%s' (category, purpose, recipient, "
-		                       "subject-kind)", argv[optind]);
+		                       "subject-kind, system)", argv[optind]);
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
 	rc = dsmap_lineage(&answer, ws, kind, argv[optind + 1], rev,

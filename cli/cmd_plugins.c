@@ -103,8 +103,15 @@ int cmd_plugins(int argc, char **argv, struct cli_global *g)
 		putchar('\n');
 		json_decref(root);
 	} else if (l.found == 0 && l.refused == 0) {
-		printf("no plugins found (searched $DSMAP_PLUGIN_PATH and %s)\n",
-		       dsmap_plugin_install_dir());
+		const char *build = dsmap_plugin_build_dir();
+
+		if (build != NULL)
+			printf("no plugins found (searched $DSMAP_PLUGIN_PATH, %s and %s); ", build,
+			       dsmap_plugin_install_dir());
+		else
+			printf("no plugins found (searched $DSMAP_PLUGIN_PATH and %s); ",
+			       dsmap_plugin_install_dir());
+		printf("set DSMAP_PLUGIN_PATH to the directory that holds them\n");
 	}
 	return CLI_EXIT_OK;
 }

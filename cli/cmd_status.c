@@ -49,7 +49,15 @@ static void print_text(const dsmap_status *st)
 		char t2[64];
 		size_t k;
 
-		if (s->last_scan == 0)
+		if (s->failed_at != 0)
+			printf("\n%s: its last scan failed at %s: %s%s\n", s->id,
+			       cli_time(t, sizeof(t), s->failed_at), s->failure ? s->failure : "",
+			       s->last_scan ? "; the inventory below is from its last good scan" : "");
+		if (s->retired != 0)
+			printf("\n%s: no longer in the mapping since %s: it answers no more; its "
+			       "last scan held %llu subjects\n", s->id, cli_time(t, sizeof(t), s->retired),
+			       (unsigned long long)s->subjects);
+		if (s->last_scan == 0 || s->retired != 0)
 			continue;
 		printf("\n%s: %zu categories held", s->id, s->category_count);
 		if (s->commit[0])
@@ -88,12 +96,14 @@ static int print_json(const dsmap_status *st)
 			    "subjects", (json_int_t)s->categories[k].subjects,
 			    "records", (json_int_t)s->categories[k].records));
 		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:s?, s:o}",
+		    "s:I, s:s?, s:o, s:I, s:I, s:s?}",
 		    "id", s->id, "declared", s->declared, "last_scan", (json_int_t)s->last_scan,
 		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects,
 		    "rejected", (json_int_t)s->rejected, "invalid_identifiers", (json_int_t)s->invalid,
 		    "first_seen", (json_int_t)s->first_seen, "last_seen", (json_int_t)s->last_seen,
-		    "commit", s->commit[0] ? s->commit : NULL, "categories", cats));
+		    "commit", s->commit[0] ? s->commit : NULL, "categories", cats,
+		    "retired", (json_int_t)s->retired, "failed_at", (json_int_t)s->failed_at,
+		    "failure", s->failure));
 	}
 	root = json_pack("{s:i, s:s, s:I, s:{s:s?, s:s}, s:s?, s:o, s:{s:i, s:I, s:I, s:I, s:i}}",
 	    "schema", CLI_JSON_SCHEMA,

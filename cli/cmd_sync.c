@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -17,6 +19,7 @@ int cmd_sync(int argc, char **argv, struct cli_global *g)
 	dsmap_workspace *ws = NULL;
 	dsmap_sync_result res;
 	const char *rev = "HEAD";
+	int64_t started;
 	int c, rc;
 
 	opterr = 0;
@@ -36,6 +39,7 @@ int cmd_sync(int argc, char **argv, struct cli_global *g)
 		return cli_usage_error("sync", "takes no arguments; name a revision with --rev");
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
+	started = (int64_t)time(NULL);
 	if (dsmap_sync(&res, ws, rev) < 0) {
 		rc = cli_fail("sync");
 	} else if (res.already) {
@@ -44,6 +48,24 @@ int cmd_sync(int argc, char **argv, struct cli_global *g)
 	} else {
 		printf("synced %.12s (%s): %zu nodes (%zu new), %zu edges, %zu categories numbered\n",
 		       res.commit, rev, res.nodes, res.new_nodes, res.edges, res.new_categories);
+	}
+	if (rc == 0 && res.retired_systems > 0) {
+		dsmap_status *st = NULL;
+		size_t i;
+
+		if (dsmap_workspace_status(&st, ws) == 0) {
+			for (i = 0; i < st->system_count; i++)
+				if (st->systems[i].retired != 0 && st->systems[i].retired >= started)
+					printf("system %s is no longer in the mapping: its inventory of %llu "
+					       "subject%s was dropped; it answers no more\n", st->systems[i].id,
+					       (unsigned long long)st->systems[i].subjects,
+					       st->systems[i].subjects == 1 ? "" : "s");
+			dsmap_status_free(st);
+		} else {
+			printf("%zu systems no longer in the mapping: their inventories (%llu subjects) "
+			       "were dropped\n", res.retired_systems,
+			       (unsigned long long)res.retired_subjects);
+		}
 		rc = CLI_EXIT_OK;
 	}
 	dsmap_workspace_free(ws);

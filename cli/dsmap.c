@@ -104,7 +104,7 @@ const struct cli_command cli_commands[] = {
 	  "recipient's terms, its purpose's legal basis.\n" },
 	{ "locate", cmd_locate,
 	  "where a person's data is held, and why (art. 15)",
-	  "usage: dsmap locate [--format text|json] KIND:VALUE...\n"
+	  "usage: dsmap locate [--format text|json] [--lang en|fr] KIND:VALUE...\n"
 	  "\n"
 	  "Find every system that holds data of the person with these identifiers\n"
 	  "(KIND is email, phone, national-register-number, customer-number,\n"
@@ -115,12 +115,16 @@ const struct cli_command cli_commands[] = {
 	  "as an IP address, find what they name but lead no further.\n"
 	  "\n"
 	  "The answer gives, per system, the categories held, record counts, first\n"
-	  "and last seen, and where the records are; per category, the purposes\n"
-	  "with legal basis and retention, and the recipients; the subject kinds;\n"
+	  "and last seen, and where the records are; for each category held, only\n"
+	  "the purposes that this system serves, that use the category, that\n"
+	  "concern the person's kind (customer, prospect...) and do not exclude\n"
+	  "their brand; those purposes' legal basis and retention, their\n"
+	  "recipients; the subject kinds; what is held with no declared purpose;\n"
 	  "and the rights and how to exercise them.  It never prints an identifier's\n"
 	  "value.  The JSON form is described in docs/locate.md.\n"
 	  "\n"
 	  "  --format FMT     text (default) or json\n"
+	  "  --lang LANG      en (default) or fr: the text answer's words and names\n"
 	  "\n"
 	  "Exit status 0 when some system holds data of the person, 3 when none\n"
 	  "does (the answer is still printed, empty), 2 for a malformed or invalid\n"
@@ -182,7 +186,7 @@ const struct cli_command cli_commands[] = {
 	  "mapping with errors is not synced (see dsmap check --rev REV); syncing\n"
 	  "a revision again writes nothing.\n" },
 	{ "lineage", cmd_lineage,
-	  "show what flows from and to a category, purpose, recipient or subject kind",
+	  "show what flows from and to a category, purpose, recipient, subject kind or system",
 	  "usage: dsmap lineage [--format text|json|dot] [--at REV|DATE] KIND ID\n"
 	  "\n"
 	  "Answer from the store, at the synced revision, or as of REV (a revision\n"
@@ -197,10 +201,44 @@ const struct cli_command cli_commands[] = {
 	  "  purpose ID         its categories, legal bases, retention, recipients\n"
 	  "  recipient ID       the purposes and categories that flow to it\n"
 	  "  subject-kind ID    the purposes and categories that concern it\n"
+	  "  system ID          the purposes it serves (legal bases, the retention of\n"
+	  "                     each category it holds under each), the categories\n"
+	  "                     its fields hold and its last scan found, with\n"
+	  "                     subjects, the recipients reached, its sources'\n"
+	  "                     subject kinds, and its findings\n"
 	  "\n"
 	  "  --format FMT     text (default), json, or dot (Graphviz)\n"
 	  "\n"
 	  "Exit status 3 when the node is not in the revision.\n" },
+	{ "ls", cmd_ls,
+	  "list the ids of purposes, categories, recipients, systems, subject kinds",
+	  "usage: dsmap ls [--format text|json] [--at REV|DATE] [FILTER...] KIND\n"
+	  "\n"
+	  "List the ids of KIND (purposes, categories, recipients, systems or\n"
+	  "subject-kinds) in the synced revision's graph, or as of --at REV|DATE\n"
+	  "(as for lineage), to give them to lineage and the other commands.\n"
+	  "Text: one line each, the id first (GROUP/ID for a category), then the\n"
+	  "section, the French and the English name (systems: plugin and name).\n"
+	  "Purposes, categories and recipients come in section order.\n"
+	  "\n"
+	  "Filters (every one given must hold):\n"
+	  "  --legal-basis 6(1)(x)  purposes resting on it\n"
+	  "  --recipient ID         purposes sharing with it; categories flowing to it\n"
+	  "  --category ID          purposes using it; recipients reached through\n"
+	  "                         them; systems declaring it.  GROUP/ID, or an ID\n"
+	  "                         that one group only has\n"
+	  "  --section N            purposes, categories in section N or below it\n"
+	  "                         (7.2 holds 7.2 and 7.2.1, not 7.21)\n"
+	  "  --system ID            purposes it serves; categories it declares\n"
+	  "  --subject-kind ID      purposes concerning it\n"
+	  "  --purpose ID           its categories, recipients, subject kinds; the\n"
+	  "                         systems serving it\n"
+	  "  --format FMT           text (default) or json\n"
+	  "\n"
+	  "Exit status 0, also when nothing matches (stdout is then empty and\n"
+	  "stderr says so); 2 when a filter names nothing in the revision, is\n"
+	  "ambiguous or does not apply to KIND; 3 when nothing is synced or REV\n"
+	  "names nothing.\n" },
 	{ "plugins", cmd_plugins,
 	  "list the source-system plugins dsmap can load",
 	  "usage: dsmap plugins [--format text|json]\n"

@@ -1,14 +1,14 @@
 /*
- * The notice's history: impact, history and blame (see dsmap/history.h),
- * built on the semantic diff of two loaded mappings (diff.c).
+ * The notice's history: history and blame (see dsmap/history.h), built on
+ * the semantic diff of two loaded mappings (diff.c).  The impact analysis
+ * lives in impact.c; what both use is declared in histutil.h.
  *
  * History and blame walk HEAD's first-parent line, newest first, and
  * compare each commit's mapping with its parent's only when the commit
  * changed the mappings/ tree (one tree-entry comparison per commit); each
  * mapping is loaded once, as the child of one step and the parent of the
  * next, and each file's YAML is parsed once per blob id (a cache for the
- * walk), so a commit that changed one file costs one parse.  Impact counts subjects from the per-(system, category) counters
- * of the last scans, never from the holdings.
+ * walk), so a commit that changed one file costs one parse.
  */
 #include "config.h"
 
@@ -24,19 +24,19 @@
 #include "dsmap/history.h"
 #include "errors.h"
 #include "git.h"
+#include "histutil.h"
 #include "mapping.h"
-#include "store.h"
 #include "util.h"
 #include "workspace.h"
 
-/* ---- shared ------------------------------------------------------------------------ */
+/* ---- shared with impact.c (histutil.h) ------------------------------------------- */
 
-static json_t *jstr(const char *s)
+json_t *dsmap__hist_str(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *iso(int64_t t)
+json_t *dsmap__hist_iso(int64_t t)
 {
 	char buf[32];
 	time_t tt = (time_t)t;
@@ -48,8 +48,8 @@ static json_t *iso(int64_t t)
 	return json_string(buf);
 }
 
-static int load(dsmap_mapping **m, dsmap_workspace *ws, const git_oid *oid,
-                dsmap__doc_cache *cache)
+int dsmap__hist_load(dsmap_mapping **m, dsmap_workspace *ws, const git_oid *oid,
+                     dsmap__doc_cache *cache)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	int rc;
@@ -65,24 +65,18 @@ static int load(dsmap_mapping **m, dsmap_workspace *ws, const git_oid *oid,
 	return rc;
 }
 
-static json_t *change_json(const dsmap_change *c)
+json_t *dsmap__hist_change_json(const dsmap_change *c)
 {
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o}",
-	    "type", dsmap_change_type_name(c->type), "purpose", jstr(c->purpose),
-	    "category", jstr(c->category), "recipient", jstr(c->recipient),
-	    "system", jstr(c->system), "before", jstr(c->before), "after", jstr(c->after),
-	    "direction", c->direction, "detail", jstr(c->detail));
+	    "type", dsmap_change_type_name(c->type), "purpose", dsmap__hist_str(c->purpose),
+	    "category", dsmap__hist_str(c->category), "recipient", dsmap__hist_str(c->recipient),
+	    "system", dsmap__hist_str(c->system), "before", dsmap__hist_str(c->before),
+	    "after", dsmap__hist_str(c->after), "direction", c->direction,
+	    "detail", dsmap__hist_str(c->detail));
 }
 
-static const char *js(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-/* JSON to text with `render`, or to JSON. */
-static int finish(char **out, json_t *ans, int format, void (*render)(struct dsmap__out *, json_t *))
+int dsmap__hist_finish(char **out, json_t *ans, int format,
+                       void (*render)(struct dsmap__out *, json_t *))
 {
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 
@@ -106,109 +100,7 @@ static int finish(char **out, json_t *ans, int format, void (*render)(struct dsm
 	return 0;
 }
 
-/* ---- impact ----------------------------------------------------------------------- */
-
-struct held {
-	char *id;
-	uint64_t subjects;
-	size_t n;
-	dsmap_store__cat_count *cats;
-};
-
-struct inventory {
-	struct held *sys;
-	size_t n, cap;
-	char **refs;
-	size_t nrefs;
-};
-
-static int gather(const char *id, const dsmap_store__system_summary *sum, void *payload)
-{
-	struct inventory *inv = payload;
-	struct held *h;
-
-	if (sum->gen == 0)
-		return 0;
-	if (inv->n == inv->cap) {
-		size_t cap = inv->cap ? inv->cap * 2 : 8;
-		struct held *grown = realloc(inv->sys, cap * sizeof(*grown));
-
-		if (grown == NULL)
-			return dsmap_error__oom();
-		inv->sys = grown;
-		inv->cap = cap;
-	}
-	h = &inv->sys[inv->n];
-	memset(h, 0, sizeof(*h));
-	if ((h->id = strdup(id)) == NULL)
-		return dsmap_error__oom();
-	inv->n++;
-	h->subjects = sum->subjects;
-	if (sum->category_count > 0) {
-		if ((h->cats = malloc(sum->category_count * sizeof(*h->cats))) == NULL)
-			return dsmap_error__oom();
-		memcpy(h->cats, sum->categories, sum->category_count * sizeof(*h->cats));
-		h->n = sum->category_count;
-	}
-	return 0;
-}
-
-static void inventory_free(struct inventory *inv)
-{
-	size_t i;
-
-	for (i = 0; i < inv->n; i++) {
-		free(inv->sys[i].id);
-		free(inv->sys[i].cats);
-	}
-	free(inv->sys);
-	dsmap_store__category_refs_free(inv->refs, inv->nrefs);
-}
-
-static int inventory_read(struct inventory *inv, dsmap_store *store)
-{
-	MDB_txn *txn;
-	int rc;
-
-	memset(inv, 0, sizeof(*inv));
-	if ((rc = dsmap_store__systems_each(store, gather, inv)) < 0)
-		return rc;
-	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
-		return rc;
-	rc = dsmap_store__category_refs(store, txn, &inv->refs, &inv->nrefs);
-	mdb_txn_abort(txn);
-	return rc;
-}
-
-/* Subjects of system `h` holding category `ref`; 0 when it holds none. */
-static uint64_t held_subjects(const struct inventory *inv, const struct held *h, const char *ref)
-{
-	size_t i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->cats[i].catbit < inv->nrefs && inv->refs[h->cats[i].catbit] != NULL &&
-		    strcmp(inv->refs[h->cats[i].catbit], ref) == 0)
-			return h->cats[i].subjects;
-	return 0;
-}
-
-static int has_ref(json_t *set, const char *ref)
-{
-	return json_object_get(set, ref) != NULL;
-}
-
-/* Categories of purpose `id` in `m` into the set `out`. */
-static void purpose_categories(const dsmap_mapping *m, const char *id, json_t *out)
-{
-	const struct dsmap__purpose *p = id ? dsmap_mapping__purpose(m, id) : NULL;
-	size_t i;
-
-	for (i = 0; p != NULL && i < p->categories.count; i++)
-		json_object_set_new(out, ((const struct dsmap__category *)p->categories.items[i])->ref,
-		                    json_true());
-}
-
-static int purpose_shares(const struct dsmap__purpose *p, const char *recipient)
+int dsmap__purpose_shares(const struct dsmap__purpose *p, const char *recipient)
 {
 	size_t i;
 
@@ -218,7 +110,7 @@ static int purpose_shares(const struct dsmap__purpose *p, const char *recipient)
 	return 0;
 }
 
-static int system_serves(const struct dsmap__system *s, const char *purpose)
+int dsmap__system_serves(const struct dsmap__system *s, const char *purpose)
 {
 	size_t i;
 
@@ -228,340 +120,12 @@ static int system_serves(const struct dsmap__system *s, const char *purpose)
 	return 0;
 }
 
-/* The purposes a change concerns: its own, or those sharing with its recipient. */
-static void change_purposes(const dsmap_mapping *m, const dsmap_change *c, json_t *out)
+/* The string member `key` of `o`, or "". */
+static const char *js(json_t *o, const char *key)
 {
-	size_t i;
+	const char *s = json_string_value(json_object_get(o, key));
 
-	if (c->purpose != NULL) {
-		json_object_set_new(out, c->purpose, json_true());
-		return;
-	}
-	if (c->recipient == NULL)
-		return;
-	for (i = 0; i < m->purposes.count; i++) {
-		const struct dsmap__purpose *p = m->purposes.items[i];
-
-		if (purpose_shares(p, c->recipient))
-			json_object_set_new(out, p->id, json_true());
-	}
-}
-
-static int consent_based(const struct dsmap__purpose *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->legal_bases.count; i++)
-		if (strcmp(((const struct dsmap__legal_basis *)p->legal_bases.items[i])->gdpr,
-		           "6(1)(a)") == 0)
-			return 1;
-	return 0;
-}
-
-static dsmap_severity severity(const dsmap_mapping *b, const dsmap_change *c, const char **why)
-{
-	const struct dsmap__recipient *r;
-	const struct dsmap__purpose *p;
-
-	switch (c->type) {
-	case DSMAP_CHANGE_PURPOSE_RECIPIENT_ADDED:
-		r = dsmap_mapping__recipient(b, c->recipient);
-		if (r != NULL && r->transfers.count > 0) {
-			*why = "a new recipient outside the EEA";
-			return DSMAP_SEVERITY_HIGH;
-		}
-		*why = "a new recipient";
-		return DSMAP_SEVERITY_MEDIUM;
-	case DSMAP_CHANGE_RECIPIENT_TRANSFER_CHANGED:
-		if (c->direction > 0) {
-			*why = "data now goes to a new country outside the EEA";
-			return DSMAP_SEVERITY_HIGH;
-		}
-		*why = "the transfers outside the EEA changed";
-		return DSMAP_SEVERITY_MEDIUM;
-	case DSMAP_CHANGE_PURPOSE_CATEGORY_ADDED:
-		p = dsmap_mapping__purpose(b, c->purpose);
-		if (p != NULL && !consent_based(p)) {
-			*why = "a new category for a purpose whose legal basis is not consent";
-			return DSMAP_SEVERITY_HIGH;
-		}
-		*why = "a new category, under consent";
-		return DSMAP_SEVERITY_MEDIUM;
-	case DSMAP_CHANGE_RETENTION_CHANGED:
-		if (c->direction < 0) {
-			*why = "a shorter retention: data kept beyond it must be purged";
-			return DSMAP_SEVERITY_HIGH;
-		}
-		*why = c->direction > 0 ? "a longer retention" : "a retention on another trigger";
-		return DSMAP_SEVERITY_MEDIUM;
-	case DSMAP_CHANGE_LEGAL_BASIS_CHANGED:
-		*why = "the legal basis changed";
-		return DSMAP_SEVERITY_HIGH;
-	case DSMAP_CHANGE_PURPOSE_ADDED:
-		p = dsmap_mapping__purpose(b, c->purpose);
-		if (p != NULL) {
-			size_t i;
-
-			for (i = 0; i < p->recipients.count; i++)
-				if (((const struct dsmap__recipient *)p->recipients.items[i])->transfers.count) {
-					*why = "a new purpose that shares data outside the EEA";
-					return DSMAP_SEVERITY_HIGH;
-				}
-		}
-		*why = "a new purpose";
-		return DSMAP_SEVERITY_MEDIUM;
-	case DSMAP_CHANGE_RECIPIENT_ADDED:
-		if (c->direction > 0) {
-			*why = "a new recipient outside the EEA";
-			return DSMAP_SEVERITY_HIGH;
-		}
-		*why = "a new recipient";
-		return DSMAP_SEVERITY_LOW;
-	case DSMAP_CHANGE_RECIPIENT_KIND_CHANGED:
-		*why = "a recipient's role changed";
-		return DSMAP_SEVERITY_MEDIUM;
-	case DSMAP_CHANGE_SYSTEM_MAPPING_CHANGED:
-	case DSMAP_CHANGE_SYSTEM_ADDED:
-	case DSMAP_CHANGE_SYSTEM_PURPOSE_ADDED:
-		*why = "what a system is said to hold or serve changed";
-		return DSMAP_SEVERITY_MEDIUM;
-	default:
-		*why = "recorded";
-		return DSMAP_SEVERITY_LOW;
-	}
-}
-
-static const char *severity_name(int s)
-{
-	return s == DSMAP_SEVERITY_HIGH ? "high" : s == DSMAP_SEVERITY_MEDIUM ? "medium" : "low";
-}
-
-/* The systems a change reaches, as JSON. */
-static json_t *reached(const struct inventory *inv, const dsmap_mapping *a, const dsmap_mapping *b,
-                       const dsmap_change *c)
-{
-	json_t *cats = json_object(), *purposes = json_object(), *out = json_array(), *v;
-	const dsmap_mapping *m[2] = { b, a };
-	const char *key;
-	size_t i, k, j;
-
-	for (k = 0; k < 2; k++)
-		change_purposes(m[k], c, purposes);
-	if (c->category != NULL) {
-		json_object_set_new(cats, c->category, json_true());
-	} else {
-		for (k = 0; k < 2; k++)
-			json_object_foreach(purposes, key, v)
-				purpose_categories(m[k], key, cats);
-	}
-	if (c->system != NULL)
-		for (k = 0; k < 2; k++) {
-			const struct dsmap__system *s = dsmap_mapping__system(m[k], c->system);
-
-			for (i = 0; s != NULL && i < s->sources.count; i++) {
-				const struct dsmap__source *src = s->sources.items[i];
-
-				for (j = 0; j < src->cat_fields.count; j++) {
-					const struct dsmap__cat_field *f = src->cat_fields.items[j];
-					size_t q;
-
-					for (q = 0; q < f->categories.count; q++)
-						json_object_set_new(cats, ((const struct dsmap__category *)
-						    f->categories.items[q])->ref, json_true());
-				}
-			}
-		}
-	/* systems that hold a category concerned, from their counters (a
-	 * change of one system's definition reaches that system only) */
-	for (i = 0; i < inv->n; i++) {
-		const struct held *h = &inv->sys[i];
-		uint64_t lo = 0, sum = 0;
-		int declares = 0;
-
-		if (c->system != NULL && strcmp(c->system, h->id) != 0)
-			continue;
-		json_object_foreach(cats, key, v) {
-			uint64_t n = held_subjects(inv, h, key);
-
-			lo = n > lo ? n : lo;
-			sum += n;
-		}
-		json_object_foreach(purposes, key, v) {
-			const struct dsmap__system *s = dsmap_mapping__system(b, h->id);
-
-			if (s == NULL)
-				s = dsmap_mapping__system(a, h->id);
-			declares |= s != NULL && system_serves(s, key);
-		}
-		if (lo == 0 && !declares && c->system == NULL)
-			continue;
-		json_array_append_new(out, json_pack("{s:s, s:b, s:b, s:I, s:I}", "system", h->id,
-		    "holds", lo > 0, "declares", declares, "subjects_at_least", (json_int_t)lo,
-		    "subjects_at_most", (json_int_t)(sum < h->subjects ? sum : h->subjects)));
-	}
-	/* systems that declare the purpose but were never scanned */
-	json_object_foreach(purposes, key, v) {
-		if (c->system != NULL)
-			break;
-		for (i = 0; i < b->systems.count; i++) {
-			const struct dsmap__system *s = b->systems.items[i];
-			size_t q;
-			int listed = 0;
-
-			if (!system_serves(s, key))
-				continue;
-			for (q = 0; q < json_array_size(out); q++)
-				listed |= strcmp(js(json_array_get(out, q), "system"), s->id) == 0;
-			if (!listed)
-				json_array_append_new(out, json_pack("{s:s, s:b, s:b, s:i, s:i}", "system",
-				    s->id, "holds", 0, "declares", 1, "subjects_at_least", 0,
-				    "subjects_at_most", 0));
-		}
-	}
-	json_decref(cats);
-	json_decref(purposes);
-	return out;
-}
-
-/* Categories system `h` holds that no purpose it declares in `m` uses. */
-static json_t *orphans(const struct inventory *inv, const struct held *h, const dsmap_mapping *m)
-{
-	const struct dsmap__system *s = dsmap_mapping__system(m, h->id);
-	json_t *used = json_object(), *out = json_object();
-	size_t i;
-
-	for (i = 0; s != NULL && i < s->purposes.count; i++)
-		purpose_categories(m, ((const struct dsmap__purpose *)s->purposes.items[i])->id, used);
-	for (i = 0; s != NULL && i < h->n; i++) {
-		const char *ref = h->cats[i].catbit < inv->nrefs ? inv->refs[h->cats[i].catbit] : NULL;
-
-		if (ref != NULL && !has_ref(used, ref))
-			json_object_set_new(out, ref, json_integer((json_int_t)h->cats[i].subjects));
-	}
-	json_decref(used);
-	return out;
-}
-
-static void render_impact(struct dsmap__out *o, json_t *ans)
-{
-	json_t *c, *s, *sum = json_object_get(ans, "summary");
-	size_t i, j;
-
-	dsmap__outf(o, "impact of %.12s -> %.12s: %lld change%s (%lld high, %lld medium, %lld low)\n",
-	     js(ans, "from"), js(ans, "to"), (long long)json_integer_value(json_object_get(sum, "changes")),
-	     json_integer_value(json_object_get(sum, "changes")) == 1 ? "" : "s",
-	     (long long)json_integer_value(json_object_get(sum, "high")),
-	     (long long)json_integer_value(json_object_get(sum, "medium")),
-	     (long long)json_integer_value(json_object_get(sum, "low")));
-	json_array_foreach(json_object_get(ans, "changes"), i, c) {
-		dsmap__outf(o, "\n%-6s %s\n       why: %s\n", js(c, "severity"), js(c, "detail"), js(c, "why"));
-		if (json_array_size(json_object_get(c, "systems")) == 0)
-			dsmap__outf(o, "       no system holds or declares it\n");
-		json_array_foreach(json_object_get(c, "systems"), j, s) {
-			json_int_t lo = json_integer_value(json_object_get(s, "subjects_at_least"));
-			json_int_t hi = json_integer_value(json_object_get(s, "subjects_at_most"));
-
-			dsmap__outf(o, "       %s:", js(s, "system"));
-			if (json_is_true(json_object_get(s, "holds"))) {
-				if (lo == hi)
-					dsmap__outf(o, " holds it for %lld subjects", (long long)lo);
-				else
-					dsmap__outf(o, " holds it for %lld to %lld subjects", (long long)lo,
-					     (long long)hi);
-			}
-			if (json_is_true(json_object_get(s, "declares")))
-				dsmap__outf(o, "%s declares the purpose",
-				     json_is_true(json_object_get(s, "holds")) ? ";" : "");
-			dsmap__outf(o, "\n");
-		}
-	}
-}
-
-int dsmap_impact(char **out, dsmap_workspace *ws, const char *from, const char *to, int format)
-{
-	dsmap_mapping *a = NULL, *b = NULL;
-	dsmap__doc_cache *cache = NULL;
-	dsmap_diff *d = NULL;
-	struct inventory inv;
-	git_oid oa, ob;
-	json_t *ans = NULL, *changes;
-	char ha[GIT_OID_HEXSZ + 1], hb[GIT_OID_HEXSZ + 1];
-	size_t i, counts[3] = { 0, 0, 0 };
-	int rc;
-
-	memset(&inv, 0, sizeof(inv));
-	if (out == NULL || ws == NULL || from == NULL || to == NULL ||
-	    (format != DSMAP_FORMAT_TEXT && format != DSMAP_FORMAT_JSON))
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_impact: invalid argument");
-	*out = NULL;
-	/* the two revisions share most files: each is parsed once */
-	if ((cache = dsmap__doc_cache_new()) == NULL)
-		return dsmap_error__oom();
-	if ((rc = dsmap_git__resolve(ws->repo, from, &oa, NULL)) < 0 ||
-	    (rc = dsmap_git__resolve(ws->repo, to, &ob, NULL)) < 0 ||
-	    (rc = load(&a, ws, &oa, cache)) < 0 || (rc = load(&b, ws, &ob, cache)) < 0 ||
-	    (rc = dsmap_diff_mappings(&d, a, b)) < 0 || (rc = inventory_read(&inv, ws->store)) < 0)
-		goto done;
-	git_oid_tostr(ha, sizeof(ha), &oa);
-	git_oid_tostr(hb, sizeof(hb), &ob);
-	changes = json_array();
-	ans = json_pack("{s:i, s:s, s:s, s:o}", "schema", 1, "from", ha, "to", hb,
-	                "changes", changes);
-	if (ans == NULL) {
-		rc = dsmap_error__oom();
-		goto done;
-	}
-	for (i = 0; i < dsmap_diff_count(d); i++) {
-		const dsmap_change *c = dsmap_diff_get(d, i);
-		const char *why = "";
-		dsmap_severity sev = severity(b, c, &why);
-		json_t *cj = change_json(c);
-
-		json_object_set_new(cj, "severity", json_string(severity_name((int)sev)));
-		json_object_set_new(cj, "why", json_string(why));
-		json_object_set_new(cj, "systems", reached(&inv, a, b, c));
-		json_array_append_new(changes, cj);
-		counts[sev]++;
-	}
-	/* Categories left without a purpose in a system that holds them. */
-	for (i = 0; i < inv.n; i++) {
-		json_t *now = orphans(&inv, &inv.sys[i], b), *was = orphans(&inv, &inv.sys[i], a), *v;
-		const char *ref;
-
-		json_object_foreach(now, ref, v) {
-			char detail[512];
-
-			if (json_object_get(was, ref) != NULL ||
-			    dsmap_mapping__system(b, inv.sys[i].id) == NULL)
-				continue;
-			snprintf(detail, sizeof(detail), "system %s holds %s, which no purpose it serves "
-			         "uses any more", inv.sys[i].id, ref);
-			json_array_append_new(changes, json_pack("{s:s, s:n, s:s, s:n, s:s, s:n, s:n, s:i, "
-			    "s:s, s:s, s:s, s:[{s:s, s:b, s:b, s:I, s:I}]}",
-			    "type", "category-orphaned", "purpose", "category", ref, "recipient",
-			    "system", inv.sys[i].id, "before", "after", "direction", 0, "detail", detail,
-			    "severity", "high", "why", "a category held with no purpose to justify it: "
-			    "erase it or declare a purpose", "systems", "system", inv.sys[i].id,
-			    "holds", 1, "declares", 0, "subjects_at_least", json_integer_value(v),
-			    "subjects_at_most", json_integer_value(v)));
-			counts[DSMAP_SEVERITY_HIGH]++;
-		}
-		json_decref(now);
-		json_decref(was);
-	}
-	json_object_set_new(ans, "summary", json_pack("{s:I, s:I, s:I, s:I}",
-	    "changes", (json_int_t)json_array_size(changes), "high", (json_int_t)counts[2],
-	    "medium", (json_int_t)counts[1], "low", (json_int_t)counts[0]));
-	rc = finish(out, ans, format, render_impact);
-	ans = NULL;
-done:
-	json_decref(ans);
-	inventory_free(&inv);
-	dsmap_diff_free(d);
-	dsmap_mapping_free(a);
-	dsmap_mapping_free(b);
-	dsmap__doc_cache_free(cache);
-	return rc;
+	return s ? s : "";
 }
 
 /* ---- the walk for history and blame --------------------------------------------------- */
@@ -616,7 +180,7 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 		if ((int64_t)git_commit_time(c) < since)
 			break;
 		if (mc == NULL) {
-			if (load(&mc, ws, git_commit_id(c), cache) < 0) {
+			if (dsmap__hist_load(&mc, ws, git_commit_id(c), cache) < 0) {
 				dsmap_error_clear();   /* a broken revision: from the next one */
 				mc = NULL;
 			} else {
@@ -639,7 +203,7 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 			break;
 		}
 		if (!git_oid_equal(&tc, &tp) && mc != NULL) {
-			if (load(&mp, ws, git_commit_id(p), cache) < 0) {
+			if (dsmap__hist_load(&mp, ws, git_commit_id(p), cache) < 0) {
 				/* a broken parent: keep mc for the next sound one */
 				dsmap_error_clear();
 				mp = NULL;
@@ -682,7 +246,7 @@ static json_t *commit_json(git_commit *c)
 
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:[]}", "commit", hex, "author", a->name,
-	                 "email", a->email, "date", iso((int64_t)a->when.time),
+	                 "email", a->email, "date", dsmap__hist_iso((int64_t)a->when.time),
 	                 "message", msg ? msg : "", "changes");
 }
 
@@ -754,7 +318,7 @@ static int hist_step(git_commit *commit, const dsmap_mapping *before, const dsma
 	} else {
 		for (i = 0; i < dsmap_diff_count(d); i++)
 			if (matches(h, dsmap_diff_get(d, i)))
-				json_array_append_new(list, change_json(dsmap_diff_get(d, i)));
+				json_array_append_new(list, dsmap__hist_change_json(dsmap_diff_get(d, i)));
 	}
 	if (json_array_size(list) > 0)
 		json_array_append(h->commits, cj);
@@ -836,7 +400,7 @@ int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *
 		json_decref(ans);
 		return rc;
 	}
-	return finish(out, ans, format, render_commits);
+	return dsmap__hist_finish(out, ans, format, render_commits);
 }
 
 /* ---- blame ------------------------------------------------------------------------- */
@@ -864,9 +428,9 @@ static int edge_in(const struct blame *b, const dsmap_mapping *m)
 				return 1;
 		return 0;
 	case EDGE_SHARES:
-		return (p = dsmap_mapping__purpose(m, b->from)) != NULL && purpose_shares(p, b->to);
+		return (p = dsmap_mapping__purpose(m, b->from)) != NULL && dsmap__purpose_shares(p, b->to);
 	default:
-		return (s = dsmap_mapping__system(m, b->from)) != NULL && system_serves(s, b->to);
+		return (s = dsmap_mapping__system(m, b->from)) != NULL && dsmap__system_serves(s, b->to);
 	}
 }
 
@@ -895,7 +459,7 @@ static int blame_step(git_commit *commit, const dsmap_mapping *before, const dsm
 		        c->system && strcmp(c->system, b->from) == 0;
 		if (about || (c->purpose && strcmp(c->purpose, b->edge == EDGE_SERVES ? b->to : b->from) == 0 &&
 		              c->type == DSMAP_CHANGE_LEGAL_BASIS_CHANGED))
-			json_array_append_new(list, change_json(c));
+			json_array_append_new(list, dsmap__hist_change_json(c));
 	}
 	if (json_array_size(list) > 0)
 		json_array_append(b->events, cj);
@@ -982,7 +546,7 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 	b.to = ib;
 	if ((rc = dsmap_git__resolve(ws->repo, "HEAD", &head, NULL)) < 0)
 		return rc;
-	if ((rc = load(&m, ws, &head, NULL)) < 0)
+	if ((rc = dsmap__hist_load(&m, ws, &head, NULL)) < 0)
 		return rc == DSMAP_EINVALID ? dsmap_error__prefix(DSMAP_ERROR, "blame") : rc;
 	exists = edge_in(&b, m);
 	if (b.edge == EDGE_USES && dsmap_mapping__category(m, ib) == NULL && !exists) {
@@ -1017,5 +581,5 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 	    "events", b.events);
 	if (ans == NULL)
 		return dsmap_error__oom();
-	return finish(out, ans, format, render_blame);
+	return dsmap__hist_finish(out, ans, format, render_blame);
 }

@@ -25,8 +25,9 @@
 #include "errors.h"
 #include "inventory.h"
 
-#define HOLDING_VERSION 1
-#define HOLDING_FIXED 26
+#define HOLDING_VERSION 2
+#define HOLDING_FIXED_V1 26
+#define HOLDING_FIXED 34              /* version 2: version 1's, then the two facet masks */
 #define ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)
 #define RUN_ENTRIES 131072           /* records per run, at most */
 #define RUN_BYTES (12u << 20)        /* bytes of holdings per run, about */
@@ -44,10 +45,13 @@
 int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size)
 {
 	const unsigned char *p = data, *end = p + size;
-	size_t i;
+	size_t i, fixed;
 
 	memset(h, 0, sizeof(*h));
-	if (size < HOLDING_FIXED || p[0] != HOLDING_VERSION)
+	if (size < 1 || (p[0] != HOLDING_VERSION && p[0] != 1))
+		goto corrupt;
+	fixed = p[0] == 1 ? HOLDING_FIXED_V1 : HOLDING_FIXED;
+	if (size < fixed)
 		goto corrupt;
 	h->kind = p[1];
 	h->records = dsmap__get_be32(p + 2);
@@ -56,9 +60,13 @@ int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t siz
 	h->id_count = p[22];
 	h->loc_count = p[23];
 	h->bitmap_size = (size_t)p[24] << 8 | p[25];
+	if (fixed == HOLDING_FIXED) {
+		h->kinds = dsmap__get_be32(p + 26);
+		h->brands = dsmap__get_be32(p + 30);
+	}
 	if (h->id_count > DSMAP__HOLDING_MAX_IDS || h->loc_count > DSMAP__HOLDING_MAX_LOCS)
 		goto corrupt;
-	p += HOLDING_FIXED;
+	p += fixed;
 	if ((size_t)(end - p) < h->bitmap_size + h->id_count * ID_SIZE)
 		goto corrupt;
 	h->bitmap = p;
@@ -91,6 +99,7 @@ corrupt:
 /* A holding being merged. */
 struct work {
 	int kind;
+	uint32_t kinds, brands;        /* facet masks, ORed over the records */
 	uint32_t records;
 	int64_t first, last;
 	size_t bitmap_size;
@@ -107,6 +116,7 @@ static void work_reset(struct work *w, int kind)
 {
 	memset(w->bitmap, 0, w->bitmap_size);
 	w->kind = kind;
+	w->kinds = w->brands = 0;
 	w->records = 0;
 	w->first = w->last = 0;
 	w->bitmap_size = 0;
@@ -163,6 +173,8 @@ static void work_add_record(struct work *w, const struct dsmap__ingest_record *r
 	size_t i;
 
 	w->records++;
+	w->kinds |= r->kinds;
+	w->brands |= r->brands;
 	work_times(w, r->first, r->last);
 	for (i = 0; i < r->cat_count; i++)
 		work_bit(w, r->cats[i]);
@@ -176,6 +188,8 @@ static void work_add_holding(struct work *w, const struct dsmap__holding *h)
 	size_t i, n;
 
 	w->records += h->records;
+	w->kinds |= h->kinds;
+	w->brands |= h->brands;
 	work_times(w, h->first, h->last);
 	n = h->bitmap_size < w->bitmap_cap ? h->bitmap_size : w->bitmap_cap;
 	for (i = 0; i < n; i++)
@@ -209,6 +223,8 @@ static size_t work_encode(const struct work *w, unsigned char *out)
 	p[23] = (unsigned char)w->loc_count;
 	p[24] = (unsigned char)(w->bitmap_size >> 8);
 	p[25] = (unsigned char)w->bitmap_size;
+	dsmap__put_be32(p + 26, w->kinds);
+	dsmap__put_be32(p + 30, w->brands);
 	p += HOLDING_FIXED;
 	memcpy(p, w->bitmap, w->bitmap_size);
 	p += w->bitmap_size;

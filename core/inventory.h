@@ -4,12 +4,16 @@
  * Each generation is a pair of databases (store.h): holdings and aliases.
  *
  * holdings: key  16-byte subject hash;
- *           value version 1:
+ *           value version 2 (big-endian):
  *             u8 version, u8 subject kind, u32 records, i64 first seen,
  *             i64 last seen, u8 identifier count, u8 locator count,
- *             u16 bitmap bytes; the category bitmap (bit n = catbit n);
+ *             u16 bitmap bytes, u32 subject kinds, u32 brands (facet masks,
+ *             bit n = facet n of store.h, ORed over the subject's records;
+ *             0: unknown); the category bitmap (bit n = catbit n);
  *             the subject's other identifiers (u8 kind + 16-byte hash each);
  *             the locators (u16 length + bytes each).
+ *           Version 1 is version 2 without the two masks; it is still read
+ *           (masks 0) and never written.
  * aliases:  key  16-byte identifier hash, then a 16-byte subject hash,
  *           one key per pair; no value: the subjects of the records
  *           in which that identifier appears next to the one that names
@@ -42,6 +46,8 @@
 /* A holding, decoded; pointers borrow the value. */
 struct dsmap__holding {
 	int kind;
+	uint32_t kinds;                /* subject kinds (facet bits, store.h); 0: unknown */
+	uint32_t brands;               /* brands (facet bits); 0: unknown */
 	uint32_t records;
 	int64_t first, last;
 	size_t bitmap_size;
@@ -65,6 +71,8 @@ struct dsmap__ingest_record {
 	const char *loc;
 	size_t loc_len;
 	int64_t first, last;
+	uint32_t kinds;                /* subject-kind facet bits; 0: unknown */
+	uint32_t brands;               /* brand facet bits; 0: unknown */
 };
 
 typedef struct dsmap__ingest dsmap__ingest;

@@ -11,9 +11,13 @@
  *            commit(20) 'k' id      -> hash  subject kind
  *            commit(20) 'g' id      -> hash  right
  *            commit(20) 'n' "notice" -> hash the notice itself (linking kinds...)
+ *            commit(20) 'b' id      -> hash  brand
+ *            commit(20) 'y' id      -> hash  system (purposes, sources, facets)
  *            commit(20) 'U' ref 0 purpose   (empty)  purpose uses category
  *            commit(20) 'S' id 0 purpose    (empty)  purpose shares with recipient
  *            commit(20) 'K' id 0 purpose    (empty)  purpose concerns subject kind
+ *            commit(20) 'V' purpose 0 system (empty) system serves purpose (declared)
+ *            commit(20) 'D' ref 0 system    (empty)  system declares category (a field)
  *   revs     commit(20) -> 1, synced at (i64), commit time (i64), nodes (u32), edges (u32)
  *   catbits  ref -> u32, from the meta counter "catbit-next"; never reused
  *
@@ -22,8 +26,11 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,10 +41,13 @@
 #include "dsmap/lineage.h"
 #include "errors.h"
 #include "git.h"
+#include "inventory.h"
 #include "lineage.h"
+#include "dsmap/ident.h"
 #include "mapping.h"
 #include "store.h"
 #include "util.h"
+#include "words.h"
 #include "workspace.h"
 
 #define OID 20
@@ -53,9 +63,10 @@ void dsmap_free(void *p)
 
 const char *dsmap_lineage_kind_name(int kind)
 {
-	static const char *const names[] = { "category", "purpose", "recipient", "subject-kind" };
+	static const char *const names[] = { "category", "purpose", "recipient", "subject-kind",
+	                                     "system" };
 
-	return kind >= 0 && kind < 4 ? names[kind] : NULL;
+	return kind >= 0 && kind < 5 ? names[kind] : NULL;
 }
 
 /* ---- JSON of the model's nodes --------------------------------------------------- */
@@ -138,9 +149,20 @@ static json_t *notice_json(const dsmap_mapping *m)
 	                 "linking_identifier_kinds", jstrings(&m->linking_kinds));
 }
 
+static int in_ids(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		if (strcmp(json_string_value(e), s) == 0)
+			return 1;
+	return 0;
+}
+
 static json_t *purpose_json(const struct dsmap__purpose *p)
 {
-	json_t *bases = json_array(), *rules = json_array(), *kinds = json_array();
+	json_t *bases = json_array(), *rules = json_array(), *kinds = json_array(), *node;
 	size_t i;
 
 	for (i = 0; i < p->legal_bases.count; i++) {
@@ -161,7 +183,7 @@ static json_t *purpose_json(const struct dsmap__purpose *p)
 	for (i = 0; i < p->subject_kinds.count; i++)
 		json_array_append_new(kinds,
 		    json_string(((const struct dsmap__subject_kind *)p->subject_kinds.items[i])->id));
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+	node = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
 	    "id", p->id, "section", jstr(p->section), "title_fr", jstr(p->title_fr),
 	    "title_en", jstr(p->title_en), "categories", refs_of(&p->categories, 1),
 	    "legal_bases", bases, "retention", "text_fr", jstr(p->retention_fr), "rules", rules,
@@ -170,6 +192,99 @@ static json_t *purpose_json(const struct dsmap__purpose *p)
 	    "automated_decision", p->automated_decision,
 	    "automated_decision_fr", jstr(p->automated_decision_fr),
 	    "transfers_outside_eea", jtransfers(&p->transfers));
+	/* Scope restrictions only where the notice states one, so that the
+	 * nodes of purposes without one keep their content hash. */
+	if (node != NULL && (p->excluded_brands.count > 0 || p->scope_note_fr != NULL)) {
+		json_t *brands = json_array();
+
+		for (i = 0; i < p->excluded_brands.count; i++)
+			json_array_append_new(brands,
+			    json_string(((const struct dsmap__brand *)p->excluded_brands.items[i])->id));
+		if (json_object_set_new(node, "excluded_brands", brands) < 0 ||
+		    json_object_set_new(node, "scope_note_fr", jstr(p->scope_note_fr)) < 0) {
+			json_decref(node);
+			return NULL;
+		}
+	}
+	return node;
+}
+
+static json_t *brand_json(const struct dsmap__brand *b)
+{
+	return json_pack("{s:s, s:o}", "id", b->id, "name", jstr(b->name));
+}
+
+/* A facet of a source (subject kind, brand) as data, with the ids it can
+ * give; null when the source says nothing. */
+static json_t *facet_json(const struct dsmap__facet *f)
+{
+	json_t *values, *ids;
+	size_t i;
+
+	if (f == NULL)
+		return json_null();
+	values = json_object();
+	ids = json_array();
+	if (f->fixed != NULL)
+		json_array_append_new(ids, json_string(f->fixed));
+	for (i = 0; i < f->values.count; i++) {
+		const struct dsmap__facet_value *v = f->values.items[i];
+
+		json_object_set_new(values, v->value, json_string(v->id));
+		if (!in_ids(ids, v->id))
+			json_array_append_new(ids, json_string(v->id));
+	}
+	if (f->default_id != NULL && !in_ids(ids, f->default_id))
+		json_array_append_new(ids, json_string(f->default_id));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "fixed", jstr(f->fixed), "field", jstr(f->field),
+	                 "values", values, "default", jstr(f->default_id), "ids", ids);
+}
+
+/* The categories a source's fields hold, in field order, once each. */
+static void source_categories(const struct dsmap__source *src, json_t *out)
+{
+	size_t j, k;
+
+	for (j = 0; j < src->cat_fields.count; j++) {
+		const struct dsmap__cat_field *f = src->cat_fields.items[j];
+
+		for (k = 0; k < f->categories.count; k++) {
+			const char *ref = ((const struct dsmap__category *)f->categories.items[k])->ref;
+
+			if (!in_ids(out, ref))
+				json_array_append_new(out, json_string(ref));
+		}
+	}
+}
+
+static json_t *system_json(const struct dsmap__system *sys)
+{
+	json_t *purposes = json_array(), *cats = json_array(), *sources = json_array();
+	size_t i, j;
+
+	for (i = 0; i < sys->purposes.count; i++)
+		json_array_append_new(purposes,
+		    json_string(((const struct dsmap__purpose *)sys->purposes.items[i])->id));
+	for (i = 0; i < sys->sources.count; i++) {
+		const struct dsmap__source *src = sys->sources.items[i];
+		json_t *ids = json_array(), *scats = json_array();
+
+		for (j = 0; j < src->id_fields.count; j++) {
+			const struct dsmap__id_field *f = src->id_fields.items[j];
+
+			json_array_append_new(ids, json_pack("{s:s, s:s}", "field", f->field,
+			                                     "kind", dsmap_ident_kind_name(f->kind)));
+		}
+		source_categories(src, scats);
+		source_categories(src, cats);
+		json_array_append_new(sources, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
+		    "name", src->name, "identifiers", ids, "categories", scats,
+		    "timestamp", jstr(src->timestamp), "subject_kind", facet_json(src->subject_kind),
+		    "brand", facet_json(src->brand)));
+	}
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "id", sys->id, "name", jstr(sys->name),
+	                 "plugin", jstr(sys->plugin), "purposes", purposes, "categories", cats,
+	                 "sources", sources);
 }
 
 /* ---- sync ------------------------------------------------------------------------ */
@@ -292,6 +407,9 @@ static int number_categories(dsmap_store *s, MDB_txn *txn, struct sync *sy)
 	return dsmap_store__meta_put(s, txn, "catbit-next", buf, strlen(buf));
 }
 
+static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
+                          dsmap_sync_result *res);
+
 static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 {
 	struct sync *sy = payload;
@@ -353,6 +471,34 @@ static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 			                   p->id)) != 0)
 				return rc;
 	}
+	for (i = 0; i < m->brands.count; i++) {
+		const struct dsmap__brand *b = m->brands.items[i];
+
+		if ((rc = put_node(s, txn, sy, DSMAP__NODE_BRAND, b->id, brand_json(b))) != 0)
+			return rc;
+	}
+	for (i = 0; i < m->systems.count; i++) {
+		const struct dsmap__system *sys = m->systems.items[i];
+		json_t *node = system_json(sys), *ref;
+
+		if (node == NULL)
+			return dsmap_error__oom();
+		for (j = 0; j < sys->purposes.count; j++)
+			if ((rc = put_edge(s, txn, sy, DSMAP__EDGE_SERVED_BY,
+			                   ((const struct dsmap__purpose *)sys->purposes.items[j])->id,
+			                   sys->id)) != 0)
+				goto system_done;
+		json_array_foreach(json_object_get(node, "categories"), j, ref)
+			if ((rc = put_edge(s, txn, sy, DSMAP__EDGE_DECLARED_BY, json_string_value(ref),
+			                   sys->id)) != 0)
+				goto system_done;
+		json_incref(node);
+		rc = put_node(s, txn, sy, DSMAP__NODE_SYSTEM, sys->id, node);
+system_done:
+		json_decref(node);
+		if (rc != 0)
+			return rc;
+	}
 	rev[0] = REV_VERSION;
 	dsmap__put_be64(rev + 1, (uint64_t)time(NULL));
 	dsmap__put_be64(rev + 9, (uint64_t)sy->commit_time);
@@ -362,12 +508,118 @@ static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 		return rc;
 	if (sy->keep_synced)
 		return 0;
+	if ((rc = retire_systems(s, txn, m, &sy->res)) != 0)
+		return rc;
 	return dsmap_store__meta_put(s, txn, "synced-rev", sy->hex, 40);
 }
 
+/* Retire every system with an inventory that `m` does not define: gen 0
+ * (readers see no holdings), the counts kept, the time of retirement. */
+static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
+                          dsmap_sync_result *res)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char id[DSMAP__SYSTEM_ID_MAX + 1];
+	char **gone = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc, op = MDB_FIRST;
+
+	res->retired_systems = 0;
+	res->retired_subjects = 0;
+	if ((rc = mdb_cursor_open(txn, s->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX)
+			continue;
+		memcpy(id, k.mv_data, k.mv_size);
+		id[k.mv_size] = '\0';
+		if (dsmap_mapping__system(m, id) != NULL)
+			continue;
+		if (n == cap) {
+			char **grown = realloc(gone, (cap = cap ? cap * 2 : 8) * sizeof(*grown));
+
+			if (grown == NULL) {
+				rc = dsmap_error__oom();
+				goto done;
+			}
+			gone = grown;
+		}
+		if ((gone[n] = strdup(id)) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		n++;
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	if (rc != MDB_NOTFOUND)
+		goto done;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		dsmap_store__system_summary sum;
+
+		if ((rc = dsmap_store__system_get(s, txn, gone[i], &sum)) < 0)
+			goto done;
+		if (sum.gen != 0 || sum.retired == 0) {
+			if (sum.gen != 0) {
+				res->retired_systems++;
+				res->retired_subjects += sum.subjects;
+			}
+			sum.gen = 0;
+			if (sum.retired == 0)
+				sum.retired = (int64_t)time(NULL);
+			rc = dsmap_store__system_put(s, txn, gone[i], &sum);
+		}
+		free(sum.categories);
+		if (rc != 0)
+			goto done;
+	}
+done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	for (i = 0; i < n; i++)
+		free(gone[i]);
+	free(gone);
+	return rc;
+}
+
+struct set_synced {
+	const char *hex;
+	const dsmap_mapping *m;
+	dsmap_sync_result *res;
+};
+
 static int set_synced(dsmap_store *s, MDB_txn *txn, void *payload)
 {
-	return dsmap_store__meta_put(s, txn, "synced-rev", payload, 40);
+	struct set_synced *ss = payload;
+	int rc;
+
+	if ((rc = retire_systems(s, txn, ss->m, ss->res)) != 0)
+		return rc;
+	return dsmap_store__meta_put(s, txn, "synced-rev", ss->hex, 40);
+}
+
+/* Free the holdings of retired systems now, unless a scan is running (it
+ * holds the scan lock, and collects them itself when it ends). */
+static void drop_retired(dsmap_workspace *ws)
+{
+	char *path = dsmap__path_join(ws->dotdir, "scan.lock");
+	int fd;
+
+	if (path == NULL)
+		return;
+	fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		if (dsmap__inventory_collect(ws->store) < 0)
+			dsmap_error_clear();   /* the next scan collects them */
+		flock(fd, LOCK_UN);
+	}
+	close(fd);
 }
 
 /* The commit a revision (or a date) names. */
@@ -413,10 +665,7 @@ static int sync_rev(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev
 	memcpy(sy.res.commit, sy.hex, sizeof(sy.res.commit));
 	if ((rc = rev_synced(ws->store, sy.oid, &found)) < 0)
 		return rc;
-	if (found) {
-		if (!keep_synced &&
-		    (rc = dsmap_store__write(ws->store, set_synced, sy.hex, "sync")) < 0)
-			return rc;
+	if (found && keep_synced) {
 		sy.res.already = 1;
 		if (out)
 			*out = sy.res;
@@ -435,10 +684,20 @@ static int sync_rev(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev
 	if (rc < 0)
 		return rc;
 	sy.m = m;
-	rc = dsmap_store__write(ws->store, sync_txn, &sy, "sync");
+	if (found) {
+		/* synced before: it only becomes the synced revision again */
+		struct set_synced ss = { sy.hex, m, &sy.res };
+
+		sy.res.already = 1;
+		rc = dsmap_store__write(ws->store, set_synced, &ss, "sync");
+	} else {
+		rc = dsmap_store__write(ws->store, sync_txn, &sy, "sync");
+	}
 	dsmap_mapping_free(m);
 	if (rc < 0)
 		return rc;
+	if (sy.res.retired_systems > 0)
+		drop_retired(ws);
 	if (out)
 		*out = sy.res;
 	return 0;
@@ -787,6 +1046,136 @@ done:
 	return rc;
 }
 
+/* A system: what it serves, declares, holds and reaches, and its findings. */
+static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
+{
+	json_t *node, *purposes = json_array(), *recipients = json_object(), *held = json_array();
+	json_t *findings = json_array(), *kinds = json_array(), *declared, *e, *x;
+	dsmap_store__system_summary sum;
+	char **refs = NULL;
+	size_t nrefs = 0, i, j;
+	int rc, scanned = 0;
+
+	memset(&sum, 0, sizeof(sum));
+	if ((node = get_node(r, DSMAP__NODE_SYSTEM, id, &rc)) == NULL) {
+		rc = rc ? rc : DSMAP_ENOTFOUND;
+		goto done;
+	}
+	json_object_set_new(ans, "node", node);
+	declared = json_object_get(node, "categories");
+	/* what its last scan found */
+	rc = dsmap_store__system_get(r->s, r->txn, id, &sum);
+	if (rc == DSMAP_ENOTFOUND) {
+		dsmap_error_clear();
+	} else if (rc < 0) {
+		goto done;
+	} else if (sum.last_scan != 0 && sum.retired == 0) {
+		scanned = 1;
+		if ((rc = dsmap_store__category_refs(r->s, r->txn, &refs, &nrefs)) < 0)
+			goto done;
+		for (i = 0; i < sum.category_count; i++) {
+			const dsmap_store__cat_count *c = &sum.categories[i];
+
+			if (c->catbit < nrefs && refs[c->catbit] != NULL)
+				json_array_append_new(held, json_pack("{s:s, s:I, s:I}", "category",
+				    refs[c->catbit], "subjects", (json_int_t)c->subjects,
+				    "records", (json_int_t)c->records));
+		}
+	}
+	rc = 0;
+	json_object_set_new(ans, "last_scan", scanned ? json_integer(sum.last_scan) : json_null());
+	json_object_set_new(ans, "subjects", scanned ? json_integer((json_int_t)sum.subjects) :
+	                    json_null());
+	json_array_foreach(json_object_get(node, "purposes"), i, e) {
+		const char *pid = json_string_value(e);
+		json_t *p = get_node(r, DSMAP__NODE_PURPOSE, pid, &rc), *used = json_array();
+		json_t *retention = json_object(), *entry;
+
+		if (p == NULL) {
+			json_decref(used);
+			json_decref(retention);
+			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
+			                                r->s->path, pid);
+			goto done;
+		}
+		json_array_foreach(json_object_get(p, "categories"), j, x) {
+			if (!in_ids(declared, json_string_value(x)))
+				continue;
+			json_array_append(used, x);
+			json_object_set_new(retention, json_string_value(x),
+			                    rules_for(p, json_string_value(x)));
+		}
+		entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:o}",
+		    "id", json_object_get(p, "id"), "section", json_object_get(p, "section"),
+		    "title_fr", json_object_get(p, "title_fr"), "title_en", json_object_get(p, "title_en"),
+		    "legal_bases", json_object_get(p, "legal_bases"),
+		    "subject_kinds", json_object_get(p, "subject_kinds"),
+		    "recipients", json_object_get(p, "recipients"),
+		    "excluded_brands", json_object_get(p, "excluded_brands") ?
+		        json_object_get(p, "excluded_brands") : json_array(),
+		    "categories", used, "retention", retention);
+		if (json_object_get(p, "excluded_brands") == NULL)
+			json_decref(json_object_get(entry, "excluded_brands"));
+		json_array_append_new(purposes, entry);
+		if (json_array_size(used) == 0)
+			json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "finding",
+			    "purpose-without-data", "purpose", pid, "message",
+			    "the system serves this purpose but none of its fields holds a category it uses"));
+		if ((rc = add_recipients(r, recipients, p)) != 0) {
+			json_decref(p);
+			goto done;
+		}
+		json_decref(p);
+	}
+	/* categories it declares or holds that no purpose it serves uses */
+	for (i = 0; i < 2; i++) {
+		json_t *list = i == 0 ? declared : held;
+
+		json_array_foreach(list, j, x) {
+			const char *ref = i == 0 ? json_string_value(x) :
+			                  json_string_value(json_object_get(x, "category"));
+			size_t k;
+			json_t *pe;
+			int used = 0;
+
+			json_array_foreach(purposes, k, pe)
+				used |= in_ids(json_object_get(pe, "categories"), ref);
+			if (!used)
+				json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "finding",
+				    i == 0 ? "declared-without-purpose" : "held-without-purpose", "category", ref,
+				    "message", i == 0 ? "a field holds it, but no purpose the system serves uses it" :
+				    "its last scan found it, but no purpose the system serves uses it"));
+		}
+	}
+	json_array_foreach(json_object_get(node, "sources"), i, e) {
+		json_t *f = json_object_get(e, "subject_kind");
+
+		if (!json_is_object(f)) {
+			if (!in_ids(kinds, "(not said)"))
+				json_array_append_new(kinds, json_string("(not said)"));
+			continue;
+		}
+		json_array_foreach(json_object_get(f, "ids"), j, x)
+			if (!in_ids(kinds, json_string_value(x)))
+				json_array_append(kinds, x);
+	}
+	json_object_set(ans, "purposes", purposes);
+	json_object_set_new(ans, "recipients", values(recipients));
+	json_object_set(ans, "held", held);
+	json_object_set(ans, "subject_kinds", kinds);
+	json_object_set(ans, "findings", findings);
+	rc = 0;
+done:
+	free(sum.categories);
+	dsmap_store__category_refs_free(refs, nrefs);
+	json_decref(purposes);
+	json_decref(recipients);
+	json_decref(held);
+	json_decref(findings);
+	json_decref(kinds);
+	return rc;
+}
+
 /* ---- for the other modules ------------------------------------------------------ */
 
 json_t *dsmap__graph_node(struct dsmap__graph *g, char type, const char *id, int *rc)
@@ -828,6 +1217,43 @@ int dsmap__graph_ids(struct dsmap__graph *g, char type, json_t *out)
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return dsmap_store__error(rc, "store %s: graph", g->s->path);
 	return 0;
+}
+
+int dsmap__graph_open(struct dsmap__graph *g, dsmap_workspace *ws, const char *rev)
+{
+	int rc, found = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->s = ws->store;
+	if (rev != NULL) {
+		git_oid oid;
+
+		if ((rc = resolve(ws, rev, &oid, NULL)) < 0)
+			return rc;
+		memcpy(g->oid, oid.id, OID);
+		git_oid_tostr(g->hex, sizeof(g->hex), &oid);
+		if ((rc = rev_synced(g->s, g->oid, &found)) < 0)
+			return rc;
+		/* The graph of a revision asked about is stored once and kept; the
+		 * workspace's synced revision does not move. */
+		if (!found && (rc = sync_rev(NULL, ws, g->hex, 1)) < 0)
+			return rc;
+	}
+	if ((rc = dsmap_store__read_begin(g->s, &g->txn)) < 0)
+		return rc;
+	if (rev == NULL && (rc = dsmap__graph_synced(g, ws->store, g->txn)) < 0) {
+		mdb_txn_abort(g->txn);
+		g->txn = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+void dsmap__graph_close(struct dsmap__graph *g)
+{
+	if (g->txn != NULL)
+		mdb_txn_abort(g->txn);
+	g->txn = NULL;
 }
 
 int dsmap__graph_synced(struct dsmap__graph *g, dsmap_store *s, MDB_txn *txn)
@@ -879,18 +1305,19 @@ static void text_bases(struct dsmap__out *o, json_t *bases)
 
 static void text_rule(struct dsmap__out *o, json_t *rule)
 {
-	const char *d = json_string_value(json_object_get(rule, "duration"));
-	const char *t = json_string_value(json_object_get(rule, "trigger"));
 	json_t *cats = json_object_get(rule, "categories"), *c;
+	char words[256];
 	size_t i;
 
-	dsmap__outf(o, "      retention    ");
-	if (d && strcmp(d, "P0D") == 0 && t)
-		dsmap__outf(o, "until %s", t);
-	else if (d)
-		dsmap__outf(o, "%s%s%s", d, t ? " from " : "", t ? t : "");
-	else
-		dsmap__outf(o, "no period given%s%s", t ? "; from " : "", t ? t : "");
+	dsmap__outf(o, "      retention    %s",
+	            json_string_value(json_object_get(rule, "duration_min")) ?
+	            dsmap__duration_range_words(words, sizeof(words),
+	                json_string_value(json_object_get(rule, "duration_min")),
+	                json_string_value(json_object_get(rule, "duration")),
+	                json_string_value(json_object_get(rule, "trigger")), "en") :
+	            dsmap__duration_words(words, sizeof(words),
+	                json_string_value(json_object_get(rule, "duration")),
+	                json_string_value(json_object_get(rule, "trigger")), "en"));
 	if (json_string_value(json_object_get(rule, "scope_fr")))
 		dsmap__outf(o, " [%s]", js(rule, "scope_fr"));
 	if (json_is_array(cats)) {
@@ -946,6 +1373,60 @@ static void render_text(struct dsmap__out *o, json_t *ans)
 		     json_array_size(json_object_get(ans, "recipients")));
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
 			text_recipient(o, e);
+		return;
+	}
+	if (strcmp(kind, "system") == 0) {
+		const char *key;
+		json_t *rules, *rule;
+
+		dsmap__outf(o, "system %s  %s (plugin %s)\n", js(node, "id"), js(node, "name"),
+		            js(node, "plugin"));
+		if (json_is_integer(json_object_get(ans, "last_scan"))) {
+			char when[32];
+			time_t t = (time_t)json_integer_value(json_object_get(ans, "last_scan"));
+			struct tm tm;
+			json_int_t n = json_integer_value(json_object_get(ans, "subjects"));
+
+			gmtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+			dsmap__outf(o, "last scan %s: %lld subject%s\n", when, (long long)n, n == 1 ? "" : "s");
+		} else {
+			dsmap__outf(o, "never scanned\n");
+		}
+		dsmap__outf(o, "subject kinds:");
+		json_array_foreach(json_object_get(ans, "subject_kinds"), i, e)
+			dsmap__outf(o, "%s %s", i ? "," : "", json_string_value(e));
+		dsmap__outf(o, "\npurposes it serves: %zu\n", json_array_size(json_object_get(ans, "purposes")));
+		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
+			dsmap__outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+			text_bases(o, json_object_get(e, "legal_bases"));
+			json_object_foreach(json_object_get(e, "retention"), key, rules) {
+				dsmap__outf(o, "      %s:\n", key);
+				json_array_foreach(rules, j, rule) {
+					dsmap__outf(o, "  ");
+					text_rule(o, rule);
+				}
+			}
+		}
+		dsmap__outf(o, "categories its fields hold: %zu\n",
+		            json_array_size(json_object_get(node, "categories")));
+		json_array_foreach(json_object_get(node, "categories"), i, e)
+			dsmap__outf(o, "  %s\n", json_string_value(e));
+		dsmap__outf(o, "categories its last scan found: %zu\n",
+		            json_array_size(json_object_get(ans, "held")));
+		json_array_foreach(json_object_get(ans, "held"), i, e) {
+			json_int_t n = json_integer_value(json_object_get(e, "subjects"));
+
+			dsmap__outf(o, "  %-45s %lld subject%s\n", js(e, "category"), (long long)n,
+			            n == 1 ? "" : "s");
+		}
+		dsmap__outf(o, "recipients reached: %zu\n", json_array_size(json_object_get(ans, "recipients")));
+		json_array_foreach(json_object_get(ans, "recipients"), i, e)
+			text_recipient(o, e);
+		dsmap__outf(o, "findings: %zu\n", json_array_size(json_object_get(ans, "findings")));
+		json_array_foreach(json_object_get(ans, "findings"), i, e)
+			dsmap__outf(o, "  %s %s: %s\n", js(e, "finding"),
+			            *js(e, "category") ? js(e, "category") : js(e, "purpose"), js(e, "message"));
 		return;
 	}
 	if (strcmp(kind, "purpose") == 0) {
@@ -1027,6 +1508,24 @@ static void render_dot(struct dsmap__out *o, json_t *ans)
 		dsmap__outf(o, "}\n");
 		return;
 	}
+	if (strcmp(kind, "system") == 0) {
+		dot_node(o, "y", js(node, "id"), "cylinder");
+		json_array_foreach(json_object_get(node, "categories"), i, e) {
+			dot_node(o, "c", json_string_value(e), "box");
+			dot_edge(o, "y", js(node, "id"), "c", json_string_value(e));
+		}
+		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
+			dot_node(o, "p", js(e, "id"), "ellipse");
+			json_array_foreach(json_object_get(e, "categories"), j, x)
+				dot_edge(o, "c", json_string_value(x), "p", js(e, "id"));
+			json_array_foreach(json_object_get(e, "recipients"), j, x)
+				dot_edge(o, "p", js(e, "id"), "r", json_string_value(x));
+		}
+		json_array_foreach(json_object_get(ans, "recipients"), i, e)
+			dot_node(o, "r", js(e, "id"), "hexagon");
+		dsmap__outf(o, "}\n");
+		return;
+	}
 	purposes = json_object_get(ans, "purposes");
 	if (strcmp(kind, "category") == 0) {
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
@@ -1061,49 +1560,14 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 	struct dsmap__graph r;
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 	json_t *ans = NULL;
-	char buf[64];
-	int rc, found = 0;
+	int rc;
 
 	if (out == NULL || ws == NULL || id == NULL || dsmap_lineage_kind_name(kind) == NULL ||
 	    format < DSMAP_FORMAT_TEXT || format > DSMAP_FORMAT_DOT)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_lineage: invalid argument");
 	*out = NULL;
-	memset(&r, 0, sizeof(r));
-	r.s = ws->store;
-	if (rev != NULL) {
-		git_oid oid;
-
-		if ((rc = resolve(ws, rev, &oid, NULL)) < 0)
-			return rc;
-		memcpy(r.oid, oid.id, OID);
-		git_oid_tostr(r.hex, sizeof(r.hex), &oid);
-		if ((rc = rev_synced(r.s, r.oid, &found)) < 0)
-			return rc;
-		/* The graph of a revision asked about is stored once and kept; the
-		 * workspace's synced revision does not move. */
-		if (!found && (rc = sync_rev(NULL, ws, r.hex, 1)) < 0)
-			return rc;
-	}
-	if ((rc = dsmap_store__read_begin(r.s, &r.txn)) < 0)
+	if ((rc = dsmap__graph_open(&r, ws, rev)) < 0)
 		return rc;
-	if (rev == NULL) {
-		git_oid oid;
-
-		rc = dsmap_store__meta_get(r.s, r.txn, "synced-rev", buf, sizeof(buf));
-		if (rc == DSMAP_ENOTFOUND) {
-			rc = dsmap_error__set(DSMAP_ENOTFOUND, "nothing is synced yet; run 'dsmap sync' first");
-			goto done;
-		}
-		if (rc < 0)
-			goto done;
-		if (strlen(buf) != 40 || git_oid_fromstr(&oid, buf) < 0) {
-			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: synced revision '%s' is damaged",
-			                      r.s->path, buf);
-			goto done;
-		}
-		memcpy(r.oid, oid.id, OID);
-		memcpy(r.hex, buf, 41);
-	}
 	ans = json_pack("{s:i, s:s, s:s, s:s}", "schema", 1, "revision", r.hex,
 	                "kind", dsmap_lineage_kind_name(kind), "id", id);
 	if (ans == NULL) {
@@ -1120,6 +1584,9 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 	case DSMAP_LINEAGE_RECIPIENT:
 		rc = answer_via(&r, 'r', 'S', id, ans);
 		break;
+	case DSMAP_LINEAGE_SYSTEM:
+		rc = answer_system(&r, id, ans);
+		break;
 	default:
 		rc = answer_via(&r, 'k', 'K', id, ans);
 		break;
@@ -1132,7 +1599,7 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 	if (rc < 0)
 		goto done;
 	if (format == DSMAP_FORMAT_JSON) {
-		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		char *s = json_dumps(ans, JSON_INDENT(2));
 
 		if (s == NULL) {
 			rc = dsmap_error__oom();
@@ -1154,6 +1621,6 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 	rc = 0;
 done:
 	json_decref(ans);
-	mdb_txn_abort(r.txn);
+	dsmap__graph_close(&r);
 	return rc;
 }

@@ -9,6 +9,23 @@
 
 #include "store.h"
 
+/* Node and edge types of the graph (the byte after the commit id). */
+enum {
+	DSMAP__NODE_CATEGORY = 'c',
+	DSMAP__NODE_PURPOSE = 'p',
+	DSMAP__NODE_RECIPIENT = 'r',
+	DSMAP__NODE_SUBJECT_KIND = 'k',
+	DSMAP__NODE_RIGHT = 'g',
+	DSMAP__NODE_NOTICE = 'n',
+	DSMAP__NODE_BRAND = 'b',
+	DSMAP__NODE_SYSTEM = 'y',
+	DSMAP__EDGE_USED_BY = 'U',        /* category -> purposes using it */
+	DSMAP__EDGE_SHARED_BY = 'S',      /* recipient -> purposes sharing with it */
+	DSMAP__EDGE_CONCERNED_BY = 'K',   /* subject kind -> purposes concerning it */
+	DSMAP__EDGE_SERVED_BY = 'V',      /* purpose -> systems serving it */
+	DSMAP__EDGE_DECLARED_BY = 'D'     /* category -> systems whose fields hold it */
+};
+
 /* The graph of one revision, read in a transaction the caller owns. */
 struct dsmap__graph {
 	dsmap_store *s;
@@ -16,6 +33,15 @@ struct dsmap__graph {
 	unsigned char oid[20];
 	char hex[41];
 };
+
+/* Open the graph of revision or date `rev` (NULL: the synced revision) in
+ * a read transaction of its own, syncing a revision never synced into the
+ * store first (without moving the synced revision).  Close it with
+ * dsmap__graph_close().  DSMAP_ENOTFOUND when nothing is synced or `rev`
+ * names nothing; DSMAP_EINVALID when the mapping at `rev` has errors. */
+struct dsmap_workspace;
+int dsmap__graph_open(struct dsmap__graph *g, struct dsmap_workspace *ws, const char *rev);
+void dsmap__graph_close(struct dsmap__graph *g);
 
 /* Point `g` at the store's synced revision, read in `txn`.
  * DSMAP_ENOTFOUND when nothing is synced. */

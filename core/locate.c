@@ -32,6 +32,7 @@
 #include "lineage.h"
 #include "store.h"
 #include "util.h"
+#include "words.h"
 #include "workspace.h"
 
 #define ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)
@@ -41,6 +42,7 @@
 
 struct lsys {
 	char *id;
+	json_t *node;             /* the system's node at the synced revision */
 	uint32_t gen;
 	MDB_dbi h, a;
 	int has_a;
@@ -59,6 +61,10 @@ struct dsmap_locator {
 	size_t nrefs;
 	unsigned int links;       /* 1 << kind for each linking kind */
 	struct dsmap__graph graph;
+	json_t *nodes;            /* decoded nodes of the snapshot, by type letter and id */
+	char *kind_names[DSMAP__FACET_MAX];   /* subject kind by facet number */
+	char *brand_names[DSMAP__FACET_MAX];  /* brand by facet number */
+	char lang[3];             /* of the text answer: "en" or "fr" */
 };
 
 /* An identifier on the walk. */
@@ -85,6 +91,9 @@ struct rsys {
 	char *locs[MAX_LOCS];
 	unsigned int by_kinds;    /* 1 << kind of each identifier that found a subject here */
 	int by_link;              /* -1, or a link that found one */
+	uint32_t kinds, brands;   /* facets of the subjects found here */
+	int kinds_unknown;        /* a subject found here has no subject kind */
+	int brands_unknown;       /* a subject found here has no brand */
 };
 
 struct seen {
@@ -118,6 +127,7 @@ static void snapshot_close(dsmap_locator *l)
 	for (i = 0; i < l->nsys; i++) {
 		if (l->sys[i].ac != NULL)
 			mdb_cursor_close(l->sys[i].ac);
+		json_decref(l->sys[i].node);
 		free(l->sys[i].id);
 	}
 	free(l->sys);
@@ -126,6 +136,10 @@ static void snapshot_close(dsmap_locator *l)
 	dsmap_store__category_refs_free(l->refs, l->nrefs);
 	l->refs = NULL;
 	l->nrefs = 0;
+	json_decref(l->nodes);
+	l->nodes = NULL;
+	dsmap_store__facet_names_free(l->kind_names);
+	dsmap_store__facet_names_free(l->brand_names);
 	if (l->txn != NULL)
 		mdb_txn_abort(l->txn);
 	l->txn = NULL;
@@ -139,6 +153,7 @@ static int read_refs(dsmap_locator *l)
 static int read_systems(dsmap_locator *l)
 {
 	MDB_cursor *cur = NULL;
+	json_t *node = NULL;
 	MDB_val k, v;
 	size_t cap = 0;
 	int rc, op = MDB_FIRST;
@@ -161,12 +176,20 @@ static int read_systems(dsmap_locator *l)
 			goto done;
 		free(sum.categories);
 		if (sum.gen == 0)
-			continue;   /* never scanned */
+			continue;   /* never scanned, or retired */
+		/* A system the mapping no longer defines never answers, even
+		 * before a sync or a scan drops its inventory. */
+		if ((node = dsmap__graph_node(&l->graph, DSMAP__NODE_SYSTEM, id, &rc)) == NULL) {
+			if (rc < 0)
+				goto done;
+			continue;
+		}
 		if (l->nsys == cap) {
 			size_t n = cap ? cap * 2 : 8;
 			struct lsys *grown = realloc(l->sys, n * sizeof(*grown));
 
 			if (grown == NULL) {
+				json_decref(node);
 				rc = dsmap_error__oom();
 				goto done;
 			}
@@ -175,6 +198,8 @@ static int read_systems(dsmap_locator *l)
 		}
 		s = &l->sys[l->nsys];
 		memset(s, 0, sizeof(*s));
+		s->node = node;
+		node = NULL;
 		if ((s->id = strdup(id)) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
@@ -249,8 +274,14 @@ static int snapshot_open(dsmap_locator *l)
 
 	if ((rc = dsmap_store__read_begin(l->store, &l->txn)) < 0)
 		return rc;
+	if ((l->nodes = json_object()) == NULL) {
+		snapshot_close(l);
+		return dsmap_error__oom();
+	}
 	if ((rc = dsmap__graph_synced(&l->graph, l->store, l->txn)) < 0 ||
-	    (rc = read_refs(l)) < 0 || (rc = read_systems(l)) < 0 || (rc = read_links(l)) < 0) {
+	    (rc = read_refs(l)) < 0 || (rc = read_systems(l)) < 0 || (rc = read_links(l)) < 0 ||
+	    (rc = dsmap_store__facet_names(l->store, l->txn, DSMAP__FACET_KIND, l->kind_names)) < 0 ||
+	    (rc = dsmap_store__facet_names(l->store, l->txn, DSMAP__FACET_BRAND, l->brand_names)) < 0) {
 		snapshot_close(l);
 		return rc;
 	}
@@ -269,11 +300,21 @@ int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
 		return dsmap_error__oom();
 	l->ws = ws;
 	l->store = ws->store;
+	memcpy(l->lang, "en", 3);
 	if ((rc = snapshot_open(l)) < 0) {
 		free(l);
 		return rc;
 	}
 	*out = l;
+	return 0;
+}
+
+int dsmap_locator_set_language(dsmap_locator *l, const char *lang)
+{
+	if (l == NULL || lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0))
+		return dsmap_error__set(DSMAP_EINVALID, "language '%s': dsmap speaks en and fr",
+		                        lang ? lang : "(null)");
+	memcpy(l->lang, lang, 3);
 	return 0;
 }
 
@@ -376,6 +417,12 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 		if ((rs->locs[rs->nlocs] = strndup(h.locs[i], h.loc_lens[i])) != NULL)
 			rs->nlocs++;
 	rs->by_kinds |= 1u << st->kind;
+	if (h.kinds == 0)
+		rs->kinds_unknown = 1;
+	rs->kinds |= h.kinds;
+	if (h.brands == 0)
+		rs->brands_unknown = 1;
+	rs->brands |= h.brands;
 	if (st->link >= 0 && rs->by_link < 0)
 		rs->by_link = st->link;
 
@@ -556,6 +603,92 @@ const char *dsmap_locate_result_system(const dsmap_locate_result *r, size_t i)
 
 /* ---- the answer -------------------------------------------------------------------- */
 
+/* A node of the snapshot's graph, decoded once per snapshot and borrowed
+ * from the locator's cache; NULL when absent (*rc < 0 for a failure). */
+static json_t *node_of(dsmap_locator *l, char type, const char *id, int *rc)
+{
+	char key[DSMAP__SYSTEM_ID_MAX + 300];
+	json_t *n;
+
+	*rc = 0;
+	snprintf(key, sizeof(key), "%c%s", type, id);
+	if ((n = json_object_get(l->nodes, key)) != NULL)
+		return json_is_null(n) ? NULL : n;
+	n = dsmap__graph_node(&l->graph, type, id, rc);
+	if (n == NULL && *rc < 0)
+		return NULL;
+	if (json_object_set_new(l->nodes, key, n ? n : json_null()) < 0) {
+		*rc = dsmap_error__oom();
+		return NULL;
+	}
+	return n;
+}
+
+static int in_strings(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		if (json_string_value(e) && strcmp(json_string_value(e), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append `s` to the array unless it holds it; -1 when out of memory. */
+static int add_unique(json_t *a, const char *s)
+{
+	return in_strings(a, s) ? 0 : json_array_append_new(a, json_string(s));
+}
+
+/* The ids of a facet mask, or null when unknown. */
+static json_t *facet_ids(char *const *names, uint32_t mask, int unknown)
+{
+	json_t *a;
+	unsigned int b;
+
+	if (unknown && mask == 0)
+		return json_null();
+	a = json_array();
+	for (b = 0; b < DSMAP__FACET_MAX; b++)
+		if ((mask >> b & 1) && names[b] != NULL)
+			json_array_append_new(a, json_string(names[b]));
+	return a;
+}
+
+/* Why purpose `pn` does not apply to what system `rs` holds: NULL when it
+ * does, else "subject-kind" or "brand". */
+static const char *left_out(dsmap_locator *l, const struct rsys *rs, json_t *pn)
+{
+	json_t *e;
+	size_t i;
+
+	if (!rs->kinds_unknown && rs->kinds != 0) {
+		int concerned = 0;
+		unsigned int b;
+
+		for (b = 0; b < DSMAP__FACET_MAX && !concerned; b++)
+			if ((rs->kinds >> b & 1) && l->kind_names[b] != NULL)
+				concerned = in_strings(json_object_get(pn, "subject_kinds"), l->kind_names[b]);
+		if (!concerned)
+			return "subject-kind";
+	}
+	if (!rs->brands_unknown && rs->brands != 0 &&
+	    json_array_size(json_object_get(pn, "excluded_brands")) > 0) {
+		uint32_t excluded = 0;
+		unsigned int b;
+
+		json_array_foreach(json_object_get(pn, "excluded_brands"), i, e)
+			for (b = 0; b < DSMAP__FACET_MAX; b++)
+				if (l->brand_names[b] != NULL && strcmp(l->brand_names[b], json_string_value(e)) == 0)
+					excluded |= 1u << b;
+		/* every brand the subject is held under is excluded */
+		if ((rs->brands & ~excluded) == 0)
+			return "brand";
+	}
+	return NULL;
+}
+
 static json_t *iso_time(int64_t t)
 {
 	char buf[32];
@@ -573,139 +706,242 @@ static int held(const dsmap_locate_result *r, size_t s, size_t bit)
 	return (r->rs[s].bitmap[bit >> 3] >> (bit & 7)) & 1;
 }
 
-/* The systems part of the answer. */
-static json_t *systems_json(dsmap_locator *l, const dsmap_locate_result *r)
+/* Shared state of one answer's build. */
+struct answer {
+	json_t *pset;             /* purpose id -> its entry in "purposes" */
+	json_t *cset;             /* category ref -> its entry in "categories" */
+	json_t *rset;             /* recipient id -> array of purposes it is reached through */
+	json_t *kset;             /* subject kind id -> true */
+	json_t *findings;
+};
+
+/* Record that system `sid` holds `ref` for purpose `pn`. */
+static int use_purpose(dsmap_locator *l, struct answer *a, json_t *pn, const char *ref,
+                       const char *sid, int kinds_known)
 {
-	json_t *systems = json_array();
-	size_t s, b, i;
+	const char *p = json_string_value(json_object_get(pn, "id"));
+	json_t *entry = json_object_get(a->pset, p), *x;
+	size_t j;
 
-	for (s = 0; s < r->nsys; s++) {
-		const struct rsys *rs = &r->rs[s];
-		json_t *sc = json_array(), *locs = json_array(), *by = json_array();
+	(void)l;
+	if (entry == NULL) {
+		entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:[], s:{}, s:[]}",
+		    "id", json_object_get(pn, "id"), "section", json_object_get(pn, "section"),
+		    "title_en", json_object_get(pn, "title_en"),
+		    "title_fr", json_object_get(pn, "title_fr"),
+		    "legal_bases", json_object_get(pn, "legal_bases"),
+		    "retention_fr", json_object_get(json_object_get(pn, "retention"), "text_fr"),
+		    "recipients", json_object_get(pn, "recipients"),
+		    "subject_kinds", json_object_get(pn, "subject_kinds"),
+		    "transfers_outside_eea", json_object_get(pn, "transfers_outside_eea"),
+		    "objection_fr", json_object_get(pn, "objection_fr"),
+		    "withdrawal_fr", json_object_get(pn, "withdrawal_fr"),
+		    "excluded_brands", json_object_get(pn, "excluded_brands") ?
+		        json_object_get(pn, "excluded_brands") : json_array(),
+		    "categories", "retention", "systems");
+		if (entry == NULL || json_object_set_new(a->pset, p, entry) < 0)
+			return dsmap_error__oom();
+		if (json_object_get(pn, "excluded_brands") == NULL)
+			json_decref(json_object_get(entry, "excluded_brands"));
+		json_array_foreach(json_object_get(pn, "recipients"), j, x) {
+			json_t *via = json_object_get(a->rset, json_string_value(x));
 
-		if (rs->subjects == 0) {
-			json_decref(sc);
-			json_decref(locs);
-			json_decref(by);
-			continue;
+			if (via == NULL && json_object_set_new(a->rset, json_string_value(x),
+			                                       via = json_array()) < 0)
+				return dsmap_error__oom();
+			if (add_unique(via, p) < 0)
+				return dsmap_error__oom();
 		}
-		for (b = 0; b < l->nrefs; b++)
-			if (held(r, s, b) && l->refs[b] != NULL) {
-				const char *slash = strchr(l->refs[b], '/');
-
-				json_array_append_new(sc, json_pack("{s:s, s:s%}", "category", l->refs[b],
-				    "group", l->refs[b], slash ? (size_t)(slash - l->refs[b]) : 0));
-			}
-		for (i = 0; i < rs->nlocs; i++)
-			json_array_append_new(locs, json_string(rs->locs[i]));
-		for (i = 1; i < 32; i++)
-			if (rs->by_kinds >> i & 1)
-				json_array_append_new(by, json_string(dsmap_ident_kind_name((int)i)));
-		json_array_append_new(systems, json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-		    "system", l->sys[s].id, "subjects", (json_int_t)rs->subjects,
-		    "records", (json_int_t)rs->records, "first_seen", iso_time(rs->first),
-		    "last_seen", iso_time(rs->last), "categories", sc, "locators", locs,
-		    "found_by", by, "first_link", rs->by_link >= 0 ? json_integer(rs->by_link) :
-		    json_null()));
 	}
-	return systems;
+	if (!kinds_known)
+		json_array_foreach(json_object_get(pn, "subject_kinds"), j, x)
+			if (json_object_set_new(a->kset, json_string_value(x), json_true()) < 0)
+				return dsmap_error__oom();
+	if (add_unique(json_object_get(entry, "categories"), ref) < 0 ||
+	    add_unique(json_object_get(entry, "systems"), sid) < 0)
+		return dsmap_error__oom();
+	if (json_object_get(json_object_get(entry, "retention"), ref) == NULL &&
+	    json_object_set_new(json_object_get(entry, "retention"), ref,
+	                        dsmap__graph_rules_for(pn, ref)) < 0)
+		return dsmap_error__oom();
+	return 0;
 }
 
-/* Add to `ans` the categories held, the purposes using them, their
- * recipients and subject kinds. */
-static int notice_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *ans)
+/* One system of the answer: what it holds, each category with only the
+ * purposes this system serves that use it and apply to the subject. */
+static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t s,
+                         struct answer *a, json_t *systems)
 {
-	json_t *cats = json_array(), *pset = json_object(), *rset = json_object();
-	json_t *kset = json_object(), *purposes = json_array(), *recipients = json_array();
-	json_t *kinds = json_array(), *val;
-	const char *key;
-	size_t s, b, i, j;
-	int rc = 0;
+	const struct rsys *rs = &r->rs[s];
+	json_t *node = l->sys[s].node, *sc = json_array(), *locs = json_array(), *by = json_array();
+	json_t *served = json_object_get(node, "purposes"), *sys_purposes = json_array(), *entry;
+	size_t b, i;
+	int rc = 0, kinds_known = !rs->kinds_unknown && rs->kinds != 0;
+	unsigned int k;
 
-	json_object_set_new(ans, "categories", cats);
-	json_object_set_new(ans, "purposes", purposes);
-	json_object_set_new(ans, "recipients", recipients);
-	json_object_set_new(ans, "subject_kinds", kinds);
+	entry = json_pack("{s:s, s:O, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "system", l->sys[s].id, "name", json_object_get(node, "name"),
+	    "subjects", (json_int_t)rs->subjects, "records", (json_int_t)rs->records,
+	    "first_seen", iso_time(rs->first), "last_seen", iso_time(rs->last),
+	    "subject_kinds", facet_ids(l->kind_names, rs->kinds, rs->kinds_unknown),
+	    "brands", facet_ids(l->brand_names, rs->brands, rs->brands_unknown),
+	    "categories", sc, "purposes", sys_purposes, "locators", locs, "found_by", by,
+	    "first_link", rs->by_link >= 0 ? json_integer(rs->by_link) : json_null());
+	if (entry == NULL || json_array_append_new(systems, entry) < 0)
+		return dsmap_error__oom();
+	if (kinds_known)
+		for (k = 0; k < DSMAP__FACET_MAX; k++)
+			if ((rs->kinds >> k & 1) && l->kind_names[k] != NULL &&
+			    json_object_set_new(a->kset, l->kind_names[k], json_true()) < 0)
+				return dsmap_error__oom();
 	for (b = 0; b < l->nrefs; b++) {
-		json_t *node, *in = json_array(), *users = json_array(), *pid;
+		const char *ref = l->refs[b], *slash;
+		json_t *cn, *cat, *purposes = json_array(), *out = json_array(), *pid, *centry;
 
-		for (s = 0; s < r->nsys; s++)
-			if (r->rs[s].subjects > 0 && held(r, s, b))
-				json_array_append_new(in, json_string(l->sys[s].id));
-		if (json_array_size(in) == 0 || l->refs[b] == NULL) {
-			json_decref(in);
-			json_decref(users);
+		if (!held(r, s, b) || ref == NULL) {
+			json_decref(purposes);
+			json_decref(out);
 			continue;
 		}
-		node = dsmap__graph_node(&l->graph, 'c', l->refs[b], &rc);
-		if (rc < 0 || (rc = dsmap__graph_edges(&l->graph, 'U', l->refs[b], users)) < 0) {
-			json_decref(node);
-			json_decref(in);
-			json_decref(users);
+		slash = strchr(ref, '/');
+		cat = json_pack("{s:s, s:s%, s:o, s:o, s:b}", "category", ref, "group", ref,
+		                slash ? (size_t)(slash - ref) : 0, "purposes", purposes, "left_out", out,
+		                "without_purpose", 0);
+		if (cat == NULL || json_array_append_new(sc, cat) < 0)
+			return dsmap_error__oom();
+		json_array_foreach(served, i, pid) {
+			json_t *pn = node_of(l, DSMAP__NODE_PURPOSE, json_string_value(pid), &rc);
+			const char *why;
+
+			if (pn == NULL) {
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			if (!in_strings(json_object_get(pn, "categories"), ref))
+				continue;
+			if ((why = left_out(l, rs, pn)) != NULL) {
+				if (json_array_append_new(out, json_pack("{s:O, s:s}", "purpose",
+				                                         json_object_get(pn, "id"), "why", why)) < 0)
+					return dsmap_error__oom();
+				continue;
+			}
+			if (json_array_append(purposes, pid) < 0 ||
+			    add_unique(sys_purposes, json_string_value(pid)) < 0)
+				return dsmap_error__oom();
+			if ((rc = use_purpose(l, a, pn, ref, l->sys[s].id, kinds_known)) < 0)
+				return rc;
+		}
+		if (json_array_size(purposes) == 0) {
+			json_object_set_new(cat, "without_purpose", json_true());
+			if (json_array_append_new(a->findings, json_pack("{s:s, s:s, s:s}", "finding",
+			    "held-without-purpose", "system", l->sys[s].id, "category", ref)) < 0)
+				return dsmap_error__oom();
+		}
+		/* the answer's categories: what is held, where, and why */
+		if ((centry = json_object_get(a->cset, ref)) == NULL) {
+			cn = node_of(l, DSMAP__NODE_CATEGORY, ref, &rc);
+			if (cn == NULL && rc < 0)
+				return rc;
+			centry = json_pack("{s:s, s:O, s:O, s:O, s:[], s:[]}", "category", ref,
+			    "group", cn ? json_object_get(cn, "group") : json_null(),
+			    "name_en", cn ? json_object_get(cn, "name_en") : json_null(),
+			    "name_fr", cn ? json_object_get(cn, "name_fr") : json_null(),
+			    "held_in", "purposes");
+			if (centry == NULL || json_object_set_new(a->cset, ref, centry) < 0)
+				return dsmap_error__oom();
+		}
+		if (add_unique(json_object_get(centry, "held_in"), l->sys[s].id) < 0)
+			return dsmap_error__oom();
+		json_array_foreach(purposes, i, pid)
+			if (add_unique(json_object_get(centry, "purposes"), json_string_value(pid)) < 0)
+				return dsmap_error__oom();
+	}
+	if (!kinds_known && json_array_append_new(a->findings, json_pack("{s:s, s:s}", "finding",
+	    "subject-kind-unknown", "system", l->sys[s].id)) < 0)
+		return dsmap_error__oom();
+	for (i = 0; i < rs->nlocs; i++)
+		if (json_array_append_new(locs, json_string(rs->locs[i])) < 0)
+			return dsmap_error__oom();
+	for (i = 1; i < 32; i++)
+		if ((rs->by_kinds >> i & 1) &&
+		    json_array_append_new(by, json_string(dsmap_ident_kind_name((int)i))) < 0)
+			return dsmap_error__oom();
+	return 0;
+}
+
+/* The scoped art. 15 answer: systems, then the union of what they give. */
+static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *ans)
+{
+	struct answer a;
+	json_t *systems = json_array(), *cats = json_array(), *purposes = json_array();
+	json_t *recipients = json_array(), *kinds = json_array(), *val;
+	const char *key;
+	size_t s;
+	int rc = 0;
+
+	a.pset = json_object();
+	a.cset = json_object();
+	a.rset = json_object();
+	a.kset = json_object();
+	a.findings = json_array();
+	if (a.pset == NULL || a.cset == NULL || a.rset == NULL || a.kset == NULL ||
+	    a.findings == NULL || systems == NULL || cats == NULL || purposes == NULL ||
+	    recipients == NULL || kinds == NULL ||
+	    json_object_set_new(ans, "systems", systems) < 0 ||
+	    json_object_set_new(ans, "categories", cats) < 0 ||
+	    json_object_set_new(ans, "purposes", purposes) < 0 ||
+	    json_object_set_new(ans, "recipients", recipients) < 0 ||
+	    json_object_set_new(ans, "subject_kinds", kinds) < 0 ||
+	    json_object_set(ans, "findings", a.findings) < 0) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	for (s = 0; s < r->nsys; s++)
+		if (r->rs[s].subjects > 0 && (rc = system_answer(l, r, s, &a, systems)) < 0)
+			goto done;
+	/* categories in category-number order, as held */
+	for (s = 0; s < l->nrefs; s++)
+		if (l->refs[s] != NULL && (val = json_object_get(a.cset, l->refs[s])) != NULL &&
+		    json_array_append(cats, val) < 0) {
+			rc = dsmap_error__oom();
 			goto done;
 		}
-		json_array_append_new(cats, json_pack("{s:s, s:O, s:O, s:O, s:o, s:o}",
-		    "category", l->refs[b],
-		    "group", node ? json_object_get(node, "group") : json_null(),
-		    "name_en", node ? json_object_get(node, "name_en") : json_null(),
-		    "name_fr", node ? json_object_get(node, "name_fr") : json_null(),
-		    "held_in", in, "purposes", users));
-		json_decref(node);
-		json_array_foreach(users, i, pid) {
-			const char *p = json_string_value(pid);
-			json_t *entry = json_object_get(pset, p), *pn, *x;
-
-			if ((pn = dsmap__graph_node(&l->graph, 'p', p, &rc)) == NULL) {
-				rc = rc < 0 ? rc : dsmap_error__set(DSMAP_ECORRUPT,
-				    "store %s: purpose %s is missing", l->store->path, p);
-				goto done;
-			}
-			if (entry == NULL) {
-				entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:[], s:{}}",
-				    "id", json_object_get(pn, "id"), "section", json_object_get(pn, "section"),
-				    "title_en", json_object_get(pn, "title_en"),
-				    "title_fr", json_object_get(pn, "title_fr"),
-				    "legal_bases", json_object_get(pn, "legal_bases"),
-				    "retention_fr", json_object_get(json_object_get(pn, "retention"), "text_fr"),
-				    "recipients", json_object_get(pn, "recipients"),
-				    "subject_kinds", json_object_get(pn, "subject_kinds"),
-				    "transfers_outside_eea", json_object_get(pn, "transfers_outside_eea"),
-				    "categories", "retention");
-				json_object_set_new(pset, p, entry);
-				json_array_foreach(json_object_get(pn, "recipients"), j, x)
-					json_object_set_new(rset, json_string_value(x), json_true());
-				json_array_foreach(json_object_get(pn, "subject_kinds"), j, x)
-					json_object_set_new(kset, json_string_value(x), json_true());
-			}
-			json_array_append_new(json_object_get(entry, "categories"), json_string(l->refs[b]));
-			json_object_set_new(json_object_get(entry, "retention"), l->refs[b],
-			                    dsmap__graph_rules_for(pn, l->refs[b]));
-			json_decref(pn);
+	json_object_foreach(a.pset, key, val)
+		if (json_array_append(purposes, val) < 0) {
+			rc = dsmap_error__oom();
+			goto done;
 		}
-	}
-	json_object_foreach(pset, key, val)
-		json_array_append(purposes, val);
-	json_object_foreach(rset, key, val) {
-		json_t *node = dsmap__graph_node(&l->graph, 'r', key, &rc);
+	json_object_foreach(a.rset, key, val) {
+		json_t *node = node_of(l, DSMAP__NODE_RECIPIENT, key, &rc), *copy;
 
 		if (node == NULL && rc < 0)
 			goto done;
-		if (node != NULL)
-			json_array_append_new(recipients, node);
+		if (node == NULL)
+			continue;
+		if ((copy = json_deep_copy(node)) == NULL || json_object_set(copy, "via", val) < 0 ||
+		    json_array_append_new(recipients, copy) < 0) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
 	}
-	json_object_foreach(kset, key, val) {
-		json_t *node = dsmap__graph_node(&l->graph, 'k', key, &rc);
+	json_object_foreach(a.kset, key, val) {
+		json_t *node = node_of(l, DSMAP__NODE_SUBJECT_KIND, key, &rc);
 
 		if (node == NULL && rc < 0)
 			goto done;
-		if (node != NULL)
-			json_array_append_new(kinds, node);
+		if (node != NULL && json_array_append(kinds, node) < 0) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
 	}
 	rc = 0;
 done:
-	json_decref(pset);
-	json_decref(rset);
-	json_decref(kset);
+	json_decref(a.pset);
+	json_decref(a.cset);
+	json_decref(a.rset);
+	json_decref(a.kset);
+	json_decref(a.findings);
 	return rc;
 }
 
@@ -720,36 +956,46 @@ static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 	*out = NULL;
 	ans = json_pack("{s:i, s:s, s:b, s:b}", "schema", DSMAP_LOCATE_SCHEMA,
 	                "revision", l->graph.hex, "found", r->found > 0, "truncated", r->truncated);
-	if (ans == NULL)
-		return dsmap_error__oom();
-	json_object_set_new(ans, "query", query);
+	if (ans == NULL || query == NULL || links == NULL || rights == NULL || ids == NULL ||
+	    json_object_set_new(ans, "query", query) < 0) {
+		json_decref(query);
+		json_decref(links);
+		json_decref(rights);
+		rc = dsmap_error__oom();
+		goto fail;
+	}
 	for (i = 0; i < r->nquery; i++)
-		json_array_append_new(query, json_pack("{s:s, s:b}", "kind",
+		if (json_array_append_new(query, json_pack("{s:s, s:b}", "kind",
 		    dsmap_ident_kind_name((int)r->query_kinds[i]), "links",
-		    (l->links >> r->query_kinds[i]) & 1));
-	json_object_set_new(ans, "systems", systems_json(l, r));
-	json_object_set_new(ans, "links", links);
+		    (l->links >> r->query_kinds[i]) & 1)) < 0)
+			goto oom;
+	if (json_object_set_new(ans, "links", links) < 0)
+		goto oom;
 	for (i = 0; i < r->nlinks; i++)
-		json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:s}",
+		if (json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:s}",
 		    "kind", dsmap_ident_kind_name(r->links[i].kind),
 		    "from_kind", dsmap_ident_kind_name(r->links[i].from_kind),
-		    "system", l->sys[r->links[i].sys].id, "locator", r->links[i].loc));
-	if ((rc = notice_json(l, r, ans)) < 0)
+		    "system", l->sys[r->links[i].sys].id, "locator", r->links[i].loc)) < 0)
+			goto oom;
+	if ((rc = scoped_json(l, r, ans)) < 0)
 		goto fail;
-	json_object_set_new(ans, "rights", rights);
-	if ((rc = dsmap__graph_ids(&l->graph, 'g', ids)) < 0)
+	if (json_object_set_new(ans, "rights", rights) < 0)
+		goto oom;
+	if ((rc = dsmap__graph_ids(&l->graph, DSMAP__NODE_RIGHT, ids)) < 0)
 		goto fail;
 	json_array_foreach(ids, i, id) {
-		json_t *node = dsmap__graph_node(&l->graph, 'g', json_string_value(id), &rc);
+		json_t *node = node_of(l, DSMAP__NODE_RIGHT, json_string_value(id), &rc);
 
 		if (node == NULL && rc < 0)
 			goto fail;
-		if (node != NULL)
-			json_array_append_new(rights, node);
+		if (node != NULL && json_array_append(rights, node) < 0)
+			goto oom;
 	}
 	json_decref(ids);
 	*out = ans;
 	return 0;
+oom:
+	rc = dsmap_error__oom();
 fail:
 	json_decref(ids);
 	json_decref(ans);
@@ -765,119 +1011,195 @@ static const char *js(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-static void text_retention(struct dsmap__out *o, json_t *rules)
+static void text_retention(struct dsmap__out *o, json_t *rules, const char *lang)
 {
 	json_t *rule;
 	size_t i;
 
 	if (json_array_size(rules) == 0) {
-		dsmap__outf(o, "no retention period given");
+		dsmap__outf(o, "%s", strcmp(lang, "fr") == 0 ? "aucune durée n'est indiquée" :
+		            "no retention period given");
 		return;
 	}
 	json_array_foreach(rules, i, rule) {
-		const char *d = js(rule, "duration"), *t = js(rule, "trigger");
+		char buf[256];
 
-		dsmap__outf(o, "%s%s%s%s", i ? "; " : "", *d ? d : "(no duration)", *t ? " from " : "", t);
+		dsmap__outf(o, "%s%s", i ? "; " : "",
+		            dsmap__duration_words(buf, sizeof(buf),
+		                                  json_string_value(json_object_get(rule, "duration")),
+		                                  json_string_value(json_object_get(rule, "trigger")), lang));
 	}
 }
 
-static void render_text(struct dsmap__out *o, json_t *ans)
+static const char *title(json_t *x, const char *lang)
 {
-	json_t *x, *y, *systems = json_object_get(ans, "systems");
-	size_t i, j;
+	const char *fr = js(x, "title_fr"), *en = js(x, "title_en");
+
+	return strcmp(lang, "fr") == 0 ? (*fr ? fr : en) : (*en ? en : fr);
+}
+
+static const char *name(json_t *x, const char *lang)
+{
+	const char *fr = js(x, "name_fr"), *en = js(x, "name_en");
+
+	if (strcmp(lang, "fr") == 0 && *fr)
+		return fr;
+	if (*en)
+		return en;
+	return *fr ? fr : js(x, "id");
+}
+
+static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
+{
+	json_t *x, *y, *z, *systems = json_object_get(ans, "systems");
+	size_t i, j, k;
+	int fr = strcmp(lang, "fr") == 0;
 
 	json_array_foreach(json_object_get(ans, "query"), i, x)
-		dsmap__outf(o, "%s%s", i ? ", " : "query: ", js(x, "kind"));
-	dsmap__outf(o, " (values not shown)\n");
+		dsmap__outf(o, "%s%s", i ? ", " : (fr ? "recherche : " : "query: "), js(x, "kind"));
+	dsmap__outf(o, fr ? " (valeurs non affichées)\n" : " (values not shown)\n");
 	if (!json_is_true(json_object_get(ans, "found"))) {
-		dsmap__outf(o, "no system holds data of this subject (revision %.12s)\n", js(ans, "revision"));
+		dsmap__outf(o, fr ? "aucun système ne détient de données de cette personne (révision %.12s)\n" :
+		            "no system holds data of this subject (revision %.12s)\n", js(ans, "revision"));
 		return;
 	}
-	dsmap__outf(o, "found in %zu system%s (notice revision %.12s)%s\n", json_array_size(systems),
-	     json_array_size(systems) == 1 ? "" : "s", js(ans, "revision"),
-	     json_is_true(json_object_get(ans, "truncated")) ? "; the search was cut short" : "");
+	dsmap__outf(o, fr ? "trouvée dans %zu système%s (révision de la déclaration %.12s)%s\n" :
+	            "found in %zu system%s (notice revision %.12s)%s\n", json_array_size(systems),
+	            json_array_size(systems) == 1 ? "" : "s", js(ans, "revision"),
+	            json_is_true(json_object_get(ans, "truncated")) ?
+	            (fr ? " ; la recherche a été interrompue" : "; the search was cut short") : "");
 	json_array_foreach(json_object_get(ans, "links"), i, x)
-		dsmap__outf(o, "  link: a %s found next to the %s in %s (%s)\n", js(x, "kind"),
-		     js(x, "from_kind"), js(x, "system"), js(x, "locator"));
+		dsmap__outf(o, fr ? "  lien : un %s trouvé à côté du %s dans %s (%s)\n" :
+		            "  link: a %s found next to the %s in %s (%s)\n", js(x, "kind"),
+		            js(x, "from_kind"), js(x, "system"), js(x, "locator"));
 
-	dsmap__outf(o, "\nWhere\n");
+	dsmap__outf(o, fr ? "\nOù, et pourquoi (chaque catégorie avec les finalités que ce système sert)\n" :
+	            "\nWhere, and why (each category with the purposes its system serves)\n");
 	json_array_foreach(systems, i, x) {
 		const char *first = js(x, "first_seen"), *last = js(x, "last_seen");
+		json_int_t subjects = json_integer_value(json_object_get(x, "subjects"));
+		json_int_t records = json_integer_value(json_object_get(x, "records"));
 
-		dsmap__outf(o, "  %s: %lld subject%s, %lld record%s", js(x, "system"),
-		     (long long)json_integer_value(json_object_get(x, "subjects")),
-		     json_integer_value(json_object_get(x, "subjects")) == 1 ? "" : "s",
-		     (long long)json_integer_value(json_object_get(x, "records")),
-		     json_integer_value(json_object_get(x, "records")) == 1 ? "" : "s");
+		dsmap__outf(o, "  %s", js(x, "system"));
+		if (*js(x, "name"))
+			dsmap__outf(o, " (%s)", js(x, "name"));
+		dsmap__outf(o, ": %lld %s, %lld %s", (long long)subjects,
+		            fr ? (subjects == 1 ? "personne" : "personnes") : (subjects == 1 ? "subject" : "subjects"),
+		            (long long)records,
+		            fr ? (records == 1 ? "enregistrement" : "enregistrements") :
+		                 (records == 1 ? "record" : "records"));
 		if (*first)
-			dsmap__outf(o, ", %s to %s", first, last);
-		dsmap__outf(o, "; found by ");
+			dsmap__outf(o, fr ? ", du %.10s au %.10s" : ", %.10s to %.10s", first, last);
+		dsmap__outf(o, fr ? " ; trouvée par " : "; found by ");
 		json_array_foreach(json_object_get(x, "found_by"), j, y)
 			dsmap__outf(o, "%s%s", j ? ", " : "", json_string_value(y));
-		dsmap__outf(o, "\n    categories:");
-		json_array_foreach(json_object_get(x, "categories"), j, y)
-			dsmap__outf(o, " %s", js(y, "category"));
-		dsmap__outf(o, "\n    records at:");
+		dsmap__outf(o, "\n");
+		if (json_is_array(json_object_get(x, "subject_kinds"))) {
+			dsmap__outf(o, fr ? "    en tant que :" : "    as:");
+			json_array_foreach(json_object_get(x, "subject_kinds"), j, y)
+				dsmap__outf(o, "%s %s", j ? "," : "", json_string_value(y));
+			dsmap__outf(o, "\n");
+		}
+		json_array_foreach(json_object_get(x, "categories"), j, y) {
+			dsmap__outf(o, "    %s: ", js(y, "category"));
+			if (json_is_true(json_object_get(y, "without_purpose")))
+				dsmap__outf(o, fr ? "détenue sans finalité déclarée pour ce système" :
+				            "held with no declared purpose of this system");
+			json_array_foreach(json_object_get(y, "purposes"), k, z)
+				dsmap__outf(o, "%s%s", k ? ", " : "", json_string_value(z));
+			json_array_foreach(json_object_get(y, "left_out"), k, z)
+				dsmap__outf(o, fr ? " [sans %s : %s]" : " [not %s: %s]", js(z, "purpose"),
+				            strcmp(js(z, "why"), "brand") == 0 ?
+				            (fr ? "marque exclue" : "brand excluded") :
+				            (fr ? "ne concerne pas cette personne" : "does not concern this subject"));
+			dsmap__outf(o, "\n");
+		}
+		dsmap__outf(o, fr ? "    enregistrements :" : "    records at:");
 		json_array_foreach(json_object_get(x, "locators"), j, y)
 			dsmap__outf(o, " %s", json_string_value(y));
 		dsmap__outf(o, "\n");
 	}
 
-	dsmap__outf(o, "\nWhat (the group says where it came from: collected from you, obtained from a "
-	     "third party, observed, derived)\n");
+	dsmap__outf(o, fr ? "\nQuoi (le groupe dit d'où viennent les données : collectées auprès de vous, "
+	            "obtenues de tiers, observées, dérivées)\n" :
+	            "\nWhat (the group says where it came from: collected from you, obtained from a "
+	            "third party, observed, derived)\n");
 	json_array_foreach(json_object_get(ans, "categories"), i, x) {
-		dsmap__outf(o, "  %s: %s; held in", js(x, "category"), js(x, "name_en"));
+		dsmap__outf(o, fr ? "  %s : %s ; détenue dans" : "  %s: %s; held in", js(x, "category"),
+		            name(x, lang));
 		json_array_foreach(json_object_get(x, "held_in"), j, y)
 			dsmap__outf(o, " %s", json_string_value(y));
 		dsmap__outf(o, "\n");
 	}
-	dsmap__outf(o, "\nWhy (purposes, their legal basis, and how long each category is kept)\n");
+	dsmap__outf(o, fr ? "\nPourquoi (finalités, base juridique, et durée de conservation de chaque catégorie)\n" :
+	            "\nWhy (purposes, their legal basis, and how long each category is kept)\n");
 	json_array_foreach(json_object_get(ans, "purposes"), i, x) {
 		const char *key;
 		json_t *lb, *rules;
-		size_t k;
 
-		dsmap__outf(o, "  %s %s: ", js(x, "section"), js(x, "title_en"));
+		dsmap__outf(o, "  %s %s: ", js(x, "section"), title(x, lang));
 		json_array_foreach(json_object_get(x, "legal_bases"), k, lb)
 			dsmap__outf(o, "%sart. %s", k ? ", " : "", js(lb, "gdpr"));
+		dsmap__outf(o, fr ? " ; dans" : "; in");
+		json_array_foreach(json_object_get(x, "systems"), k, y)
+			dsmap__outf(o, " %s", json_string_value(y));
 		dsmap__outf(o, "\n");
 		json_object_foreach(json_object_get(x, "retention"), key, rules) {
-			dsmap__outf(o, "    %s: kept ", key);
-			text_retention(o, rules);
+			dsmap__outf(o, fr ? "    %s : conservée " : "    %s: kept ", key);
+			text_retention(o, rules, lang);
 			dsmap__outf(o, "\n");
 		}
 	}
-	dsmap__outf(o, "\nShared with\n");
+	dsmap__outf(o, fr ? "\nPartagées avec\n" : "\nShared with\n");
 	json_array_foreach(json_object_get(ans, "recipients"), i, x) {
 		json_t *tr = json_object_get(x, "transfers_outside_eea");
 
-		dsmap__outf(o, "  %s (%s)", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"), js(x, "kind"));
+		dsmap__outf(o, "  %s (%s)", name(x, lang), js(x, "kind"));
 		if (json_array_size(tr) > 0) {
 			size_t named = 0;
 
-			dsmap__outf(o, "; transferred outside the EEA");
+			dsmap__outf(o, fr ? " ; transférées hors de l'EEE" : "; transferred outside the EEA");
 			json_array_foreach(tr, j, y) {
 				json_t *c;
-				size_t k;
 
 				json_array_foreach(json_object_get(y, "countries"), k, c)
-					dsmap__outf(o, "%s%s", named++ ? ", " : " to ", json_string_value(c));
+					dsmap__outf(o, "%s%s", named++ ? ", " : (fr ? " vers " : " to "),
+					            json_string_value(c));
 			}
 			if (named == 0)
-				dsmap__outf(o, " (the notice names no country)");
+				dsmap__outf(o, fr ? " (la déclaration ne nomme aucun pays)" :
+				            " (the notice names no country)");
 		}
+		dsmap__outf(o, fr ? " ; pour" : "; for");
+		json_array_foreach(json_object_get(x, "via"), j, y)
+			dsmap__outf(o, " %s", json_string_value(y));
 		dsmap__outf(o, "\n");
 	}
-	dsmap__outf(o, "\nAs\n ");
+	dsmap__outf(o, fr ? "\nEn tant que\n " : "\nAs\n ");
 	json_array_foreach(json_object_get(ans, "subject_kinds"), i, x)
-		dsmap__outf(o, " %s%s", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
-		     i + 1 < json_array_size(json_object_get(ans, "subject_kinds")) ? "," : "");
-	dsmap__outf(o, "\n\nYour rights\n");
+		dsmap__outf(o, " %s%s", name(x, lang),
+		            i + 1 < json_array_size(json_object_get(ans, "subject_kinds")) ? "," : "");
+	dsmap__outf(o, "\n");
+	if (json_array_size(json_object_get(ans, "findings")) > 0) {
+		dsmap__outf(o, fr ? "\nÀ revoir\n" : "\nFindings\n");
+		json_array_foreach(json_object_get(ans, "findings"), i, x) {
+			if (strcmp(js(x, "finding"), "held-without-purpose") == 0)
+				dsmap__outf(o, fr ? "  %s détient %s sans finalité déclarée qui l'utilise\n" :
+				            "  %s holds %s, which no purpose it declares uses\n", js(x, "system"),
+				            js(x, "category"));
+			else
+				dsmap__outf(o, fr ? "  %s ne dit pas quel type de personne ses enregistrements "
+				            "concernent (subject_kind) : aucune finalité n'est écartée pour cela\n" :
+				            "  %s does not say which kind of subject its records are (subject_kind): "
+				            "no purpose is left out for it\n", js(x, "system"));
+		}
+	}
+	dsmap__outf(o, fr ? "\nVos droits\n" : "\nYour rights\n");
 	json_array_foreach(json_object_get(ans, "rights"), i, x) {
 		const char *art = js(x, "gdpr_article");
 
-		dsmap__outf(o, "  %s%s%s%s: %s\n", *js(x, "name_en") ? js(x, "name_en") : js(x, "id"),
-		     *art ? " (art. " : "", art, *art ? ")" : "", js(x, "how_fr"));
+		dsmap__outf(o, "  %s%s%s%s: %s\n", name(x, lang),
+		            *art ? " (art. " : "", art, *art ? ")" : "", js(x, "how_fr"));
 	}
 }
 
@@ -894,7 +1216,7 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 	if ((rc = build(&ans, l, r)) < 0)
 		return rc;
 	if (format == DSMAP_FORMAT_JSON) {
-		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		char *s = json_dumps(ans, JSON_INDENT(2));
 
 		if (s != NULL)
 			dsmap__outf(&o, "%s\n", s);
@@ -902,7 +1224,7 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 			o.oom = 1;
 		free(s);
 	} else {
-		render_text(&o, ans);
+		render_text(&o, ans, l->lang);
 	}
 	json_decref(ans);
 	if (o.oom) {

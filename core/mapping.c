@@ -125,6 +125,14 @@ static const struct key transfer_keys[] = {
 };
 static const struct spec transfer_spec = { "transfer outside the EEA", transfer_keys };
 
+static const struct key brand_keys[] = {
+	{ "id", T_ID, 1, NULL, NULL },
+	{ "name", T_STR, 1, NULL, NULL },
+	{ "note", T_STR, 0, NULL, NULL },
+	END
+};
+static const struct spec brand_spec = { "brand", brand_keys };
+
 static const struct key notice_keys[] = {
 	{ "id", T_ID, 1, NULL, NULL },
 	{ "title_fr", T_STR, 1, NULL, NULL },
@@ -137,6 +145,7 @@ static const struct key notice_keys[] = {
 	{ "dpo", T_MAP, 1, NULL, NULL },
 	{ "contacts", T_SEQ, 0, NULL, NULL },
 	{ "linking_identifier_kinds", T_STRS, 1, NULL, NULL },
+	{ "brands", T_OBJS, 0, &brand_spec, NULL },
 	{ "files", T_MAP, 0, NULL, NULL },
 	{ "sections_without_table", T_SEQ, 0, NULL, NULL },
 	{ "product_sections", T_SEQ, 0, NULL, NULL },
@@ -291,6 +300,7 @@ static const struct key purpose_keys[] = {
 	{ "title_en", T_STR, 1, NULL, NULL },
 	{ "description_fr", T_STR, 1, NULL, NULL },
 	{ "scope_note_fr", T_STR, 0, NULL, NULL },
+	{ "excluded_brands", T_STRS, 0, NULL, NULL },
 	{ "subject_kinds", T_STRS, 1, NULL, NULL },
 	{ "categories_text_fr", T_STRS, 1, NULL, NULL },
 	{ "categories", T_MAP, 1, NULL, NULL },
@@ -337,6 +347,8 @@ static const struct key source_keys[] = {
 	{ "identifiers", T_MAP, 1, NULL, NULL },
 	{ "categories", T_MAP, 1, NULL, NULL },
 	{ "timestamp", T_STR, 0, NULL, NULL },
+	{ "subject_kind", T_ANY, 0, NULL, NULL },
+	{ "brand", T_ANY, 0, NULL, NULL },
 	END
 };
 static const struct spec source_spec = { "source", source_keys };
@@ -871,6 +883,11 @@ struct dsmap__system *dsmap_mapping__system(const dsmap_mapping *m, const char *
 	return find(&m->systems, offsetof(struct dsmap__system, id), id);
 }
 
+struct dsmap__brand *dsmap_mapping__brand(const dsmap_mapping *m, const char *id)
+{
+	return find(&m->brands, offsetof(struct dsmap__brand, id), id);
+}
+
 /* A kind by its canonical name only: mappings do not use the short aliases. */
 static int id_kind(const char *name)
 {
@@ -968,6 +985,25 @@ static void read_notice(struct ctx *c, const yaml_node_t *root)
 			ERR(c, k, "notice: unknown identifier kind '%s' in linking_identifier_kinds", v);
 		else
 			push(c, &c->m->linking_kinds, dsmap__arena_strdup(&c->m->arena, v));
+	}
+	EACH_ITEM(c, get(c, n, "brands"), it, k) {
+		yaml_node_t *idn = get(c, k, "id");
+		struct dsmap__brand *b, *prev;
+		const char *id = scalar(idn);
+
+		if (k->type != YAML_MAPPING_NODE || !valid_id(id))
+			continue;
+		if ((prev = dsmap_mapping__brand(c->m, id)) != NULL) {
+			ERR(c, idn, "duplicate id: brand '%s' is defined twice (first at line %u)", id,
+			    prev->loc.line);
+			continue;
+		}
+		if ((b = alloc(c, sizeof(*b))) == NULL)
+			return;
+		b->id = dsmap__arena_strdup(&c->m->arena, id);
+		b->name = str(c, k, "name");
+		b->loc = loc_of(c, idn);
+		push(c, &c->m->brands, b);
 	}
 }
 
@@ -1279,6 +1315,31 @@ static void read_retention(struct ctx *c, struct dsmap__purpose *p, const yaml_n
 		}
 		push(c, &p->rules, r);
 	}
+	/* Rules given per category must leave no category of the purpose
+	 * without one: its retention would be unsaid. */
+	{
+		size_t i, j, k;
+		int all_per_category = p->rules.count > 0;
+
+		for (i = 0; i < p->rules.count; i++)
+			if (((struct dsmap__rule *)p->rules.items[i])->categories.count == 0)
+				all_per_category = 0;
+		for (k = 0; all_per_category && k < p->categories.count; k++) {
+			const struct dsmap__category *cat = p->categories.items[k];
+			int covered = 0;
+
+			for (i = 0; i < p->rules.count && !covered; i++) {
+				const struct dsmap__rule *r = p->rules.items[i];
+
+				for (j = 0; j < r->categories.count && !covered; j++)
+					covered = r->categories.items[j] == cat;
+			}
+			if (!covered)
+				ERR(c, get(c, ret, "rules"), "purpose %s: the retention rules are given per "
+				    "category and none applies to %s: add it to a rule's categories, or add a "
+				    "rule without categories", p->id, cat->ref);
+		}
+	}
 }
 
 static int notes_mention(struct ctx *c, const yaml_node_t *seq, const char *word)
@@ -1353,6 +1414,17 @@ static void read_purpose(struct ctx *c, const yaml_node_t *root, const char *rel
 			continue;
 		}
 		push(c, &p->subject_kinds, k);
+	}
+	p->scope_note_fr = str(c, pn, "scope_note_fr");
+	EACH_ITEM(c, get(c, pn, "excluded_brands"), it, e) {
+		struct dsmap__brand *b = scalar(e) ? dsmap_mapping__brand(c->m, scalar(e)) : NULL;
+
+		if (b == NULL) {
+			ERR(c, e, "purpose %s: unknown brand '%s' in excluded_brands (brands are listed "
+			    "in notice.yaml)", p->id, scalar(e) ? scalar(e) : "?");
+			continue;
+		}
+		push(c, &p->excluded_brands, b);
 	}
 	if (consent && p->withdrawal_fr == NULL)
 		ERR(c, pn, "purpose %s has a consent basis (6(1)(a)) but no 'withdrawal_fr': say how "
@@ -1457,6 +1529,96 @@ static void read_options(struct ctx *c, const char *what, const yaml_node_t *map
 	}
 }
 
+/* An id of a facet: a subject kind or a brand; NULL (with an error) when unknown. */
+static const char *facet_id(struct ctx *c, const yaml_node_t *n, int brand, const char *what,
+                            const struct failed *failed)
+{
+	const char *id = scalar(n);
+
+	if (id == NULL || is_null(n)) {
+		ERR(c, n, "%s: %s: write a %s id", what, brand ? "brand" : "subject_kind",
+		    brand ? "brand" : "subject kind");
+		return NULL;
+	}
+	if (brand ? dsmap_mapping__brand(c->m, id) != NULL :
+	            dsmap_mapping__subject_kind(c->m, id) != NULL)
+		return brand ? dsmap_mapping__brand(c->m, id)->id :
+		               dsmap_mapping__subject_kind(c->m, id)->id;
+	if (brand || !failed->subject_kinds)
+		ERR(c, n, "%s: unknown %s '%s' (%s)", what, brand ? "brand" : "subject kind", id,
+		    brand ? "brands are listed in notice.yaml" : "not in subject-kinds.yaml");
+	return NULL;
+}
+
+/* A source's `subject_kind` or `brand`: an id, or a field with values. */
+static struct dsmap__facet *read_facet(struct ctx *c, const yaml_node_t *n, int brand,
+                                       const char *what, const struct failed *failed)
+{
+	const char *key = brand ? "brand" : "subject_kind";
+	struct dsmap__facet *f;
+	yaml_node_pair_t *p;
+	yaml_node_t *vals;
+
+	if (n == NULL)
+		return NULL;
+	if ((f = alloc(c, sizeof(*f))) == NULL)
+		return NULL;
+	f->loc = loc_of(c, n);
+	if (n->type == YAML_SCALAR_NODE) {
+		f->fixed = facet_id(c, n, brand, what, failed);
+		return f->fixed ? f : NULL;
+	}
+	if (n->type != YAML_MAPPING_NODE) {
+		ERR(c, n, "%s: '%s' is an id, or a mapping with 'field', 'values' and an optional "
+		    "'default'", what, key);
+		return NULL;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node(c, p->key));
+
+		if (k != NULL && strcmp(k, "field") != 0 && strcmp(k, "values") != 0 &&
+		    strcmp(k, "default") != 0)
+			ERR(c, node(c, p->key), "%s: %s: unknown key '%s' (field, values, default)", what,
+			    key, k);
+	}
+	f->field = str(c, n, "field");
+	if (f->field == NULL || *f->field == '\0') {
+		ERR(c, n, "%s: %s: 'field' names the field whose value says the %s", what, key,
+		    brand ? "brand" : "subject kind");
+		return NULL;
+	}
+	if (get(c, n, "default") != NULL)
+		f->default_id = facet_id(c, get(c, n, "default"), brand, what, failed);
+	vals = get(c, n, "values");
+	if (vals == NULL || vals->type != YAML_MAPPING_NODE ||
+	    vals->data.mapping.pairs.start == vals->data.mapping.pairs.top) {
+		ERR(c, vals ? vals : n, "%s: %s: 'values' maps each value of field '%s' to a %s id",
+		    what, key, f->field, brand ? "brand" : "subject kind");
+		return NULL;
+	}
+	for (p = vals->data.mapping.pairs.start; p < vals->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value);
+		struct dsmap__facet_value *fv;
+		const char *id;
+		size_t i;
+
+		if (scalar(kn) == NULL)
+			continue;
+		for (i = 0; i < f->values.count; i++)
+			if (strcmp(((struct dsmap__facet_value *)f->values.items[i])->value,
+			           scalar(kn)) == 0)
+				ERR(c, kn, "%s: %s: value '%s' is mapped twice", what, key, scalar(kn));
+		if ((id = facet_id(c, vn, brand, what, failed)) == NULL)
+			continue;
+		if ((fv = alloc(c, sizeof(*fv))) == NULL)
+			return NULL;
+		fv->value = dsmap__arena_strdup(&c->m->arena, scalar(kn));
+		fv->id = id;
+		push(c, &f->values, fv);
+	}
+	return f;
+}
+
 static void read_source(struct ctx *c, struct dsmap__system *sys, const yaml_node_t *e,
                         const struct failed *failed)
 {
@@ -1546,7 +1708,77 @@ static void read_source(struct ctx *c, struct dsmap__system *sys, const yaml_nod
 			push(c, &src->cat_fields, f);
 		}
 	}
+	src->subject_kind = read_facet(c, get(c, e, "subject_kind"), 0, what, failed);
+	src->brand = read_facet(c, get(c, e, "brand"), 1, what, failed);
 	push(c, &sys->sources, src);
+}
+
+static int serves_category(const struct dsmap__system *sys, const struct dsmap__category *cat)
+{
+	size_t i;
+
+	for (i = 0; i < sys->purposes.count; i++)
+		if (has_category(sys->purposes.items[i], cat))
+			return 1;
+	return 0;
+}
+
+static int declares_category(const struct dsmap__system *sys, const struct dsmap__category *cat)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < sys->sources.count; i++) {
+		const struct dsmap__source *src = sys->sources.items[i];
+
+		for (j = 0; j < src->cat_fields.count; j++) {
+			const struct dsmap__cat_field *f = src->cat_fields.items[j];
+
+			for (k = 0; k < f->categories.count; k++)
+				if (f->categories.items[k] == cat)
+					return 1;
+		}
+	}
+	return 0;
+}
+
+/* What a system holds against what it serves: a field whose category no
+ * purpose it serves uses, and a purpose it serves whose categories it
+ * holds none of. */
+static void system_uses(struct ctx *c, const struct dsmap__system *sys, const yaml_node_t *seq)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *e;
+	size_t i, j, k;
+
+	for (i = 0; i < sys->sources.count; i++) {
+		const struct dsmap__source *src = sys->sources.items[i];
+
+		for (j = 0; j < src->cat_fields.count; j++) {
+			const struct dsmap__cat_field *f = src->cat_fields.items[j];
+
+			for (k = 0; k < f->categories.count; k++) {
+				const struct dsmap__category *cat = f->categories.items[k];
+
+				if (!serves_category(sys, cat))
+					diag_at(c, DSMAP_DIAG_WARNING, f->loc, "system %s: source %s: field '%s' "
+					        "holds %s, which none of the system's purposes uses: declare the "
+					        "purpose it is held for, or stop mapping the field", sys->id,
+					        src->name, f->field, cat->ref);
+			}
+		}
+	}
+	EACH_ITEM(c, seq, it, e) {
+		const struct dsmap__purpose *p = scalar(e) ? dsmap_mapping__purpose(c->m, scalar(e)) : NULL;
+		int holds = 0;
+
+		if (p == NULL)
+			continue;
+		for (k = 0; k < p->categories.count && !holds; k++)
+			holds = declares_category(sys, p->categories.items[k]);
+		if (!holds)
+			WARN(c, e, "system %s serves purpose %s but none of its fields holds a category "
+			     "that the purpose uses", sys->id, p->id);
+	}
 }
 
 static void read_system(struct ctx *c, const yaml_node_t *root, const char *rel,
@@ -1614,6 +1846,13 @@ static void read_system(struct ctx *c, const yaml_node_t *root, const char *rel,
 	EACH_ITEM(c, get(c, sn, "sources"), it, e)
 		if (e->type == YAML_MAPPING_NODE)
 			read_source(c, sys, e, failed);
+	/* With a purpose unknown, what the system holds it for is unknown too:
+	 * no warning on top of that error. */
+	if (sys->purposes.count == (size_t)(get(c, sn, "purposes") &&
+	    get(c, sn, "purposes")->type == YAML_SEQUENCE_NODE ?
+	    get(c, sn, "purposes")->data.sequence.items.top -
+	    get(c, sn, "purposes")->data.sequence.items.start : 0))
+		system_uses(c, sys, get(c, sn, "purposes"));
 	push(c, &c->m->systems, sys);
 }
 

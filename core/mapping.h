@@ -60,6 +60,15 @@ struct dsmap__recipient {
 	int reached;               /* by a purpose */
 };
 
+/* A brand of the controller (notice.yaml `brands`), for scope
+ * restrictions such as "ne s'applique pas aux clients de la marque
+ * Scarlet". */
+struct dsmap__brand {
+	const char *id;
+	const char *name;
+	struct dsmap__loc loc;
+};
+
 struct dsmap__subject_kind {
 	const char *id;
 	const char *name_fr;
@@ -109,6 +118,8 @@ struct dsmap__purpose {
 	const char *withdrawal_fr;
 	int automated_decision;
 	const char *automated_decision_fr;
+	dsmap__vec excluded_brands; /* struct dsmap__brand *: the purpose does not apply to them */
+	const char *scope_note_fr;  /* the notice's words for the restriction, or NULL */
 	struct dsmap__loc loc;
 };
 
@@ -133,6 +144,25 @@ struct dsmap__cat_field {
 	struct dsmap__loc loc;
 };
 
+/* One value of a facet field and what it means: a subject kind or a
+ * brand id (already checked against the mapping). */
+struct dsmap__facet_value {
+	const char *value;         /* as the source holds it, compared byte for byte */
+	const char *id;            /* subject kind or brand id */
+};
+
+/* What a source says about its records' subjects along one facet (the
+ * subject kind, the brand): either one fixed id for every record, or a
+ * field whose values map to ids.  A record whose value is empty or not in
+ * `values` takes `default_id`; without a default its facet is unknown. */
+struct dsmap__facet {
+	const char *fixed;         /* the id of every record, or NULL */
+	const char *field;         /* the field read, or NULL when fixed */
+	dsmap__vec values;         /* struct dsmap__facet_value *, in file order */
+	const char *default_id;    /* NULL when none */
+	struct dsmap__loc loc;
+};
+
 /* One table, file or stream of a system. */
 struct dsmap__source {
 	const char *name;
@@ -140,6 +170,8 @@ struct dsmap__source {
 	dsmap__vec options;        /* struct dsmap__option * */
 	dsmap__vec id_fields;      /* struct dsmap__id_field *, in file order */
 	dsmap__vec cat_fields;     /* struct dsmap__cat_field * */
+	struct dsmap__facet *subject_kind;  /* `subject_kind`, or NULL: unknown */
+	struct dsmap__facet *brand;         /* `brand`, or NULL: unknown */
 	struct dsmap__loc loc;
 };
 
@@ -170,6 +202,7 @@ struct dsmap_mapping {
 	const char *language;
 	const char *controller;
 	dsmap__vec linking_kinds;  /* const char * */
+	dsmap__vec brands;         /* struct dsmap__brand *, in file order */
 	/* the model, in file order */
 	dsmap__vec categories;     /* struct dsmap__category * */
 	dsmap__vec recipients;     /* struct dsmap__recipient * */
@@ -196,6 +229,7 @@ struct dsmap__recipient *dsmap_mapping__recipient(const dsmap_mapping *m, const 
 struct dsmap__purpose *dsmap_mapping__purpose(const dsmap_mapping *m, const char *id);
 struct dsmap__subject_kind *dsmap_mapping__subject_kind(const dsmap_mapping *m, const char *id);
 struct dsmap__system *dsmap_mapping__system(const dsmap_mapping *m, const char *id);
+struct dsmap__brand *dsmap_mapping__brand(const dsmap_mapping *m, const char *id);
 
 /* Whether identifiers of `kind` link records, as notice.yaml's
  * linking_identifier_kinds says. */

@@ -7,6 +7,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +32,47 @@
 const char *dsmap_plugin_install_dir(void)
 {
 	return DSMAP_PLUGIN_DIR;
+}
+
+/*
+ * An uninstalled dsmap (the CLI of a build tree, run through its libtool
+ * wrapper, or a test program of that tree) loads the plugins built beside
+ * it.  configure records its build tree in DSMAP_BUILD_DIR; the plugins'
+ * directory is searched only when the running executable lives inside that
+ * tree, so an installed dsmap never looks into a build tree.
+ */
+static char build_plugin_dir[PATH_MAX];
+static pthread_once_t build_plugin_once = PTHREAD_ONCE_INIT;
+
+static void find_build_plugin_dir(void)
+{
+#ifdef DSMAP_BUILD_DIR
+	char link[PATH_MAX], exe[PATH_MAX], top[PATH_MAX], dir[PATH_MAX];
+	struct stat sb;
+	ssize_t n;
+	size_t len;
+	int w;
+
+	/* readlink, not realpath on /proc/self/exe: valgrind answers it. */
+	if ((n = readlink("/proc/self/exe", link, sizeof(link) - 1)) <= 0)
+		return;
+	link[n] = '\0';
+	if (realpath(link, exe) == NULL || realpath(DSMAP_BUILD_DIR, top) == NULL)
+		return;
+	len = strlen(top);
+	if (len < 2 || strncmp(exe, top, len) != 0 || exe[len] != '/')
+		return;
+	w = snprintf(dir, sizeof(dir), "%s/plugins/.libs", top);
+	if (w < 0 || (size_t)w >= sizeof(dir) || stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return;
+	memcpy(build_plugin_dir, dir, (size_t)w + 1);
+#endif
+}
+
+const char *dsmap_plugin_build_dir(void)
+{
+	pthread_once(&build_plugin_once, find_build_plugin_dir);
+	return build_plugin_dir[0] ? build_plugin_dir : NULL;
 }
 
 /* Loading a plugin runs its code: refuse files others could have changed. */
@@ -152,17 +196,21 @@ void dsmap_plugin_free(dsmap_plugin *p)
 	free(p);
 }
 
-/* The search path as a newly allocated string. */
+/* The search path as a newly allocated string: the given one, or
+ * $DSMAP_PLUGIN_PATH, then an uninstalled build's plugins, then the
+ * install directory. */
 static char *search_path_of(const char *search_path)
 {
-	const char *env;
+	const char *env, *build;
 
 	if (search_path != NULL)
 		return strdup(search_path);
 	env = getenv("DSMAP_PLUGIN_PATH");
-	if (env != NULL && env[0] != '\0')
-		return dsmap__sprintf("%s:%s", env, DSMAP_PLUGIN_DIR);
-	return strdup(DSMAP_PLUGIN_DIR);
+	if (env != NULL && env[0] == '\0')
+		env = NULL;
+	build = dsmap_plugin_build_dir();
+	return dsmap__sprintf("%s%s%s%s%s", env ? env : "", env ? ":" : "",
+	                      build ? build : "", build ? ":" : "", DSMAP_PLUGIN_DIR);
 }
 
 static int is_plugin_name(const char *name)
@@ -307,8 +355,13 @@ int dsmap_plugin__locate(char **out, const char *search_path, const char *name)
 	if (rc == DSMAP_ENOTFOUND) {
 		char *again = search_path_of(search_path);
 
-		dsmap_error__set(DSMAP_ENOTFOUND, "no plugin '%s' (%s) in %s", name, base,
-		                 again ? again : "the plugin path");
+		if (search_path != NULL)
+			dsmap_error__set(DSMAP_ENOTFOUND, "no plugin '%s' (%s) in %s", name, base,
+			                 again ? again : "the plugin path");
+		else
+			dsmap_error__set(DSMAP_ENOTFOUND,
+			    "no plugin '%s' (%s) in %s; set DSMAP_PLUGIN_PATH to the directory "
+			    "that holds it", name, base, again ? again : "the plugin path");
 		free(again);
 	}
 	free(base);

@@ -41,6 +41,7 @@ struct run {
 	size_t used;
 	double flushed;              /* when the buffer was last sent */
 	uint64_t records;
+	int attrs;                   /* the plugin speaks ABI 1.1: records carry attributes */
 	int failed;                  /* a record broke the rules: stop */
 	int fail_code;
 	char msg[DSMAP__ERROR_MAX];  /* the plugin's set_error, or ours */
@@ -126,6 +127,16 @@ static void send_reject(struct run *r, uint64_t number, uint16_t source, const c
 	memcpy(p + 12, reason, len);
 }
 
+static void send_unmapped(struct run *r, uint64_t number, uint16_t source, int facet)
+{
+	unsigned char *p = frame(r, DSMAP__FRAME_UNMAPPED, DSMAP__UNMAPPED_SIZE);
+
+	memcpy(p, &number, 8);
+	memcpy(p + 8, &source, 2);
+	p[10] = (unsigned char)facet;
+	p[11] = 0;
+}
+
 static void send_error(struct run *r, int code, const char *msg)
 {
 	size_t len = strlen(msg);
@@ -194,6 +205,28 @@ static int catbit_of(const struct dsmap__runner_source *s, const char *ref, uint
 	return -1;
 }
 
+uint32_t dsmap__runner_facet_mask(const struct dsmap__runner_facet *f,
+                                  const dsmap_plugin_value *attrs, size_t count, int *unmapped)
+{
+	const dsmap_plugin_value *v;
+	size_t i;
+
+	*unmapped = 0;
+	if (f->attr < 0)
+		return f->fixed;
+	if (attrs == NULL)
+		return 0;                /* a plugin older than ABI 1.1: unknown */
+	v = (size_t)f->attr < count ? &attrs[f->attr] : NULL;
+	if (v != NULL && v->value != NULL)
+		for (i = 0; i < f->value_count; i++)
+			if (f->values[i].len == v->len && memcmp(f->values[i].value, v->value, v->len) == 0)
+				return f->values[i].mask;
+	if (f->has_default)
+		return f->dflt;
+	*unmapped = 1;
+	return 0;
+}
+
 static int on_record(const dsmap_plugin_record *rec, void *payload)
 {
 	struct run *r = payload;
@@ -202,9 +235,10 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 	char norm[DSMAP_IDENT_MAX + 1];
 	size_t nids = 0, ncats = 0, i, j, len;
 	int64_t first = 0, last = 0;
+	uint32_t masks[2];
 	uint16_t source, u16;
 	unsigned char *p;
-	int si, too_many = 0;
+	int si, f, too_many = 0;
 
 	if (r->failed)
 		return 1;
@@ -219,6 +253,15 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 	    (rec->locator_len > 0 && rec->locator == NULL)) {
 		fail(r, DSMAP_EINVALID, "source %s: record %llu: the plugin sent a NULL array",
 		     rec->source->name, (unsigned long long)rec->number);
+		return 1;
+	}
+	if (r->attrs && ((rec->attribute_count > 0 && rec->attributes == NULL) ||
+	                 (rec->attribute_count != 0 &&
+	                  rec->attribute_count != rec->source->attribute_field_count))) {
+		fail(r, DSMAP_EINVALID, "source %s: record %llu: the plugin sent %zu attribute values "
+		     "for %zu attribute fields", rec->source->name, (unsigned long long)rec->number,
+		     rec->attributes == NULL ? (size_t)0 : rec->attribute_count,
+		     rec->source->attribute_field_count);
 		return 1;
 	}
 	if (rec->locator_len > DSMAP__LOCATOR_MAX) {
@@ -291,6 +334,15 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 		if (j == ncats)
 			cats[ncats++] = bit;
 	}
+	for (f = 0; f < 2; f++) {
+		int unmapped;
+
+		masks[f] = dsmap__runner_facet_mask(&r->job->sources[source].facets[f],
+		                                    r->attrs ? rec->attributes : NULL,
+		                                    r->attrs ? rec->attribute_count : 0, &unmapped);
+		if (unmapped)
+			send_unmapped(r, rec->number, source, f);
+	}
 	if (rec->created > 0)
 		first = last = rec->created;
 	if (rec->updated > 0) {
@@ -312,6 +364,8 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 	memcpy(p + 28, &u16, 2);
 	u16 = (uint16_t)rec->locator_len;
 	memcpy(p + 30, &u16, 2);
+	memcpy(p + 32, &masks[0], 4);
+	memcpy(p + 36, &masks[1], 4);
 	p += DSMAP__RECORD_FIXED;
 	memcpy(p, ids, nids * (1 + DSMAP_IDENT_HASH_SIZE));
 	p += nids * (1 + DSMAP_IDENT_HASH_SIZE);
@@ -436,6 +490,10 @@ void dsmap__runner_main(const struct dsmap__runner_job *job, int fd, int errfd)
 		send_error(&r, DSMAP_EINVALID, r.msg);
 		_exit(1);
 	}
+
+	/* A record's attributes exist from ABI 1.1 on: an older plugin's
+	 * record ends before them. */
+	r.attrs = plugin->desc->abi_minor >= 1;
 
 	memset(&host, 0, sizeof(host));
 	host.abi_major = DSMAP_PLUGIN_ABI_MAJOR;

@@ -92,6 +92,7 @@ struct scan {
 	char commit[41];
 	uint32_t *catbits;               /* by index in m->categories */
 	size_t catbit_count;             /* one past the highest catbit */
+	unsigned int *facet_bits[2];     /* by index in m->subject_kinds, m->brands */
 	struct job *jobs;
 	size_t njobs;
 	dsmap__ingest *ing;
@@ -268,6 +269,75 @@ static int options(struct scan *sc, struct job *j, const char *what, const dsmap
 	return 0;
 }
 
+static const char *const facet_what[2] = { "subject kind", "brand" };
+
+/* The mask of subject kind (facet 0) or brand (facet 1) `id`; 0 when the
+ * mapping has no such id (the job is failed). */
+static uint32_t facet_mask(const struct scan *sc, struct job *j, const char *srcname, int facet,
+                           const char *id)
+{
+	const dsmap__vec *v = facet == DSMAP__RUNNER_KIND ? &sc->m->subject_kinds : &sc->m->brands;
+	size_t i;
+
+	for (i = 0; id != NULL && i < v->count; i++) {
+		const char *have = facet == DSMAP__RUNNER_KIND ?
+		                   ((const struct dsmap__subject_kind *)v->items[i])->id :
+		                   ((const struct dsmap__brand *)v->items[i])->id;
+
+		if (strcmp(have, id) == 0)
+			return 1u << sc->facet_bits[facet][i];
+	}
+	job_fail(j, DSMAP_EINVALID, "source %s: %s '%s' is not one the mapping defines", srcname,
+	         facet_what[facet], id ? id : "");
+	return 0;
+}
+
+/* The runner's table for one facet of source `s`, and the attribute field
+ * it reads added to attrs[] (once).  Returns 0; DSMAP_EINVALID when the
+ * job was failed; a negative code when out of memory. */
+static int prepare_facet(struct scan *sc, struct job *j, const struct dsmap__source *s, int facet,
+                         struct dsmap__runner_facet *rf, const char **attrs, size_t *nattrs)
+{
+	const struct dsmap__facet *fc = facet == DSMAP__RUNNER_KIND ? s->subject_kind : s->brand;
+	struct dsmap__runner_facet_value *vals;
+	size_t k;
+
+	rf->attr = -1;
+	if (fc == NULL)
+		return 0;                 /* the source says nothing: unknown */
+	if (fc->field == NULL) {
+		if ((rf->fixed = rf->allowed = facet_mask(sc, j, s->name, facet, fc->fixed)) == 0)
+			return DSMAP_EINVALID;
+		return 0;
+	}
+	for (k = 0; k < *nattrs && strcmp(attrs[k], fc->field) != 0; k++)
+		;
+	if (k == *nattrs)
+		attrs[(*nattrs)++] = fc->field;
+	rf->attr = (int)k;
+	rf->field = fc->field;
+	if ((vals = dsmap__arena_alloc(&sc->arena, (fc->values.count + 1) * sizeof(*vals))) == NULL)
+		return dsmap_error__oom();
+	for (k = 0; k < fc->values.count; k++) {
+		const struct dsmap__facet_value *fv = fc->values.items[k];
+
+		vals[k].value = fv->value;
+		vals[k].len = strlen(fv->value);
+		if ((vals[k].mask = facet_mask(sc, j, s->name, facet, fv->id)) == 0)
+			return DSMAP_EINVALID;
+		rf->allowed |= vals[k].mask;
+	}
+	rf->values = vals;
+	rf->value_count = fc->values.count;
+	if (fc->default_id != NULL) {
+		if ((rf->dflt = facet_mask(sc, j, s->name, facet, fc->default_id)) == 0)
+			return DSMAP_EINVALID;
+		rf->has_default = 1;
+		rf->allowed |= rf->dflt;
+	}
+	return 0;
+}
+
 static uint32_t catbit_of(const struct scan *sc, const struct dsmap__category *cat)
 {
 	size_t i;
@@ -364,6 +434,23 @@ static int prepare(struct scan *sc, struct job *j)
 		srcs[i].category_fields = cf;
 		j->rsources[i].cat_count = ncats;
 		j->rsources[i].cats = rc_cats;
+		{
+			const char **attrs = dsmap__arena_alloc(&sc->arena, 3 * sizeof(*attrs));
+			size_t nattrs = 0;
+			int f;
+
+			if (attrs == NULL)
+				return dsmap_error__oom();
+			for (f = 0; f < 2; f++) {
+				rc = prepare_facet(sc, j, s, f, &j->rsources[i].facets[f], attrs, &nattrs);
+				if (rc == DSMAP_EINVALID && j->failure)
+					return 0;
+				if (rc < 0)
+					return rc;
+			}
+			srcs[i].attribute_field_count = nattrs;
+			srcs[i].attribute_fields = nattrs ? attrs : NULL;
+		}
 	}
 	if ((rc = dsmap_plugin__locate(&j->plugin_path, NULL, sys->plugin)) < 0) {
 		job_fail(j, rc, "%s", dsmap_error_last()->message);
@@ -505,6 +592,12 @@ static int take_record(struct scan *sc, struct job *j, const unsigned char *p, s
 	    ncats > DSMAP__RECORD_MAX_CATS || loclen > DSMAP__LOCATOR_MAX ||
 	    len != DSMAP__RECORD_FIXED + nids * (1 + DSMAP_IDENT_HASH_SIZE) + ncats * 4 + loclen)
 		goto garbage;
+	memcpy(&r.kinds, p + 32, 4);
+	memcpy(&r.brands, p + 36, 4);
+	/* only the bits the source's definition can give */
+	if ((r.kinds & ~j->rsources[source].facets[DSMAP__RUNNER_KIND].allowed) != 0 ||
+	    (r.brands & ~j->rsources[source].facets[DSMAP__RUNNER_BRAND].allowed) != 0)
+		goto garbage;
 	r.ids = p + DSMAP__RECORD_FIXED;
 	r.id_count = nids;
 	for (i = 0; i < nids; i++)
@@ -579,6 +672,26 @@ static int take_frames(struct scan *sc, struct job *j)
 			j->rejected++;
 			add_issue(j, rd16(p + 8), 0, (const char *)p + 12, rd16(p + 10), rd64(p));
 			break;
+		case DSMAP__FRAME_UNMAPPED: {
+			const struct dsmap__runner_facet *rf;
+			char why[300];
+			int n;
+
+			if (len != DSMAP__UNMAPPED_SIZE || rd16(p + 8) >= j->config.source_count ||
+			    p[10] > DSMAP__RUNNER_BRAND ||
+			    (rf = &j->rsources[rd16(p + 8)].facets[p[10]])->field == NULL ||
+			    rf->has_default) {
+				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
+				kill_job(j);
+				break;
+			}
+			/* the field's name, never its value */
+			n = snprintf(why, sizeof(why), "%s not mapped (field '%s')", facet_what[p[10]],
+			             rf->field);
+			add_issue(j, rd16(p + 8), 0, why, n < 0 ? 0 : (size_t)n < sizeof(why) ?
+			          (size_t)n : sizeof(why) - 1, rd64(p));
+			break;
+		}
 		case DSMAP__FRAME_END:
 			if (len != 8) {
 				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
@@ -999,6 +1112,42 @@ static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	return dsmap_store__meta_put(store, txn, "system-next", buf, strlen(buf));
 }
 
+/* Number every subject kind and brand of the mapping (store.h), so that
+ * the runners get their tables before they start: they must not touch the
+ * store. */
+static int facet_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	struct scan *sc = payload;
+	int f, rc;
+	size_t i;
+
+	for (f = 0; f < 2; f++) {
+		const dsmap__vec *v = f == DSMAP__RUNNER_KIND ? &sc->m->subject_kinds : &sc->m->brands;
+
+		for (i = 0; i < v->count; i++) {
+			const char *id = f == DSMAP__RUNNER_KIND ?
+			                 ((const struct dsmap__subject_kind *)v->items[i])->id :
+			                 ((const struct dsmap__brand *)v->items[i])->id;
+
+			rc = dsmap_store__facet_bit(store, txn, f == DSMAP__RUNNER_KIND ? DSMAP__FACET_KIND :
+			                            DSMAP__FACET_BRAND, id, 1, &sc->facet_bits[f][i]);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int number_facets(struct scan *sc)
+{
+	if ((sc->facet_bits[0] = calloc(sc->m->subject_kinds.count + 1, sizeof(unsigned int))) == NULL ||
+	    (sc->facet_bits[1] = calloc(sc->m->brands.count + 1, sizeof(unsigned int))) == NULL)
+		return dsmap_error__oom();
+	if (sc->m->subject_kinds.count == 0 && sc->m->brands.count == 0)
+		return 0;
+	return dsmap_store__write(sc->ws->store, facet_txn, sc, "number subject kinds and brands");
+}
+
 static int read_catbits(struct scan *sc)
 {
 	dsmap_store *store = sc->ws->store;
@@ -1196,7 +1345,7 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	memcpy(sc.commit, synced.commit, sizeof(sc.commit));
 	if ((rc = dsmap_mapping_load_rev(&sc.m, ws, sc.commit)) < 0)
 		goto done;
-	if ((rc = read_catbits(&sc)) < 0)
+	if ((rc = read_catbits(&sc)) < 0 || (rc = number_facets(&sc)) < 0)
 		goto done;
 
 	/* Which systems: all, or the ones named (each once), in id order. */
@@ -1309,6 +1458,8 @@ done:
 	dsmap__ingest_free(sc.ing);
 	free(chosen);
 	free(sc.catbits);
+	free(sc.facet_bits[0]);
+	free(sc.facet_bits[1]);
 	free(sc.cred);
 	free(sc.cred_path);
 	dsmap__arena_free(&sc.arena);

@@ -671,15 +671,18 @@ done:
 
 
 /*
- * A system's record, version 2:
+ * A system's record, version 3:
  *   u8 version, u32 sysno, u32 gen, i64 last_scan, u64 records, u64 subjects,
  *   u64 rejected, u64 invalid, i64 first_seen, i64 last_seen, 40 hex commit,
- *   u32 category count, then per category u32 catbit, u64 subjects, u64 records.
- * All big-endian.
+ *   u32 category count, then per category u32 catbit, u64 subjects, u64 records,
+ *   then i64 retired, i64 failed_at, u16 failure length, the failure's bytes.
+ * All big-endian.  Version 2 is version 3 without the tail; it is read as
+ * a system never retired and never failed, and rewritten as version 3.
  */
-#define SYSTEM_VALUE_VERSION 2
+#define SYSTEM_VALUE_VERSION 3
 #define SYSTEM_FIXED_SIZE (1 + 4 + 4 + 8 * 7 + 40 + 4)
 #define SYSTEM_CAT_SIZE (4 + 8 + 8)
+#define SYSTEM_TAIL_SIZE (8 + 8 + 2)
 #define SYSTEM_MAX_CATS 65536
 
 int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
@@ -687,7 +690,7 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
 {
 	MDB_val k = { strlen(id), (void *)id }, v;
 	unsigned char *buf, *p;
-	size_t i;
+	size_t i, flen;
 	int rc;
 
 	if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX)
@@ -695,7 +698,8 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
 	if (sum->category_count > SYSTEM_MAX_CATS)
 		return dsmap_error__set(DSMAP_EINVALID, "system %s: %zu categories, more than %d",
 		                        id, sum->category_count, SYSTEM_MAX_CATS);
-	v.mv_size = SYSTEM_FIXED_SIZE + sum->category_count * SYSTEM_CAT_SIZE;
+	flen = strnlen(sum->failure, sizeof(sum->failure) - 1);
+	v.mv_size = SYSTEM_FIXED_SIZE + sum->category_count * SYSTEM_CAT_SIZE + SYSTEM_TAIL_SIZE + flen;
 	/* MDB_RESERVE: encode straight into the page. */
 	v.mv_data = NULL;
 	if ((rc = mdb_put(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v, MDB_RESERVE)) != 0)
@@ -719,6 +723,12 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
 		dsmap__put_be64(p, sum->categories[i].subjects), p += 8;
 		dsmap__put_be64(p, sum->categories[i].records), p += 8;
 	}
+	dsmap__put_be64(p, (uint64_t)sum->retired), p += 8;
+	dsmap__put_be64(p, (uint64_t)sum->failed_at), p += 8;
+	p[0] = (unsigned char)(flen >> 8);
+	p[1] = (unsigned char)flen;
+	p += 2;
+	memcpy(p, sum->failure, flen), p += flen;
 	return (size_t)(p - buf) == v.mv_size ? 0 : dsmap_error__set(DSMAP_ERROR,
 	    "system %s: encoded %zu bytes, reserved %zu", id, (size_t)(p - buf), v.mv_size);
 }
@@ -728,15 +738,25 @@ static int system_decode(dsmap_store *store, const MDB_val *k, const MDB_val *v,
                          dsmap_store__system_summary *sum)
 {
 	const unsigned char *p = v->mv_data;
-	size_t i, n;
+	size_t i, n, body, flen = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	if (k->mv_size == 0 || k->mv_size > DSMAP__SYSTEM_ID_MAX || v->mv_size < SYSTEM_FIXED_SIZE ||
-	    p[0] != SYSTEM_VALUE_VERSION)
+	    (p[0] != SYSTEM_VALUE_VERSION && p[0] != 2))
 		goto corrupt;
 	n = dsmap__get_be32(p + SYSTEM_FIXED_SIZE - 4);
-	if (n > SYSTEM_MAX_CATS || v->mv_size != SYSTEM_FIXED_SIZE + n * SYSTEM_CAT_SIZE)
+	if (n > SYSTEM_MAX_CATS)
 		goto corrupt;
+	body = SYSTEM_FIXED_SIZE + n * SYSTEM_CAT_SIZE;
+	if (p[0] == 2 && v->mv_size != body)
+		goto corrupt;
+	if (p[0] == SYSTEM_VALUE_VERSION) {
+		if (v->mv_size < body + SYSTEM_TAIL_SIZE)
+			goto corrupt;
+		flen = (size_t)p[body + 16] << 8 | p[body + 17];
+		if (flen >= sizeof(sum->failure) || v->mv_size != body + SYSTEM_TAIL_SIZE + flen)
+			goto corrupt;
+	}
 	p++;
 	sum->sysno = dsmap__get_be32(p), p += 4;
 	sum->gen = dsmap__get_be32(p), p += 4;
@@ -758,6 +778,13 @@ static int system_decode(dsmap_store *store, const MDB_val *k, const MDB_val *v,
 		sum->categories[i].records = dsmap__get_be64(p), p += 8;
 	}
 	sum->category_count = n;
+	if (((const unsigned char *)v->mv_data)[0] == SYSTEM_VALUE_VERSION) {
+		sum->retired = (int64_t)dsmap__get_be64(p), p += 8;
+		sum->failed_at = (int64_t)dsmap__get_be64(p), p += 8;
+		p += 2;
+		memcpy(sum->failure, p, flen);
+		sum->failure[flen] = '\0';
+	}
 	return 0;
 corrupt:
 	return dsmap_error__set(DSMAP_ECORRUPT,
@@ -982,4 +1009,123 @@ void dsmap_store__category_refs_free(char **refs, size_t count)
 	for (i = 0; refs != NULL && i < count; i++)
 		free(refs[i]);
 	free(refs);
+}
+
+/* ---- facet numbers ------------------------------------------------------------------ */
+
+static const char *const facet_prefix[] = { "kindbit", "brandbit" };
+
+int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const char *id,
+                           int create, unsigned int *bit)
+{
+	char key[DSMAP__SYSTEM_ID_MAX + 32], buf[32], *end;
+	unsigned long n;
+	int rc;
+
+	if ((type != DSMAP__FACET_KIND && type != DSMAP__FACET_BRAND) || strlen(id) > DSMAP__SYSTEM_ID_MAX)
+		return dsmap_error__set(DSMAP_EINVALID, "facet '%s': bad type or id", id);
+	snprintf(key, sizeof(key), "%s:%s", facet_prefix[type], id);
+	rc = dsmap_store__meta_get(store, txn, key, buf, sizeof(buf));
+	if (rc == 0) {
+		n = strtoul(buf, &end, 10);
+		if (*end != '\0' || end == buf || n >= DSMAP__FACET_MAX)
+			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: meta %s is damaged",
+			                        store->path, key);
+		*bit = (unsigned int)n;
+		return 0;
+	}
+	if (rc != DSMAP_ENOTFOUND || !create)
+		return rc;
+	dsmap_error_clear();
+	snprintf(buf, sizeof(buf), "%s-next", facet_prefix[type]);
+	{
+		char next[32];
+
+		rc = dsmap_store__meta_get(store, txn, buf, next, sizeof(next));
+		if (rc == DSMAP_ENOTFOUND) {
+			dsmap_error_clear();
+			n = 0;
+		} else if (rc < 0) {
+			return rc;
+		} else {
+			n = strtoul(next, &end, 10);
+			if (*end != '\0' || n > DSMAP__FACET_MAX)
+				return dsmap_error__set(DSMAP_ECORRUPT, "store %s: meta %s is damaged",
+				                        store->path, buf);
+		}
+		if (n >= DSMAP__FACET_MAX)
+			return dsmap_error__set(DSMAP_EINVALID, "%s '%s': the store numbers at most %d %s",
+			                        type == DSMAP__FACET_KIND ? "subject kind" : "brand", id,
+			                        DSMAP__FACET_MAX,
+			                        type == DSMAP__FACET_KIND ? "subject kinds" : "brands");
+		snprintf(next, sizeof(next), "%lu", n + 1);
+		if ((rc = dsmap_store__meta_put(store, txn, buf, next, strlen(next))) != 0)
+			return rc;
+		snprintf(next, sizeof(next), "%lu", n);
+		if ((rc = dsmap_store__meta_put(store, txn, key, next, strlen(next))) != 0)
+			return rc;
+	}
+	*bit = (unsigned int)n;
+	return 0;
+}
+
+int dsmap_store__facet_names(dsmap_store *store, MDB_txn *txn, int type,
+                             char *names[DSMAP__FACET_MAX])
+{
+	char prefix[16];
+	size_t plen;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	memset(names, 0, DSMAP__FACET_MAX * sizeof(*names));
+	if (type != DSMAP__FACET_KIND && type != DSMAP__FACET_BRAND)
+		return dsmap_error__set(DSMAP_EINVALID, "facet type %d", type);
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s:", facet_prefix[type]);
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_META], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: meta", store->path);
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char buf[16], *end;
+		unsigned long n;
+
+		if (k.mv_size <= plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (v.mv_size == 0 || v.mv_size >= sizeof(buf))
+			goto corrupt;
+		memcpy(buf, v.mv_data, v.mv_size);
+		buf[v.mv_size] = '\0';
+		n = strtoul(buf, &end, 10);
+		if (*end != '\0' || n >= DSMAP__FACET_MAX || names[n] != NULL)
+			goto corrupt;
+		if ((names[n] = strndup((const char *)k.mv_data + plen, k.mv_size - plen)) == NULL) {
+			rc = dsmap_error__oom();
+			goto fail;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		dsmap_store__facet_names_free(names);
+		return dsmap_store__error(rc, "store %s: meta", store->path);
+	}
+	return 0;
+corrupt:
+	rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: meta: a damaged %s record", store->path,
+	                      facet_prefix[type]);
+fail:
+	mdb_cursor_close(cur);
+	dsmap_store__facet_names_free(names);
+	return rc;
+}
+
+void dsmap_store__facet_names_free(char *names[DSMAP__FACET_MAX])
+{
+	size_t i;
+
+	for (i = 0; i < DSMAP__FACET_MAX; i++) {
+		free(names[i]);
+		names[i] = NULL;
+	}
 }

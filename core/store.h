@@ -101,6 +101,10 @@ typedef struct {
 	int64_t first_seen;      /* oldest record timestamp; 0 when none */
 	int64_t last_seen;
 	char commit[41];         /* the mapping revision the definition came from, hex */
+	int64_t retired;         /* when the system left the mapping and its inventory was
+	                          * dropped (gen 0, counts kept for history); 0 while defined */
+	int64_t failed_at;       /* when its last scan failed, if after last_scan; else 0 */
+	char failure[256];       /* why that scan failed (no identifier value); "" when none */
 	size_t category_count;
 	dsmap_store__cat_count *categories;   /* by catbit; owned by whoever filled it */
 } dsmap_store__system_summary;
@@ -146,6 +150,29 @@ int dsmap_store__system_get(dsmap_store *store, MDB_txn *txn, const char *id,
 typedef int (*dsmap_store__system_cb)(const char *id, const dsmap_store__system_summary *summary,
                                       void *payload);
 int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload);
+
+/*
+ * Facet numbers: each subject kind and each brand gets a number, stable
+ * and never reused, so that a holding's subject-kind and brand sets are
+ * 32-bit masks (bit n = facet n).  They live in the meta database as
+ * "kindbit:ID" / "brandbit:ID" -> decimal, with counters "kindbit-next" and
+ * "brandbit-next".  At most DSMAP__FACET_MAX of each.
+ */
+#define DSMAP__FACET_MAX 32
+enum dsmap_store__facet { DSMAP__FACET_KIND = 0, DSMAP__FACET_BRAND = 1 };
+
+/* The number of facet `id` of `type`; with `create` (in a write
+ * transaction) numbered when new.  DSMAP_ENOTFOUND when it has none and
+ * `create` is 0; DSMAP_EINVALID when all DSMAP__FACET_MAX are taken. */
+int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const char *id,
+                           int create, unsigned int *bit);
+
+/* The ids of facet `type` by number: names[n] is the id of facet n, or
+ * NULL.  `names` has DSMAP__FACET_MAX entries; free them with
+ * dsmap_store__facet_names_free(). */
+int dsmap_store__facet_names(dsmap_store *store, MDB_txn *txn, int type,
+                             char *names[DSMAP__FACET_MAX]);
+void dsmap_store__facet_names_free(char *names[DSMAP__FACET_MAX]);
 
 /* Longest system id the store accepts. */
 #define DSMAP__SYSTEM_ID_MAX 128

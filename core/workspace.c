@@ -568,6 +568,10 @@ static int status_scanned(const char *id, const dsmap_store__system_summary *sum
 	memcpy(s->commit, sum->commit, sizeof(s->commit));
 	if (strspn(s->commit, "0") == 40)
 		s->commit[0] = '\0';
+	s->retired = sum->retired;
+	s->failed_at = sum->failed_at;
+	if (sum->failure[0] != '\0' && (s->failure = strdup(sum->failure)) == NULL)
+		return dsmap_error__oom();
 	if (sum->category_count == 0)
 		return 0;
 	if ((s->categories = calloc(sum->category_count, sizeof(*s->categories))) == NULL)
@@ -744,6 +748,7 @@ void dsmap_status_free(dsmap_status *st)
 		return;
 	for (i = 0; i < st->system_count; i++) {
 		free((char *)st->systems[i].id);
+		free((char *)st->systems[i].failure);
 		free(st->systems[i].categories);
 	}
 	free(st->systems);

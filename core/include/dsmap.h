@@ -19,6 +19,7 @@
 #include "dsmap/diff.h"
 #include "dsmap/history.h"
 #include "dsmap/locate.h"
+#include "dsmap/ls.h"
 #include "dsmap/scan.h"
 
 #endif /* DSMAP_H */

@@ -419,7 +419,7 @@ int dsmap_fsrc__fields_init(dsmap_fsrc_fields *f, dsmap_plugin_host *host,
 	memset(f, 0, sizeof(*f));
 	for (j = 0; j < src->category_field_count; j++)
 		cats += src->category_fields[j].category_count;
-	max_slots = src->id_field_count + src->category_field_count + 1;
+	max_slots = src->id_field_count + src->category_field_count + 1 + src->attribute_field_count;
 	f->slot_names = alloc_array(max_slots, sizeof(*f->slot_names));
 	f->id_slot = alloc_array(src->id_field_count, sizeof(*f->id_slot));
 	f->cat_slot = alloc_array(src->category_field_count, sizeof(*f->cat_slot));
@@ -428,9 +428,11 @@ int dsmap_fsrc__fields_init(dsmap_fsrc_fields *f, dsmap_plugin_host *host,
 	f->seen = alloc_array(cats, sizeof(*f->seen));
 	f->ids = alloc_array(src->id_field_count, sizeof(*f->ids));
 	f->cats = alloc_array(cats, sizeof(*f->cats));
+	f->attr_slot = alloc_array(src->attribute_field_count, sizeof(*f->attr_slot));
+	f->attrs = alloc_array(src->attribute_field_count, sizeof(*f->attrs));
 	if (f->slot_names == NULL || f->id_slot == NULL || f->cat_slot == NULL ||
 	    f->cat_first == NULL || f->cat_uid == NULL || f->seen == NULL || f->ids == NULL ||
-	    f->cats == NULL) {
+	    f->cats == NULL || f->attr_slot == NULL || f->attrs == NULL) {
 		host->set_error(host, "out of memory");
 		return DSMAP_PLUGIN_ERROR;
 	}
@@ -464,6 +466,14 @@ int dsmap_fsrc__fields_init(dsmap_fsrc_fields *f, dsmap_plugin_host *host,
 		f->ts_slot = slot_of(f, src->timestamp_field);
 		f->has_ts = 1;
 	}
+	if (src->attribute_field_count > 0 && src->attribute_fields == NULL)
+		goto unnamed;
+	for (i = 0; i < src->attribute_field_count; i++) {
+		if (src->attribute_fields[i] == NULL || src->attribute_fields[i][0] == '\0')
+			goto unnamed;
+		f->attr_slot[i] = slot_of(f, src->attribute_fields[i]);
+	}
+	f->attr_count = src->attribute_field_count;
 	return DSMAP_PLUGIN_OK;
 
 unnamed:
@@ -484,13 +494,21 @@ void dsmap_fsrc__fields_free(dsmap_fsrc_fields *f)
 	free(f->seen);
 	free(f->ids);
 	free(f->cats);
+	free(f->attr_slot);
+	free(f->attrs);
 	memset(f, 0, sizeof(*f));
 }
 
 void dsmap_fsrc__record_begin(dsmap_fsrc_fields *f)
 {
+	size_t i;
+
 	f->id_count = 0;
 	f->cat_count = 0;
+	for (i = 0; i < f->attr_count; i++) {
+		f->attrs[i].value = NULL;
+		f->attrs[i].len = 0;
+	}
 	if (++f->gen == 0) {
 		memset(f->seen, 0, f->uniq_count * sizeof(*f->seen));
 		f->gen = 1;

@@ -116,6 +116,10 @@ typedef struct {
 	size_t id_count;
 	const char **cats;              /* room for every category of the source */
 	size_t cat_count;
+
+	size_t *attr_slot;              /* per attribute field (ABI 1.1): its slot */
+	dsmap_plugin_value *attrs;      /* per attribute field: the record's value */
+	size_t attr_count;              /* src->attribute_field_count */
 } dsmap_fsrc_fields;
 
 /** Build the slots of `src`.  Returns 0, DSMAP_PLUGIN_ECONFIG for a field
@@ -126,7 +130,7 @@ int dsmap_fsrc__fields_init(dsmap_fsrc_fields *f, dsmap_plugin_host *host,
 
 void dsmap_fsrc__fields_free(dsmap_fsrc_fields *f);
 
-/** Start a record: no identifier, no category yet. */
+/** Start a record: no identifier, no category, every attribute NULL. */
 void dsmap_fsrc__record_begin(dsmap_fsrc_fields *f);
 
 /** The record holds category field `j` of `src`: add each of its

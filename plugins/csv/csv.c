@@ -350,6 +350,12 @@ static int data_row(struct pass *p)
 	for (i = 0; i < src->category_field_count; i++)
 		if (p->slot_len[f->cat_slot[i]] > 0)
 			dsmap_fsrc__add_categories(f, src, i);
+	for (i = 0; i < f->attr_count; i++) {
+		/* every row has every column: an empty field is an empty value */
+		slot = f->attr_slot[i];
+		f->attrs[i].value = p->slot_len[slot] > 0 ? p->buf + p->slot_off[slot] : "";
+		f->attrs[i].len = p->slot_len[slot];
+	}
 	if (f->has_ts && p->slot_len[f->ts_slot] > 0 &&
 	    dsmap_fsrc__parse_time(p->buf + p->slot_off[f->ts_slot], p->slot_len[f->ts_slot],
 	                           &updated) != 0)
@@ -367,6 +373,8 @@ static int data_row(struct pass *p)
 	rec.locator = p->s->loc.buf;
 	rec.locator_len = p->s->loc.len;
 	rec.updated = updated;
+	rec.attribute_count = f->attr_count;
+	rec.attributes = f->attrs;
 	return p->record(&rec, p->payload) != 0 ? DSMAP_PLUGIN_ESTOP : 0;
 }
 

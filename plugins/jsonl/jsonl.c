@@ -18,7 +18,10 @@
  * same); true and false are not identifiers.  An object or an array in an
  * identifier field is a broken record.  A category field counts when it
  * is present and not null, "", [] or {}.  A timestamp is a string (see
- * dsmap_fsrc__parse_time()) or a number of seconds since the epoch.
+ * dsmap_fsrc__parse_time()) or a number of seconds since the epoch.  An
+ * attribute field (ABI 1.1) is reported as its text: a string as it is, a
+ * number as for identifiers, true and false as "true" and "false"; absent,
+ * null, an object or an array is no value (NULL).
  *
  * A line that is not a JSON object, that is longer than 16 MiB, or whose
  * fields are not what they should be, is a broken record: it goes to
@@ -60,7 +63,7 @@ struct source {
 	dsmap_fsrc_fields fields;
 	struct jpath *paths;   /* per slot */
 	json_t **values;       /* per slot, borrowed from the line's tree; NULL: absent */
-	char (*numbers)[32];   /* per id field: the text of a number */
+	char (*numbers)[32];   /* per id field, then per attribute field: the text of a number */
 	dsmap_fsrc_locator loc;
 };
 
@@ -134,7 +137,7 @@ static int setup_source(struct ctx *c, struct source *s, const dsmap_plugin_sour
 		return rc;
 	s->paths = calloc(s->fields.slot_count + 1, sizeof(*s->paths));
 	s->values = calloc(s->fields.slot_count + 1, sizeof(*s->values));
-	s->numbers = calloc(src->id_field_count + 1, sizeof(*s->numbers));
+	s->numbers = calloc(src->id_field_count + src->attribute_field_count + 1, sizeof(*s->numbers));
 	if (s->paths == NULL || s->values == NULL || s->numbers == NULL)
 		goto oom;
 	for (i = 0; i < s->fields.slot_count; i++) {
@@ -214,6 +217,48 @@ static int empty_value(const json_t *v)
 	}
 }
 
+/* The value of attribute field `i` in the line (s->values), as text;
+ * NULL when absent, null, an object or an array. */
+static void attribute(struct source *s, size_t i, dsmap_plugin_value *out)
+{
+	const json_t *v = s->values[s->fields.attr_slot[i]];
+	char *b = s->numbers[s->src->id_field_count + i];
+
+	out->value = NULL;
+	out->len = 0;
+	switch (v != NULL ? json_typeof(v) : JSON_NULL) {
+	case JSON_STRING:
+		out->value = json_string_value(v);
+		out->len = json_string_length(v);
+		break;
+	case JSON_INTEGER: {
+		int64_t n = (int64_t)json_integer_value(v);
+		size_t k = 0;
+
+		if (n < 0)
+			b[k++] = '-';
+		k += dsmap_fsrc__u64(b + k, n < 0 ? 0 - (uint64_t)n : (uint64_t)n);
+		out->value = b;
+		out->len = k;
+		break;
+	}
+	case JSON_REAL:
+		out->value = b;
+		out->len = real_text(b, sizeof(s->numbers[0]), json_real_value(v));
+		break;
+	case JSON_TRUE:
+		out->value = "true";
+		out->len = 4;
+		break;
+	case JSON_FALSE:
+		out->value = "false";
+		out->len = 5;
+		break;
+	default:
+		break;   /* null, object, array */
+	}
+}
+
 /* A record from the values of one line (s->values, borrowed from its
  * tree).  Returns 0 or a
  * DSMAP_PLUGIN_E* code. */
@@ -270,6 +315,8 @@ static int send_record(struct ctx *c, struct source *s, uint64_t number, uint64_
 	for (i = 0; i < src->category_field_count; i++)
 		if (!empty_value(s->values[f->cat_slot[i]]))
 			dsmap_fsrc__add_categories(f, src, i);
+	for (i = 0; i < f->attr_count; i++)
+		attribute(s, i, &f->attrs[i]);
 	if (f->has_ts) {
 		int ok = 1;
 
@@ -317,6 +364,8 @@ static int send_record(struct ctx *c, struct source *s, uint64_t number, uint64_
 	rec.locator = s->loc.buf;
 	rec.locator_len = s->loc.len;
 	rec.updated = updated;
+	rec.attribute_count = f->attr_count;
+	rec.attributes = f->attrs;
 	return record(&rec, payload) != 0 ? DSMAP_PLUGIN_ESTOP : DSMAP_PLUGIN_OK;
 }
 

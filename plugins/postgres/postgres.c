@@ -27,6 +27,9 @@
  * comes from the timestamp column: a date or time stamp, a whole number of
  * seconds since the epoch, or ISO 8601 text.  A value that is none of these
  * (text that is no date, 'infinity') is a data error for that record.
+ * An attribute field (ABI 1.1) is reported as text: a text column as it
+ * is, any other as the server prints it (its output function); NULL as no
+ * value.
  */
 #define _POSIX_C_SOURCE 200809L  /* strdup */
 
@@ -77,6 +80,7 @@ struct src {
 	size_t prefix_len;
 	int ts_type;              /* V_NONE when there is no timestamp */
 	int ts_col;
+	int attr_col;             /* the first attribute column (text); they follow each other */
 	int key_type;
 	int key_col;
 	/* The categories of all category fields, flattened: field i's start
@@ -97,6 +101,7 @@ struct ctx {
 	struct src *srcs;
 	/* Buffers reused from one record to the next. */
 	dsmap_plugin_identifier *ids;
+	dsmap_plugin_value *attrs;
 	const char **cats;
 	uint64_t *seen;           /* per flattened category: the stamp of the last record holding it */
 	uint64_t stamp;
@@ -476,6 +481,32 @@ static int add_presence(struct ctx *c, const dsmap_plugin_source *d, struct buf 
 	return b->oom ? oom(c) : DSMAP_PLUGIN_OK;
 }
 
+/* Append an attribute column, as text: a text column as it is, any other
+ * as the server prints it, NULL kept NULL. */
+static int add_attribute(struct ctx *c, const dsmap_plugin_source *d, struct buf *b,
+                         const PGresult *cat, int row)
+{
+	const char *name = PQgetvalue(cat, row, CAT_NAME);
+	unsigned long type = column_type(cat, row);
+	int rc;
+
+	if (type == TEXTOID || type == VARCHAROID || type == BPCHAROID || type == NAMEOID) {
+		if ((rc = add_ident(c, d, b, name, strlen(name))) != 0)
+			return rc;
+		if (type == NAMEOID)
+			buf_add(b, "::text");
+		return b->oom ? oom(c) : DSMAP_PLUGIN_OK;
+	}
+	buf_add(b, "CASE WHEN ");
+	if ((rc = add_ident(c, d, b, name, strlen(name))) != 0)
+		return rc;
+	buf_add(b, " IS NULL THEN NULL ELSE pg_catalog.concat(");
+	if ((rc = add_ident(c, d, b, name, strlen(name))) != 0)
+		return rc;
+	buf_add(b, ") END");
+	return b->oom ? oom(c) : DSMAP_PLUGIN_OK;
+}
+
 /* Append the timestamp column.  Returns its V_* type, or an error. */
 static int add_timestamp(struct ctx *c, const dsmap_plugin_source *d, struct buf *b,
                          const PGresult *cat, int row)
@@ -567,6 +598,13 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 	if (missing == NULL && key != NULL && (key_row = column_row(cat, key)) < 0 &&
 	    strcmp(key, "ctid") != 0)
 		missing = key;
+	if (d->attribute_field_count > 0 && d->attribute_fields == NULL) {
+		rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: attribute fields without names", d->name);
+		goto done;
+	}
+	for (i = 0; missing == NULL && i < d->attribute_field_count; i++)
+		if (d->attribute_fields[i] == NULL || column_row(cat, d->attribute_fields[i]) < 0)
+			missing = d->attribute_fields[i] ? d->attribute_fields[i] : "";
 	if (missing != NULL) {
 		rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: no column '%s'", d->name, missing);
 		goto done;
@@ -591,7 +629,7 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 		rc = oom(c);
 		goto done;
 	}
-	/* SELECT ids..., category presences..., [timestamp,] key FROM table */
+	/* SELECT ids..., category presences..., [timestamp,] attributes..., key FROM table */
 	buf_add(&b, "SELECT ");
 	col = 0;
 	for (i = 0; i < d->id_field_count; i++, col++) {
@@ -623,6 +661,12 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 		s->ts_type = rc;
 		buf_add(&b, ", ");
 		s->ts_col = col++;
+	}
+	s->attr_col = col;
+	for (i = 0; i < d->attribute_field_count; i++, col++) {
+		if ((rc = add_attribute(c, d, &b, cat, column_row(cat, d->attribute_fields[i]))) != 0)
+			goto done;
+		buf_add(&b, ", ");
 	}
 	if (key_row >= 0) {
 		if ((rc = add_value(c, d, &b, cat, key_row, &cmp)) < 0)
@@ -725,6 +769,7 @@ static void pg_close(void *ctx)
 	PQfinish(c->conn);
 	free(c->server);
 	free(c->ids);
+	free(c->attrs);
 	free(c->cats);
 	free(c->seen);
 	free(c->num);
@@ -735,7 +780,7 @@ static void pg_close(void *ctx)
 static int pg_open(void **out, dsmap_plugin_host *host, const dsmap_plugin_config *config)
 {
 	struct ctx *c;
-	size_t i, max_ids = 0, max_cats = 0;
+	size_t i, max_ids = 0, max_cats = 0, max_attrs = 0;
 	int rc;
 
 	*out = NULL;
@@ -770,15 +815,18 @@ static int pg_open(void **out, dsmap_plugin_host *host, const dsmap_plugin_confi
 			goto done;
 		if (config->sources[i].id_field_count > max_ids)
 			max_ids = config->sources[i].id_field_count;
+		if (config->sources[i].attribute_field_count > max_attrs)
+			max_attrs = config->sources[i].attribute_field_count;
 	}
 	c->ids = calloc(max_ids + 1, sizeof(*c->ids));
+	c->attrs = calloc(max_attrs + 1, sizeof(*c->attrs));
 	c->cats = calloc(max_cats + 1, sizeof(*c->cats));
 	c->seen = calloc(max_cats + 1, sizeof(*c->seen));
 	c->num = calloc(max_ids + 1, sizeof(*c->num));
 	c->loc_size = 256;
 	c->loc = malloc(c->loc_size);
-	if (c->ids == NULL || c->cats == NULL || c->seen == NULL || c->num == NULL ||
-	    c->loc == NULL) {
+	if (c->ids == NULL || c->attrs == NULL || c->cats == NULL || c->seen == NULL ||
+	    c->num == NULL || c->loc == NULL) {
 		rc = oom(c);
 		goto done;
 	}
@@ -971,6 +1019,13 @@ static int emit(struct ctx *c, struct src *s, const PGresult *res, uint64_t numb
 		}
 	}
 
+	for (i = 0, col = s->attr_col; i < d->attribute_field_count; i++, col++) {
+		int isnull = PQgetisnull(res, 0, col);
+
+		c->attrs[i].value = isnull ? NULL : PQgetvalue(res, 0, col);
+		c->attrs[i].len = isnull ? 0 : (size_t)PQgetlength(res, 0, col);
+	}
+
 	/* The key is reported after the prefix, in the locator buffer, which
 	 * has room for a number. */
 	len = 0;
@@ -1003,6 +1058,8 @@ static int emit(struct ctx *c, struct src *s, const PGresult *res, uint64_t numb
 	rec.categories = c->cats;
 	rec.locator = c->loc;
 	rec.locator_len = s->prefix_len + len;
+	rec.attribute_count = d->attribute_field_count;
+	rec.attributes = c->attrs;
 	return record(&rec, payload) != 0 ? DSMAP_PLUGIN_ESTOP : 0;
 }
 

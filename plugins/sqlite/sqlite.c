@@ -16,7 +16,9 @@
  * A record's locator is "<table>/<key value>".  Its `updated` time comes
  * from the source's timestamp column: ISO 8601 text (anything SQLite's date
  * functions read) or a number of seconds since the epoch.  A value that is
- * neither is a data error for that record.
+ * neither is a data error for that record.  An attribute field (ABI 1.1)
+ * is reported as SQLite's text of its value (a number as its digits);
+ * NULL as no value.
  */
 #define _POSIX_C_SOURCE 200809L  /* strdup */
 
@@ -40,6 +42,7 @@ struct src {
 	char *prefix;             /* "<table>/" */
 	size_t prefix_len;
 	int ts_col;               /* the timestamp, or -1 */
+	int attr_col;             /* the first attribute column; they follow each other */
 	int key_col;
 	/* The categories of all category fields, flattened: field i's start
 	 * at cat_base[i]; canon[k] is the index of the first category equal
@@ -59,6 +62,7 @@ struct ctx {
 	sqlite3_stmt *epoch;      /* SQLite's own reading of a timestamp */
 	/* Buffers reused from one record to the next. */
 	dsmap_plugin_identifier *ids;
+	dsmap_plugin_value *attrs;
 	const char **cats;
 	uint64_t *seen;           /* per flattened category: the stamp of the last record holding it */
 	uint64_t stamp;
@@ -358,6 +362,13 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 			missing = d->category_fields[i].field;
 	if (missing == NULL && d->timestamp_field != NULL && !has_column(cols, d->timestamp_field))
 		missing = d->timestamp_field;
+	if (d->attribute_field_count > 0 && d->attribute_fields == NULL) {
+		rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: attribute fields without names", d->name);
+		goto done;
+	}
+	for (i = 0; missing == NULL && i < d->attribute_field_count; i++)
+		if (d->attribute_fields[i] == NULL || !has_column(cols, d->attribute_fields[i]))
+			missing = d->attribute_fields[i] ? d->attribute_fields[i] : "";
 	if (missing == NULL && key != NULL && !has_column(cols, key) && !is_rowid(key))
 		missing = key;
 	if (missing != NULL) {
@@ -365,7 +376,7 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 		goto done;
 	}
 
-	/* SELECT ids..., categories..., [timestamp,] key FROM table */
+	/* SELECT ids..., categories..., [timestamp,] attributes..., key FROM table */
 	buf_add(&b, "SELECT ");
 	col = 0;
 	for (i = 0; i < d->id_field_count; i++, col++) {
@@ -381,6 +392,11 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 		buf_ident(&b, d->timestamp_field);
 		buf_add(&b, ", ");
 		s->ts_col = col++;
+	}
+	s->attr_col = col;
+	for (i = 0; i < d->attribute_field_count; i++, col++) {
+		buf_ident(&b, d->attribute_fields[i]);
+		buf_add(&b, ", ");
 	}
 	if (key == NULL)
 		buf_add(&b, "rowid");
@@ -465,6 +481,7 @@ static void sqlite_close(void *ctx)
 	sqlite3_close_v2(c->db);
 	free(c->path);
 	free(c->ids);
+	free(c->attrs);
 	free(c->cats);
 	free(c->seen);
 	free(c->loc);
@@ -475,7 +492,7 @@ static int sqlite_open(void **out, dsmap_plugin_host *host, const dsmap_plugin_c
 {
 	static const char *const known[] = { "path", "directory", NULL };
 	struct ctx *c;
-	size_t i, max_ids = 0, max_cats = 0;
+	size_t i, max_ids = 0, max_cats = 0, max_attrs = 0;
 	int rc;
 
 	*out = NULL;
@@ -511,6 +528,8 @@ static int sqlite_open(void **out, dsmap_plugin_host *host, const dsmap_plugin_c
 			goto done;
 		if (config->sources[i].id_field_count > max_ids)
 			max_ids = config->sources[i].id_field_count;
+		if (config->sources[i].attribute_field_count > max_attrs)
+			max_attrs = config->sources[i].attribute_field_count;
 	}
 	rc = sqlite3_prepare_v3(c->db, sqlite3_libversion_number() >= 3038000 ?
 	                        "SELECT unixepoch(?1)" : "SELECT CAST(strftime('%s', ?1) AS INTEGER)",
@@ -520,11 +539,13 @@ static int sqlite_open(void **out, dsmap_plugin_host *host, const dsmap_plugin_c
 		goto done;
 	}
 	c->ids = calloc(max_ids + 1, sizeof(*c->ids));
+	c->attrs = calloc(max_attrs + 1, sizeof(*c->attrs));
 	c->cats = calloc(max_cats + 1, sizeof(*c->cats));
 	c->seen = calloc(max_cats + 1, sizeof(*c->seen));
 	c->loc_size = 256;
 	c->loc = malloc(c->loc_size);
-	if (c->ids == NULL || c->cats == NULL || c->seen == NULL || c->loc == NULL) {
+	if (c->ids == NULL || c->attrs == NULL || c->cats == NULL || c->seen == NULL ||
+	    c->loc == NULL) {
 		rc = oom(c);
 		goto done;
 	}
@@ -634,6 +655,19 @@ static int emit(struct ctx *c, struct src *s, sqlite3_stmt *st, uint64_t number,
 		}
 	}
 
+	for (i = 0, col = s->attr_col; i < d->attribute_field_count; i++, col++) {
+		c->attrs[i].value = NULL;
+		c->attrs[i].len = 0;
+		if (sqlite3_column_type(st, col) == SQLITE_NULL)
+			continue;
+		v = sqlite3_column_text(st, col);
+		len = sqlite3_column_bytes(st, col);
+		if (v == NULL && sqlite3_errcode(c->db) == SQLITE_NOMEM)
+			return oom(c);
+		c->attrs[i].value = v != NULL ? (const char *)v : "";
+		c->attrs[i].len = v != NULL ? (size_t)len : 0;
+	}
+
 	v = sqlite3_column_text(st, s->key_col);
 	len = sqlite3_column_bytes(st, s->key_col);
 	need = s->prefix_len + (size_t)len;
@@ -660,6 +694,8 @@ static int emit(struct ctx *c, struct src *s, sqlite3_stmt *st, uint64_t number,
 	rec.categories = c->cats;
 	rec.locator = c->loc;
 	rec.locator_len = need;
+	rec.attribute_count = d->attribute_field_count;
+	rec.attributes = c->attrs;
 	return record(&rec, payload) != 0 ? DSMAP_PLUGIN_ESTOP : 0;
 }
 

@@ -180,9 +180,11 @@ static void synthetic_close(void *ctx)
 	free(ctx);
 }
 
+/* ABI 1.0 on purpose: its records carry no attributes, and the host must
+ * read them as such (the scan tests run it as the older plugin). */
 static const dsmap_plugin_descriptor descriptor = {
 	DSMAP_PLUGIN_ABI_MAJOR,
-	DSMAP_PLUGIN_ABI_MINOR,
+	0,
 	sizeof(dsmap_plugin_descriptor),
 	"synthetic",
 	"1.0",

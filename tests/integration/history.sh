@@ -70,7 +70,10 @@ assert d["summary"]["high"] == len(d["changes"]), d["summary"]
 dsmap -C "$W" impact HEAD~2 HEAD~1
 expect_out '^impact of [0-9a-f]{12} -> [0-9a-f]{12}: [0-9]+ changes \([0-9]+ high, 0 medium, 0 low\)$' \
 	"the text form starts with a summary"
-expect_out '^       crm: holds it for 300 subjects; declares the purpose$' "and names systems and subjects"
+expect_out '^       crm: holds it for 300 subjects; declares the purpose \(counts of the scan of [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC\)$' \
+	"and names systems, subjects and the date of the scan counted"
+expect_out '^       not reached, though they hold a category concerned: weblog$' \
+	"a system that holds a category of the purpose without serving it is only mentioned"
 
 dsmap -C "$W" impact --format json HEAD~1 HEAD
 json "Carol's commit: the recipient and the system's purpose go, a category is left orphaned" '

@@ -14,7 +14,7 @@ expect_err "nothing is synced yet; run 'dsmap sync' first" "and says what to do"
 
 dsmap -C "$ws" sync
 expect_rc 0 "sync HEAD"
-expect_out "^synced [0-9a-f]{12} \(HEAD\): 188 nodes \(188 new\), 454 edges, 40 categories numbered$" \
+expect_out "^synced [0-9a-f]{12} \(HEAD\): 190 nodes \(190 new\), 454 edges, 40 categories numbered$" \
 	"sync counts the nodes, edges and numbered categories"
 dsmap -C "$ws" sync
 expect_rc 0 "sync again"
@@ -106,7 +106,7 @@ sed -i 's/^      - image-video-recordings$/      - image-video-recordings\n    d
 	"$ws/mappings/purposes/camera-surveillance.yaml"
 commit "Share camera images with the FPS Economy; add voice prints"
 dsmap -C "$ws" sync
-expect_out "^synced [0-9a-f]{12} \(HEAD\): 189 nodes \([1-4] new\), 456 edges, 1 categories numbered$" \
+expect_out "^synced [0-9a-f]{12} \(HEAD\): 191 nodes \([1-4] new\), 456 edges, 1 categories numbered$" \
 	"a second revision stores only the nodes that changed"
 dsmap -C "$ws" lineage --format json recipient fps-economy
 json "the new revision's answer has the new edge" '

@@ -60,11 +60,21 @@ assert cats["collected/national-register-number"]["held_in"] == ["crm"]
 assert cats["collected/financial-data"]["held_in"] == ["billing", "crm"]
 assert cats["observed/tv-viewing"]["group"] == "observed"
 p = {x["id"]: x for x in d["purposes"]}
-assert "social-tariff" in p and p["social-tariff"]["legal_bases"][0]["gdpr"] == "6(1)(c)", p.keys()
-assert "collected/national-register-number" in p["social-tariff"]["retention"]
+# scoped: only purposes the holding systems serve (bench/gen-sources.py
+# declares them), never the notice: social-tariff uses the NRN, but no
+# system serves it
+assert "social-tariff" not in p, p.keys()
+served = {"crm": {"contract-conclusion", "after-sales-customer-service", "billing-accounting"},
+          "billing": {"billing-accounting", "debt-collection"},
+          "weblog": {"service-provision", "personalised-tv-advertising"}}
+assert set(p) <= set().union(*served.values()), p.keys()
+for x in d["purposes"]:
+    assert all(x["id"] in served[sy] for sy in x["systems"]), x
+assert p["contract-conclusion"]["legal_bases"][0]["gdpr"] == "6(1)(b)", p["contract-conclusion"]
+assert "collected/national-register-number" in p["contract-conclusion"]["retention"]
 r = {x["id"]: x for x in d["recipients"]}
-assert r["fps-economy"]["kind"] == "authority", r.keys()
-assert any(x["transfers_outside_eea"] for x in d["recipients"])
+assert all(set(x["via"]) <= set(p) for x in d["recipients"]), r
+assert "fps-economy" not in r, r.keys()
 assert {x["id"] for x in d["rights"]} >= {"access", "erasure", "rectification", "objection", "portability"}, d["rights"]
 assert d["subject_kinds"]
 ' "$T_TMP/by-email.json"

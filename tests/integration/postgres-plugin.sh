@@ -1,13 +1,18 @@
 #!/bin/sh
 # Integration test: the postgres plugin's unit tests (tests/unit/plugin_postgres.c)
 # against a throw-away PostgreSQL server started by tests/pg.sh.  Skips (77)
-# when there is no PostgreSQL, unless DSMAP_REQUIRE_POSTGRES=1.
+# when there is no PostgreSQL or the unit test was not built (no cmocka);
+# with DSMAP_REQUIRE_POSTGRES=1 (./bootstrap test) either one fails instead.
 set -u
 : "${DSMAP_SRCDIR:?DSMAP_SRCDIR must name the source tree (run through make check)}"
 : "${DSMAP_BUILDDIR:?DSMAP_BUILDDIR must name the build tree (run through make check)}"
 
 bin=$DSMAP_BUILDDIR/tests/unit/plugin_postgres
 if [ ! -x "$bin" ]; then
+	if [ "${DSMAP_REQUIRE_POSTGRES:-0}" = 1 ]; then
+		echo "$bin not built (no cmocka?); DSMAP_REQUIRE_POSTGRES=1: failing"
+		exit 99
+	fi
 	echo "$bin not built (no cmocka?): skipping"
 	exit 77
 fi

@@ -66,7 +66,8 @@ static void hash_of(unsigned char out[ID_SIZE], int kind, unsigned long n)
 }
 
 /* Ingest `n` records into one system: record i names subject i % subjects
- * by customer number, with an e-mail alias and category i % 3. */
+ * by customer number, with an e-mail alias, category i % 3, subject kind
+ * i % 3 and brand i % 2 (facet bits). */
 static void ingest(struct fixture *f, const char *id, uint32_t sysno, unsigned long n,
                    unsigned long subjects, dsmap_store__system_summary *sum)
 {
@@ -89,6 +90,8 @@ static void ingest(struct fixture *f, const char *id, uint32_t sysno, unsigned l
 		r.loc_len = (size_t)snprintf(loc, sizeof(loc), "t/%lu", i);
 		r.loc = loc;
 		r.first = r.last = 1000 + (int64_t)i;
+		r.kinds = 1u << (i % 3);
+		r.brands = 1u << (i % 2);
 		assert_int_equal(dsmap__ingest_add(ing, 0, &r), 0);
 	}
 	memset(sum, 0, sizeof(*sum));
@@ -135,6 +138,133 @@ static void test_inventory__merge_and_count(void **state)
 	assert_int_equal(h.loc_count, 3);
 	assert_memory_equal(h.locs[0], "t/7", 3);  /* in arrival order */
 	assert_int_equal(h.bitmap[0], 0x07);
+	/* records 7, 100007, 200007: kinds 1, 2 and 0 ORed; all odd: brand 1 */
+	assert_int_equal(h.kinds, 0x07);
+	assert_int_equal(h.brands, 0x02);
+	mdb_txn_abort(txn);
+}
+
+/* A version 1 holding (before the facet masks): 26 fixed bytes, a 1-byte
+ * bitmap, one identifier, one locator. */
+static size_t holding_v1(unsigned char *p)
+{
+	size_t n = 0;
+
+	memset(p, 0, 26);
+	p[0] = 1;
+	p[1] = DSMAP_ID_EMAIL;
+	p[5] = 3;                        /* records, big-endian */
+	p[13] = 10;                      /* first seen */
+	p[21] = 20;                      /* last seen */
+	p[22] = 1;                       /* identifiers */
+	p[23] = 1;                       /* locators */
+	p[25] = 1;                       /* bitmap bytes */
+	n = 26;
+	p[n++] = 0x05;
+	hash_of(p + n, DSMAP_ID_PHONE, 1);
+	n += ID_SIZE;
+	p[n++] = 0;
+	p[n++] = 3;
+	memcpy(p + n, "t/1", 3);
+	return n + 3;
+}
+
+static void test_inventory__holding_v1_decoded(void **state)
+{
+	unsigned char v[128];
+	struct dsmap__holding h;
+	size_t n = holding_v1(v);
+
+	(void)state;
+	assert_int_equal(dsmap__holding_decode(&h, v, n), 0);
+	assert_int_equal(h.kind, DSMAP_ID_EMAIL);
+	assert_int_equal(h.records, 3);
+	assert_int_equal(h.first, 10);
+	assert_int_equal(h.last, 20);
+	assert_int_equal(h.kinds, 0);                /* unknown */
+	assert_int_equal(h.brands, 0);
+	assert_int_equal(h.bitmap_size, 1);
+	assert_int_equal(h.bitmap[0], 0x05);
+	assert_int_equal(h.id_count, 1);
+	assert_int_equal(h.ids[0], DSMAP_ID_PHONE);
+	assert_int_equal(h.loc_count, 1);
+	assert_memory_equal(h.locs[0], "t/1", 3);
+	/* one byte short or long is not a holding */
+	assert_int_equal(dsmap__holding_decode(&h, v, n - 1), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__holding_decode(&h, v, n + 1), DSMAP_ECORRUPT);
+	dsmap_error_clear();
+}
+
+static void test_inventory__holding_v2_decoded(void **state)
+{
+	unsigned char v1[128], v[136];
+	struct dsmap__holding h;
+	size_t n = holding_v1(v1);
+
+	(void)state;
+	/* version 2 is version 1 with the two masks after the fixed part */
+	memcpy(v, v1, 26);
+	v[0] = 2;
+	v[26] = 0x80, v[27] = 0, v[28] = 0, v[29] = 0x04;     /* kinds */
+	v[30] = 0, v[31] = 0, v[32] = 0x01, v[33] = 0x01;     /* brands */
+	memcpy(v + 34, v1 + 26, n - 26);
+	n += 8;
+	assert_int_equal(dsmap__holding_decode(&h, v, n), 0);
+	assert_int_equal(h.kinds, 0x80000004u);
+	assert_int_equal(h.brands, 0x101);
+	assert_int_equal(h.records, 3);
+	assert_int_equal(h.bitmap[0], 0x05);
+	assert_int_equal(h.ids[0], DSMAP_ID_PHONE);
+	assert_memory_equal(h.locs[0], "t/1", 3);
+	/* a version 1 header on a version 2 body does not decode */
+	v[0] = 1;
+	assert_int_equal(dsmap__holding_decode(&h, v, n), DSMAP_ECORRUPT);
+	v[0] = 3;
+	assert_int_equal(dsmap__holding_decode(&h, v, n), DSMAP_ECORRUPT);
+	dsmap_error_clear();
+}
+
+/* A scan writes version 2: the masks survive a single-record subject too
+ * (no merge), and unknown stays 0. */
+static void test_inventory__holding_v2_written(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store__system_summary sum;
+	dsmap__ingest *ing = NULL;
+	struct dsmap__ingest_record r;
+	struct dsmap__holding h;
+	unsigned char ids[2][ID_SIZE];
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	int i;
+
+	assert_int_equal(dsmap__ingest_new(&ing, f->store, 1, 8, f->tmp), 0);
+	for (i = 0; i < 2; i++) {
+		memset(&r, 0, sizeof(r));
+		hash_of(ids[i], DSMAP_ID_EMAIL, (unsigned long)i);
+		r.ids = ids[i];
+		r.id_count = 1;
+		r.kinds = i == 0 ? 1u << 31 : 0;
+		r.brands = i == 0 ? 1u << 4 : 0;
+		assert_int_equal(dsmap__ingest_add(ing, 0, &r), 0);
+	}
+	memset(&sum, 0, sizeof(sum));
+	sum.sysno = 1;
+	assert_int_equal(dsmap__ingest_commit(ing, 0, "crm", &sum), 0);
+	dsmap__ingest_free(ing);
+	free(sum.categories);
+	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+	assert_int_equal(dsmap_store__gen_dbi(f->store, txn, DSMAP__GEN_HOLDINGS, sum.gen, 0, &dbi), 0);
+	for (i = 0; i < 2; i++) {
+		k.mv_size = DSMAP_IDENT_HASH_SIZE;
+		k.mv_data = ids[i] + 1;
+		assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+		assert_int_equal(((unsigned char *)v.mv_data)[0], 2);
+		assert_int_equal(dsmap__holding_decode(&h, v.mv_data, v.mv_size), 0);
+		assert_int_equal(h.kinds, i == 0 ? 1u << 31 : 0);
+		assert_int_equal(h.brands, i == 0 ? 1u << 4 : 0);
+	}
 	mdb_txn_abort(txn);
 }
 
@@ -230,6 +360,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inventory__bloom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory__collect, setup, teardown),
 		cmocka_unit_test(test_inventory__holding_decode_refuses_garbage),
+		cmocka_unit_test(test_inventory__holding_v1_decoded),
+		cmocka_unit_test(test_inventory__holding_v2_decoded),
+		cmocka_unit_test_setup_teardown(test_inventory__holding_v2_written, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

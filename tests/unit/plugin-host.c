@@ -80,6 +80,19 @@ int ph_record_cb(const dsmap_plugin_record *r, void *payload)
 		k->locator = copy(r->locator, r->locator_len);
 		k->created = r->created;
 		k->updated = r->updated;
+		/* one value per attribute field, none when the source has none */
+		assert_int_equal(r->attribute_count, r->source->attribute_field_count);
+		assert_true(r->attribute_count <= PH_MAX);
+		assert_true(r->attribute_count == 0 || r->attributes != NULL);
+		k->nattrs = r->attribute_count;
+		for (i = 0; i < r->attribute_count; i++) {
+			if (r->attributes[i].value == NULL) {
+				assert_int_equal(r->attributes[i].len, 0);
+				continue;
+			}
+			k->attr[i] = copy(r->attributes[i].value, r->attributes[i].len);
+			k->attr_len[i] = r->attributes[i].len;
+		}
 	}
 	return s->stop_after != 0 && s->count >= s->stop_after;
 }
@@ -111,6 +124,8 @@ void ph_sink_free(ph_sink *s)
 	for (i = 0; i < s->nrecs; i++) {
 		for (j = 0; j < s->recs[i].nids; j++)
 			free(s->recs[i].id[j]);
+		for (j = 0; j < s->recs[i].nattrs; j++)
+			free(s->recs[i].attr[j]);
 		free(s->recs[i].locator);
 	}
 	for (i = 0; i < s->nrejects; i++)
@@ -180,6 +195,7 @@ void ph_config_init(ph_config *b, const char *system_id)
 		b->sources[i].options = b->opts[i];
 		b->sources[i].id_fields = b->ids[i];
 		b->sources[i].category_fields = b->cats[i];
+		b->sources[i].attribute_fields = b->attrs[i];
 	}
 }
 
@@ -230,6 +246,14 @@ void ph_catf(ph_config *b, size_t src, const char *field, const char *const *cat
 void ph_tsf(ph_config *b, size_t src, const char *field)
 {
 	b->sources[src].timestamp_field = field;
+}
+
+void ph_attrf(ph_config *b, size_t src, const char *field)
+{
+	dsmap_plugin_source *s = &b->sources[src];
+
+	assert_true(s->attribute_field_count < PH_OPT);
+	b->attrs[src][s->attribute_field_count++] = field;
 }
 
 char *ph_tmpdir(void)

@@ -37,6 +37,9 @@ typedef struct {
 	const char *cat[PH_MAX];     /* the plugin's pointers, as given */
 	char *locator;
 	int64_t created, updated;
+	size_t nattrs;               /* attribute values (ABI 1.1) */
+	char *attr[PH_MAX];          /* NUL-terminated copies; NULL: no value */
+	size_t attr_len[PH_MAX];
 } ph_record;
 
 typedef struct {
@@ -87,6 +90,7 @@ typedef struct {
 	dsmap_plugin_option opts[PH_SRC][PH_OPT];
 	dsmap_plugin_id_field ids[PH_SRC][PH_OPT];
 	dsmap_plugin_category_field cats[PH_SRC][PH_OPT];
+	const char *attrs[PH_SRC][PH_OPT];
 } ph_config;
 
 void ph_config_init(ph_config *b, const char *system_id);
@@ -96,6 +100,7 @@ void ph_opt(ph_config *b, size_t src, const char *key, const char *value);
 void ph_idf(ph_config *b, size_t src, const char *field, int kind);
 void ph_catf(ph_config *b, size_t src, const char *field, const char *const *cats, size_t n);
 void ph_tsf(ph_config *b, size_t src, const char *field);
+void ph_attrf(ph_config *b, size_t src, const char *field);   /* an attribute field */
 
 /* Scratch files. */
 char *ph_tmpdir(void);                       /* a new directory, newly allocated */

@@ -719,6 +719,59 @@ static void test_plugin_csv__missing_column(void **state)
 	assert_int_equal(t->sink.count, 0);
 }
 
+/* ABI 1.1: attribute fields by header, present, empty, shared with an
+ * identifier field, and in a file without header by number. */
+static void test_plugin_csv__attributes(void **state)
+{
+	struct t *t = *state;
+	size_t s, n;
+
+	put(t, "people.csv",
+	    "email,status,segment\n"
+	    "a@example.org,active,B2C\n"
+	    "b@example.org,,\"B2B\"\n"
+	    "c@example.org,\"lead\",\n");
+	s = ph_source(&t->cfg, "people.csv");
+	ph_idf(&t->cfg, s, "email", DSMAP_ID_EMAIL);
+	ph_attrf(&t->cfg, s, "status");
+	ph_attrf(&t->cfg, s, "segment");
+	ph_attrf(&t->cfg, s, "email");       /* the identifier's column too */
+	assert_int_equal(run(t, 0), 0);
+	assert_int_equal(t->sink.nrecs, 3);
+	assert_int_equal(t->sink.recs[0].nattrs, 3);
+	assert_string_equal(t->sink.recs[0].attr[0], "active");
+	assert_string_equal(t->sink.recs[0].attr[1], "B2C");
+	assert_string_equal(t->sink.recs[0].attr[2], "a@example.org");
+	/* an empty field is an empty value, not no value */
+	assert_non_null(t->sink.recs[1].attr[0]);
+	assert_int_equal(t->sink.recs[1].attr_len[0], 0);
+	assert_string_equal(t->sink.recs[1].attr[1], "B2B");
+	assert_string_equal(t->sink.recs[2].attr[0], "lead");
+	assert_non_null(t->sink.recs[2].attr[1]);
+	assert_int_equal(t->sink.recs[2].attr_len[1], 0);
+	assert_string_equal(t->sink.recs[2].attr[2], "c@example.org");
+
+	/* a column the header lacks fails open, like any field */
+	ph_sink_free(&t->sink);
+	ph_attrf(&t->cfg, s, "kind");
+	assert_int_equal(run(t, 0), DSMAP_PLUGIN_ECONFIG);
+	assert_string_equal(t->h.error, "system crm: source people.csv: no column 'kind' in the header");
+
+	/* without a header, by column number */
+	ph_sink_free(&t->sink);
+	put(t, "raw.csv", "x@example.org,lead\ny@example.org,\n");
+	n = ph_source(&t->cfg, "raw.csv");
+	ph_opt(&t->cfg, n, "header", "false");
+	ph_idf(&t->cfg, n, "1", DSMAP_ID_EMAIL);
+	ph_attrf(&t->cfg, n, "2");
+	t->cfg.sources[s].attribute_field_count = 3;
+	assert_int_equal(run(t, 0), 0);
+	assert_int_equal(t->sink.nrecs, 5);
+	assert_int_equal(t->sink.recs[3].nattrs, 1);
+	assert_string_equal(t->sink.recs[3].attr[0], "lead");
+	assert_int_equal(t->sink.recs[4].attr_len[0], 0);
+}
+
 /* A second source's missing column fails before any record of the first. */
 static void test_plugin_csv__checked_before_any_record(void **state)
 {
@@ -1219,6 +1272,7 @@ int main(void)
 		T(test_plugin_csv__no_header),
 		T(test_plugin_csv__no_header_errors),
 		T(test_plugin_csv__missing_column),
+		T(test_plugin_csv__attributes),
 		T(test_plugin_csv__checked_before_any_record),
 		T(test_plugin_csv__options),
 		T(test_plugin_csv__directory),

@@ -204,6 +204,42 @@ static void test_plugin_jsonl__paths(void **state)
 	assert_string_equal(ph_id(&t->sink.recs[2], DSMAP_ID_ACCOUNT_ID), "arr");
 }
 
+/* ABI 1.1: attribute fields by dotted path; a string as it is, a number
+ * and a boolean as their text, "" as an empty value, and absent, null, an
+ * object or an array as no value. */
+static void test_plugin_jsonl__attributes(void **state)
+{
+	struct t *t = *state;
+	size_t s;
+
+	put(t, "a.jsonl",
+	    "{\"e\":\"a@example.org\",\"c\":{\"status\":\"lead\"},\"brand\":7}\n"
+	    "{\"e\":\"b@example.org\",\"c\":{\"status\":\"\"},\"brand\":true}\n"
+	    "{\"e\":\"c@example.org\",\"c\":{\"status\":null},\"brand\":2.5}\n"
+	    "{\"e\":\"d@example.org\",\"c\":{},\"brand\":[\"x\"]}\n"
+	    "{\"e\":\"e@example.org\",\"c\":\"flat\",\"brand\":{\"id\":1}}\n");
+	s = ph_source(&t->cfg, "a.jsonl");
+	ph_idf(&t->cfg, s, "e", DSMAP_ID_EMAIL);
+	ph_attrf(&t->cfg, s, "c.status");
+	ph_attrf(&t->cfg, s, "brand");
+	assert_int_equal(run(t, 0), 0);
+	assert_int_equal(t->sink.nrecs, 5);
+	assert_int_equal(t->sink.recs[0].nattrs, 2);
+	assert_string_equal(t->sink.recs[0].attr[0], "lead");
+	assert_string_equal(t->sink.recs[0].attr[1], "7");
+	assert_non_null(t->sink.recs[1].attr[0]);
+	assert_int_equal(t->sink.recs[1].attr_len[0], 0);
+	assert_string_equal(t->sink.recs[1].attr[1], "true");
+	assert_null(t->sink.recs[2].attr[0]);          /* null */
+	assert_string_equal(t->sink.recs[2].attr[1], "2.5");
+	assert_null(t->sink.recs[3].attr[0]);          /* absent */
+	assert_null(t->sink.recs[3].attr[1]);          /* an array */
+	assert_null(t->sink.recs[4].attr[0]);          /* past a string */
+	assert_null(t->sink.recs[4].attr[1]);          /* an object */
+	/* an attribute is not an identifier: the records keep theirs alone */
+	assert_int_equal(t->sink.recs[0].nids, 1);
+}
+
 static void test_plugin_jsonl__not_a_scalar(void **state)
 {
 	struct t *t = *state;
@@ -562,6 +598,7 @@ int main(void)
 		T(test_plugin_jsonl__fixture),
 		T(test_plugin_jsonl__values),
 		T(test_plugin_jsonl__paths),
+		T(test_plugin_jsonl__attributes),
 		T(test_plugin_jsonl__not_a_scalar),
 		T(test_plugin_jsonl__categories),
 		T(test_plugin_jsonl__timestamps),

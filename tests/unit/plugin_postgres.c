@@ -142,6 +142,24 @@ static int on_record(const dsmap_plugin_record *r, void *payload)
 	got_add(g, " cats=", 6);
 	for (i = 0; i < r->category_count; i++)
 		got_addf(g, "%s%s", i ? "," : "", r->categories[i]);
+	/* attributes (ABI 1.1), when the source has some: " a=[v],NULL,..." */
+	assert_int_equal(r->attribute_count, src->attribute_field_count);
+	if (r->attribute_count > 0) {
+		assert_non_null(r->attributes);
+		got_add(g, " a=", 3);
+		for (i = 0; i < r->attribute_count; i++) {
+			if (i)
+				got_add(g, ",", 1);
+			if (r->attributes[i].value == NULL) {
+				assert_int_equal(r->attributes[i].len, 0);
+				got_add(g, "NULL", 4);
+				continue;
+			}
+			got_add(g, "[", 1);
+			got_add(g, r->attributes[i].value, r->attributes[i].len);
+			got_add(g, "]", 1);
+		}
+	}
 	got_addf(g, " t=%" PRId64 "\n", r->updated);
 	g->count++;
 	if (g->killer != NULL) {
@@ -281,19 +299,19 @@ static const dsmap_plugin_category_field order_cats[] = { { "total", 1, cats_tot
 static dsmap_plugin_source customers_source(const dsmap_plugin_option *opts, size_t nopts)
 {
 	dsmap_plugin_source s = { "customers", 3, customer_ids, 4, customer_cats, "updated_at",
-	                          nopts, opts };
+	                          nopts, opts, 0, NULL };
 	return s;
 }
 
 static dsmap_plugin_source orders_source(void)
 {
-	dsmap_plugin_source s = { "orders", 1, email_id, 1, order_cats, NULL, 0, NULL };
+	dsmap_plugin_source s = { "orders", 1, email_id, 1, order_cats, NULL, 0, NULL, 0, NULL };
 	return s;
 }
 
 static dsmap_plugin_source email_source(const char *table, const char *ts)
 {
-	dsmap_plugin_source s = { table, 1, email_id, 0, NULL, ts, 0, NULL };
+	dsmap_plugin_source s = { table, 1, email_id, 0, NULL, ts, 0, NULL, 0, NULL };
 	return s;
 }
 
@@ -378,6 +396,40 @@ static void test_plugin_postgres__descriptor(void **state)
 	d->close(NULL);
 }
 
+/* ABI 1.1: the values of the attribute fields, present, empty and NULL;
+ * text as it is, anything else as the server prints it. */
+static void test_plugin_postgres__attributes(void **state)
+{
+	dsmap_plugin_id_field ids[] = { { "custno", DSMAP_ID_CUSTOMER_NUMBER } };
+	const char *const attrs[] = { "address", "newsletter", "custno", "birth" };
+	const char *const missing[] = { "status" };
+	dsmap_plugin_source sources[1] = { { "customers", 1, ids, 0, NULL, NULL, 0, NULL,
+	                                     4, attrs } };
+	dsmap_plugin_config cfg;
+	struct th_host h;
+	struct got g = { 0 };
+	void *ctx;
+
+	(void)state;
+	if (open_with(&ctx, &h, &cfg, NULL, 0, sources, 1) != 0)
+		fail_msg("%s", h.msg);
+	got_reset(&g, &cfg);
+	assert_int_equal(dsmap_plugin_entry()->scan(ctx, on_record, NULL, &g), 0);
+	assert_string_equal(got_text(&g),
+		"1 customers/1 ids=4:1001 cats= a=[Main St 1],[t],[1001],[1980-01-02] t=0\n"
+		"2 customers/2 ids=4:1002 cats= a=[Elm St 2],NULL,[1002],NULL t=0\n"
+		"3 customers/3 ids= cats= a=[],NULL,NULL,NULL t=0\n"
+		"4 customers/4 ids=4:1004 cats= a=NULL,[f],[1004],[1990-05-06] t=0\n");
+	dsmap_plugin_entry()->close(ctx);
+	got_reset(&g, NULL);
+
+	/* an attribute column the table lacks fails open, naming it */
+	sources[0].attribute_field_count = 1;
+	sources[0].attribute_fields = missing;
+	assert_int_equal(open_with(&ctx, &h, &cfg, NULL, 0, sources, 1), DSMAP_PLUGIN_ECONFIG);
+	assert_msg(&h, "no column 'status'");
+}
+
 static void test_plugin_postgres__scan(void **state)
 {
 	dsmap_plugin_source sources[2];
@@ -418,7 +470,8 @@ static void test_plugin_postgres__schema_and_quoting(void **state)
 {
 	static const char *const cats[] = { "collected/nickname" };
 	static const dsmap_plugin_category_field catf[] = { { "Nick \"Name\"", 1, cats } };
-	dsmap_plugin_source sources[1] = { { "crm.contacts", 1, email_id, 1, catf, NULL, 0, NULL } };
+	dsmap_plugin_source sources[1] = { { "crm.contacts", 1, email_id, 1, catf, NULL, 0, NULL,
+	                                     0, NULL } };
 	dsmap_plugin_config cfg;
 	struct th_host h;
 	struct got g = { 0 };
@@ -859,7 +912,7 @@ static void test_plugin_postgres__other_types(void **state)
 	static const dsmap_plugin_category_field catf[] = {
 		{ "tags", 1, cats_tags }, { "seen", 1, cats_seen },
 	};
-	dsmap_plugin_source sources[1] = { { "devices", 3, ids, 2, catf, "seen", 0, NULL } };
+	dsmap_plugin_source sources[1] = { { "devices", 3, ids, 2, catf, "seen", 0, NULL, 0, NULL } };
 	const dsmap_plugin_identifier who[] = {
 		{ DSMAP_ID_IP, "10.0.0.1", 8 },                        /* as inet prints it */
 		{ DSMAP_ID_CUSTOMER_NUMBER, "9223372036854775807", 19 },
@@ -919,7 +972,7 @@ static void test_plugin_postgres__large_table_streams(void **state)
 	};
 	static const char *const cats[] = { "collected/birth-date" };
 	static const dsmap_plugin_category_field catf[] = { { "birth", 1, cats } };
-	dsmap_plugin_source sources[1] = { { "big", 3, ids, 1, catf, "updated_at", 0, NULL } };
+	dsmap_plugin_source sources[1] = { { "big", 3, ids, 1, catf, "updated_at", 0, NULL, 0, NULL } };
 	dsmap_plugin_config cfg;
 	struct th_host h;
 	struct timespec t0, t1;
@@ -953,6 +1006,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plugin_postgres__descriptor),
 		cmocka_unit_test(test_plugin_postgres__scan),
+		cmocka_unit_test(test_plugin_postgres__attributes),
 		cmocka_unit_test(test_plugin_postgres__schema_and_quoting),
 		cmocka_unit_test(test_plugin_postgres__key_option),
 		cmocka_unit_test(test_plugin_postgres__key_identifier_refused),

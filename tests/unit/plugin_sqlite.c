@@ -54,7 +54,9 @@ static void th_host_init(struct th_host *h)
 }
 
 /* What a scan delivered, one line a record:
- * "<number> <locator> ids=<kind>:<value>,... cats=<cat>,... t=<updated>" */
+ * "<number> <locator> ids=<kind>:<value>,... cats=<cat>,... t=<updated>",
+ * with " a=[<value>],..." (NULL for no value) before " t=" when the source
+ * has attribute fields */
 struct got {
 	const dsmap_plugin_config *config;
 	char *text;
@@ -128,6 +130,23 @@ static int on_record(const dsmap_plugin_record *r, void *payload)
 	got_add(g, " cats=", 6);
 	for (i = 0; i < r->category_count; i++)
 		got_addf(g, "%s%s", i ? "," : "", r->categories[i]);
+	assert_int_equal(r->attribute_count, src->attribute_field_count);
+	if (r->attribute_count > 0) {
+		assert_non_null(r->attributes);
+		got_add(g, " a=", 3);
+		for (i = 0; i < r->attribute_count; i++) {
+			if (i)
+				got_add(g, ",", 1);
+			if (r->attributes[i].value == NULL) {
+				assert_int_equal(r->attributes[i].len, 0);
+				got_add(g, "NULL", 4);
+				continue;
+			}
+			got_add(g, "[", 1);
+			got_add(g, r->attributes[i].value, r->attributes[i].len);
+			got_add(g, "]", 1);
+		}
+	}
 	got_addf(g, " t=%" PRId64 "\n", r->updated);
 	g->count++;
 	return g->stop_after != 0 && g->count >= g->stop_after;
@@ -249,19 +268,19 @@ static const dsmap_plugin_id_field event_ids[] = { { "email", DSMAP_ID_EMAIL } }
 static dsmap_plugin_source customers_source(const dsmap_plugin_option *opts, size_t nopts)
 {
 	dsmap_plugin_source s = { "customers", 3, customer_ids, 4, customer_cats, "updated_at",
-	                          nopts, opts };
+	                          nopts, opts, 0, NULL };
 	return s;
 }
 
 static dsmap_plugin_source orders_source(void)
 {
-	dsmap_plugin_source s = { "orders", 1, order_ids, 1, order_cats, NULL, 0, NULL };
+	dsmap_plugin_source s = { "orders", 1, order_ids, 1, order_cats, NULL, 0, NULL, 0, NULL };
 	return s;
 }
 
 static dsmap_plugin_source events_source(void)
 {
-	dsmap_plugin_source s = { "events", 1, event_ids, 0, NULL, "at", 0, NULL };
+	dsmap_plugin_source s = { "events", 1, event_ids, 0, NULL, "at", 0, NULL, 0, NULL };
 	return s;
 }
 
@@ -627,7 +646,7 @@ static void test_plugin_sqlite__quoted_names(void **state)
 	struct fixture *fx = *state;
 	dsmap_plugin_option opts[] = { { "path", fx->db } };
 	dsmap_plugin_id_field ids[] = { { "e \"mail\"", DSMAP_ID_EMAIL } };
-	dsmap_plugin_source sources[1] = { { "odd \"name\"", 1, ids, 0, NULL, NULL, 0, NULL } };
+	dsmap_plugin_source sources[1] = { { "odd \"name\"", 1, ids, 0, NULL, NULL, 0, NULL, 0, NULL } };
 	dsmap_plugin_config cfg;
 	struct th_host h;
 	struct got g = { 0 };
@@ -639,6 +658,41 @@ static void test_plugin_sqlite__quoted_names(void **state)
 	assert_string_equal(got_text(&g), "1 odd \"name\"/1 ids=1:odd@example.org cats= t=0\n");
 	dsmap_plugin_entry()->close(ctx);
 	got_free(&g);
+}
+
+/* ABI 1.1: the values of the attribute fields, present, empty and NULL,
+ * a number as its text, in the order of the fields. */
+static void test_plugin_sqlite__attributes(void **state)
+{
+	struct fixture *fx = *state;
+	dsmap_plugin_option opts[] = { { "path", fx->db } };
+	dsmap_plugin_id_field ids[] = { { "custno", DSMAP_ID_CUSTOMER_NUMBER } };
+	const char *const attrs[] = { "code", "newsletter", "custno" };
+	dsmap_plugin_source sources[1] = { { "customers", 1, ids, 0, NULL, NULL, 0, NULL,
+	                                     3, attrs } };
+	const char *const missing[] = { "status" };
+	dsmap_plugin_config cfg;
+	struct th_host h;
+	struct got g = { 0 };
+	void *ctx;
+
+	(void)state;
+	assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), 0);
+	g.config = &cfg;
+	assert_int_equal(dsmap_plugin_entry()->scan(ctx, on_record, NULL, &g), 0);
+	assert_string_equal(got_text(&g),
+	                    "1 customers/1 ids=4:1001 cats= a=[A-1],[yes],[1001] t=0\n"
+	                    "2 customers/2 ids=4:1002 cats= a=[A-2],[],[1002] t=0\n"
+	                    "3 customers/3 ids= cats= a=[A-3],NULL,NULL t=0\n"
+	                    "4 customers/4 ids=4:1004 cats= a=[A-4],NULL,[1004] t=0\n");
+	dsmap_plugin_entry()->close(ctx);
+	got_free(&g);
+
+	/* an attribute column the table lacks fails open, naming it */
+	sources[0].attribute_field_count = 1;
+	sources[0].attribute_fields = missing;
+	assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), DSMAP_PLUGIN_ECONFIG);
+	assert_msg(&h, "no column 'status'");
 }
 
 static void test_plugin_sqlite__without_rowid_needs_key(void **state)
@@ -809,7 +863,7 @@ static void test_plugin_sqlite__timestamps_as_sqlite_reads_them(void **state)
 	char path[512], v[128];
 	dsmap_plugin_option opts[] = { { "path", path } };
 	static const dsmap_plugin_id_field ids[] = { { "id", DSMAP_ID_ACCOUNT_ID } };
-	dsmap_plugin_source sources[1] = { { "stamps", 1, ids, 0, NULL, "v", 0, NULL } };
+	dsmap_plugin_source sources[1] = { { "stamps", 1, ids, 0, NULL, "v", 0, NULL, 0, NULL } };
 	dsmap_plugin_config cfg;
 	struct th_host h;
 	struct stamps s;
@@ -903,7 +957,7 @@ static void test_plugin_sqlite__large_table(void **state)
 	};
 	static const char *const cats[] = { "collected/birth-date" };
 	static const dsmap_plugin_category_field catf[] = { { "birth", 1, cats } };
-	dsmap_plugin_source sources[1] = { { "big", 3, ids, 1, catf, "updated_at", 0, NULL } };
+	dsmap_plugin_source sources[1] = { { "big", 3, ids, 1, catf, "updated_at", 0, NULL, 0, NULL } };
 	dsmap_plugin_config cfg;
 	struct th_host h;
 	struct timespec t0, t1;
@@ -947,6 +1001,7 @@ int main(void)
 		cmocka_unit_test(test_plugin_sqlite__missing_column),
 		cmocka_unit_test(test_plugin_sqlite__options),
 		cmocka_unit_test(test_plugin_sqlite__quoted_names),
+		cmocka_unit_test(test_plugin_sqlite__attributes),
 		cmocka_unit_test(test_plugin_sqlite__without_rowid_needs_key),
 		cmocka_unit_test(test_plugin_sqlite__callback_stops),
 		cmocka_unit_test(test_plugin_sqlite__lookup),

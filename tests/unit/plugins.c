@@ -17,6 +17,7 @@
 #include "helpers.h"
 #include "errors.h"
 #include "plugins.h"
+#include "runner.h"
 #include "util.h"
 
 static char *built(const char *rel)
@@ -40,7 +41,7 @@ static void test_plugins__load_synthetic(void **state)
 	i = dsmap_plugin_info_get(p);
 	assert_string_equal(i->name, "synthetic");
 	assert_int_equal(i->abi_major, DSMAP_PLUGIN_ABI_MAJOR);
-	assert_int_equal(i->abi_minor, DSMAP_PLUGIN_ABI_MINOR);
+	assert_int_equal(i->abi_minor, 0);          /* it stays a 1.0 plugin */
 	assert_string_equal(i->path, path);
 	assert_false(i->has_lookup);
 	assert_non_null(strstr(i->config_help, "count"));
@@ -56,7 +57,7 @@ static void test_plugins__wrong_major_refused(void **state)
 	(void)state;
 	assert_int_equal(dsmap_plugin_load(&p, path), DSMAP_EABI);
 	assert_null(p);
-	assert_true(th_error_contains("built for plugin ABI 2.0, this dsmap speaks 1.0"));
+	assert_true(th_error_contains("built for plugin ABI 2.0, this dsmap speaks 1.1"));
 	free(path);
 }
 
@@ -67,7 +68,7 @@ static void test_plugins__newer_minor_refused(void **state)
 
 	(void)state;
 	assert_int_equal(dsmap_plugin_load(&p, path), DSMAP_EABI);
-	assert_true(th_error_contains("built for plugin ABI 1.99, newer than this dsmap's 1.0"));
+	assert_true(th_error_contains("built for plugin ABI 1.99, newer than this dsmap's 1.1"));
 	free(path);
 }
 
@@ -166,7 +167,7 @@ static void test_plugins__scan_through_abi(void **state)
 	const char *cats[] = { "collected/identification-contact", "collected/birth-date" };
 	dsmap_plugin_category_field cf[] = { { "name", 2, cats } };
 	dsmap_plugin_option sopts[] = { { "count", "25" }, { "first", "100" } };
-	dsmap_plugin_source src = { "crm", 2, ids, 1, cf, NULL, 2, sopts };
+	dsmap_plugin_source src = { "crm", 2, ids, 1, cf, NULL, 2, sopts, 0, NULL };
 	dsmap_plugin_config cfg = { "crm", 0, NULL, 1, &src };
 	dsmap_plugin_option bad[] = { { "count", "lots" } };
 	struct seen seen = { 0, 0, 0, "" };
@@ -236,6 +237,63 @@ static void test_plugins__search_path(void **state)
 	free(b);
 }
 
+/* The runner's mapping of a record's attribute values to facet masks
+ * (subject_kind: {field: status, values: {active: customers, closed:
+ * ex-customers, lead: prospects}}), with and without a default. */
+static void test_plugins__runner_facet_mask(void **state)
+{
+	/* facet numbers: customers 0, ex-customers 1, prospects 5 */
+	static const struct dsmap__runner_facet_value vals[] = {
+		{ "active", 6, 1u << 0 }, { "closed", 6, 1u << 1 }, { "lead", 4, 1u << 5 },
+	};
+	struct dsmap__runner_facet kind = { 1, 0, 3, vals, 0, 0, 0x23, "status" };
+	struct dsmap__runner_facet fixed = { -1, 1u << 3, 0, NULL, 0, 0, 1u << 3, NULL };
+	struct dsmap__runner_facet none = { -1, 0, 0, NULL, 0, 0, 0, NULL };
+	dsmap_plugin_value attrs[2] = { { "x", 1 }, { "lead", 4 } };
+	int unmapped = -1;
+
+	(void)state;
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 1u << 5);
+	assert_int_equal(unmapped, 0);
+	/* exact bytes: a prefix, another case, trailing space are not mapped */
+	attrs[1].len = 3;
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 0);
+	assert_int_equal(unmapped, 1);
+	attrs[1].value = "Lead";
+	attrs[1].len = 4;
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 0);
+	assert_int_equal(unmapped, 1);
+	attrs[1].value = "prospect";
+	attrs[1].len = 8;
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 0);
+	assert_int_equal(unmapped, 1);
+	/* no value, an empty value: not mapped either */
+	attrs[1].value = NULL;
+	attrs[1].len = 0;
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 0);
+	assert_int_equal(unmapped, 1);
+	attrs[1].value = "";
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 0);
+	assert_int_equal(unmapped, 1);
+	/* with a default, whatever is not listed takes it, and is mapped */
+	kind.dflt = 1u << 0;
+	kind.has_default = 1;
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 1u << 0);
+	assert_int_equal(unmapped, 0);
+	attrs[1].value = "closed";
+	attrs[1].len = 6;
+	assert_int_equal(dsmap__runner_facet_mask(&kind, attrs, 2, &unmapped), 1u << 1);
+	/* a plugin of ABI 1.0 sends no attributes: unknown, not counted */
+	assert_int_equal(dsmap__runner_facet_mask(&kind, NULL, 0, &unmapped), 0);
+	assert_int_equal(unmapped, 0);
+	/* a fixed facet, whatever the record; none at all: unknown */
+	assert_int_equal(dsmap__runner_facet_mask(&fixed, attrs, 2, &unmapped), 1u << 3);
+	assert_int_equal(unmapped, 0);
+	assert_int_equal(dsmap__runner_facet_mask(&fixed, NULL, 0, &unmapped), 1u << 3);
+	assert_int_equal(dsmap__runner_facet_mask(&none, attrs, 2, &unmapped), 0);
+	assert_int_equal(unmapped, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_plugins__unsafe_files_refused),
 		cmocka_unit_test(test_plugins__scan_through_abi),
 		cmocka_unit_test(test_plugins__search_path),
+		cmocka_unit_test(test_plugins__runner_facet_mask),
 	};
 
 	return cmocka_run_group_tests_name("plugins", tests, NULL, NULL);

@@ -30,11 +30,17 @@ typedef enum {
 
 /**
  * What the changes from revision `from` to revision `to` touch: for each
- * change, its severity and why, and the systems it reaches (those whose
- * last scan holds a category concerned, with the number of subjects from
- * the per-(system, category) counters, and those that declare the purpose
- * concerned).  Also reported: a category a system holds that no purpose
- * it serves uses any more.
+ * change, its severity and why, and the systems it reaches through their
+ * definitions: a change to a purpose reaches the systems that serve it (at
+ * `from` for what goes, at `to` for what comes, at either for what is
+ * modified), a change that names a system reaches that system.  Each with
+ * the number of subjects holding a category concerned, from the
+ * per-(system, category) counters of its last scan, and that scan's date.
+ * Systems that hold a category concerned without being reached are listed
+ * apart, without counts; only systems defined at `from` or `to` appear.
+ * Also reported: a category a system holds that no purpose it serves uses
+ * any more.  docs/history.md has the table per change type and the JSON
+ * (schema 2).
  *
  * @param out set to the rendered answer; free it with dsmap_free()
  * @param format DSMAP_FORMAT_TEXT or DSMAP_FORMAT_JSON (docs/history.md)

@@ -29,12 +29,20 @@ typedef struct {
 	size_t edges;          /**< edges of the revision's graph */
 	size_t new_nodes;      /**< node contents not stored by an earlier revision */
 	size_t new_categories; /**< categories numbered for the first time */
+	/** systems the store held an inventory of that the synced mapping no
+	 *  longer defines: they answer no more, and their holdings were
+	 *  dropped (their counts are kept for history and impact; see
+	 *  dsmap_workspace_status(), `retired`) */
+	size_t retired_systems;
+	uint64_t retired_subjects;   /**< the subjects those systems held */
 } dsmap_sync_result;
 
 /**
  * Store the lineage graph of revision `rev` and make it the workspace's
  * synced revision.  Syncing a revision synced before only makes it the
- * synced revision again.
+ * synced revision again.  Either way, a system whose inventory the store
+ * holds and that the revision does not define is retired in the same
+ * transaction: it answers no more, and its holdings are dropped.
  *
  * @param out filled on success; may be NULL
  * @param ws the workspace
@@ -50,7 +58,8 @@ typedef enum {
 	DSMAP_LINEAGE_CATEGORY = 0,     /**< "GROUP/ID", or an ID for every group that has it */
 	DSMAP_LINEAGE_PURPOSE = 1,
 	DSMAP_LINEAGE_RECIPIENT = 2,
-	DSMAP_LINEAGE_SUBJECT_KIND = 3
+	DSMAP_LINEAGE_SUBJECT_KIND = 3,
+	DSMAP_LINEAGE_SYSTEM = 4        /**< a source system: what it serves, holds and reaches */
 } dsmap_lineage_kind;
 
 /** Output formats of the renderers. */
@@ -67,7 +76,12 @@ typedef enum {
  *    through them;
  *  - a purpose: its categories, legal bases, retention and recipients;
  *  - a recipient: the purposes that share with it and their categories;
- *  - a subject kind: the purposes that concern it and their categories.
+ *  - a subject kind: the purposes that concern it and their categories;
+ *  - a system: the purposes it serves (legal bases, the retention of each
+ *    category it holds under each), the categories it declares and holds
+ *    (subjects and records from its last scan), the recipients reached, the
+ *    subject kinds of its sources, and its findings (categories held for no
+ *    purpose it serves, purposes it serves but holds nothing for).
  *
  * @param out set to the rendered answer, NUL-terminated; free it with
  *        dsmap_free()
@@ -86,7 +100,7 @@ DSMAP_EXTERN(int) dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const
                                 const char *rev, int format);
 
 /** The name of a lineage kind: "category", "purpose", "recipient",
- *  "subject-kind"; NULL for an unknown one. */
+ *  "subject-kind", "system"; NULL for an unknown one. */
 DSMAP_EXTERN(const char *) dsmap_lineage_kind_name(int kind);
 
 /** Free memory the library allocated for the caller.  NULL is a no-op. */

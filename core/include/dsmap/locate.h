@@ -16,11 +16,18 @@
  * number the CRM holds next to that e-mail.  Shared identifiers (an IP
  * address, a household phone) find what they name but never lead further.
  *
- * The answer names, per system, the categories held (with their group, the
- * source of art. 15(1)(g)), record counts, first and last seen and the
- * locators; per category, the purposes with legal basis and retention and
- * the recipients with their kind and any transfer outside the EEA; the
- * subject kinds; and the rights and how to exercise them.  It never
+ * The answer is scoped by the lineage graph.  Per system where the subject
+ * is found: the categories held (with their group, the source of art.
+ * 15(1)(g)), and for each only the purposes that this system serves
+ * (systems/ID.yaml `purposes`), that use the category, that concern the
+ * subject's kind as the source records it (`subject_kind`) and that do not
+ * exclude the subject's brand (`excluded_brands`); record counts, first
+ * and last seen and the locators.  The answer's purposes (legal basis,
+ * retention of each category held), recipients and subject kinds are the
+ * union of those, never the whole notice.  A category held with no such
+ * purpose is flagged and listed as a finding.  Systems the synced mapping
+ * no longer defines are never answered from.  Then the rights and how to
+ * exercise them.  It never
  * contains an identifier's value: the store holds none, and the ones
  * asked about are the caller's.
  */
@@ -40,7 +47,7 @@ typedef struct dsmap_locator dsmap_locator;
 typedef struct dsmap_locate_result dsmap_locate_result;
 
 /** The JSON answer's schema version (its "schema" key). */
-#define DSMAP_LOCATE_SCHEMA 1
+#define DSMAP_LOCATE_SCHEMA 2
 
 /**
  * Open a locator: a read snapshot of the inventory (every system's current
@@ -53,6 +60,15 @@ typedef struct dsmap_locate_result dsmap_locate_result;
  * @return 0; DSMAP_ENOTFOUND when nothing is synced yet
  */
 DSMAP_EXTERN(int) dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws);
+
+/**
+ * Choose the language of the text answer's own words and of the names it
+ * prints: "en" (the default) or "fr" (the notice's French texts).  The JSON
+ * answer carries both languages whatever this says.
+ *
+ * @return 0; DSMAP_EINVALID for another language
+ */
+DSMAP_EXTERN(int) dsmap_locator_set_language(dsmap_locator *locator, const char *lang);
 
 /** Take a new snapshot, to see scans committed since. */
 DSMAP_EXTERN(int) dsmap_locator_refresh(dsmap_locator *locator);

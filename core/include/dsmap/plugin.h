@@ -17,6 +17,20 @@
  * treated as absent, so a plugin built against an older minor keeps
  * working.  New fields are only ever appended, with a minor bump.
  *
+ * The same rule holds for the structs the two sides exchange: a field
+ * added by a minor is appended to its struct.  The host fills every field
+ * of what it passes (a plugin built against an older minor reads fewer of
+ * them), and reads the fields a plugin fills only when the plugin's
+ * descriptor announces a minor that has them.
+ *
+ * History:
+ *  - 1.0: the first ABI.
+ *  - 1.1: attribute fields: dsmap_plugin_source.attribute_fields names
+ *    fields whose values the host needs (the subject kind, the brand), and
+ *    dsmap_plugin_record.attributes carries their values.  The host reads
+ *    `attributes` only from a plugin of minor 1 or later; the records of
+ *    a 1.0 plugin have no attributes (their facets are unknown).
+ *
  * Rules for plugins:
  *  - no global or static mutable state: everything lives in the context
  *    that open() returns;
@@ -41,7 +55,7 @@ extern "C" {
 
 /** The ABI this header describes. */
 #define DSMAP_PLUGIN_ABI_MAJOR 1
-#define DSMAP_PLUGIN_ABI_MINOR 0
+#define DSMAP_PLUGIN_ABI_MINOR 1
 
 /** The name of the one symbol a plugin exports. */
 #define DSMAP_PLUGIN_ENTRY_SYMBOL "dsmap_plugin_entry"
@@ -106,6 +120,14 @@ typedef struct {
 	const char *timestamp_field;             /**< NULL when none */
 	size_t option_count;                     /**< per-source options */
 	const dsmap_plugin_option *options;
+	/* ABI 1.1 */
+	/** Fields whose value the host needs as is (the field that tells a
+	 *  record's subject kind or brand): a plugin reports each record's
+	 *  values in dsmap_plugin_record.attributes, in this order.  Named like
+	 *  the other fields (column, CSV header, dotted JSON path); distinct;
+	 *  may be 0 / NULL. */
+	size_t attribute_field_count;
+	const char *const *attribute_fields;
 } dsmap_plugin_source;
 
 /** What a plugin is opened with. */
@@ -124,6 +146,15 @@ typedef struct {
 	size_t len;
 } dsmap_plugin_identifier;
 
+/** The value of an attribute field in one record (ABI 1.1). */
+typedef struct {
+	const char *value;    /**< as the source holds it, not NUL-terminated;
+	                       *   NULL when the record has no such field or
+	                       *   it is NULL there */
+	size_t len;           /**< 0 when value is NULL; an empty value is a
+	                       *   non-NULL value of length 0 */
+} dsmap_plugin_value;
+
 /** One record: what a row, line or document holds about one subject. */
 typedef struct {
 	const dsmap_plugin_source *source;       /**< which source it came from */
@@ -136,6 +167,13 @@ typedef struct {
 	size_t locator_len;
 	int64_t created;                         /**< seconds since the epoch; 0 when unknown */
 	int64_t updated;
+	/* ABI 1.1 */
+	/** source->attribute_field_count values, in the order of
+	 *  source->attribute_fields (a plugin may also send 0 / NULL when the
+	 *  source has none).  The host reads them only when the plugin's
+	 *  descriptor says abi_minor >= 1. */
+	size_t attribute_count;
+	const dsmap_plugin_value *attributes;
 } dsmap_plugin_record;
 
 /** Called by a plugin for each record.  A non-zero return asks the plugin to

@@ -5,8 +5,10 @@
  * the ABI in <dsmap/plugin.h>).
  *
  * Plugins are searched in the directories of a search path: by default
- * $DSMAP_PLUGIN_PATH (colon-separated) and then the directory dsmap was
- * installed with (dsmap_plugin_install_dir()).  A plugin file is refused
+ * $DSMAP_PLUGIN_PATH (colon-separated), then, for a program of dsmap's
+ * build tree that is not installed, the plugins built in that tree
+ * (dsmap_plugin_build_dir()), then the directory dsmap was installed with
+ * (dsmap_plugin_install_dir()).  A plugin file is refused
  * when it, or the directory that holds it, can be written by others, or
  * when it is owned by neither root nor the user running dsmap: loading it
  * runs its code.
@@ -55,6 +57,13 @@ DSMAP_EXTERN(void) dsmap_plugin_free(dsmap_plugin *plugin);
 DSMAP_EXTERN(const char *) dsmap_plugin_install_dir(void);
 
 /**
+ * The directory of the plugins built beside the running program when it is
+ * an uninstalled build (its executable lives in the build tree this
+ * libdsmap was configured in), or NULL, as for any installed program.
+ */
+DSMAP_EXTERN(const char *) dsmap_plugin_build_dir(void);
+
+/**
  * Called for each plugin file found: `plugin` is the loaded plugin, or NULL
  * when it was refused, and then `error` says why.  Both are borrowed for
  * the call.  A non-zero return stops the walk and is returned.
@@ -68,7 +77,8 @@ typedef int (*dsmap_plugin_each_fn)(const char *path, const dsmap_plugin *plugin
  * the first one wins.
  *
  * @param search_path colon-separated directories, or NULL for the default
- *        ($DSMAP_PLUGIN_PATH, then dsmap_plugin_install_dir())
+ *        ($DSMAP_PLUGIN_PATH, then dsmap_plugin_build_dir() when it is
+ *        not NULL, then dsmap_plugin_install_dir())
  * @return 0, or what `fn` returned to stop
  */
 DSMAP_EXTERN(int) dsmap_plugin_each(const char *search_path, dsmap_plugin_each_fn fn,

@@ -129,6 +129,14 @@ typedef struct {
 	/** the categories it holds, in category-number order */
 	size_t category_count;
 	dsmap_system_category *categories;
+	/** when it left the mapping (its inventory dropped, the counts above
+	 *  kept from its last scan); 0 while the mapping defines it */
+	int64_t retired;
+	/** when its last scan failed, when that is after its last good scan
+	 *  (last_scan); 0 otherwise */
+	int64_t failed_at;
+	/** why that scan failed ("" when it did not); never an identifier value */
+	const char *failure;
 } dsmap_system_status;
 
 /** What a workspace holds, from dsmap_workspace_status(). */
