@@ -116,7 +116,9 @@ static void test_lineage__formats(void **state)
 	assert_non_null(strstr(out, "subject-kind prospects"));
 	dsmap_free(out);
 	assert_string_equal(dsmap_lineage_kind_name(DSMAP_LINEAGE_SUBJECT_KIND), "subject-kind");
-	assert_null(dsmap_lineage_kind_name(4));
+	assert_string_equal(dsmap_lineage_kind_name(DSMAP_LINEAGE_SYSTEM), "system");
+	assert_null(dsmap_lineage_kind_name(5));
+	assert_null(dsmap_lineage_kind_name(-1));
 }
 
 static void test_lineage__bad_revision(void **state)
