@@ -23,6 +23,7 @@
 #include "dsmap/diff.h"
 #include "dsmap/history.h"
 #include "errors.h"
+#include "jsonutil.h"
 #include "git.h"
 #include "histutil.h"
 #include "mapping.h"
@@ -121,13 +122,6 @@ int dsmap__system_serves(const struct dsmap__system *s, const char *purpose)
 }
 
 /* The string member `key` of `o`, or "". */
-static const char *js(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* ---- the walk for history and blame --------------------------------------------------- */
 
 /* One step of the walk: a commit whose mapping differs from its parent's. */
@@ -334,11 +328,11 @@ static void render_commits(struct dsmap__out *o, json_t *ans)
 	if (json_array_size(json_object_get(ans, "commits")) == 0)
 		dsmap__outf(o, "no commit changed it\n");
 	json_array_foreach(json_object_get(ans, "commits"), i, c) {
-		dsmap__outf(o, "%scommit %.12s  %s  %s <%s>\n    %s\n", i ? "\n" : "", js(c, "commit"),
-		     js(c, "date"), js(c, "author"), js(c, "email"), js(c, "message"));
+		dsmap__outf(o, "%scommit %.12s  %s  %s <%s>\n    %s\n", i ? "\n" : "", dsmap__json_str(c, "commit"),
+		     dsmap__json_str(c, "date"), dsmap__json_str(c, "author"), dsmap__json_str(c, "email"), dsmap__json_str(c, "message"));
 		json_array_foreach(json_object_get(c, "changes"), j, x)
 			dsmap__outf(o, "  %s %s\n", json_string_value(json_object_get(x, "type")),
-			     js(x, "detail"));
+			     dsmap__json_str(x, "detail"));
 	}
 }
 
@@ -472,19 +466,19 @@ static void render_blame(struct dsmap__out *o, json_t *ans)
 	json_t *ev = json_object_get(ans, "events"), *c, *x, *intro = json_object_get(ans, "introduced");
 	size_t i, j;
 
-	dsmap__outf(o, "%s %s -> %s: %s at %.12s\n", js(ans, "edge"), js(ans, "from"), js(ans, "to"),
+	dsmap__outf(o, "%s %s -> %s: %s at %.12s\n", dsmap__json_str(ans, "edge"), dsmap__json_str(ans, "from"), dsmap__json_str(ans, "to"),
 	     json_is_true(json_object_get(ans, "exists")) ? "exists" : "does not exist",
-	     js(ans, "head"));
+	     dsmap__json_str(ans, "head"));
 	if (json_is_object(intro))
-		dsmap__outf(o, "introduced by %.12s on %s by %s <%s>: %s\n", js(intro, "commit"),
-		     js(intro, "date"), js(intro, "author"), js(intro, "email"), js(intro, "message"));
+		dsmap__outf(o, "introduced by %.12s on %s by %s <%s>: %s\n", dsmap__json_str(intro, "commit"),
+		     dsmap__json_str(intro, "date"), dsmap__json_str(intro, "author"), dsmap__json_str(intro, "email"), dsmap__json_str(intro, "message"));
 	dsmap__outf(o, "\nchanges, oldest first:\n");
 	for (i = json_array_size(ev); i-- > 0; ) {
 		c = json_array_get(ev, i);
-		dsmap__outf(o, "  %.12s  %s  %s: %s\n", js(c, "commit"), js(c, "date"), js(c, "author"),
-		     js(c, "message"));
+		dsmap__outf(o, "  %.12s  %s  %s: %s\n", dsmap__json_str(c, "commit"), dsmap__json_str(c, "date"), dsmap__json_str(c, "author"),
+		     dsmap__json_str(c, "message"));
 		json_array_foreach(json_object_get(c, "changes"), j, x)
-			dsmap__outf(o, "      %s %s\n", js(x, "type"), js(x, "detail"));
+			dsmap__outf(o, "      %s %s\n", dsmap__json_str(x, "type"), dsmap__json_str(x, "detail"));
 	}
 }
 
@@ -568,7 +562,7 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 			size_t j;
 
 			json_array_foreach(json_object_get(c, "changes"), j, x)
-				if (strcmp(js(x, "type"), "edge-added") == 0) {
+				if (strcmp(dsmap__json_str(x, "type"), "edge-added") == 0) {
 					intro = json_deep_copy(c);
 					json_object_del(intro, "changes");
 					i = json_array_size(b.events);

@@ -25,6 +25,7 @@
 #include "dsmap/diff.h"
 #include "dsmap/history.h"
 #include "errors.h"
+#include "jsonutil.h"
 #include "git.h"
 #include "histutil.h"
 #include "mapping.h"
@@ -698,13 +699,6 @@ done:
 
 /* ---- text ---------------------------------------------------------------------------- */
 
-static const char *js(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* "YYYY-MM-DD HH:MM" of an ISO 8601 "YYYY-MM-DDTHH:MM:SSZ". */
 static void render_date(struct dsmap__out *o, const char *iso)
 {
@@ -718,7 +712,7 @@ static void render_system(struct dsmap__out *o, json_t *c, json_t *s)
 	const char *scan = json_string_value(json_object_get(s, "last_scan"));
 	const char *retired = json_string_value(json_object_get(s, "retired"));
 
-	dsmap__outf(o, "       %s: ", js(s, "system"));
+	dsmap__outf(o, "       %s: ", dsmap__json_str(s, "system"));
 	if (scan == NULL)
 		dsmap__outf(o, "not counted");
 	else if (!json_is_true(json_object_get(s, "holds")))
@@ -729,7 +723,7 @@ static void render_system(struct dsmap__out *o, json_t *c, json_t *s)
 		dsmap__outf(o, "holds it for %lld to %lld subjects", (long long)lo, (long long)hi);
 	/* a change that names no system reaches the systems serving a purpose */
 	if (json_is_null(json_object_get(c, "system")))
-		dsmap__outf(o, "; %s the purpose", strcmp(js(s, "at"), "from") == 0 ?
+		dsmap__outf(o, "; %s the purpose", strcmp(dsmap__json_str(s, "at"), "from") == 0 ?
 		            "declared" : "declares");
 	if (scan != NULL) {
 		dsmap__outf(o, " (counts of the scan of ");
@@ -757,15 +751,15 @@ static void render_impact(struct dsmap__out *o, json_t *ans)
 	size_t i, j;
 
 	dsmap__outf(o, "impact of %.12s -> %.12s: %lld change%s (%lld high, %lld medium, %lld low)\n",
-	    js(ans, "from"), js(ans, "to"), (long long)n, n == 1 ? "" : "s",
+	    dsmap__json_str(ans, "from"), dsmap__json_str(ans, "to"), (long long)n, n == 1 ? "" : "s",
 	    (long long)json_integer_value(json_object_get(sum, "high")),
 	    (long long)json_integer_value(json_object_get(sum, "medium")),
 	    (long long)json_integer_value(json_object_get(sum, "low")));
 	json_array_foreach(json_object_get(ans, "changes"), i, c) {
 		json_t *also = json_object_get(c, "also_hold");
 
-		dsmap__outf(o, "\n%-6s %s\n       why: %s\n", js(c, "severity"), js(c, "detail"),
-		    js(c, "why"));
+		dsmap__outf(o, "\n%-6s %s\n       why: %s\n", dsmap__json_str(c, "severity"), dsmap__json_str(c, "detail"),
+		    dsmap__json_str(c, "why"));
 		if (json_array_size(json_object_get(c, "systems")) == 0)
 			dsmap__outf(o, "       no system serves it\n");
 		json_array_foreach(json_object_get(c, "systems"), j, s)
@@ -773,7 +767,7 @@ static void render_impact(struct dsmap__out *o, json_t *ans)
 		if (json_array_size(also) > 0) {
 			dsmap__outf(o, "       not reached, though they hold a category concerned:");
 			json_array_foreach(also, j, s)
-				dsmap__outf(o, "%s %s", j ? "," : "", js(s, "system"));
+				dsmap__outf(o, "%s %s", j ? "," : "", dsmap__json_str(s, "system"));
 			dsmap__outf(o, "\n");
 		}
 	}

@@ -26,11 +26,8 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/file.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +37,7 @@
 
 #include "dsmap/lineage.h"
 #include "errors.h"
+#include "jsonutil.h"
 #include "git.h"
 #include "inventory.h"
 #include "lineage.h"
@@ -149,17 +147,6 @@ static json_t *notice_json(const dsmap_mapping *m)
 	                 "linking_identifier_kinds", jstrings(&m->linking_kinds));
 }
 
-static int in_ids(json_t *a, const char *s)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		if (strcmp(json_string_value(e), s) == 0)
-			return 1;
-	return 0;
-}
-
 static json_t *purpose_json(const struct dsmap__purpose *p)
 {
 	json_t *bases = json_array(), *rules = json_array(), *kinds = json_array(), *node;
@@ -231,10 +218,10 @@ static json_t *facet_json(const struct dsmap__facet *f)
 		const struct dsmap__facet_value *v = f->values.items[i];
 
 		json_object_set_new(values, v->value, json_string(v->id));
-		if (!in_ids(ids, v->id))
+		if (!dsmap__json_has(ids, v->id))
 			json_array_append_new(ids, json_string(v->id));
 	}
-	if (f->default_id != NULL && !in_ids(ids, f->default_id))
+	if (f->default_id != NULL && !dsmap__json_has(ids, f->default_id))
 		json_array_append_new(ids, json_string(f->default_id));
 	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "fixed", jstr(f->fixed), "field", jstr(f->field),
 	                 "values", values, "default", jstr(f->default_id), "ids", ids);
@@ -251,7 +238,7 @@ static void source_categories(const struct dsmap__source *src, json_t *out)
 		for (k = 0; k < f->categories.count; k++) {
 			const char *ref = ((const struct dsmap__category *)f->categories.items[k])->ref;
 
-			if (!in_ids(out, ref))
+			if (!dsmap__json_has(out, ref))
 				json_array_append_new(out, json_string(ref));
 		}
 	}
@@ -410,6 +397,25 @@ static int number_categories(dsmap_store *s, MDB_txn *txn, struct sync *sy)
 static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
                           dsmap_sync_result *res);
 
+/* Number the subject kinds and brands never seen before (store.h), so that
+ * a scan of the revision finds every facet it maps numbered. */
+static int number_facets(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m)
+{
+	unsigned int bit;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->subject_kinds.count; i++)
+		if ((rc = dsmap_store__facet_bit(s, txn, DSMAP__FACET_KIND,
+		        ((const struct dsmap__subject_kind *)m->subject_kinds.items[i])->id, 1, &bit)) != 0)
+			return rc;
+	for (i = 0; i < m->brands.count; i++)
+		if ((rc = dsmap_store__facet_bit(s, txn, DSMAP__FACET_BRAND,
+		        ((const struct dsmap__brand *)m->brands.items[i])->id, 1, &bit)) != 0)
+			return rc;
+	return 0;
+}
+
 static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 {
 	struct sync *sy = payload;
@@ -422,7 +428,7 @@ static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 	/* A replay after the map grew starts from scratch. */
 	memset(&sy->res, 0, sizeof(sy->res));
 	memcpy(sy->res.commit, sy->hex, sizeof(sy->res.commit));
-	if ((rc = number_categories(s, txn, sy)) != 0)
+	if ((rc = number_categories(s, txn, sy)) != 0 || (rc = number_facets(s, txn, m)) != 0)
 		return rc;
 	if ((rc = put_node(s, txn, sy, 'n', "notice", notice_json(m))) != 0)
 		return rc;
@@ -596,7 +602,8 @@ static int set_synced(dsmap_store *s, MDB_txn *txn, void *payload)
 	struct set_synced *ss = payload;
 	int rc;
 
-	if ((rc = retire_systems(s, txn, ss->m, ss->res)) != 0)
+	if ((rc = number_facets(s, txn, ss->m)) != 0 ||
+	    (rc = retire_systems(s, txn, ss->m, ss->res)) != 0)
 		return rc;
 	return dsmap_store__meta_put(s, txn, "synced-rev", ss->hex, 40);
 }
@@ -605,21 +612,15 @@ static int set_synced(dsmap_store *s, MDB_txn *txn, void *payload)
  * holds the scan lock, and collects them itself when it ends). */
 static void drop_retired(dsmap_workspace *ws)
 {
-	char *path = dsmap__path_join(ws->dotdir, "scan.lock");
 	int fd;
 
-	if (path == NULL)
+	if (dsmap_workspace__lock(ws, &fd) < 0) {
+		dsmap_error_clear();
 		return;
-	fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	free(path);
-	if (fd < 0)
-		return;
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-		if (dsmap__inventory_collect(ws->store) < 0)
-			dsmap_error_clear();   /* the next scan collects them */
-		flock(fd, LOCK_UN);
 	}
-	close(fd);
+	if (dsmap__inventory_collect(ws->store) < 0)
+		dsmap_error_clear();   /* the next scan collects them */
+	dsmap_workspace__unlock(fd);
 }
 
 /* The commit a revision (or a date) names. */
@@ -801,17 +802,6 @@ static int catbit(struct dsmap__graph *r, const char *ref, long *bit)
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : dsmap_store__error(rc, "store %s: catbits", r->s->path);
 }
 
-static int in_array(json_t *a, const char *s)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		if (strcmp(json_string_value(e), s) == 0)
-			return 1;
-	return 0;
-}
-
 /* The retention rules of `purpose` that apply to category `ref`. */
 static json_t *rules_for(json_t *purpose, const char *ref)
 {
@@ -821,7 +811,7 @@ static json_t *rules_for(json_t *purpose, const char *ref)
 	json_array_foreach(json_object_get(json_object_get(purpose, "retention"), "rules"), i, rule) {
 		json_t *cats = json_object_get(rule, "categories");
 
-		if (json_is_null(cats) || in_array(cats, ref))
+		if (json_is_null(cats) || dsmap__json_has(cats, ref))
 			json_array_append(out, rule);
 	}
 	return out;
@@ -992,7 +982,7 @@ static int answer_via(struct dsmap__graph *r, char node_type, char edge_type, co
 		    "legal_bases", json_object_get(p, "legal_bases"),
 		    "categories", json_object_get(p, "categories")));
 		json_array_foreach(json_object_get(p, "categories"), j, c)
-			if (!in_array(cats, json_string_value(c)))
+			if (!dsmap__json_has(cats, json_string_value(c)))
 				json_array_append(cats, c);
 		json_decref(p);
 	}
@@ -1099,23 +1089,20 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 			goto done;
 		}
 		json_array_foreach(json_object_get(p, "categories"), j, x) {
-			if (!in_ids(declared, json_string_value(x)))
+			if (!dsmap__json_has(declared, json_string_value(x)))
 				continue;
 			json_array_append(used, x);
 			json_object_set_new(retention, json_string_value(x),
 			                    rules_for(p, json_string_value(x)));
 		}
-		entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:o}",
+		entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o}",
 		    "id", json_object_get(p, "id"), "section", json_object_get(p, "section"),
 		    "title_fr", json_object_get(p, "title_fr"), "title_en", json_object_get(p, "title_en"),
 		    "legal_bases", json_object_get(p, "legal_bases"),
 		    "subject_kinds", json_object_get(p, "subject_kinds"),
 		    "recipients", json_object_get(p, "recipients"),
-		    "excluded_brands", json_object_get(p, "excluded_brands") ?
-		        json_object_get(p, "excluded_brands") : json_array(),
+		    "excluded_brands", dsmap__json_array_or_empty(p, "excluded_brands"),
 		    "categories", used, "retention", retention);
-		if (json_object_get(p, "excluded_brands") == NULL)
-			json_decref(json_object_get(entry, "excluded_brands"));
 		json_array_append_new(purposes, entry);
 		if (json_array_size(used) == 0)
 			json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "finding",
@@ -1139,7 +1126,7 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 			int used = 0;
 
 			json_array_foreach(purposes, k, pe)
-				used |= in_ids(json_object_get(pe, "categories"), ref);
+				used |= dsmap__json_has(json_object_get(pe, "categories"), ref);
 			if (!used)
 				json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "finding",
 				    i == 0 ? "declared-without-purpose" : "held-without-purpose", "category", ref,
@@ -1151,12 +1138,12 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 		json_t *f = json_object_get(e, "subject_kind");
 
 		if (!json_is_object(f)) {
-			if (!in_ids(kinds, "(not said)"))
+			if (!dsmap__json_has(kinds, "(not said)"))
 				json_array_append_new(kinds, json_string("(not said)"));
 			continue;
 		}
 		json_array_foreach(json_object_get(f, "ids"), j, x)
-			if (!in_ids(kinds, json_string_value(x)))
+			if (!dsmap__json_has(kinds, json_string_value(x)))
 				json_array_append(kinds, x);
 	}
 	json_object_set(ans, "purposes", purposes);
@@ -1280,22 +1267,15 @@ int dsmap__graph_synced(struct dsmap__graph *g, dsmap_store *s, MDB_txn *txn)
 
 /* ---- rendering ------------------------------------------------------------------- */
 
-static const char *js(json_t *obj, const char *key)
-{
-	const char *v = json_string_value(json_object_get(obj, key));
-
-	return v ? v : "";
-}
-
 static void text_bases(struct dsmap__out *o, json_t *bases)
 {
 	json_t *b, *a;
 	size_t i, j;
 
 	json_array_foreach(bases, i, b) {
-		dsmap__outf(o, "      legal basis  GDPR art. %s", js(b, "gdpr"));
+		dsmap__outf(o, "      legal basis  GDPR art. %s", dsmap__json_str(b, "gdpr"));
 		if (json_string_value(json_object_get(b, "law"))) {
-			dsmap__outf(o, "; %s", js(b, "law"));
+			dsmap__outf(o, "; %s", dsmap__json_str(b, "law"));
 			json_array_foreach(json_object_get(b, "articles"), j, a)
 				dsmap__outf(o, "%s%s", j ? ", " : ", art. ", json_string_value(a));
 		}
@@ -1319,7 +1299,7 @@ static void text_rule(struct dsmap__out *o, json_t *rule)
 	                json_string_value(json_object_get(rule, "duration")),
 	                json_string_value(json_object_get(rule, "trigger")), "en"));
 	if (json_string_value(json_object_get(rule, "scope_fr")))
-		dsmap__outf(o, " [%s]", js(rule, "scope_fr"));
+		dsmap__outf(o, " [%s]", dsmap__json_str(rule, "scope_fr"));
 	if (json_is_array(cats)) {
 		dsmap__outf(o, " (");
 		json_array_foreach(cats, i, c)
@@ -1327,7 +1307,7 @@ static void text_rule(struct dsmap__out *o, json_t *rule)
 		dsmap__outf(o, ")");
 	}
 	if (json_string_value(json_object_get(rule, "condition_fr")))
-		dsmap__outf(o, "; %s", js(rule, "condition_fr"));
+		dsmap__outf(o, "; %s", dsmap__json_str(rule, "condition_fr"));
 	dsmap__outf(o, "\n");
 }
 
@@ -1336,7 +1316,7 @@ static void text_recipient(struct dsmap__out *o, json_t *r)
 	json_t *v;
 	size_t i;
 
-	dsmap__outf(o, "  %-40s %-17s %s\n", js(r, "id"), js(r, "kind"), js(r, "name_fr"));
+	dsmap__outf(o, "  %-40s %-17s %s\n", dsmap__json_str(r, "id"), dsmap__json_str(r, "kind"), dsmap__json_str(r, "name_fr"));
 	if (json_array_size(json_object_get(r, "transfers_outside_eea")))
 		dsmap__outf(o, "      outside the EEA: see its transfers_outside_eea\n");
 	if (json_array_size(json_object_get(r, "via"))) {
@@ -1349,21 +1329,21 @@ static void text_recipient(struct dsmap__out *o, json_t *r)
 
 static void render_text(struct dsmap__out *o, json_t *ans)
 {
-	const char *kind = js(ans, "kind");
+	const char *kind = dsmap__json_str(ans, "kind");
 	json_t *e, *x, *node = json_object_get(ans, "node");
 	size_t i, j;
 
-	dsmap__outf(o, "revision %.12s\n", js(ans, "revision"));
+	dsmap__outf(o, "revision %.12s\n", dsmap__json_str(ans, "revision"));
 	if (strcmp(kind, "category") == 0) {
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
-			dsmap__outf(o, "category %s  %s (section %s, number %lld)\n", js(e, "ref"), js(e, "name_fr"),
-			     js(e, "section"), (long long)json_integer_value(json_object_get(e, "bit")));
+			dsmap__outf(o, "category %s  %s (section %s, number %lld)\n", dsmap__json_str(e, "ref"), dsmap__json_str(e, "name_fr"),
+			     dsmap__json_str(e, "section"), (long long)json_integer_value(json_object_get(e, "bit")));
 		dsmap__outf(o, "purposes that use it: %zu\n", json_array_size(json_object_get(ans, "purposes")));
 		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
 			const char *key;
 			json_t *rules, *rule;
 
-			dsmap__outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+			dsmap__outf(o, "  %-10s %s  %s\n", dsmap__json_str(e, "section"), dsmap__json_str(e, "id"), dsmap__json_str(e, "title_fr"));
 			text_bases(o, json_object_get(e, "legal_bases"));
 			json_object_foreach(json_object_get(e, "retention"), key, rules)
 				json_array_foreach(rules, j, rule)
@@ -1379,8 +1359,8 @@ static void render_text(struct dsmap__out *o, json_t *ans)
 		const char *key;
 		json_t *rules, *rule;
 
-		dsmap__outf(o, "system %s  %s (plugin %s)\n", js(node, "id"), js(node, "name"),
-		            js(node, "plugin"));
+		dsmap__outf(o, "system %s  %s (plugin %s)\n", dsmap__json_str(node, "id"), dsmap__json_str(node, "name"),
+		            dsmap__json_str(node, "plugin"));
 		if (json_is_integer(json_object_get(ans, "last_scan"))) {
 			char when[32];
 			time_t t = (time_t)json_integer_value(json_object_get(ans, "last_scan"));
@@ -1398,7 +1378,7 @@ static void render_text(struct dsmap__out *o, json_t *ans)
 			dsmap__outf(o, "%s %s", i ? "," : "", json_string_value(e));
 		dsmap__outf(o, "\npurposes it serves: %zu\n", json_array_size(json_object_get(ans, "purposes")));
 		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
-			dsmap__outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+			dsmap__outf(o, "  %-10s %s  %s\n", dsmap__json_str(e, "section"), dsmap__json_str(e, "id"), dsmap__json_str(e, "title_fr"));
 			text_bases(o, json_object_get(e, "legal_bases"));
 			json_object_foreach(json_object_get(e, "retention"), key, rules) {
 				dsmap__outf(o, "      %s:\n", key);
@@ -1417,7 +1397,7 @@ static void render_text(struct dsmap__out *o, json_t *ans)
 		json_array_foreach(json_object_get(ans, "held"), i, e) {
 			json_int_t n = json_integer_value(json_object_get(e, "subjects"));
 
-			dsmap__outf(o, "  %-45s %lld subject%s\n", js(e, "category"), (long long)n,
+			dsmap__outf(o, "  %-45s %lld subject%s\n", dsmap__json_str(e, "category"), (long long)n,
 			            n == 1 ? "" : "s");
 		}
 		dsmap__outf(o, "recipients reached: %zu\n", json_array_size(json_object_get(ans, "recipients")));
@@ -1425,27 +1405,27 @@ static void render_text(struct dsmap__out *o, json_t *ans)
 			text_recipient(o, e);
 		dsmap__outf(o, "findings: %zu\n", json_array_size(json_object_get(ans, "findings")));
 		json_array_foreach(json_object_get(ans, "findings"), i, e)
-			dsmap__outf(o, "  %s %s: %s\n", js(e, "finding"),
-			            *js(e, "category") ? js(e, "category") : js(e, "purpose"), js(e, "message"));
+			dsmap__outf(o, "  %s %s: %s\n", dsmap__json_str(e, "finding"),
+			            *dsmap__json_str(e, "category") ? dsmap__json_str(e, "category") : dsmap__json_str(e, "purpose"), dsmap__json_str(e, "message"));
 		return;
 	}
 	if (strcmp(kind, "purpose") == 0) {
-		dsmap__outf(o, "purpose %s  %s  %s\n", js(node, "id"), js(node, "section"), js(node, "title_fr"));
+		dsmap__outf(o, "purpose %s  %s  %s\n", dsmap__json_str(node, "id"), dsmap__json_str(node, "section"), dsmap__json_str(node, "title_fr"));
 		text_bases(o, json_object_get(node, "legal_bases"));
 		json_array_foreach(json_object_get(json_object_get(node, "retention"), "rules"), i, e)
 			text_rule(o, e);
 		dsmap__outf(o, "categories: %zu\n", json_array_size(json_object_get(ans, "categories")));
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
-			dsmap__outf(o, "  %-45s %s\n", js(e, "ref"), js(e, "name_fr"));
+			dsmap__outf(o, "  %-45s %s\n", dsmap__json_str(e, "ref"), dsmap__json_str(e, "name_fr"));
 		dsmap__outf(o, "recipients: %zu\n", json_array_size(json_object_get(ans, "recipients")));
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
 			text_recipient(o, e);
 		return;
 	}
-	dsmap__outf(o, "%s %s  %s\n", kind, js(node, "id"), js(node, "name_fr"));
+	dsmap__outf(o, "%s %s  %s\n", kind, dsmap__json_str(node, "id"), dsmap__json_str(node, "name_fr"));
 	dsmap__outf(o, "purposes: %zu\n", json_array_size(json_object_get(ans, "purposes")));
 	json_array_foreach(json_object_get(ans, "purposes"), i, e) {
-		dsmap__outf(o, "  %-10s %s  %s\n", js(e, "section"), js(e, "id"), js(e, "title_fr"));
+		dsmap__outf(o, "  %-10s %s  %s\n", dsmap__json_str(e, "section"), dsmap__json_str(e, "id"), dsmap__json_str(e, "title_fr"));
 		text_bases(o, json_object_get(e, "legal_bases"));
 		dsmap__outf(o, "      categories  ");
 		json_array_foreach(json_object_get(e, "categories"), j, x)
@@ -1490,65 +1470,65 @@ static void dot_edge(struct dsmap__out *o, const char *pa, const char *a, const 
 
 static void render_dot(struct dsmap__out *o, json_t *ans)
 {
-	const char *kind = js(ans, "kind");
+	const char *kind = dsmap__json_str(ans, "kind");
 	json_t *e, *x, *node = json_object_get(ans, "node"), *purposes;
 	size_t i, j;
 
 	dsmap__outf(o, "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
 	if (strcmp(kind, "purpose") == 0) {
-		dot_node(o, "p", js(node, "id"), "ellipse");
+		dot_node(o, "p", dsmap__json_str(node, "id"), "ellipse");
 		json_array_foreach(json_object_get(ans, "categories"), i, e) {
-			dot_node(o, "c", js(e, "ref"), "box");
-			dot_edge(o, "c", js(e, "ref"), "p", js(node, "id"));
+			dot_node(o, "c", dsmap__json_str(e, "ref"), "box");
+			dot_edge(o, "c", dsmap__json_str(e, "ref"), "p", dsmap__json_str(node, "id"));
 		}
 		json_array_foreach(json_object_get(ans, "recipients"), i, e) {
-			dot_node(o, "r", js(e, "id"), "hexagon");
-			dot_edge(o, "p", js(node, "id"), "r", js(e, "id"));
+			dot_node(o, "r", dsmap__json_str(e, "id"), "hexagon");
+			dot_edge(o, "p", dsmap__json_str(node, "id"), "r", dsmap__json_str(e, "id"));
 		}
 		dsmap__outf(o, "}\n");
 		return;
 	}
 	if (strcmp(kind, "system") == 0) {
-		dot_node(o, "y", js(node, "id"), "cylinder");
+		dot_node(o, "y", dsmap__json_str(node, "id"), "cylinder");
 		json_array_foreach(json_object_get(node, "categories"), i, e) {
 			dot_node(o, "c", json_string_value(e), "box");
-			dot_edge(o, "y", js(node, "id"), "c", json_string_value(e));
+			dot_edge(o, "y", dsmap__json_str(node, "id"), "c", json_string_value(e));
 		}
 		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
-			dot_node(o, "p", js(e, "id"), "ellipse");
+			dot_node(o, "p", dsmap__json_str(e, "id"), "ellipse");
 			json_array_foreach(json_object_get(e, "categories"), j, x)
-				dot_edge(o, "c", json_string_value(x), "p", js(e, "id"));
+				dot_edge(o, "c", json_string_value(x), "p", dsmap__json_str(e, "id"));
 			json_array_foreach(json_object_get(e, "recipients"), j, x)
-				dot_edge(o, "p", js(e, "id"), "r", json_string_value(x));
+				dot_edge(o, "p", dsmap__json_str(e, "id"), "r", json_string_value(x));
 		}
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
-			dot_node(o, "r", js(e, "id"), "hexagon");
+			dot_node(o, "r", dsmap__json_str(e, "id"), "hexagon");
 		dsmap__outf(o, "}\n");
 		return;
 	}
 	purposes = json_object_get(ans, "purposes");
 	if (strcmp(kind, "category") == 0) {
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
-			dot_node(o, "c", js(e, "ref"), "box");
+			dot_node(o, "c", dsmap__json_str(e, "ref"), "box");
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
-			dot_node(o, "r", js(e, "id"), "hexagon");
+			dot_node(o, "r", dsmap__json_str(e, "id"), "hexagon");
 	} else {
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
 			dot_node(o, "c", json_string_value(e), "box");
-		dot_node(o, strcmp(kind, "recipient") == 0 ? "r" : "k", js(node, "id"),
+		dot_node(o, strcmp(kind, "recipient") == 0 ? "r" : "k", dsmap__json_str(node, "id"),
 		         strcmp(kind, "recipient") == 0 ? "hexagon" : "note");
 	}
 	json_array_foreach(purposes, i, e) {
-		dot_node(o, "p", js(e, "id"), "ellipse");
+		dot_node(o, "p", dsmap__json_str(e, "id"), "ellipse");
 		json_array_foreach(json_object_get(e, "categories"), j, x)
-			dot_edge(o, "c", json_string_value(x), "p", js(e, "id"));
+			dot_edge(o, "c", json_string_value(x), "p", dsmap__json_str(e, "id"));
 		if (strcmp(kind, "category") == 0) {
 			json_array_foreach(json_object_get(e, "recipients"), j, x)
-				dot_edge(o, "p", js(e, "id"), "r", json_string_value(x));
+				dot_edge(o, "p", dsmap__json_str(e, "id"), "r", json_string_value(x));
 		} else if (strcmp(kind, "recipient") == 0) {
-			dot_edge(o, "p", js(e, "id"), "r", js(node, "id"));
+			dot_edge(o, "p", dsmap__json_str(e, "id"), "r", dsmap__json_str(node, "id"));
 		} else {
-			dot_edge(o, "k", js(node, "id"), "p", js(e, "id"));
+			dot_edge(o, "k", dsmap__json_str(node, "id"), "p", dsmap__json_str(e, "id"));
 		}
 	}
 	dsmap__outf(o, "}\n");

@@ -27,6 +27,7 @@
 #include "dsmap/lineage.h"
 #include "dsmap/locate.h"
 #include "errors.h"
+#include "jsonutil.h"
 #include "ident.h"
 #include "inventory.h"
 #include "lineage.h"
@@ -624,23 +625,6 @@ static json_t *node_of(dsmap_locator *l, char type, const char *id, int *rc)
 	return n;
 }
 
-static int in_strings(json_t *a, const char *s)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		if (json_string_value(e) && strcmp(json_string_value(e), s) == 0)
-			return 1;
-	return 0;
-}
-
-/* Append `s` to the array unless it holds it; -1 when out of memory. */
-static int add_unique(json_t *a, const char *s)
-{
-	return in_strings(a, s) ? 0 : json_array_append_new(a, json_string(s));
-}
-
 /* The ids of a facet mask, or null when unknown. */
 static json_t *facet_ids(char *const *names, uint32_t mask, int unknown)
 {
@@ -669,7 +653,7 @@ static const char *left_out(dsmap_locator *l, const struct rsys *rs, json_t *pn)
 
 		for (b = 0; b < DSMAP__FACET_MAX && !concerned; b++)
 			if ((rs->kinds >> b & 1) && l->kind_names[b] != NULL)
-				concerned = in_strings(json_object_get(pn, "subject_kinds"), l->kind_names[b]);
+				concerned = dsmap__json_has(json_object_get(pn, "subject_kinds"), l->kind_names[b]);
 		if (!concerned)
 			return "subject-kind";
 	}
@@ -716,16 +700,15 @@ struct answer {
 };
 
 /* Record that system `sid` holds `ref` for purpose `pn`. */
-static int use_purpose(dsmap_locator *l, struct answer *a, json_t *pn, const char *ref,
-                       const char *sid, int kinds_known)
+static int use_purpose(struct answer *a, json_t *pn, const char *ref, const char *sid,
+                       int kinds_known)
 {
 	const char *p = json_string_value(json_object_get(pn, "id"));
 	json_t *entry = json_object_get(a->pset, p), *x;
 	size_t j;
 
-	(void)l;
 	if (entry == NULL) {
-		entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:[], s:{}, s:[]}",
+		entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:[], s:{}, s:[]}",
 		    "id", json_object_get(pn, "id"), "section", json_object_get(pn, "section"),
 		    "title_en", json_object_get(pn, "title_en"),
 		    "title_fr", json_object_get(pn, "title_fr"),
@@ -736,20 +719,17 @@ static int use_purpose(dsmap_locator *l, struct answer *a, json_t *pn, const cha
 		    "transfers_outside_eea", json_object_get(pn, "transfers_outside_eea"),
 		    "objection_fr", json_object_get(pn, "objection_fr"),
 		    "withdrawal_fr", json_object_get(pn, "withdrawal_fr"),
-		    "excluded_brands", json_object_get(pn, "excluded_brands") ?
-		        json_object_get(pn, "excluded_brands") : json_array(),
+		    "excluded_brands", dsmap__json_array_or_empty(pn, "excluded_brands"),
 		    "categories", "retention", "systems");
 		if (entry == NULL || json_object_set_new(a->pset, p, entry) < 0)
 			return dsmap_error__oom();
-		if (json_object_get(pn, "excluded_brands") == NULL)
-			json_decref(json_object_get(entry, "excluded_brands"));
 		json_array_foreach(json_object_get(pn, "recipients"), j, x) {
 			json_t *via = json_object_get(a->rset, json_string_value(x));
 
 			if (via == NULL && json_object_set_new(a->rset, json_string_value(x),
 			                                       via = json_array()) < 0)
 				return dsmap_error__oom();
-			if (add_unique(via, p) < 0)
+			if (dsmap__json_add_unique(via, p) < 0)
 				return dsmap_error__oom();
 		}
 	}
@@ -757,8 +737,8 @@ static int use_purpose(dsmap_locator *l, struct answer *a, json_t *pn, const cha
 		json_array_foreach(json_object_get(pn, "subject_kinds"), j, x)
 			if (json_object_set_new(a->kset, json_string_value(x), json_true()) < 0)
 				return dsmap_error__oom();
-	if (add_unique(json_object_get(entry, "categories"), ref) < 0 ||
-	    add_unique(json_object_get(entry, "systems"), sid) < 0)
+	if (dsmap__json_add_unique(json_object_get(entry, "categories"), ref) < 0 ||
+	    dsmap__json_add_unique(json_object_get(entry, "systems"), sid) < 0)
 		return dsmap_error__oom();
 	if (json_object_get(json_object_get(entry, "retention"), ref) == NULL &&
 	    json_object_set_new(json_object_get(entry, "retention"), ref,
@@ -818,7 +798,7 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 					return rc;
 				continue;
 			}
-			if (!in_strings(json_object_get(pn, "categories"), ref))
+			if (!dsmap__json_has(json_object_get(pn, "categories"), ref))
 				continue;
 			if ((why = left_out(l, rs, pn)) != NULL) {
 				if (json_array_append_new(out, json_pack("{s:O, s:s}", "purpose",
@@ -827,9 +807,9 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 				continue;
 			}
 			if (json_array_append(purposes, pid) < 0 ||
-			    add_unique(sys_purposes, json_string_value(pid)) < 0)
+			    dsmap__json_add_unique(sys_purposes, json_string_value(pid)) < 0)
 				return dsmap_error__oom();
-			if ((rc = use_purpose(l, a, pn, ref, l->sys[s].id, kinds_known)) < 0)
+			if ((rc = use_purpose(a, pn, ref, l->sys[s].id, kinds_known)) < 0)
 				return rc;
 		}
 		if (json_array_size(purposes) == 0) {
@@ -851,10 +831,10 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 			if (centry == NULL || json_object_set_new(a->cset, ref, centry) < 0)
 				return dsmap_error__oom();
 		}
-		if (add_unique(json_object_get(centry, "held_in"), l->sys[s].id) < 0)
+		if (dsmap__json_add_unique(json_object_get(centry, "held_in"), l->sys[s].id) < 0)
 			return dsmap_error__oom();
 		json_array_foreach(purposes, i, pid)
-			if (add_unique(json_object_get(centry, "purposes"), json_string_value(pid)) < 0)
+			if (dsmap__json_add_unique(json_object_get(centry, "purposes"), json_string_value(pid)) < 0)
 				return dsmap_error__oom();
 	}
 	if (!kinds_known && json_array_append_new(a->findings, json_pack("{s:s, s:s}", "finding",
@@ -1004,13 +984,6 @@ fail:
 
 /* ---- text ------------------------------------------------------------------------- */
 
-static const char *js(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static void text_retention(struct dsmap__out *o, json_t *rules, const char *lang)
 {
 	json_t *rule;
@@ -1033,20 +1006,20 @@ static void text_retention(struct dsmap__out *o, json_t *rules, const char *lang
 
 static const char *title(json_t *x, const char *lang)
 {
-	const char *fr = js(x, "title_fr"), *en = js(x, "title_en");
+	const char *fr = dsmap__json_str(x, "title_fr"), *en = dsmap__json_str(x, "title_en");
 
 	return strcmp(lang, "fr") == 0 ? (*fr ? fr : en) : (*en ? en : fr);
 }
 
 static const char *name(json_t *x, const char *lang)
 {
-	const char *fr = js(x, "name_fr"), *en = js(x, "name_en");
+	const char *fr = dsmap__json_str(x, "name_fr"), *en = dsmap__json_str(x, "name_en");
 
 	if (strcmp(lang, "fr") == 0 && *fr)
 		return fr;
 	if (*en)
 		return en;
-	return *fr ? fr : js(x, "id");
+	return *fr ? fr : dsmap__json_str(x, "id");
 }
 
 static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
@@ -1056,33 +1029,33 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	int fr = strcmp(lang, "fr") == 0;
 
 	json_array_foreach(json_object_get(ans, "query"), i, x)
-		dsmap__outf(o, "%s%s", i ? ", " : (fr ? "recherche : " : "query: "), js(x, "kind"));
+		dsmap__outf(o, "%s%s", i ? ", " : (fr ? "recherche : " : "query: "), dsmap__json_str(x, "kind"));
 	dsmap__outf(o, fr ? " (valeurs non affichées)\n" : " (values not shown)\n");
 	if (!json_is_true(json_object_get(ans, "found"))) {
 		dsmap__outf(o, fr ? "aucun système ne détient de données de cette personne (révision %.12s)\n" :
-		            "no system holds data of this subject (revision %.12s)\n", js(ans, "revision"));
+		            "no system holds data of this subject (revision %.12s)\n", dsmap__json_str(ans, "revision"));
 		return;
 	}
 	dsmap__outf(o, fr ? "trouvée dans %zu système%s (révision de la déclaration %.12s)%s\n" :
 	            "found in %zu system%s (notice revision %.12s)%s\n", json_array_size(systems),
-	            json_array_size(systems) == 1 ? "" : "s", js(ans, "revision"),
+	            json_array_size(systems) == 1 ? "" : "s", dsmap__json_str(ans, "revision"),
 	            json_is_true(json_object_get(ans, "truncated")) ?
 	            (fr ? " ; la recherche a été interrompue" : "; the search was cut short") : "");
 	json_array_foreach(json_object_get(ans, "links"), i, x)
 		dsmap__outf(o, fr ? "  lien : un %s trouvé à côté du %s dans %s (%s)\n" :
-		            "  link: a %s found next to the %s in %s (%s)\n", js(x, "kind"),
-		            js(x, "from_kind"), js(x, "system"), js(x, "locator"));
+		            "  link: a %s found next to the %s in %s (%s)\n", dsmap__json_str(x, "kind"),
+		            dsmap__json_str(x, "from_kind"), dsmap__json_str(x, "system"), dsmap__json_str(x, "locator"));
 
 	dsmap__outf(o, fr ? "\nOù, et pourquoi (chaque catégorie avec les finalités que ce système sert)\n" :
 	            "\nWhere, and why (each category with the purposes its system serves)\n");
 	json_array_foreach(systems, i, x) {
-		const char *first = js(x, "first_seen"), *last = js(x, "last_seen");
+		const char *first = dsmap__json_str(x, "first_seen"), *last = dsmap__json_str(x, "last_seen");
 		json_int_t subjects = json_integer_value(json_object_get(x, "subjects"));
 		json_int_t records = json_integer_value(json_object_get(x, "records"));
 
-		dsmap__outf(o, "  %s", js(x, "system"));
-		if (*js(x, "name"))
-			dsmap__outf(o, " (%s)", js(x, "name"));
+		dsmap__outf(o, "  %s", dsmap__json_str(x, "system"));
+		if (*dsmap__json_str(x, "name"))
+			dsmap__outf(o, " (%s)", dsmap__json_str(x, "name"));
 		dsmap__outf(o, ": %lld %s, %lld %s", (long long)subjects,
 		            fr ? (subjects == 1 ? "personne" : "personnes") : (subjects == 1 ? "subject" : "subjects"),
 		            (long long)records,
@@ -1101,15 +1074,15 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 			dsmap__outf(o, "\n");
 		}
 		json_array_foreach(json_object_get(x, "categories"), j, y) {
-			dsmap__outf(o, "    %s: ", js(y, "category"));
+			dsmap__outf(o, "    %s: ", dsmap__json_str(y, "category"));
 			if (json_is_true(json_object_get(y, "without_purpose")))
 				dsmap__outf(o, fr ? "détenue sans finalité déclarée pour ce système" :
 				            "held with no declared purpose of this system");
 			json_array_foreach(json_object_get(y, "purposes"), k, z)
 				dsmap__outf(o, "%s%s", k ? ", " : "", json_string_value(z));
 			json_array_foreach(json_object_get(y, "left_out"), k, z)
-				dsmap__outf(o, fr ? " [sans %s : %s]" : " [not %s: %s]", js(z, "purpose"),
-				            strcmp(js(z, "why"), "brand") == 0 ?
+				dsmap__outf(o, fr ? " [sans %s : %s]" : " [not %s: %s]", dsmap__json_str(z, "purpose"),
+				            strcmp(dsmap__json_str(z, "why"), "brand") == 0 ?
 				            (fr ? "marque exclue" : "brand excluded") :
 				            (fr ? "ne concerne pas cette personne" : "does not concern this subject"));
 			dsmap__outf(o, "\n");
@@ -1125,7 +1098,7 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	            "\nWhat (the group says where it came from: collected from you, obtained from a "
 	            "third party, observed, derived)\n");
 	json_array_foreach(json_object_get(ans, "categories"), i, x) {
-		dsmap__outf(o, fr ? "  %s : %s ; détenue dans" : "  %s: %s; held in", js(x, "category"),
+		dsmap__outf(o, fr ? "  %s : %s ; détenue dans" : "  %s: %s; held in", dsmap__json_str(x, "category"),
 		            name(x, lang));
 		json_array_foreach(json_object_get(x, "held_in"), j, y)
 			dsmap__outf(o, " %s", json_string_value(y));
@@ -1137,9 +1110,9 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 		const char *key;
 		json_t *lb, *rules;
 
-		dsmap__outf(o, "  %s %s: ", js(x, "section"), title(x, lang));
+		dsmap__outf(o, "  %s %s: ", dsmap__json_str(x, "section"), title(x, lang));
 		json_array_foreach(json_object_get(x, "legal_bases"), k, lb)
-			dsmap__outf(o, "%sart. %s", k ? ", " : "", js(lb, "gdpr"));
+			dsmap__outf(o, "%sart. %s", k ? ", " : "", dsmap__json_str(lb, "gdpr"));
 		dsmap__outf(o, fr ? " ; dans" : "; in");
 		json_array_foreach(json_object_get(x, "systems"), k, y)
 			dsmap__outf(o, " %s", json_string_value(y));
@@ -1154,7 +1127,7 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	json_array_foreach(json_object_get(ans, "recipients"), i, x) {
 		json_t *tr = json_object_get(x, "transfers_outside_eea");
 
-		dsmap__outf(o, "  %s (%s)", name(x, lang), js(x, "kind"));
+		dsmap__outf(o, "  %s (%s)", name(x, lang), dsmap__json_str(x, "kind"));
 		if (json_array_size(tr) > 0) {
 			size_t named = 0;
 
@@ -1183,23 +1156,23 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	if (json_array_size(json_object_get(ans, "findings")) > 0) {
 		dsmap__outf(o, fr ? "\nÀ revoir\n" : "\nFindings\n");
 		json_array_foreach(json_object_get(ans, "findings"), i, x) {
-			if (strcmp(js(x, "finding"), "held-without-purpose") == 0)
+			if (strcmp(dsmap__json_str(x, "finding"), "held-without-purpose") == 0)
 				dsmap__outf(o, fr ? "  %s détient %s sans finalité déclarée qui l'utilise\n" :
-				            "  %s holds %s, which no purpose it declares uses\n", js(x, "system"),
-				            js(x, "category"));
+				            "  %s holds %s, which no purpose it declares uses\n", dsmap__json_str(x, "system"),
+				            dsmap__json_str(x, "category"));
 			else
 				dsmap__outf(o, fr ? "  %s ne dit pas quel type de personne ses enregistrements "
 				            "concernent (subject_kind) : aucune finalité n'est écartée pour cela\n" :
 				            "  %s does not say which kind of subject its records are (subject_kind): "
-				            "no purpose is left out for it\n", js(x, "system"));
+				            "no purpose is left out for it\n", dsmap__json_str(x, "system"));
 		}
 	}
 	dsmap__outf(o, fr ? "\nVos droits\n" : "\nYour rights\n");
 	json_array_foreach(json_object_get(ans, "rights"), i, x) {
-		const char *art = js(x, "gdpr_article");
+		const char *art = dsmap__json_str(x, "gdpr_article");
 
 		dsmap__outf(o, "  %s%s%s%s: %s\n", name(x, lang),
-		            *art ? " (art. " : "", art, *art ? ")" : "", js(x, "how_fr"));
+		            *art ? " (art. " : "", art, *art ? ")" : "", dsmap__json_str(x, "how_fr"));
 	}
 }
 

@@ -17,6 +17,7 @@
 #include "dsmap/ls.h"
 #include "dsmap/mapping.h"
 #include "errors.h"
+#include "jsonutil.h"
 #include "lineage.h"
 #include "ls.h"
 #include "util.h"
@@ -138,24 +139,6 @@ struct ls {
 	json_t *reached;          /* a set (object): categories flowing to --recipient, or
 	                             recipients reached through purposes using --category */
 };
-
-static int in_array(json_t *a, const char *s)
-{
-	size_t i;
-	json_t *e;
-
-	if (s == NULL)
-		return 0;
-	json_array_foreach(a, i, e)
-		if (json_string_value(e) && strcmp(json_string_value(e), s) == 0)
-			return 1;
-	return 0;
-}
-
-static const char *js(json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
 
 /* "7.2" holds 7.2 and 7.2.x, not 7.21. */
 static int in_section(const char *s, const char *prefix)
@@ -295,7 +278,7 @@ static int has_legal_basis(json_t *purpose, const char *gdpr)
 	size_t i;
 
 	json_array_foreach(json_object_get(purpose, "legal_bases"), i, b)
-		if (js(b, "gdpr") && strcmp(js(b, "gdpr"), gdpr) == 0)
+		if (dsmap__json_str(b, "gdpr") && strcmp(dsmap__json_str(b, "gdpr"), gdpr) == 0)
 			return 1;
 	return 0;
 }
@@ -303,31 +286,31 @@ static int has_legal_basis(json_t *purpose, const char *gdpr)
 /* Does node `n` (of the kind listed) pass every filter? */
 static int passes(struct ls *ls, json_t *n)
 {
-	const char *id = js(n, kinds[ls->what].key);
+	const char *id = dsmap__json_str(n, kinds[ls->what].key);
 	const char **f = ls->f;
 
 	switch (ls->what) {
 	case DSMAP_LS_PURPOSES:
 		return (!f[F_LEGAL_BASIS] || has_legal_basis(n, f[F_LEGAL_BASIS])) &&
-		       (!f[F_RECIPIENT] || in_array(json_object_get(n, "recipients"), f[F_RECIPIENT])) &&
-		       (!f[F_CATEGORY] || in_array(json_object_get(n, "categories"), f[F_CATEGORY])) &&
-		       (!f[F_SECTION] || in_section(js(n, "section"), f[F_SECTION])) &&
-		       (!f[F_SYSTEM] || in_array(json_object_get(ls->system, "purposes"), id)) &&
+		       (!f[F_RECIPIENT] || dsmap__json_has(json_object_get(n, "recipients"), f[F_RECIPIENT])) &&
+		       (!f[F_CATEGORY] || dsmap__json_has(json_object_get(n, "categories"), f[F_CATEGORY])) &&
+		       (!f[F_SECTION] || in_section(dsmap__json_str(n, "section"), f[F_SECTION])) &&
+		       (!f[F_SYSTEM] || dsmap__json_has(json_object_get(ls->system, "purposes"), id)) &&
 		       (!f[F_SUBJECT_KIND] ||
-		        in_array(json_object_get(n, "subject_kinds"), f[F_SUBJECT_KIND]));
+		        dsmap__json_has(json_object_get(n, "subject_kinds"), f[F_SUBJECT_KIND]));
 	case DSMAP_LS_CATEGORIES:
 		return (!f[F_RECIPIENT] || (id && json_object_get(ls->reached, id) != NULL)) &&
-		       (!f[F_SECTION] || in_section(js(n, "section"), f[F_SECTION])) &&
-		       (!f[F_SYSTEM] || in_array(json_object_get(ls->system, "categories"), id)) &&
-		       (!f[F_PURPOSE] || in_array(json_object_get(ls->purpose, "categories"), id));
+		       (!f[F_SECTION] || in_section(dsmap__json_str(n, "section"), f[F_SECTION])) &&
+		       (!f[F_SYSTEM] || dsmap__json_has(json_object_get(ls->system, "categories"), id)) &&
+		       (!f[F_PURPOSE] || dsmap__json_has(json_object_get(ls->purpose, "categories"), id));
 	case DSMAP_LS_RECIPIENTS:
 		return (!f[F_CATEGORY] || (id && json_object_get(ls->reached, id) != NULL)) &&
-		       (!f[F_PURPOSE] || in_array(json_object_get(ls->purpose, "recipients"), id));
+		       (!f[F_PURPOSE] || dsmap__json_has(json_object_get(ls->purpose, "recipients"), id));
 	case DSMAP_LS_SYSTEMS:
-		return (!f[F_CATEGORY] || in_array(json_object_get(n, "categories"), f[F_CATEGORY])) &&
-		       (!f[F_PURPOSE] || in_array(json_object_get(n, "purposes"), f[F_PURPOSE]));
+		return (!f[F_CATEGORY] || dsmap__json_has(json_object_get(n, "categories"), f[F_CATEGORY])) &&
+		       (!f[F_PURPOSE] || dsmap__json_has(json_object_get(n, "purposes"), f[F_PURPOSE]));
 	default:
-		return !f[F_PURPOSE] || in_array(json_object_get(ls->purpose, "subject_kinds"), id);
+		return !f[F_PURPOSE] || dsmap__json_has(json_object_get(ls->purpose, "subject_kinds"), id);
 	}
 }
 
@@ -362,17 +345,17 @@ static int section_cmp(const char *a, const char *b)
 /* A category's id is its ref; the other kinds have no "ref". */
 static const char *item_id(json_t *n)
 {
-	const char *s = js(n, "ref");
+	const char *s = dsmap__json_str(n, "ref");
 
 	if (s == NULL)
-		s = js(n, "id");
+		s = dsmap__json_str(n, "id");
 	return s ? s : "";
 }
 
 static int item_cmp(const void *pa, const void *pb)
 {
 	json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-	int c = section_cmp(js(a, "section"), js(b, "section"));
+	int c = section_cmp(dsmap__json_str(a, "section"), dsmap__json_str(b, "section"));
 
 	return c ? c : strcmp(item_id(a), item_id(b));
 }
@@ -425,7 +408,7 @@ static void render_text(struct dsmap__out *o, json_t *items, int what)
 
 	json_array_foreach(items, i, n)
 		for (c = 0; c < COLS && cols[what][c]; c++) {
-			const char *v = js(n, cols[what][c]);
+			const char *v = dsmap__json_str(n, cols[what][c]);
 			size_t x = width(v ? v : "-");
 
 			if (x > w[c])
@@ -433,7 +416,7 @@ static void render_text(struct dsmap__out *o, json_t *items, int what)
 		}
 	json_array_foreach(items, i, n) {
 		for (c = 0; c < COLS && cols[what][c]; c++) {
-			const char *v = js(n, cols[what][c]);
+			const char *v = dsmap__json_str(n, cols[what][c]);
 			int last = c + 1 == COLS || cols[what][c + 1] == NULL;
 			size_t x;
 

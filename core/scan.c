@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1112,40 +1111,36 @@ static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	return dsmap_store__meta_put(store, txn, "system-next", buf, strlen(buf));
 }
 
-/* Number every subject kind and brand of the mapping (store.h), so that
- * the runners get their tables before they start: they must not touch the
- * store. */
-static int facet_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+/* The numbers of the mapping's subject kinds and brands (store.h), which
+ * sync gave them: the runners get their tables before they start, and
+ * must not touch the store. */
+static int read_facets(struct scan *sc)
 {
-	struct scan *sc = payload;
-	int f, rc;
+	MDB_txn *txn;
 	size_t i;
+	int f, rc = 0;
 
-	for (f = 0; f < 2; f++) {
-		const dsmap__vec *v = f == DSMAP__RUNNER_KIND ? &sc->m->subject_kinds : &sc->m->brands;
-
-		for (i = 0; i < v->count; i++) {
-			const char *id = f == DSMAP__RUNNER_KIND ?
-			                 ((const struct dsmap__subject_kind *)v->items[i])->id :
-			                 ((const struct dsmap__brand *)v->items[i])->id;
-
-			rc = dsmap_store__facet_bit(store, txn, f == DSMAP__RUNNER_KIND ? DSMAP__FACET_KIND :
-			                            DSMAP__FACET_BRAND, id, 1, &sc->facet_bits[f][i]);
-			if (rc < 0)
-				return rc;
-		}
-	}
-	return 0;
-}
-
-static int number_facets(struct scan *sc)
-{
 	if ((sc->facet_bits[0] = calloc(sc->m->subject_kinds.count + 1, sizeof(unsigned int))) == NULL ||
 	    (sc->facet_bits[1] = calloc(sc->m->brands.count + 1, sizeof(unsigned int))) == NULL)
 		return dsmap_error__oom();
-	if (sc->m->subject_kinds.count == 0 && sc->m->brands.count == 0)
-		return 0;
-	return dsmap_store__write(sc->ws->store, facet_txn, sc, "number subject kinds and brands");
+	if ((rc = dsmap_store__read_begin(sc->ws->store, &txn)) < 0)
+		return rc;
+	for (f = 0; f < 2 && rc == 0; f++) {
+		const dsmap__vec *v = f == DSMAP__RUNNER_KIND ? &sc->m->subject_kinds : &sc->m->brands;
+
+		for (i = 0; i < v->count && rc == 0; i++)
+			rc = dsmap_store__facet_bit(sc->ws->store, txn, f == DSMAP__RUNNER_KIND ?
+			                            DSMAP__FACET_KIND : DSMAP__FACET_BRAND,
+			                            f == DSMAP__RUNNER_KIND ?
+			                            ((const struct dsmap__subject_kind *)v->items[i])->id :
+			                            ((const struct dsmap__brand *)v->items[i])->id, 0,
+			                            &sc->facet_bits[f][i]);
+	}
+	mdb_txn_abort(txn);
+	if (rc == DSMAP_ENOTFOUND)
+		rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the revision's subject kinds and brands "
+		                      "are not numbered; run 'dsmap verify'", sc->ws->store->path);
+	return rc;
 }
 
 static int read_catbits(struct scan *sc)
@@ -1306,7 +1301,6 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	struct scan sc;
 	unsigned int jobs;
 	size_t i, k, failed = 0;
-	char *lock_path;
 	int rc, lock = -1;
 
 	if (out == NULL || ws == NULL || (count > 0 && systems == NULL))
@@ -1323,29 +1317,14 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 
 	/* One scan at a time: the generation a scan writes is named by no
 	 * system until it ends, and another scan's collection would drop it. */
-	if ((lock_path = dsmap__path_join(ws->dotdir, "scan.lock")) == NULL)
-		return dsmap_error__oom();
-	lock = open(lock_path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (lock < 0) {
-		rc = dsmap_error__errno(DSMAP_EIO, errno, "%s", lock_path);
-		free(lock_path);
+	if ((rc = dsmap_workspace__lock(ws, &lock)) < 0)
 		return rc;
-	}
-	if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
-		rc = errno == EWOULDBLOCK ?
-		     dsmap_error__set(DSMAP_EBUSY, "another scan of workspace %s is running", ws->path) :
-		     dsmap_error__errno(DSMAP_EIO, errno, "lock %s", lock_path);
-		close(lock);
-		free(lock_path);
-		return rc;
-	}
-	free(lock_path);
 	if ((rc = dsmap_sync(&synced, ws, opts->rev)) < 0)
 		goto done;
 	memcpy(sc.commit, synced.commit, sizeof(sc.commit));
 	if ((rc = dsmap_mapping_load_rev(&sc.m, ws, sc.commit)) < 0)
 		goto done;
-	if ((rc = read_catbits(&sc)) < 0 || (rc = number_facets(&sc)) < 0)
+	if ((rc = read_catbits(&sc)) < 0 || (rc = read_facets(&sc)) < 0)
 		goto done;
 
 	/* Which systems: all, or the ones named (each once), in id order. */
@@ -1464,7 +1443,6 @@ done:
 	free(sc.cred_path);
 	dsmap__arena_free(&sc.arena);
 	dsmap_mapping_free(sc.m);
-	if (lock >= 0)
-		close(lock);
+	dsmap_workspace__unlock(lock);
 	return rc;
 }

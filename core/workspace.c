@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -811,4 +813,36 @@ done:
 	git_signature_free(sig);
 	git_index_free(index);
 	return rc;
+}
+
+int dsmap_workspace__lock(dsmap_workspace *ws, int *fd)
+{
+	char *path;
+	int rc;
+
+	*fd = -1;
+	if ((path = dsmap__path_join(ws->dotdir, "scan.lock")) == NULL)
+		return dsmap_error__oom();
+	if ((*fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600)) < 0) {
+		rc = dsmap_error__errno(DSMAP_EIO, errno, "%s", path);
+		free(path);
+		return rc;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ?
+		     dsmap_error__set(DSMAP_EBUSY, "another scan of workspace %s is running", ws->path) :
+		     dsmap_error__errno(DSMAP_EIO, errno, "lock %s", path);
+		close(*fd);
+		*fd = -1;
+		free(path);
+		return rc;
+	}
+	free(path);
+	return 0;
+}
+
+void dsmap_workspace__unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);   /* closing the descriptor releases the lock */
 }

@@ -20,4 +20,11 @@ struct dsmap_workspace {
 	unsigned char key[DSMAP__KEY_SIZE];
 };
 
+/* Take the workspace's scan lock (.dsmap/scan.lock), without waiting:
+ * one scan at a time, and nothing drops generations while a scan writes
+ * one.  *fd holds the lock until dsmap_workspace__unlock(*fd).  Returns 0;
+ * DSMAP_EBUSY when another holds it; DSMAP_EIO. */
+int dsmap_workspace__lock(dsmap_workspace *ws, int *fd);
+void dsmap_workspace__unlock(int fd);
+
 #endif

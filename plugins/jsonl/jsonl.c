@@ -217,19 +217,17 @@ static int empty_value(const json_t *v)
 	}
 }
 
-/* The value of attribute field `i` in the line (s->values), as text;
- * NULL when absent, null, an object or an array. */
-static void attribute(struct source *s, size_t i, dsmap_plugin_value *out)
+/* A number, string or boolean as the text a field holds: a string as it
+ * is, a number in `b` (`bsize` bytes), true and false as words; *text
+ * NULL for null, an object or an array. */
+static void scalar_text(const json_t *v, char *b, size_t bsize, const char **text, size_t *len)
 {
-	const json_t *v = s->values[s->fields.attr_slot[i]];
-	char *b = s->numbers[s->src->id_field_count + i];
-
-	out->value = NULL;
-	out->len = 0;
+	*text = NULL;
+	*len = 0;
 	switch (v != NULL ? json_typeof(v) : JSON_NULL) {
 	case JSON_STRING:
-		out->value = json_string_value(v);
-		out->len = json_string_length(v);
+		*text = json_string_value(v);
+		*len = json_string_length(v);
 		break;
 	case JSON_INTEGER: {
 		int64_t n = (int64_t)json_integer_value(v);
@@ -238,21 +236,21 @@ static void attribute(struct source *s, size_t i, dsmap_plugin_value *out)
 		if (n < 0)
 			b[k++] = '-';
 		k += dsmap_fsrc__u64(b + k, n < 0 ? 0 - (uint64_t)n : (uint64_t)n);
-		out->value = b;
-		out->len = k;
+		*text = b;
+		*len = k;
 		break;
 	}
 	case JSON_REAL:
-		out->value = b;
-		out->len = real_text(b, sizeof(s->numbers[0]), json_real_value(v));
+		*text = b;
+		*len = real_text(b, bsize, json_real_value(v));
 		break;
 	case JSON_TRUE:
-		out->value = "true";
-		out->len = 4;
+		*text = "true";
+		*len = 4;
 		break;
 	case JSON_FALSE:
-		out->value = "false";
-		out->len = 5;
+		*text = "false";
+		*len = 5;
 		break;
 	default:
 		break;   /* null, object, array */
@@ -276,47 +274,29 @@ static int send_record(struct ctx *c, struct source *s, uint64_t number, uint64_
 	dsmap_fsrc__record_begin(f);
 	for (i = 0; i < src->id_field_count; i++) {
 		dsmap_plugin_identifier *id = &f->ids[f->id_count];
-		char *b = s->numbers[i];
 
 		if ((v = s->values[f->id_slot[i]]) == NULL)
 			continue;   /* absent */
 		id->kind = src->id_fields[i].kind;
-		switch (json_typeof(v)) {
-		case JSON_STRING:
-			id->value = json_string_value(v);
-			id->len = json_string_length(v);
-			break;
-		case JSON_INTEGER: {
-			int64_t n = (int64_t)json_integer_value(v);
-			size_t k = 0;
-
-			if (n < 0)
-				b[k++] = '-';
-			k += dsmap_fsrc__u64(b + k, n < 0 ? 0 - (uint64_t)n : (uint64_t)n);
-			id->value = b;
-			id->len = k;
-			break;
-		}
-		case JSON_REAL:
-			id->value = b;
-			id->len = real_text(b, sizeof(s->numbers[i]), json_real_value(v));
-			break;
-		case JSON_ARRAY:
-		case JSON_OBJECT:
+		if (json_is_array(v) || json_is_object(v))
 			return dsmap_fsrc__bad_record(c->host, c->config, src, number, reject, payload,
 			                              "line %llu: field '%s' is not a scalar",
 			                              (unsigned long long)line, src->id_fields[i].field);
-		default:
-			continue;   /* null, true, false */
-		}
+		if (json_is_boolean(v))
+			continue;   /* true or false names no one */
+		scalar_text(v, s->numbers[i], sizeof(s->numbers[i]), &id->value, &id->len);
 		if (id->len > 0)
 			f->id_count++;
 	}
 	for (i = 0; i < src->category_field_count; i++)
 		if (!empty_value(s->values[f->cat_slot[i]]))
 			dsmap_fsrc__add_categories(f, src, i);
-	for (i = 0; i < f->attr_count; i++)
-		attribute(s, i, &f->attrs[i]);
+	for (i = 0; i < f->attr_count; i++) {
+		char *b = s->numbers[src->id_field_count + i];
+
+		scalar_text(s->values[f->attr_slot[i]], b, sizeof(s->numbers[0]), &f->attrs[i].value,
+		            &f->attrs[i].len);
+	}
 	if (f->has_ts) {
 		int ok = 1;
 

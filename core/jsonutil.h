@@ -1,0 +1,24 @@
+/*
+ * Internal: small questions asked of jansson values by the modules that
+ * build and render answers (lineage, locate, ls, history, impact).
+ */
+#ifndef DSMAP_CORE_JSONUTIL_H
+#define DSMAP_CORE_JSONUTIL_H
+
+#include <jansson.h>
+
+/* Whether array `a` holds the string `s`. */
+int dsmap__json_has(const json_t *a, const char *s);
+
+/* Append the string `s` to array `a` unless it holds it: 0, or -1 when
+ * out of memory. */
+int dsmap__json_add_unique(json_t *a, const char *s);
+
+/* The string under `key` of object `o`; "" when absent or not a string. */
+const char *dsmap__json_str(const json_t *o, const char *key);
+
+/* A new reference to the array under `key` of `o`, or a new empty array
+ * when there is none (for json_pack's "o"). */
+json_t *dsmap__json_array_or_empty(const json_t *o, const char *key);
+
+#endif
