@@ -74,6 +74,10 @@ int cli_parse_format(enum cli_format *out, const char *cmd, const char *arg,
 const char *cli_bytes(char *buf, size_t size, uint64_t bytes);
 const char *cli_time(char *buf, size_t size, int64_t t);
 
+/* Say on stdout which systems left the mapping, and had their inventory
+ * dropped, at or after `since` (a sync, or the sync a scan starts with). */
+void cli_print_retired(dsmap_workspace *ws, int64_t since);
+
 /* A scan's progress on stderr, drawn when stderr is a terminal (tty) and
  * not quiet: the dsmap_scan_progress_fn of scan and demo. */
 struct cli_bar {

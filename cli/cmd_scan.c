@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -150,6 +151,7 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 	struct cli_bar bar = { 0, 0, 0 };
 	unsigned long v;
 	char *end;
+	int64_t started;
 	int c, rc;
 
 	opterr = 0;
@@ -189,16 +191,19 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 	bar.tty = isatty(STDERR_FILENO);
 	so.progress = cli_scan_progress;
 	so.progress_payload = &bar;
+	started = (int64_t)time(NULL);
 	rc = dsmap_scan(&report, ws, (const char *const *)argv + optind, (size_t)(argc - optind), &so);
 	if (report == NULL) {
 		rc = dsmap_error_last()->code == DSMAP_ENOTFOUND ? (cli_fail("scan"), CLI_EXIT_NOTFOUND) :
 		     cli_fail("scan");
 		goto done;
 	}
-	if (fmt == CLI_FORMAT_JSON)
+	if (fmt == CLI_FORMAT_JSON) {
 		print_json(report);
-	else
+	} else {
+		cli_print_retired(ws, started);
 		print_text(report);
+	}
 	if (rc < 0) {
 		cli_fail("scan");
 		rc = CLI_EXIT_ERROR;

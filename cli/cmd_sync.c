@@ -49,25 +49,8 @@ int cmd_sync(int argc, char **argv, struct cli_global *g)
 		printf("synced %.12s (%s): %zu nodes (%zu new), %zu edges, %zu categories numbered\n",
 		       res.commit, rev, res.nodes, res.new_nodes, res.edges, res.new_categories);
 	}
-	if (rc == 0 && res.retired_systems > 0) {
-		dsmap_status *st = NULL;
-		size_t i;
-
-		if (dsmap_workspace_status(&st, ws) == 0) {
-			for (i = 0; i < st->system_count; i++)
-				if (st->systems[i].retired != 0 && st->systems[i].retired >= started)
-					printf("system %s is no longer in the mapping: its inventory of %llu "
-					       "subject%s was dropped; it answers no more\n", st->systems[i].id,
-					       (unsigned long long)st->systems[i].subjects,
-					       st->systems[i].subjects == 1 ? "" : "s");
-			dsmap_status_free(st);
-		} else {
-			printf("%zu systems no longer in the mapping: their inventories (%llu subjects) "
-			       "were dropped\n", res.retired_systems,
-			       (unsigned long long)res.retired_subjects);
-		}
-		rc = CLI_EXIT_OK;
-	}
+	if (rc == 0 && res.retired_systems > 0)
+		cli_print_retired(ws, started);
 	dsmap_workspace_free(ws);
 	return rc;
 }

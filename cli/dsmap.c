@@ -372,6 +372,26 @@ const char *cli_time(char *buf, size_t size, int64_t t)
 	return buf;
 }
 
+void cli_print_retired(dsmap_workspace *ws, int64_t since)
+{
+	dsmap_status *st = NULL;
+	size_t i;
+
+	if (dsmap_workspace_status(&st, ws) < 0) {
+		cli_fail("status");
+		return;
+	}
+	for (i = 0; i < st->system_count; i++) {
+		const dsmap_system_status *s = &st->systems[i];
+
+		if (s->retired != 0 && s->retired >= since)
+			printf("system %s is no longer in the mapping: its inventory of %llu subject%s was "
+			       "dropped; it answers no more\n", s->id, (unsigned long long)s->subjects,
+			       s->subjects == 1 ? "" : "s");
+	}
+	dsmap_status_free(st);
+}
+
 int cli_workspace(dsmap_workspace **ws, const struct cli_global *g)
 {
 	const char *env = getenv("DSMAP_DIR");

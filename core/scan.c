@@ -1111,6 +1111,39 @@ static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	return dsmap_store__meta_put(store, txn, "system-next", buf, strlen(buf));
 }
 
+/* Record in each failed system's record when and why its scan failed; its
+ * inventory stays the last good scan's.  A good scan writes a new record,
+ * which clears them. */
+static int failures_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	struct scan *sc = payload;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sc->njobs; i++) {
+		const struct job *j = &sc->jobs[i];
+		dsmap_store__system_summary sum;
+
+		if (j->state == DSMAP_SCAN_DONE)
+			continue;
+		rc = dsmap_store__system_get(store, txn, j->sys->id, &sum);
+		if (rc == DSMAP_ENOTFOUND) {
+			dsmap_error_clear();
+			continue;   /* failed before it was numbered */
+		}
+		if (rc < 0)
+			return rc;
+		sum.failed_at = (int64_t)time(NULL);
+		snprintf(sum.failure, sizeof(sum.failure), "%s",
+		         j->failure ? j->failure : "the scan did not finish");
+		rc = dsmap_store__system_put(store, txn, j->sys->id, &sum);
+		free(sum.categories);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The numbers of the mapping's subject kinds and brands (store.h), which
  * sync gave them: the runners get their tables before they start, and
  * must not touch the store. */
@@ -1407,6 +1440,9 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 		goto done;
 	for (i = 0; i < sc.njobs; i++)
 		failed += sc.jobs[i].state != DSMAP_SCAN_DONE;
+	if (failed > 0 && (rc = dsmap_store__write(ws->store, failures_txn, &sc,
+	                                           "record the failed scans")) < 0)
+		goto done;
 	if ((rc = fill_report(&sc, r)) < 0 || (rc = own_strings(r)) < 0)
 		goto done;
 	*out = r;

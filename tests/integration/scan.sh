@@ -106,6 +106,12 @@ fails() {
 	expect_err "the scan of 1 of 2 systems failed" "$mode: the error counts the failures"
 	status_json
 	check "$mode: flaky keeps its previous 40 records" [ "$(records_of flaky)" = 40 ]
+	check "$mode: status records when and why the scan failed" python3 -c '
+import json, re, sys
+s = [x for x in json.load(open(sys.argv[1]))["systems"] if x["id"] == "flaky"][0]
+assert s["failed_at"] >= s["last_scan"] > 0, s
+assert re.search(sys.argv[2], s["failure"]), (sys.argv[2], s["failure"])
+' "$T_TMP/status.json" "$pattern"
 }
 fails crash 'the plugin crashed \(Segmentation fault, signal 11\) after [0-9]+ records'
 fails abort 'the plugin crashed \(Aborted, signal 6\)'
@@ -118,6 +124,9 @@ fi
 fails exit 'the runner ended \(exit status 3\) before the end of the scan'
 fails hang 'the plugin sent nothing for 2 s .*killed after [0-9]+ records'
 fails garbage 'the runner sent garbage'
+dsmap -C "$W" status
+expect_out '^flaky: its last scan failed at .*: the runner sent garbage.*; the inventory below is from its last good scan$' \
+	"status text shows the failed scan next to the last good one"
 fails bad-kind 'identifier kind 99 is not one dsmap knows'
 fails bad-category 'a category the system.s definition does not map'
 fails long-locator 'a locator of 4096 bytes, more than 512'
@@ -140,6 +149,12 @@ commit "flaky: slow"
 dsmap -C "$W" scan --timeout 1 flaky
 expect_rc 0 "a slow plugin that keeps sending is not taken for a hung one"
 expect_out '^flaky \(misbehave\): 8 records' "and all its records arrive"
+status_json
+check "a good scan clears the failure" python3 -c '
+import json, sys
+s = [x for x in json.load(open(sys.argv[1]))["systems"] if x["id"] == "flaky"][0]
+assert s["failed_at"] == 0 and s["failure"] is None, s
+' "$T_TMP/status.json"
 
 # A relative plugin path means the same in the runner, which works in the
 # workspace's directory.

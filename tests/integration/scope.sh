@@ -264,4 +264,23 @@ expect_rc 0 "a scan after the removal"
 dsmap -C "$W" verify
 expect_rc 0 "the store verifies after the drop"
 
+# A scan syncs HEAD first: a system removed since answers no more, and the
+# scan says so.
+git -C "$W" rm -q mappings/systems/weblog.yaml
+git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -m "weblog retired"
+dsmap -C "$W" scan --quiet
+expect_rc 0 "scan the revision without the web log"
+expect_out '^system weblog is no longer in the mapping: its inventory of [0-9]+ subjects? was dropped; it answers no more$' \
+	"the scan says which system was dropped"
+dsmap -C "$W" locate --format json email:carol@example.com
+expect_rc 3 "a person held only in the removed system is found nowhere"
+dsmap -C "$W" status --format json
+check "status keeps the retired systems' last counts, and never answers from them" python3 -c '
+import json, sys
+s = {x["id"]: x for x in json.load(open(sys.argv[1]))["systems"]}
+assert s["billing"]["retired"] > 0 and s["billing"]["subjects"] == 2, s["billing"]
+assert s["weblog"]["retired"] > 0, s["weblog"]
+assert s["crm"]["retired"] == 0, s["crm"]
+' "$T_TMP/out"
+
 finish
