@@ -158,21 +158,25 @@ static int declare_systems(struct demo *d)
 	    "        phone: collected/identification-contact\n"
 	    "        nrn: collected/national-register-number\n"
 	    "        birth_date: collected/personal-characteristics\n"
-	    "        iban: collected/financial-data\n      timestamp: updated_at\n") ||
+	    "        iban: collected/financial-data\n      timestamp: updated_at\n"
+	    "      subject_kind: customers\n") ||
 	       write_file(d, "mappings/systems/billing.yaml",
 	    "schema: 1\nsystem:\n  id: billing\n  name: Billing export (CSV)\n  plugin: csv\n"
 	    "  config:\n    delimiter: \";\"\n  purposes: [billing-accounting, debt-collection]\n"
 	    "  sources:\n    - name: data/billing.csv\n      identifiers:\n"
 	    "        customer_no: customer-number\n      categories:\n"
 	    "        iban: collected/financial-data\n        amount: [collected/billing, observed/billing]\n"
-	    "      timestamp: date\n") ||
+	    "      timestamp: date\n      subject_kind: customers\n") ||
 	       write_file(d, "mappings/systems/weblog.yaml",
 	    "schema: 1\nsystem:\n  id: weblog\n  name: TV and web log (JSON lines)\n  plugin: jsonl\n"
-	    "  purposes: [service-provision, personalised-tv-advertising]\n  sources:\n"
+	    "  purposes: [service-provision, personalised-tv-advertising,\n"
+	    "             quality-assurance-product-development, consent-based-segmentation]\n"
+	    "  sources:\n"
 	    "    - name: data/weblog.jsonl\n      identifiers:\n        customer.no: customer-number\n"
 	    "        ip: ip\n        device.id: device-id\n      categories:\n"
 	    "        ip: observed/technical-identifiers\n        device.id: observed/hardware\n"
-	    "        url: observed/tv-viewing\n      timestamp: ts\n") ? CLI_EXIT_ERROR : 0;
+	    "        url: observed/tv-viewing\n      timestamp: ts\n"
+	    "      subject_kind: customers\n") ? CLI_EXIT_ERROR : 0;
 }
 
 static void quiet_notice(void *arg, const char *message)
@@ -241,7 +245,8 @@ static int make_tickets(struct demo *d)
 	    "  purposes: [after-sales-customer-service]\n  sources:\n"
 	    "    - name: dsmap_demo.tickets\n      identifiers:\n"
 	    "        customer_no: customer-number\n        email: email\n      categories:\n"
-	    "        subject: collected/customer-interactions\n      timestamp: created_at\n") == 0 ?
+	    "        subject: collected/customer-interactions\n      timestamp: created_at\n"
+	    "      subject_kind: customers\n") == 0 ?
 	       1 : -1;
 }
 
@@ -352,10 +357,19 @@ static int show_locate(dsmap_workspace *ws, unsigned long subject)
 		       json_integer_value(json_object_get(x, "records")) == 1 ? "" : "s");
 		json_array_foreach(json_object_get(x, "locators"), j, y)
 			printf(" %s", json_string_value(y));
-		printf("\n           ");
-		json_array_foreach(json_object_get(x, "categories"), j, y)
-			printf(" %s", json_string_value(json_object_get(y, "category")));
 		printf("\n");
+		/* each category with the purposes this system serves that use it */
+		json_array_foreach(json_object_get(x, "categories"), j, y) {
+			json_t *z;
+			size_t k;
+
+			printf("    %-38s", json_string_value(json_object_get(y, "category")));
+			if (json_is_true(json_object_get(y, "without_purpose")))
+				printf(" held for no purpose this system serves");
+			json_array_foreach(json_object_get(y, "purposes"), k, z)
+				printf("%s%s", k ? ", " : " for ", json_string_value(z));
+			printf("\n");
+		}
 	}
 	json_array_foreach(json_object_get(ans, "links"), i, x)
 		printf("  link: the %s held next to the %s in %s (%s) was followed\n",
@@ -363,11 +377,17 @@ static int show_locate(dsmap_workspace *ws, unsigned long subject)
 		       json_string_value(json_object_get(x, "from_kind")),
 		       json_string_value(json_object_get(x, "system")),
 		       json_string_value(json_object_get(x, "locator")));
-	printf("  the answer also gives %zu purposes (legal basis, retention), %zu recipients and "
-	       "%zu rights;\n  no identifier value is stored or shown (dsmap locate --format json "
-	       "for all of it)\n", json_array_size(json_object_get(ans, "purposes")),
+	printf("  the answer gives only what these systems serve: %zu purposes (legal basis, "
+	       "retention), %zu recipients,\n  and %zu rights; no identifier value is stored or "
+	       "shown (dsmap locate --format json for all of it)\n",
+	       json_array_size(json_object_get(ans, "purposes")),
 	       json_array_size(json_object_get(ans, "recipients")),
 	       json_array_size(json_object_get(ans, "rights")));
+	json_array_foreach(json_object_get(ans, "findings"), i, x)
+		if (strcmp(json_string_value(json_object_get(x, "finding")), "held-without-purpose") == 0)
+			printf("  finding: %s holds %s, which no purpose it declares uses\n",
+			       json_string_value(json_object_get(x, "system")),
+			       json_string_value(json_object_get(x, "category")));
 	json_decref(ans);
 	dsmap_free(out);
 	return 0;

@@ -17,6 +17,12 @@ expect_out '^  billing  found by customer-number' "and the billing rows through 
 expect_out '^  weblog   found by customer-number' "and the web log too"
 expect_out '^  link: the customer-number held next to the email in crm \(customers/44\) was followed$' \
 	"it says which link it followed"
+expect_out '^    collected/national-register-number +for contract-conclusion$' \
+	"each category held lists only the purposes its system serves"
+expect_out '^    collected/billing +held for no purpose this system serves$' \
+	"a category held for no declared purpose is flagged"
+expect_out '^  the answer gives only what these systems serve: 7 purposes' \
+	"the answer names the 7 purposes the three systems serve for what they hold, not the notice's 51"
 expect_out 'retention of collected/financial-data shorter: P7Y from end-of-contract -> P5Y from end-of-contract' \
 	"impact shows the shorter retention"
 expect_out '^         crm: 300 subjects$' "with the subjects counted"
@@ -27,6 +33,21 @@ if grep -q 'user44@\|C00000044' "$T_TMP/out"; then not_ok "no identifier value i
 W=$T_TMP/kept/workspace
 dsmap -C "$W" locate --format json email:user44@example.com
 expect_rc 0 "the kept workspace answers locate"
+check "every purpose of the answer is one the holding system declares" python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+declared = {}
+for sys_id in ("crm", "billing", "weblog"):
+    text = open(sys.argv[2] + "/mappings/systems/" + sys_id + ".yaml").read()
+    m = re.search(r"purposes: \[([^\]]*)\]", text, re.S)
+    declared[sys_id] = {p.strip() for p in m.group(1).split(",")}
+for p in d["purposes"]:
+    assert p["systems"] and all(p["id"] in declared[s] for s in p["systems"]), p["id"]
+for s in d["systems"]:
+    for c in s["categories"]:
+        assert set(c["purposes"]) <= declared[s["system"]], (s["system"], c)
+assert len(d["purposes"]) == 7, [p["id"] for p in d["purposes"]]
+' "$T_TMP/out" "$W"
 dsmap -C "$W" status --format json
 check "and its status lists the three scanned systems" python3 -c '
 import json, sys
