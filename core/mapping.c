@@ -1540,10 +1540,17 @@ static const char *facet_id(struct ctx *c, const yaml_node_t *n, int brand, cons
 		    brand ? "brand" : "subject kind");
 		return NULL;
 	}
-	if (brand ? dsmap_mapping__brand(c->m, id) != NULL :
-	            dsmap_mapping__subject_kind(c->m, id) != NULL)
-		return brand ? dsmap_mapping__brand(c->m, id)->id :
-		               dsmap_mapping__subject_kind(c->m, id)->id;
+	if (brand) {
+		const struct dsmap__brand *b = dsmap_mapping__brand(c->m, id);
+
+		if (b != NULL)
+			return b->id;
+	} else {
+		const struct dsmap__subject_kind *k = dsmap_mapping__subject_kind(c->m, id);
+
+		if (k != NULL)
+			return k->id;
+	}
 	if (brand || !failed->subject_kinds)
 		ERR(c, n, "%s: unknown %s '%s' (%s)", what, brand ? "brand" : "subject kind", id,
 		    brand ? "brands are listed in notice.yaml" : "not in subject-kinds.yaml");
@@ -1789,6 +1796,7 @@ static void read_system(struct ctx *c, const yaml_node_t *root, const char *rel,
 	yaml_node_item_t *it;
 	const char *id, *v;
 	char expect[300];
+	int unknown_purpose = 0;
 
 	if (sn == NULL || sn->type != YAML_MAPPING_NODE)
 		return;
@@ -1839,6 +1847,7 @@ static void read_system(struct ctx *c, const yaml_node_t *root, const char *rel,
 			if (!failed->purposes)
 				ERR(c, e, "system %s: unknown purpose '%s' (no purposes/%s.yaml)", id,
 				    scalar(e) ? scalar(e) : "?", scalar(e) ? scalar(e) : "?");
+			unknown_purpose = 1;
 			continue;
 		}
 		push(c, &sys->purposes, p);
@@ -1848,10 +1857,7 @@ static void read_system(struct ctx *c, const yaml_node_t *root, const char *rel,
 			read_source(c, sys, e, failed);
 	/* With a purpose unknown, what the system holds it for is unknown too:
 	 * no warning on top of that error. */
-	if (sys->purposes.count == (size_t)(get(c, sn, "purposes") &&
-	    get(c, sn, "purposes")->type == YAML_SEQUENCE_NODE ?
-	    get(c, sn, "purposes")->data.sequence.items.top -
-	    get(c, sn, "purposes")->data.sequence.items.start : 0))
+	if (!unknown_purpose)
 		system_uses(c, sys, get(c, sn, "purposes"));
 	push(c, &c->m->systems, sys);
 }

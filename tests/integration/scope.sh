@@ -28,6 +28,7 @@ customer_no,email,status,brand,birth
 C001,alice@example.com,active,PXS,1980-01-02
 C002,bob@example.com,active,SCA,1975-03-04
 C003,dora@example.com,closed,PXS,1990-05-06
+C004,erin@example.com,suspended,PXS,1985-07-08
 EOF
 # Billing: every row is a customer's.
 cat > "$W/data/billing.csv" <<'EOF'
@@ -121,6 +122,9 @@ dsmap -C "$W" sync
 expect_rc 0 "sync"
 dsmap -C "$W" scan --quiet
 expect_rc 0 "scan the three systems"
+expect_out "^  1 x subject kind not mapped \\(field 'status'\\) \\(source data/crm.csv; record 4\\)$" \
+	"a status value the mapping does not map is counted, by field and record, never shown"
+if grep -q suspended "$T_TMP/out" "$T_TMP/err"; then not_ok "the unmapped value is not printed"; else ok "the unmapped value is not printed"; fi
 
 # answer FILE SCRIPT: run python on the JSON answer in FILE
 answer() {
@@ -226,7 +230,7 @@ assert [p["id"] for p in d["purposes"]] == ["contract-conclusion", "customer-new
     "proximus-for-you", "ex-customer-win-back", "prospect-newsletters"], d["purposes"]
 assert d["node"]["categories"] == ["collected/identification-contact", "collected/personal-characteristics"]
 h = {x["category"]: x["subjects"] for x in d["held"]}
-assert h == {"collected/identification-contact": 3, "collected/personal-characteristics": 3}, h
+assert h == {"collected/identification-contact": 4, "collected/personal-characteristics": 4}, h
 assert sorted(d["subject_kinds"]) == ["customers", "ex-customers", "prospects"], d["subject_kinds"]
 p = {x["id"]: x for x in d["purposes"]}
 assert p["proximus-for-you"]["excluded_brands"] == ["scarlet"], p["proximus-for-you"]
@@ -240,6 +244,16 @@ dsmap -C "$W" lineage --format dot system crm
 expect_out '^  "y:crm" -> "c:collected/identification-contact";$' "lineage system, DOT"
 dsmap -C "$W" lineage system nosuch
 expect_rc 3 "an unknown system is not found"
+
+# Erin's status maps to no kind: no purpose is left out for a kind, and the
+# answer says the kind is unknown.
+dsmap -C "$W" locate --format json email:erin@example.com
+check "a subject whose kind is not mapped gets every purpose of its system that uses what it holds, and a finding" answer "$T_TMP/out" '
+assert s["crm"]["subject_kinds"] is None, s["crm"]
+assert held("crm")["collected/identification-contact"] == ["contract-conclusion", "customer-newsletters",
+    "ex-customer-win-back", "prospect-newsletters", "proximus-for-you"], held("crm")
+assert {"finding": "subject-kind-unknown", "system": "crm"} in d["findings"], d["findings"]
+'
 
 # Removing a system: it answers no more, and sync says what was dropped.
 git -C "$W" rm -q mappings/systems/billing.yaml
