@@ -1138,8 +1138,10 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 		json_t *f = json_object_get(e, "subject_kind");
 
 		if (!json_is_object(f)) {
-			if (!dsmap__json_has(kinds, "(not said)"))
-				json_array_append_new(kinds, json_string("(not said)"));
+			json_array_append_new(findings, json_pack("{s:s, s:O, s:s}", "finding",
+			    "subject-kind-unknown", "source", json_object_get(e, "name"), "message",
+			    "the source does not say which kind of subject its records are (subject_kind): "
+			    "no purpose is left out for it in an access answer"));
 			continue;
 		}
 		json_array_foreach(json_object_get(f, "ids"), j, x)
@@ -1404,9 +1406,17 @@ static void render_text(struct dsmap__out *o, json_t *ans)
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
 			text_recipient(o, e);
 		dsmap__outf(o, "findings: %zu\n", json_array_size(json_object_get(ans, "findings")));
-		json_array_foreach(json_object_get(ans, "findings"), i, e)
-			dsmap__outf(o, "  %s %s: %s\n", dsmap__json_str(e, "finding"),
-			            *dsmap__json_str(e, "category") ? dsmap__json_str(e, "category") : dsmap__json_str(e, "purpose"), dsmap__json_str(e, "message"));
+		json_array_foreach(json_object_get(ans, "findings"), i, e) {
+			/* about a category, a purpose or a source */
+			const char *what = dsmap__json_str(e, "category");
+
+			if (!*what)
+				what = dsmap__json_str(e, "purpose");
+			if (!*what)
+				what = dsmap__json_str(e, "source");
+			dsmap__outf(o, "  %s %s: %s\n", dsmap__json_str(e, "finding"), what,
+			            dsmap__json_str(e, "message"));
+		}
 		return;
 	}
 	if (strcmp(kind, "purpose") == 0) {
