@@ -214,7 +214,11 @@ static size_t work_encode(const struct work *w, unsigned char *out)
 	unsigned char *p = out;
 	size_t i;
 
-	p[0] = HOLDING_VERSION;
+	/* Version 1 when the masks say nothing: 8 bytes less a subject for the
+	 * sources that give no subject kind or brand. */
+	int masks = w->kinds != 0 || w->brands != 0;
+
+	p[0] = masks ? HOLDING_VERSION : 1;
 	p[1] = (unsigned char)w->kind;
 	dsmap__put_be32(p + 2, w->records);
 	dsmap__put_be64(p + 6, (uint64_t)w->first);
@@ -223,9 +227,11 @@ static size_t work_encode(const struct work *w, unsigned char *out)
 	p[23] = (unsigned char)w->loc_count;
 	p[24] = (unsigned char)(w->bitmap_size >> 8);
 	p[25] = (unsigned char)w->bitmap_size;
-	dsmap__put_be32(p + 26, w->kinds);
-	dsmap__put_be32(p + 30, w->brands);
-	p += HOLDING_FIXED;
+	if (masks) {
+		dsmap__put_be32(p + 26, w->kinds);
+		dsmap__put_be32(p + 30, w->brands);
+	}
+	p += masks ? HOLDING_FIXED : HOLDING_FIXED_V1;
 	memcpy(p, w->bitmap, w->bitmap_size);
 	p += w->bitmap_size;
 	memcpy(p, w->ids, w->id_count * ID_SIZE);

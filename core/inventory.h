@@ -12,8 +12,9 @@
  *             0: unknown); the category bitmap (bit n = catbit n);
  *             the subject's other identifiers (u8 kind + 16-byte hash each);
  *             the locators (u16 length + bytes each).
- *           Version 1 is version 2 without the two masks; it is still read
- *           (masks 0) and never written.
+ *           Version 1 is version 2 without the two masks: it is written
+ *           when both masks are 0 (the sources said nothing), and read
+ *           with masks 0.
  * aliases:  key  16-byte identifier hash, then a 16-byte subject hash,
  *           one key per pair; no value: the subjects of the records
  *           in which that identifier appears next to the one that names
