@@ -140,6 +140,12 @@ struct ls {
 	                             recipients reached through purposes using --category */
 };
 
+/* The string under `key`, or NULL: here an absent field is not "". */
+static const char *sval(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
 /* "7.2" holds 7.2 and 7.2.x, not 7.21. */
 static int in_section(const char *s, const char *prefix)
 {
@@ -278,7 +284,7 @@ static int has_legal_basis(json_t *purpose, const char *gdpr)
 	size_t i;
 
 	json_array_foreach(json_object_get(purpose, "legal_bases"), i, b)
-		if (dsmap__json_str(b, "gdpr") && strcmp(dsmap__json_str(b, "gdpr"), gdpr) == 0)
+		if (sval(b, "gdpr") && strcmp(sval(b, "gdpr"), gdpr) == 0)
 			return 1;
 	return 0;
 }
@@ -286,7 +292,7 @@ static int has_legal_basis(json_t *purpose, const char *gdpr)
 /* Does node `n` (of the kind listed) pass every filter? */
 static int passes(struct ls *ls, json_t *n)
 {
-	const char *id = dsmap__json_str(n, kinds[ls->what].key);
+	const char *id = sval(n, kinds[ls->what].key);
 	const char **f = ls->f;
 
 	switch (ls->what) {
@@ -294,13 +300,13 @@ static int passes(struct ls *ls, json_t *n)
 		return (!f[F_LEGAL_BASIS] || has_legal_basis(n, f[F_LEGAL_BASIS])) &&
 		       (!f[F_RECIPIENT] || dsmap__json_has(json_object_get(n, "recipients"), f[F_RECIPIENT])) &&
 		       (!f[F_CATEGORY] || dsmap__json_has(json_object_get(n, "categories"), f[F_CATEGORY])) &&
-		       (!f[F_SECTION] || in_section(dsmap__json_str(n, "section"), f[F_SECTION])) &&
+		       (!f[F_SECTION] || in_section(sval(n, "section"), f[F_SECTION])) &&
 		       (!f[F_SYSTEM] || dsmap__json_has(json_object_get(ls->system, "purposes"), id)) &&
 		       (!f[F_SUBJECT_KIND] ||
 		        dsmap__json_has(json_object_get(n, "subject_kinds"), f[F_SUBJECT_KIND]));
 	case DSMAP_LS_CATEGORIES:
 		return (!f[F_RECIPIENT] || (id && json_object_get(ls->reached, id) != NULL)) &&
-		       (!f[F_SECTION] || in_section(dsmap__json_str(n, "section"), f[F_SECTION])) &&
+		       (!f[F_SECTION] || in_section(sval(n, "section"), f[F_SECTION])) &&
 		       (!f[F_SYSTEM] || dsmap__json_has(json_object_get(ls->system, "categories"), id)) &&
 		       (!f[F_PURPOSE] || dsmap__json_has(json_object_get(ls->purpose, "categories"), id));
 	case DSMAP_LS_RECIPIENTS:
@@ -345,17 +351,17 @@ static int section_cmp(const char *a, const char *b)
 /* A category's id is its ref; the other kinds have no "ref". */
 static const char *item_id(json_t *n)
 {
-	const char *s = dsmap__json_str(n, "ref");
+	const char *s = sval(n, "ref");
 
 	if (s == NULL)
-		s = dsmap__json_str(n, "id");
+		s = sval(n, "id");
 	return s ? s : "";
 }
 
 static int item_cmp(const void *pa, const void *pb)
 {
 	json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-	int c = section_cmp(dsmap__json_str(a, "section"), dsmap__json_str(b, "section"));
+	int c = section_cmp(sval(a, "section"), sval(b, "section"));
 
 	return c ? c : strcmp(item_id(a), item_id(b));
 }
@@ -408,7 +414,7 @@ static void render_text(struct dsmap__out *o, json_t *items, int what)
 
 	json_array_foreach(items, i, n)
 		for (c = 0; c < COLS && cols[what][c]; c++) {
-			const char *v = dsmap__json_str(n, cols[what][c]);
+			const char *v = sval(n, cols[what][c]);
 			size_t x = width(v ? v : "-");
 
 			if (x > w[c])
@@ -416,7 +422,7 @@ static void render_text(struct dsmap__out *o, json_t *items, int what)
 		}
 	json_array_foreach(items, i, n) {
 		for (c = 0; c < COLS && cols[what][c]; c++) {
-			const char *v = dsmap__json_str(n, cols[what][c]);
+			const char *v = sval(n, cols[what][c]);
 			int last = c + 1 == COLS || cols[what][c + 1] == NULL;
 			size_t x;
 
