@@ -1024,6 +1024,7 @@ static const char *name(json_t *x, const char *lang)
 
 static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 {
+	char n1[64], n2[64];
 	json_t *x, *y, *z, *systems = json_object_get(ans, "systems");
 	size_t i, j, k;
 	int fr = strcmp(lang, "fr") == 0;
@@ -1036,9 +1037,10 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 		            "no system holds data of this subject (revision %.12s)\n", dsmap__json_str(ans, "revision"));
 		return;
 	}
-	dsmap__outf(o, fr ? "trouvée dans %zu système%s (révision de la déclaration %.12s)%s\n" :
-	            "found in %zu system%s (notice revision %.12s)%s\n", json_array_size(systems),
-	            json_array_size(systems) == 1 ? "" : "s", dsmap__json_str(ans, "revision"),
+	dsmap__outf(o, fr ? "trouvée dans %s (révision de la déclaration %.12s)%s\n" :
+	            "found in %s (notice revision %.12s)%s\n",
+	            dsmap__count_words(n1, sizeof(n1), json_array_size(systems), "system", lang),
+	            dsmap__json_str(ans, "revision"),
 	            json_is_true(json_object_get(ans, "truncated")) ?
 	            (fr ? " ; la recherche a été interrompue" : "; the search was cut short") : "");
 	json_array_foreach(json_object_get(ans, "links"), i, x)
@@ -1056,11 +1058,9 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 		dsmap__outf(o, "  %s", dsmap__json_str(x, "system"));
 		if (*dsmap__json_str(x, "name"))
 			dsmap__outf(o, " (%s)", dsmap__json_str(x, "name"));
-		dsmap__outf(o, ": %lld %s, %lld %s", (long long)subjects,
-		            fr ? (subjects == 1 ? "personne" : "personnes") : (subjects == 1 ? "subject" : "subjects"),
-		            (long long)records,
-		            fr ? (records == 1 ? "enregistrement" : "enregistrements") :
-		                 (records == 1 ? "record" : "records"));
+		dsmap__outf(o, ": %s, %s",
+		            dsmap__count_words(n1, sizeof(n1), (size_t)subjects, "subject", lang),
+		            dsmap__count_words(n2, sizeof(n2), (size_t)records, "record", lang));
 		if (*first)
 			dsmap__outf(o, fr ? ", du %.10s au %.10s" : ", %.10s to %.10s", first, last);
 		dsmap__outf(o, fr ? " ; trouvée par " : "; found by ");

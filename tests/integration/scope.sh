@@ -201,6 +201,15 @@ assert [k["id"] for k in d["subject_kinds"]] == ["prospects"], d["subject_kinds"
 dsmap -C "$W" locate email:carol@example.com
 expect_out '^    observed/technical-identifiers: contract-conclusion \[not service-provision: does not concern this subject\]$' \
 	"the text answer says why a purpose is left out"
+dsmap -C "$W" locate --lang fr email:carol@example.com
+expect_out '^trouvée dans 1 système \(révision de la déclaration [0-9a-f]{12}\)$' "the French answer counts in French"
+expect_out '^  weblog \(Web log\): 1 personne concernée, 1 enregistrement; trouvée par email$|^  weblog \(Web log\): 1 personne concernée, 1 enregistrement ; trouvée par email$' \
+	"with the French nouns"
+expect_out '^    observed/technical-identifiers: contract-conclusion \[sans service-provision : ne concerne pas cette personne\]$' \
+	"and says why in French"
+if grep -Eq '\bP[0-9]+[YMDW]\b' "$T_TMP/out"; then not_ok "no ISO duration in the French answer"; else ok "no ISO duration in the French answer"; fi
+dsmap -C "$W" locate --lang de email:carol@example.com
+expect_rc 2 "an unknown language is a usage error"
 
 # A category held with no purpose of its system: a flag and a finding.
 sed 's/^        ip: observed\/technical-identifiers$/        ip: observed\/technical-identifiers\n        visitor: observed\/tv-viewing/' \
