@@ -13,7 +13,8 @@ set -eu
 : "${DSMAP_BUILDDIR:?}" "${DSMAP_SRCDIR:?}"
 n=${1:-1000}
 runs=${2:-3}
-dsmap=$DSMAP_BUILDDIR/cli/dsmap
+. "$DSMAP_SRCDIR/bench/lib.sh"
+set_dsmap
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dsmap-bench-history-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 

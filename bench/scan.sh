@@ -18,7 +18,8 @@ set -eu
 subjects=${1:-1000000}
 runs=${2:-3}
 keep=${3:-}
-dsmap=$DSMAP_BUILDDIR/cli/dsmap
+. "$DSMAP_SRCDIR/bench/lib.sh"
+set_dsmap
 DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
 export DSMAP_PLUGIN_PATH
 
