@@ -121,7 +121,7 @@ static int print_json(const dsmap_status *st)
 		fprintf(stderr, "dsmap: status: out of memory building JSON\n");
 		return CLI_EXIT_ERROR;
 	}
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	rc = json_dumpf(root, stdout, JSON_INDENT(2));
 	json_decref(root);
 	putchar('\n');
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;

@@ -1424,6 +1424,14 @@ static void render_text(struct dsmap__out *o, json_t *ans)
 		text_bases(o, json_object_get(node, "legal_bases"));
 		json_array_foreach(json_object_get(json_object_get(node, "retention"), "rules"), i, e)
 			text_rule(o, e);
+		if (json_array_size(json_object_get(node, "excluded_brands")) > 0) {
+			dsmap__outf(o, "      not for      the customers of");
+			json_array_foreach(json_object_get(node, "excluded_brands"), i, e)
+				dsmap__outf(o, "%s %s", i ? "," : "", json_string_value(e));
+			if (*dsmap__json_str(node, "scope_note_fr"))
+				dsmap__outf(o, " (« %s »)", dsmap__json_str(node, "scope_note_fr"));
+			dsmap__outf(o, "\n");
+		}
 		dsmap__outf(o, "categories: %zu\n", json_array_size(json_object_get(ans, "categories")));
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
 			dsmap__outf(o, "  %-45s %s\n", dsmap__json_str(e, "ref"), dsmap__json_str(e, "name_fr"));

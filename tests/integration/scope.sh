@@ -251,6 +251,16 @@ expect_out '^purposes it serves: 5$' "lineage system, text"
 if grep -Eq '\bP[0-9]+[YMD]\b' "$T_TMP/out"; then not_ok "the text gives durations in words"; else ok "the text gives durations in words"; fi
 dsmap -C "$W" lineage --format dot system crm
 expect_out '^  "y:crm" -> "c:collected/identification-contact";$' "lineage system, DOT"
+dsmap -C "$W" lineage purpose proximus-for-you
+expect_out "^      not for      the customers of scarlet \\(« Note: cette activité de traitement ne s'applique pas aux clients de la marque Scarlet\\. »\\)$" \
+	"lineage shows a purpose's scope restriction, as data and in the notice's words"
+dsmap -C "$W" lineage --format json purpose proximus-for-you
+check "the restriction is in the JSON, in UTF-8" python3 -c '
+import json, sys
+raw = open(sys.argv[1], encoding="utf-8").read()
+assert "\\u00" not in raw, "escaped"
+assert json.loads(raw)["node"]["excluded_brands"] == ["scarlet"]
+' "$T_TMP/out"
 dsmap -C "$W" lineage system nosuch
 expect_rc 3 "an unknown system is not found"
 
