@@ -18,6 +18,7 @@
 #include "dsmap/ident.h"
 #include "errors.h"
 #include "mapping.h"
+#include "words.h"
 
 struct dsmap_diff {
 	dsmap__arena arena;
@@ -527,16 +528,14 @@ static int rules_equal(const struct rules *x, const struct rules *y)
 	return 1;
 }
 
+/* A rule in words ("7 years after the end of the contract"), never an ISO
+ * 8601 code: the change's before and after are read by people. */
 static const char *rule_text(struct ctx *c, const struct dsmap__rule *r)
 {
-	const char *t = r->trigger;
+	char buf[256];
 
-	if (r->duration == NULL)
-		return t ? tfmt(c, "no period given, from %s", t) : "no period given";
-	if (duration_secs(r->duration) == 0 && t)
-		return tfmt(c, "until %s", t);
-	return tfmt(c, "%s%s%s%s%s", r->duration_min ? r->duration_min : "",
-	            r->duration_min ? " to " : "", r->duration, t ? " from " : "", nz(t));
+	return tfmt(c, "%s", dsmap__duration_range_words(buf, sizeof(buf), r->duration_min,
+	                                                 r->duration, r->trigger, "en"));
 }
 
 static const char *rules_summary(struct ctx *c, const struct rules *x)

@@ -23,12 +23,13 @@ expect_out '^    collected/billing +held for no purpose this system serves$' \
 	"a category held for no declared purpose is flagged"
 expect_out '^  the answer gives only what these systems serve: 7 purposes' \
 	"the answer names the 7 purposes the three systems serve for what they hold, not the notice's 51"
-expect_out 'retention of collected/financial-data shorter: P7Y from end-of-contract -> P5Y from end-of-contract' \
+expect_out 'retention of collected/financial-data shorter: 7 years after the end of the contract -> 5 years after the end of the contract' \
 	"impact shows the shorter retention"
 expect_out '^         crm: 300 subjects$' "with the subjects counted"
 expect_out 'recipient ads-and-data .*outside the EEA.* added' "and the new recipient outside the EEA"
 expect_out '^  [0-9a-f]{12} .* 11 changes  Notice v2' "history shows the new version"
 if grep -q 'user44@\|C00000044' "$T_TMP/out"; then not_ok "no identifier value is printed"; else ok "no identifier value is printed"; fi
+if grep -Eq '\bP[0-9]+[YMWD]\b|\bPT[0-9]' "$T_TMP/out"; then not_ok "the demo gives every duration in words, never ISO 8601"; else ok "the demo gives every duration in words, never ISO 8601"; fi
 
 W=$T_TMP/kept/workspace
 dsmap -C "$W" locate --format json email:user44@example.com

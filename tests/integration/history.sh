@@ -54,7 +54,7 @@ assert all(c["purpose"] == "billing-accounting" for c in d["changes"])
 json "a shorter retention is high, with the subjects that hold the category" '
 c = [c for c in d["changes"] if c["category"] == "collected/financial-data"][0]
 assert c["severity"] == "high" and c["direction"] == -1, c
-assert c["before"] == "P7Y from end-of-contract" and c["after"] == "P5Y from end-of-contract", c
+assert c["before"] == "7 years after the end of the contract" and c["after"] == "5 years after the end of the contract", c
 s = {x["system"]: x for x in c["systems"]}
 assert s["crm"]["subjects_at_least"] == 300 and s["crm"]["holds"], s
 assert s["billing"]["subjects_at_least"] == 300, s
@@ -187,7 +187,7 @@ json "a broken commit is passed over, and the change between sound mappings is n
 c = d["commits"]
 assert [x["author"] for x in c] == ["Erin"], c
 t = {(x["type"], x["before"], x["after"]) for x in c[0]["changes"]}
-assert ("retention-changed", "P5Y from end-of-contract", "P6Y from end-of-contract") in t, t
+assert ("retention-changed", "5 years after the end of the contract", "6 years after the end of the contract") in t, t
 assert not any(x["type"].startswith("purpose-recipient") for x in c[0]["changes"]), c
 '
 finish

@@ -236,9 +236,9 @@ static void test_diff__retention_shorter(void **state)
 	dsmap_diff *d;
 	static const struct exp want[] = {
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PICKX, "observed/consumption-habits", NULL, NULL, NULL, NULL,
-		  "P2Y from collection", "P18M from collection", -1 },
+		  "2 years from the collection", "18 months from the collection", -1 },
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PICKX, "observed/product-subscription", NULL, NULL, NULL, NULL,
-		  "P2Y from collection", "P18M from collection", -1 },
+		  "2 years from the collection", "18 months from the collection", -1 },
 	};
 
 	(void)state;
@@ -247,7 +247,7 @@ static void test_diff__retention_shorter(void **state)
 	check(d, want, N(want));
 	assert_string_equal(dsmap_diff_get(d, 0)->detail,
 	    PICKX_LABEL ": retention of observed/consumption-habits shorter: "
-	    "P2Y from collection -> P18M from collection");
+	    "2 years from the collection -> 18 months from the collection");
 	dsmap_diff_free(d);
 	th_rmtree(a);
 	th_rmtree(b);
@@ -259,9 +259,9 @@ static void test_diff__retention_longer(void **state)
 	dsmap_diff *d;
 	static const struct exp want[] = {
 		{ DSMAP_CHANGE_RETENTION_CHANGED, CNDB, "collected/identification-contact", NULL, NULL, NULL,
-		  NULL, "until end-of-subscription", "P1Y from end-of-subscription", 1 },
+		  NULL, "until the end of the subscription", "1 year after the end of the subscription", 1 },
 		{ DSMAP_CHANGE_RETENTION_CHANGED, CNDB, "observed/product-subscription", NULL, NULL, NULL,
-		  NULL, "until end-of-subscription", "P1Y from end-of-subscription", 1 },
+		  NULL, "until the end of the subscription", "1 year after the end of the subscription", 1 },
 	};
 
 	(void)state;
@@ -269,8 +269,8 @@ static void test_diff__retention_longer(void **state)
 	d = diff_dirs(a, b);
 	check(d, want, N(want));
 	assert_non_null(strstr(dsmap_diff_get(d, 1)->detail,
-	    ": retention of observed/product-subscription longer: until end-of-subscription -> "
-	    "P1Y from end-of-subscription"));
+	    ": retention of observed/product-subscription longer: until the end of the subscription -> "
+	    "1 year after the end of the subscription"));
 	dsmap_diff_free(d);
 	th_rmtree(a);
 	th_rmtree(b);
@@ -282,9 +282,9 @@ static void test_diff__retention_trigger_changed(void **state)
 	dsmap_diff *d;
 	static const struct exp want[] = {
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PICKX, "observed/consumption-habits", NULL, NULL, NULL, NULL,
-		  "P2Y from collection", "P2Y from end-of-relationship", 0 },
+		  "2 years from the collection", "2 years after the end of the contractual relationship", 0 },
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PICKX, "observed/product-subscription", NULL, NULL, NULL, NULL,
-		  "P2Y from collection", "P2Y from end-of-relationship", 0 },
+		  "2 years from the collection", "2 years after the end of the contractual relationship", 0 },
 	};
 
 	(void)state;
@@ -305,19 +305,19 @@ static void test_diff__retention_of_one_rule_of_several(void **state)
 	dsmap_diff *d;
 	static const struct exp want[] = {
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PROSP, "collected/identification-contact", NULL, NULL, NULL,
-		  NULL, "P5Y from end-of-consent; P3Y from consent",
-		  "P5Y from end-of-consent; P2Y from consent", -1 },
+		  NULL, "5 years after the end of the consent; 3 years from the date of consent",
+		  "5 years after the end of the consent; 2 years from the date of consent", -1 },
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PROSP, "obtained/identification-contact", NULL, NULL, NULL,
-		  NULL, "P5Y from end-of-consent; P3Y from consent",
-		  "P5Y from end-of-consent; P2Y from consent", -1 },
+		  NULL, "5 years after the end of the consent; 3 years from the date of consent",
+		  "5 years after the end of the consent; 2 years from the date of consent", -1 },
 	};
 	static const struct exp mixed[] = {
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PROSP, "collected/identification-contact", NULL, NULL, NULL,
-		  NULL, "P5Y from end-of-consent; P3Y from consent",
-		  "P10Y from end-of-consent; P2Y from consent", 0 },
+		  NULL, "5 years after the end of the consent; 3 years from the date of consent",
+		  "10 years after the end of the consent; 2 years from the date of consent", 0 },
 		{ DSMAP_CHANGE_RETENTION_CHANGED, PROSP, "obtained/identification-contact", NULL, NULL, NULL,
-		  NULL, "P5Y from end-of-consent; P3Y from consent",
-		  "P10Y from end-of-consent; P2Y from consent", 0 },
+		  NULL, "5 years after the end of the consent; 3 years from the date of consent",
+		  "10 years after the end of the consent; 2 years from the date of consent", 0 },
 	};
 
 	(void)state;
@@ -544,9 +544,9 @@ static void test_diff__purpose_renamed(void **state)
 		{ DSMAP_CHANGE_PURPOSE_RENAMED, NEWID, NULL, NULL, NULL, NULL, NULL,
 		  PICKX ": 7.2.2.3 " PICKX_TITLE, NEWID ": 7.2.2.3 " PICKX_TITLE, 0 },
 		{ DSMAP_CHANGE_RETENTION_CHANGED, NEWID, "observed/consumption-habits", NULL, NULL, NULL, NULL,
-		  "P2Y from collection", "P1Y from collection", -1 },
+		  "2 years from the collection", "1 year from the collection", -1 },
 		{ DSMAP_CHANGE_RETENTION_CHANGED, NEWID, "observed/product-subscription", NULL, NULL, NULL,
-		  NULL, "P2Y from collection", "P1Y from collection", -1 },
+		  NULL, "2 years from the collection", "1 year from the collection", -1 },
 	};
 	static const struct exp by_title[] = {
 		{ DSMAP_CHANGE_PURPOSE_RENAMED, NEWID, NULL, NULL, NULL, NULL, NULL,

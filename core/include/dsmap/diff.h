@@ -29,8 +29,9 @@
  *  - legal-basis-changed: purpose; before and after the GDPR bases,
  *    "6(1)(b), 6(1)(f)".
  *  - retention-changed: purpose, category; before and after the rules that
- *    apply to the category, longest first, "P7Y from end-of-contract;
- *    until end-of-relationship"; direction, see below.
+ *    apply to the category, in words, longest first, "7 years after the
+ *    end of the contract; until the end of the contractual relationship";
+ *    direction, see below.
  *  - purpose-recipient-added, -removed: purpose, recipient; after or before
  *    "KIND" or "KIND; outside the EEA: TRANSFERS"; direction +1 when a
  *    recipient that transfers data outside the EEA is added.
@@ -126,7 +127,7 @@ typedef struct {
 	int direction;           /**< -1, 0 or +1; see the table above */
 	const char *detail;      /**< one line in the notice's terms, e.g. "purpose 7.2.2.3
 	                              Promotion ...: retention of observed/consumption-habits
-	                              shorter: P2Y from collection -> P1Y from collection" */
+	                              shorter: 2 years from the collection -> 1 year from the collection" */
 	const char *source;      /**< for system-mapping-changed: the source's name */
 	const char *field;       /**< for system-mapping-changed: the field, or NULL for a
 	                              source added or removed */
