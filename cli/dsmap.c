@@ -95,8 +95,9 @@ const struct cli_command cli_commands[] = {
 	  "since when a link of the lineage exists, and who changed it",
 	  "usage: dsmap blame [--format text|json] A B\n"
 	  "\n"
-	  "A and B are the ends of a link: purpose:ID and category:GROUP/ID (the\n"
-	  "purpose uses the category), purpose:ID and recipient:ID (the purpose\n"
+	  "A and B are the ends of a link: purpose:ID and category:GROUP/ID, or\n"
+	  "category:ID when one group has that id (the purpose uses the\n"
+	  "category), purpose:ID and recipient:ID (the purpose\n"
 	  "shares data with the recipient), system:ID and purpose:ID (the system\n"
 	  "serves the purpose), in either order.  Says whether the link exists at\n"
 	  "HEAD, which commit introduced it (author, date, message), and every\n"

@@ -505,6 +505,7 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 	char hex[GIT_OID_HEXSZ + 1];
 	dsmap_mapping *m = NULL;
 	json_t *ans, *intro = json_null();
+	char refbuf[512];         /* the category ref a bare id resolved to */
 	size_t i;
 	int rc, exists;
 
@@ -542,6 +543,34 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 		return rc;
 	if ((rc = dsmap__hist_load(&m, ws, &head, NULL)) < 0)
 		return rc == DSMAP_EINVALID ? dsmap_error__prefix(DSMAP_ERROR, "blame") : rc;
+	if (b.edge == EDGE_USES && strchr(ib, '/') == NULL) {
+		/* a bare category id, as history and lineage take it: the one
+		 * category of the mapping at HEAD with that id */
+		char names[512] = "";
+		const char *ref = NULL;
+		size_t n = 0;
+
+		for (i = 0; i < m->categories.count; i++) {
+			const struct dsmap__category *cat = m->categories.items[i];
+
+			if (strcmp(cat->id, ib) != 0)
+				continue;
+			ref = cat->ref;
+			if (strlen(names) + strlen(cat->ref) + 3 < sizeof(names))
+				strcat(strcat(names, n ? ", " : ""), cat->ref);
+			n++;
+		}
+		if (n > 1) {
+			rc = dsmap_error__set(DSMAP_EINVALID, "category '%s' is ambiguous: %s; write "
+			                      "GROUP/ID", ib, names);
+			dsmap_mapping_free(m);
+			return rc;
+		}
+		if (n == 1 && strlen(ref) < sizeof(refbuf)) {
+			memcpy(refbuf, ref, strlen(ref) + 1);
+			b.to = ib = refbuf;
+		}
+	}
 	exists = edge_in(&b, m);
 	if (b.edge == EDGE_USES && dsmap_mapping__category(m, ib) == NULL && !exists) {
 		dsmap_mapping_free(m);

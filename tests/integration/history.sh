@@ -150,6 +150,14 @@ json "blame of a category link lists its retention change" '
 assert d["exists"] and d["introduced"]["message"] == "Import the shipped notice mapping", d
 assert any(c["type"] == "retention-changed" for e in d["events"] for c in e["changes"]), d["events"]
 '
+dsmap -C "$W" blame --format json purpose:billing-accounting category:technical-identifiers
+json "a bare category id names its one category, as history and lineage take it" '
+assert d["exists"] and d["to"] == "observed/technical-identifiers", d
+'
+dsmap -C "$W" blame purpose:billing-accounting category:financial-data
+expect_rc 2 "an ambiguous bare category id is a usage error"
+expect_err "category 'financial-data' is ambiguous: collected/financial-data, observed/financial-data; write GROUP/ID" \
+	"naming the candidates"
 dsmap -C "$W" blame purpose:billing-accounting banana:x
 expect_rc 2 "not an edge"
 expect_err "purpose and banana are not the ends of an edge" "says what edges there are"
