@@ -92,6 +92,9 @@ struct scan {
 	uint32_t *catbits;               /* by index in m->categories */
 	size_t catbit_count;             /* one past the highest catbit */
 	unsigned int *facet_bits[2];     /* by index in m->subject_kinds, m->brands */
+	struct pollfd *pfd;              /* run_all's scratch (see there) */
+	struct job **who;
+	dsmap_scan_progress *pr;
 	struct job *jobs;
 	size_t njobs;
 	dsmap__ingest *ing;
@@ -301,9 +304,10 @@ static int prepare_facet(struct scan *sc, struct job *j, const struct dsmap__sou
 	struct dsmap__runner_facet_value *vals;
 	size_t k;
 
+	memset(rf, 0, sizeof(*rf));
 	rf->attr = -1;
 	if (fc == NULL)
-		return 0;                 /* the source says nothing: unknown */
+		return 0;                 /* the source says nothing: unknown (mask 0) */
 	if (fc->field == NULL) {
 		if ((rf->fixed = rf->allowed = facet_mask(sc, j, s->name, facet, fc->fixed)) == 0)
 			return DSMAP_EINVALID;
@@ -371,6 +375,10 @@ static int prepare(struct scan *sc, struct job *j)
 	j->rsources = dsmap__arena_alloc(&sc->arena, (sys->sources.count + 1) * sizeof(*j->rsources));
 	if (srcs == NULL || j->rsources == NULL)
 		return dsmap_error__oom();
+	/* the arena does not clear: a field a source leaves unset (a facet it
+	 * does not give) must read as 0, not as what the chunk held */
+	memset(srcs, 0, (sys->sources.count + 1) * sizeof(*srcs));
+	memset(j->rsources, 0, (sys->sources.count + 1) * sizeof(*j->rsources));
 	j->config.sources = srcs;
 	for (i = 0; i < sys->sources.count; i++) {
 		const struct dsmap__source *s = sys->sources.items[i];
@@ -952,16 +960,19 @@ static void progress(struct scan *sc, dsmap_scan_progress *pr)
 
 static int run_all(struct scan *sc, unsigned int jobs)
 {
-	struct pollfd *pfd = NULL;
-	struct job **who = NULL;
-	dsmap_scan_progress *pr = NULL;
+	struct pollfd *pfd;
+	struct job **who;
+	dsmap_scan_progress *pr;
 	size_t next = 0, running = 0, done = 0, i;
 	double last_tick = 0;
 	int rc = 0;
 
-	if ((pfd = calloc(sc->njobs * 2 + 1, sizeof(*pfd))) == NULL ||
-	    (who = calloc(sc->njobs * 2 + 1, sizeof(*who))) == NULL ||
-	    (pr = calloc(sc->njobs + 1, sizeof(*pr))) == NULL) {
+	/* Kept in *sc, in memory: a runner forked from here holds them too, and
+	 * its leak check must find them (a register is gone once the runner's
+	 * noreturn main has run). */
+	if ((pfd = sc->pfd = calloc(sc->njobs * 2 + 1, sizeof(*pfd))) == NULL ||
+	    (who = sc->who = calloc(sc->njobs * 2 + 1, sizeof(*who))) == NULL ||
+	    (pr = sc->pr = calloc(sc->njobs + 1, sizeof(*pr))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1069,9 +1080,12 @@ done:
 			}
 		}
 	}
-	free(pfd);
-	free(who);
-	free(pr);
+	free(sc->pfd);
+	free(sc->who);
+	free(sc->pr);
+	sc->pfd = NULL;
+	sc->who = NULL;
+	sc->pr = NULL;
 	return rc;
 }
 
