@@ -349,7 +349,9 @@ static int send_record(struct ctx *c, struct source *s, uint64_t number, uint64_
 	return record(&rec, payload) != 0 ? DSMAP_PLUGIN_ESTOP : DSMAP_PLUGIN_OK;
 }
 
-/* jansson's message, without the text it quotes from the line. */
+/* jansson's message, without the text it quotes from the line.  Each line
+ * is parsed alone, so what jansson calls the end of file is the end of the
+ * line. */
 static void json_reason(char *out, size_t size, const json_error_t *err)
 {
 	char *q;
@@ -357,6 +359,10 @@ static void json_reason(char *out, size_t size, const json_error_t *err)
 	snprintf(out, size, "%s", err->text);
 	if ((q = strstr(out, " near '")) != NULL)
 		*q = '\0';
+	if ((q = strstr(out, " near end of file")) != NULL)
+		snprintf(q, size - (size_t)(q - out), " at the end of the line");
+	else if ((q = strstr(out, "end of file expected")) != NULL)
+		snprintf(q, size - (size_t)(q - out), "end of the line expected");
 	if (strncmp(out, "invalid Unicode", 15) == 0 && (q = strstr(out, " '")) != NULL)
 		*q = '\0';
 }

@@ -364,7 +364,8 @@ static void test_plugin_jsonl__broken_lines(void **state)
 	    "{\"e\":\"\\ud800secret\"}\n"
 	    "{\"e\":\"secret\n"
 	    "{\"n\":123456789012345678901234567890}\n"
-	    "{\"e\":\"j@example.org\"}\n");
+	    "{\"e\":\"j@example.org\"}\n"
+	    "{\"e\": 1\n");
 	s = ph_source(&t->cfg, "b.jsonl");
 	ph_idf(&t->cfg, s, "e", DSMAP_ID_EMAIL);
 	assert_int_equal(run(t, 0), DSMAP_PLUGIN_EDATA);
@@ -376,19 +377,22 @@ static void test_plugin_jsonl__broken_lines(void **state)
 	t->h.error[0] = '\0';
 	assert_int_equal(run(t, 1), 0);
 	assert_int_equal(t->h.errors, 1);   /* the first run's only */
-	assert_int_equal(t->sink.nrejects, 8);
+	assert_int_equal(t->sink.nrejects, 9);
 	assert_int_equal(t->sink.rejects[0].number, 2);
 	assert_non_null(strstr(t->sink.rejects[0].reason, "line 2: invalid JSON: "));
 	assert_string_equal(t->sink.rejects[1].reason, "line 3: not a JSON object");
 	assert_string_equal(t->sink.rejects[2].reason, "line 4: not a JSON object");
 	assert_string_equal(t->sink.rejects[3].reason, "line 5: not a JSON object");
-	assert_non_null(strstr(t->sink.rejects[4].reason, "line 6: invalid JSON: end of file expected"));
+	assert_non_null(strstr(t->sink.rejects[4].reason, "line 6: invalid JSON: end of the line expected"));
 	assert_non_null(strstr(t->sink.rejects[5].reason, "line 7: invalid JSON: invalid Unicode"));
 	assert_null(strstr(t->sink.rejects[5].reason, "D800"));
 	assert_non_null(strstr(t->sink.rejects[6].reason, "line 8: invalid JSON: "));
 	assert_non_null(strstr(t->sink.rejects[7].reason, "line 9: invalid JSON: too big integer"));
 	assert_null(strstr(t->sink.rejects[7].reason, "1234"));
 	assert_int_equal(t->sink.rejects[7].number, 9);
+	/* a line cut short: its end, not the file's */
+	assert_string_equal(t->sink.rejects[8].reason,
+	                    "line 11: invalid JSON: '}' expected at the end of the line (column 7)");
 	assert_int_equal(t->sink.nrecs, 1 + 2);
 	assert_int_equal(t->sink.recs[2].number, 10);
 	assert_string_equal(t->sink.recs[2].locator, "b.jsonl:10");
