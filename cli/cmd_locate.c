@@ -22,7 +22,7 @@ int cmd_locate(int argc, char **argv, struct cli_global *g)
 	enum cli_format fmt = CLI_FORMAT_TEXT;
 	dsmap_locator *loc = NULL;
 	dsmap_locate_result *res = NULL;
-	const char *lang = "en";
+	const char *lang = NULL;   /* the notice's */
 	char *out = NULL;
 	int c, rc;
 
@@ -51,7 +51,7 @@ int cmd_locate(int argc, char **argv, struct cli_global *g)
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
 	if ((rc = dsmap_locator_open(&loc, ws)) == 0 &&
-	    (rc = dsmap_locator_set_language(loc, lang)) == 0 &&
+	    (lang == NULL || (rc = dsmap_locator_set_language(loc, lang)) == 0) &&
 	    (rc = dsmap_locate_find(&res, loc, (const char *const *)argv + optind,
 	                            (size_t)(argc - optind))) == 0 &&
 	    (rc = dsmap_locate_render(&out, loc, res, fmt == CLI_FORMAT_JSON ? DSMAP_FORMAT_JSON :

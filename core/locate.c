@@ -66,6 +66,7 @@ struct dsmap_locator {
 	char *kind_names[DSMAP__FACET_MAX];   /* subject kind by facet number */
 	char *brand_names[DSMAP__FACET_MAX];  /* brand by facet number */
 	char lang[3];             /* of the text answer: "en" or "fr" */
+	int lang_chosen;          /* set by dsmap_locator_set_language(), else the notice's */
 };
 
 /* An identifier on the walk. */
@@ -259,6 +260,12 @@ static int read_links(dsmap_locator *l)
 				l->links |= 1u << kind;
 		return 0;
 	}
+	/* The text answer speaks the notice's language unless told otherwise. */
+	if (!l->lang_chosen) {
+		const char *lang = json_string_value(json_object_get(notice, "language"));
+
+		memcpy(l->lang, lang != NULL && strcmp(lang, "fr") == 0 ? "fr" : "en", 3);
+	}
 	json_array_foreach(json_object_get(notice, "linking_identifier_kinds"), i, k) {
 		const char *name = json_string_value(k);
 
@@ -316,6 +323,7 @@ int dsmap_locator_set_language(dsmap_locator *l, const char *lang)
 		return dsmap_error__set(DSMAP_EINVALID, "language '%s': dsmap speaks en and fr",
 		                        lang ? lang : "(null)");
 	memcpy(l->lang, lang, 3);
+	l->lang_chosen = 1;
 	return 0;
 }
 

@@ -84,7 +84,7 @@ else
 	ok "the answer holds no identifier value"
 fi
 
-dsmap -C "$W" locate customer:C00000042
+dsmap -C "$W" locate --lang en customer:C00000042
 expect_rc 0 "locate by customer number (short kind name)"
 expect_out '^found in 3 systems' "finds the same three systems"
 expect_out 'link: a email found next to the customer-number in crm \(customers/42\)' \

@@ -198,7 +198,7 @@ assert ("observed/technical-identifiers", "service-provision", "subject-kind") i
 assert [p["id"] for p in d["purposes"]] == ["contract-conclusion"], d["purposes"]
 assert [k["id"] for k in d["subject_kinds"]] == ["prospects"], d["subject_kinds"]
 '
-dsmap -C "$W" locate email:carol@example.com
+dsmap -C "$W" locate --lang en email:carol@example.com
 expect_out '^    observed/technical-identifiers: contract-conclusion \[not service-provision: does not concern this subject\]$' \
 	"the text answer says why a purpose is left out"
 dsmap -C "$W" locate --lang fr email:carol@example.com
@@ -208,6 +208,8 @@ expect_out '^  weblog \(Web log\): 1 personne concernée, 1 enregistrement; trou
 expect_out '^    observed/technical-identifiers: contract-conclusion \[sans service-provision : ne concerne pas cette personne\]$' \
 	"and says why in French"
 if grep -Eq '\bP[0-9]+[YMDW]\b' "$T_TMP/out"; then not_ok "no ISO duration in the French answer"; else ok "no ISO duration in the French answer"; fi
+dsmap -C "$W" locate email:carol@example.com
+expect_out '^trouvée dans 1 système' "without --lang, the answer speaks the notice's language (fr)"
 dsmap -C "$W" locate --lang de email:carol@example.com
 expect_rc 2 "an unknown language is a usage error"
 

@@ -63,8 +63,10 @@ DSMAP_EXTERN(int) dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws);
 
 /**
  * Choose the language of the text answer's own words and of the names it
- * prints: "en" (the default) or "fr" (the notice's French texts).  The JSON
- * answer carries both languages whatever this says.
+ * prints: "en" or "fr" (the notice's French texts).  By default the text
+ * answer speaks the notice's language (notice.yaml `language`; "en" when
+ * it is neither).  The JSON answer carries both languages whatever this
+ * says.
  *
  * @return 0; DSMAP_EINVALID for another language
  */
