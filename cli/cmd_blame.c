@@ -43,7 +43,8 @@ int cmd_blame(int argc, char **argv, struct cli_global *g)
 		return rc;
 	if (dsmap_blame(&out, ws, argv[optind], argv[optind + 1],
 	                fmt == CLI_FORMAT_JSON ? DSMAP_FORMAT_JSON : DSMAP_FORMAT_TEXT) < 0) {
-		rc = dsmap_error_last()->code == DSMAP_EINVALID ? CLI_EXIT_USAGE : CLI_EXIT_ERROR;
+		rc = dsmap_error_last()->code == DSMAP_EINVALID ||
+		     dsmap_error_last()->code == DSMAP_EAMBIGUOUS ? CLI_EXIT_USAGE : CLI_EXIT_ERROR;
 		cli_fail("blame");
 	} else {
 		fputs(out, stdout);

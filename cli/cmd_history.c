@@ -66,7 +66,8 @@ int cmd_history(int argc, char **argv, struct cli_global *g)
 		return rc;
 	if (dsmap_history(&out, ws, &ho, fmt == CLI_FORMAT_JSON ? DSMAP_FORMAT_JSON :
 	                  DSMAP_FORMAT_TEXT) < 0) {
-		rc = dsmap_error_last()->code == DSMAP_ENOTFOUND ? CLI_EXIT_NOTFOUND : CLI_EXIT_ERROR;
+		rc = dsmap_error_last()->code == DSMAP_ENOTFOUND ? CLI_EXIT_NOTFOUND :
+		     dsmap_error_last()->code == DSMAP_EAMBIGUOUS ? CLI_EXIT_USAGE : CLI_EXIT_ERROR;
 		cli_fail("history");
 	} else {
 		fputs(out, stdout);

@@ -14,12 +14,14 @@ int cmd_lineage(int argc, char **argv, struct cli_global *g)
 		{ "format", required_argument, NULL, 'f' },
 		{ "rev", required_argument, NULL, 'r' },
 		{ "at", required_argument, NULL, 'r' },
+		{ "lang", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	enum cli_format fmt = CLI_FORMAT_TEXT;
 	dsmap_workspace *ws = NULL;
 	const char *rev = NULL;
+	const char *lang = NULL;   /* the notice's */
 	char *answer = NULL;
 	int c, rc, kind;
 
@@ -34,6 +36,11 @@ int cmd_lineage(int argc, char **argv, struct cli_global *g)
 			break;
 		case 'r':
 			rev = optarg;
+			break;
+		case 'l':
+			if (strcmp(optarg, "en") != 0 && strcmp(optarg, "fr") != 0)
+				return cli_usage_error("lineage", "--lang is en or fr, not '%s'", optarg);
+			lang = optarg;
 			break;
 		case 'h':
 			return cli_help(cli_command_find("lineage"));
@@ -53,12 +60,15 @@ int cmd_lineage(int argc, char **argv, struct cli_global *g)
 		                       "subject-kind, system)", argv[optind]);
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
-	rc = dsmap_lineage(&answer, ws, kind, argv[optind + 1], rev,
-	                   fmt == CLI_FORMAT_JSON ? DSMAP_FORMAT_JSON :
-	                   fmt == CLI_FORMAT_DOT ? DSMAP_FORMAT_DOT : DSMAP_FORMAT_TEXT);
+	rc = dsmap_lineage_lang(&answer, ws, kind, argv[optind + 1], rev,
+	                        fmt == CLI_FORMAT_JSON ? DSMAP_FORMAT_JSON :
+	                        fmt == CLI_FORMAT_DOT ? DSMAP_FORMAT_DOT : DSMAP_FORMAT_TEXT, lang);
 	if (rc == DSMAP_ENOTFOUND) {
 		cli_fail("lineage");
 		rc = CLI_EXIT_NOTFOUND;
+	} else if (rc == DSMAP_EAMBIGUOUS) {
+		cli_fail("lineage");
+		rc = CLI_EXIT_USAGE;
 	} else if (rc < 0) {
 		rc = cli_fail("lineage");
 	} else {

@@ -82,7 +82,7 @@ int cmd_ls(int argc, char **argv, struct cli_global *g)
 		return rc;
 	rc = dsmap_ls(&list, ws, what, &o, fmt == CLI_FORMAT_JSON ? DSMAP_FORMAT_JSON :
 	                                      DSMAP_FORMAT_TEXT);
-	if (rc == DSMAP_EINVALID) {
+	if (rc == DSMAP_EINVALID || rc == DSMAP_EAMBIGUOUS) {
 		/* a filter names nothing, is ambiguous or does not fit the kind */
 		rc = cli_usage_error("ls", "%s", dsmap_error_last()->message);
 	} else if (rc == DSMAP_ENOTFOUND) {

@@ -150,6 +150,7 @@ const char *dsmap_strerror(int code)
 	case DSMAP_EPERM: return "permission denied";
 	case DSMAP_EBUSY: return "busy";
 	case DSMAP_ETIMEOUT: return "timed out";
+	case DSMAP_EAMBIGUOUS: return "ambiguous name";
 	default: return "unknown error";
 	}
 }

@@ -352,10 +352,43 @@ static int since_time(dsmap_workspace *ws, const char *since, int64_t *out)
 	return dsmap_git__resolve(ws->repo, since, &oid, out);
 }
 
+/* A bare category id, as lineage, history and blame take it: the one
+ * category of mapping `m` with that id, copied to `ref` as GROUP/ID.
+ * `ref` is left "" when `id` is a GROUP/ID or no category of `m` has it
+ * (the caller then takes `id` as it is); DSMAP_EAMBIGUOUS names the
+ * candidates when several groups have it. */
+static int bare_category(const dsmap_mapping *m, const char *id, char *ref, size_t size)
+{
+	char names[512] = "";
+	const char *one = NULL;
+	size_t i, n = 0;
+
+	*ref = '\0';
+	if (strchr(id, '/') != NULL)
+		return 0;
+	for (i = 0; i < m->categories.count; i++) {
+		const struct dsmap__category *cat = m->categories.items[i];
+
+		if (strcmp(cat->id, id) != 0)
+			continue;
+		one = cat->ref;
+		if (strlen(names) + strlen(cat->ref) + 3 < sizeof(names))
+			strcat(strcat(names, n ? ", " : ""), cat->ref);
+		n++;
+	}
+	if (n > 1)
+		return dsmap_error__set(DSMAP_EAMBIGUOUS, "category '%s' is ambiguous: %s; write "
+		                        "GROUP/ID", id, names);
+	if (n == 1 && strlen(one) < size)
+		memcpy(ref, one, strlen(one) + 1);
+	return 0;
+}
+
 int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *opts, int format)
 {
 	static const dsmap_history_options defaults = DSMAP_HISTORY_OPTIONS_INIT;
 	static const char *const kinds[] = { "purpose", "category", "recipient", "system" };
+	char ref[512];
 	struct hist h;
 	json_t *ans;
 	int64_t since;
@@ -380,6 +413,25 @@ int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *
 		return rc;
 	h.kind = opts->kind;
 	h.id = opts->id;
+	if (opts->kind != NULL && strcmp(opts->kind, "category") == 0 && strchr(opts->id, '/') == NULL) {
+		/* resolved in the mapping the walk starts from; a category
+		 * gone from it still matches its id in every group */
+		dsmap_mapping *m = NULL;
+		git_oid start;
+
+		if ((rc = dsmap_git__resolve(ws->repo, opts->rev ? opts->rev : "HEAD", &start, NULL)) < 0)
+			return rc;
+		if (dsmap__hist_load(&m, ws, &start, NULL) == 0) {
+			rc = bare_category(m, opts->id, ref, sizeof(ref));
+			dsmap_mapping_free(m);
+			if (rc < 0)
+				return rc;
+			if (*ref)
+				h.id = ref;
+		} else {
+			dsmap_error_clear();   /* a broken revision: the id as it is */
+		}
+	}
 	h.commits = json_array();
 	ans = json_pack("{s:i, s:o, s:O}", "schema", 1, "node", opts->kind ?
 	                json_pack("{s:s, s:s}", "kind", opts->kind, "id", opts->id) : json_null(),
@@ -543,34 +595,12 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 		return rc;
 	if ((rc = dsmap__hist_load(&m, ws, &head, NULL)) < 0)
 		return rc == DSMAP_EINVALID ? dsmap_error__prefix(DSMAP_ERROR, "blame") : rc;
-	if (b.edge == EDGE_USES && strchr(ib, '/') == NULL) {
-		/* a bare category id, as history and lineage take it: the one
-		 * category of the mapping at HEAD with that id */
-		char names[512] = "";
-		const char *ref = NULL;
-		size_t n = 0;
-
-		for (i = 0; i < m->categories.count; i++) {
-			const struct dsmap__category *cat = m->categories.items[i];
-
-			if (strcmp(cat->id, ib) != 0)
-				continue;
-			ref = cat->ref;
-			if (strlen(names) + strlen(cat->ref) + 3 < sizeof(names))
-				strcat(strcat(names, n ? ", " : ""), cat->ref);
-			n++;
-		}
-		if (n > 1) {
-			rc = dsmap_error__set(DSMAP_EINVALID, "category '%s' is ambiguous: %s; write "
-			                      "GROUP/ID", ib, names);
-			dsmap_mapping_free(m);
-			return rc;
-		}
-		if (n == 1 && strlen(ref) < sizeof(refbuf)) {
-			memcpy(refbuf, ref, strlen(ref) + 1);
-			b.to = ib = refbuf;
-		}
+	if (b.edge == EDGE_USES && (rc = bare_category(m, ib, refbuf, sizeof(refbuf))) != 0) {
+		dsmap_mapping_free(m);
+		return rc;
 	}
+	if (b.edge == EDGE_USES && *refbuf)
+		b.to = ib = refbuf;
 	exists = edge_in(&b, m);
 	if (b.edge == EDGE_USES && dsmap_mapping__category(m, ib) == NULL && !exists) {
 		dsmap_mapping_free(m);

@@ -38,3 +38,21 @@ json_t *dsmap__json_array_or_empty(const json_t *o, const char *key)
 
 	return json_is_array(a) ? json_incref(a) : json_array();
 }
+
+const char *dsmap__json_title(const json_t *x, const char *lang)
+{
+	const char *fr = dsmap__json_str(x, "title_fr"), *en = dsmap__json_str(x, "title_en");
+
+	return strcmp(lang, "fr") == 0 ? (*fr ? fr : en) : (*en ? en : fr);
+}
+
+const char *dsmap__json_name(const json_t *x, const char *lang)
+{
+	const char *fr = dsmap__json_str(x, "name_fr"), *en = dsmap__json_str(x, "name_en");
+
+	if (strcmp(lang, "fr") == 0 && *fr)
+		return fr;
+	if (*en)
+		return en;
+	return *fr ? fr : dsmap__json_str(x, "id");
+}

@@ -21,4 +21,10 @@ const char *dsmap__json_str(const json_t *o, const char *key);
  * when there is none (for json_pack's "o"). */
 json_t *dsmap__json_array_or_empty(const json_t *o, const char *key);
 
+/* The title (`title_fr`/`title_en`) or name (`name_fr`/`name_en`) of `x`
+ * in `lang` ("en" or "fr"), falling back on the other language, then (for
+ * names) on the id; "" when it has none. */
+const char *dsmap__json_title(const json_t *x, const char *lang);
+const char *dsmap__json_name(const json_t *x, const char *lang);
+
 #endif

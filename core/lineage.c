@@ -41,6 +41,7 @@
 #include "git.h"
 #include "inventory.h"
 #include "lineage.h"
+#include "ls.h"
 #include "dsmap/ident.h"
 #include "mapping.h"
 #include "store.h"
@@ -853,39 +854,33 @@ static json_t *values(json_t *obj)
 }
 
 /* The categories of one id across groups, or one GROUP/ID. */
-static int matching_categories(struct dsmap__graph *r, const char *id, json_t *out)
+/* The node of category `ref` (GROUP/ID) into `out`, when the graph has it. */
+static int matching_categories(struct dsmap__graph *r, const char *ref, json_t *out)
 {
-	unsigned int g;
-	int rc;
+	json_t *n;
+	int rc = 0;
 
-	if (strchr(id, '/') != NULL) {
-		json_t *n = get_node(r, 'c', id, &rc);
-
-		if (n != NULL)
-			json_array_append_new(out, n);
-		return rc;
-	}
-	for (g = 0; g < 4; g++) {
-		char ref[300];
-		json_t *n;
-
-		snprintf(ref, sizeof(ref), "%s/%s", dsmap_category_group_name(g), id);
-		if ((n = get_node(r, 'c', ref, &rc)) != NULL)
-			json_array_append_new(out, n);
-		else if (rc)
-			return rc;
-	}
-	return 0;
+	if ((n = get_node(r, 'c', ref, &rc)) != NULL)
+		json_array_append_new(out, n);
+	return rc;
 }
 
 static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 {
 	json_t *cats = json_array(), *purposes = json_object(), *recipients = json_object(), *cat;
+	char given[512];
 	size_t i, j;
 	int rc;
 
 	json_object_set_new(ans, "categories", cats);
-	if ((rc = matching_categories(r, id, cats)) != 0)
+	/* GROUP/ID, or a bare ID one group has; an ambiguous one names the
+	 * candidates */
+	if ((rc = dsmap__category_resolve(r, id, given, sizeof(given))) < 0) {
+		if (rc == DSMAP_ENOTFOUND)
+			dsmap_error_clear();
+		goto done;
+	}
+	if ((rc = matching_categories(r, given, cats)) != 0)
 		goto done;
 	if (json_array_size(cats) == 0) {
 		rc = DSMAP_ENOTFOUND;
@@ -1269,15 +1264,31 @@ int dsmap__graph_synced(struct dsmap__graph *g, dsmap_store *s, MDB_txn *txn)
 
 /* ---- rendering ------------------------------------------------------------------- */
 
-static void text_bases(struct dsmap__out *o, json_t *bases)
+/* A label in the answer's language. */
+#define L(lang, en, fr) (strcmp((lang), "fr") == 0 ? (fr) : (en))
+
+/* "      LABEL        " : a label of the answer's left column, padded to
+ * `width` letters (not bytes: "légale" is 6 letters), then a space. */
+static void text_label(struct dsmap__out *o, const char *label, size_t width)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = label; *p; p++)
+		n += ((unsigned char)*p & 0xc0) != 0x80;
+	dsmap__outf(o, "      %s%*s ", label, n < width ? (int)(width - n) : 0, "");
+}
+
+static void text_bases(struct dsmap__out *o, json_t *bases, const char *lang)
 {
 	json_t *b, *a;
 	size_t i, j;
 
 	json_array_foreach(bases, i, b) {
-		dsmap__outf(o, "      legal basis  GDPR art. %s", dsmap__json_str(b, "gdpr"));
+		text_label(o, L(lang, "legal basis", "base légale"), 12);
+		dsmap__outf(o, "%s art. %s", L(lang, "GDPR", "RGPD"), dsmap__json_str(b, "gdpr"));
 		if (json_string_value(json_object_get(b, "law"))) {
-			dsmap__outf(o, "; %s", dsmap__json_str(b, "law"));
+			dsmap__outf(o, "%s%s", L(lang, "; ", " ; "), dsmap__json_str(b, "law"));
 			json_array_foreach(json_object_get(b, "articles"), j, a)
 				dsmap__outf(o, "%s%s", j ? ", " : ", art. ", json_string_value(a));
 		}
@@ -1285,21 +1296,22 @@ static void text_bases(struct dsmap__out *o, json_t *bases)
 	}
 }
 
-static void text_rule(struct dsmap__out *o, json_t *rule)
+static void text_rule(struct dsmap__out *o, json_t *rule, const char *lang)
 {
 	json_t *cats = json_object_get(rule, "categories"), *c;
 	char words[256];
 	size_t i;
 
-	dsmap__outf(o, "      retention    %s",
+	text_label(o, L(lang, "retention", "conservation"), 12);
+	dsmap__outf(o, "%s",
 	            json_string_value(json_object_get(rule, "duration_min")) ?
 	            dsmap__duration_range_words(words, sizeof(words),
 	                json_string_value(json_object_get(rule, "duration_min")),
 	                json_string_value(json_object_get(rule, "duration")),
-	                json_string_value(json_object_get(rule, "trigger")), "en") :
+	                json_string_value(json_object_get(rule, "trigger")), lang) :
 	            dsmap__duration_words(words, sizeof(words),
 	                json_string_value(json_object_get(rule, "duration")),
-	                json_string_value(json_object_get(rule, "trigger")), "en"));
+	                json_string_value(json_object_get(rule, "trigger")), lang));
 	if (json_string_value(json_object_get(rule, "scope_fr")))
 		dsmap__outf(o, " [%s]", dsmap__json_str(rule, "scope_fr"));
 	if (json_is_array(cats)) {
@@ -1309,149 +1321,188 @@ static void text_rule(struct dsmap__out *o, json_t *rule)
 		dsmap__outf(o, ")");
 	}
 	if (json_string_value(json_object_get(rule, "condition_fr")))
-		dsmap__outf(o, "; %s", dsmap__json_str(rule, "condition_fr"));
+		dsmap__outf(o, "%s%s", L(lang, "; ", " ; "), dsmap__json_str(rule, "condition_fr"));
 	dsmap__outf(o, "\n");
 }
 
-static void text_recipient(struct dsmap__out *o, json_t *r)
+static void text_recipient(struct dsmap__out *o, json_t *r, const char *lang)
 {
 	json_t *v;
 	size_t i;
 
-	dsmap__outf(o, "  %-40s %-17s %s\n", dsmap__json_str(r, "id"), dsmap__json_str(r, "kind"), dsmap__json_str(r, "name_fr"));
+	dsmap__outf(o, "  %-40s %-17s %s\n", dsmap__json_str(r, "id"), dsmap__json_str(r, "kind"),
+	            dsmap__json_name(r, lang));
 	if (json_array_size(json_object_get(r, "transfers_outside_eea")))
-		dsmap__outf(o, "      outside the EEA: see its transfers_outside_eea\n");
+		dsmap__outf(o, "      %s\n", L(lang, "outside the EEA: see its transfers_outside_eea",
+		                               "hors de l'EEE : voir ses transfers_outside_eea"));
 	if (json_array_size(json_object_get(r, "via"))) {
-		dsmap__outf(o, "      via");
+		dsmap__outf(o, "      %s", L(lang, "via", "par"));
 		json_array_foreach(json_object_get(r, "via"), i, v)
 			dsmap__outf(o, " %s", json_string_value(v));
 		dsmap__outf(o, "\n");
 	}
 }
 
-static void render_text(struct dsmap__out *o, json_t *ans)
+/* "label: N" headings, with a French non-breaking habit of " :". */
+static void text_heading(struct dsmap__out *o, const char *lang, const char *en, const char *fr,
+                         size_t n)
+{
+	dsmap__outf(o, "%s%s %zu\n", L(lang, en, fr), L(lang, ":", " :"), n);
+}
+
+static void text_purpose_line(struct dsmap__out *o, json_t *e, const char *lang)
+{
+	dsmap__outf(o, "  %-10s %s  %s\n", dsmap__json_str(e, "section"), dsmap__json_str(e, "id"),
+	            dsmap__json_title(e, lang));
+}
+
+static void text_system(struct dsmap__out *o, json_t *ans, json_t *node, const char *lang)
+{
+	const char *key;
+	json_t *rules, *rule, *e;
+	char words[96];
+	size_t i, j;
+
+	dsmap__outf(o, "%s %s  %s (%s %s)\n", L(lang, "system", "système"), dsmap__json_str(node, "id"),
+	            dsmap__json_str(node, "name"), L(lang, "plugin", "greffon"),
+	            dsmap__json_str(node, "plugin"));
+	if (json_is_integer(json_object_get(ans, "last_scan"))) {
+		char when[32];
+		time_t t = (time_t)json_integer_value(json_object_get(ans, "last_scan"));
+		struct tm tm;
+		json_int_t n = json_integer_value(json_object_get(ans, "subjects"));
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		dsmap__outf(o, "%s %s%s %s\n", L(lang, "last scan", "dernier scan"), when,
+		            L(lang, ":", " :"),
+		            dsmap__count_words(words, sizeof(words), (size_t)n, "subject", lang));
+	} else {
+		dsmap__outf(o, "%s\n", L(lang, "never scanned", "jamais scanné"));
+	}
+	dsmap__outf(o, "%s%s", L(lang, "subject kinds", "types de personnes"), L(lang, ":", " :"));
+	json_array_foreach(json_object_get(ans, "subject_kinds"), i, e)
+		dsmap__outf(o, "%s %s", i ? "," : "", json_string_value(e));
+	dsmap__outf(o, "\n");
+	text_heading(o, lang, "purposes it serves", "finalités qu'il sert",
+	             json_array_size(json_object_get(ans, "purposes")));
+	json_array_foreach(json_object_get(ans, "purposes"), i, e) {
+		text_purpose_line(o, e, lang);
+		text_bases(o, json_object_get(e, "legal_bases"), lang);
+		json_object_foreach(json_object_get(e, "retention"), key, rules) {
+			dsmap__outf(o, "      %s%s\n", key, L(lang, ":", " :"));
+			json_array_foreach(rules, j, rule) {
+				dsmap__outf(o, "  ");
+				text_rule(o, rule, lang);
+			}
+		}
+	}
+	text_heading(o, lang, "categories its fields hold", "catégories que ses champs contiennent",
+	             json_array_size(json_object_get(node, "categories")));
+	json_array_foreach(json_object_get(node, "categories"), i, e)
+		dsmap__outf(o, "  %s\n", json_string_value(e));
+	text_heading(o, lang, "categories its last scan found", "catégories trouvées par son dernier scan",
+	             json_array_size(json_object_get(ans, "held")));
+	json_array_foreach(json_object_get(ans, "held"), i, e)
+		dsmap__outf(o, "  %-45s %s\n", dsmap__json_str(e, "category"),
+		            dsmap__count_words(words, sizeof(words),
+		                               (size_t)json_integer_value(json_object_get(e, "subjects")),
+		                               "subject", lang));
+	text_heading(o, lang, "recipients reached", "destinataires atteints",
+	             json_array_size(json_object_get(ans, "recipients")));
+	json_array_foreach(json_object_get(ans, "recipients"), i, e)
+		text_recipient(o, e, lang);
+	text_heading(o, lang, "findings", "constats", json_array_size(json_object_get(ans, "findings")));
+	json_array_foreach(json_object_get(ans, "findings"), i, e) {
+		/* about a category, a purpose or a source */
+		const char *what = dsmap__json_str(e, "category");
+
+		if (!*what)
+			what = dsmap__json_str(e, "purpose");
+		if (!*what)
+			what = dsmap__json_str(e, "source");
+		dsmap__outf(o, "  %s %s: %s\n", dsmap__json_str(e, "finding"), what,
+		            dsmap__json_str(e, "message"));
+	}
+}
+
+static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 {
 	const char *kind = dsmap__json_str(ans, "kind");
 	json_t *e, *x, *node = json_object_get(ans, "node");
 	size_t i, j;
 
-	dsmap__outf(o, "revision %.12s\n", dsmap__json_str(ans, "revision"));
+	dsmap__outf(o, "%s %.12s\n", L(lang, "revision", "révision"), dsmap__json_str(ans, "revision"));
 	if (strcmp(kind, "category") == 0) {
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
-			dsmap__outf(o, "category %s  %s (section %s, number %lld)\n", dsmap__json_str(e, "ref"), dsmap__json_str(e, "name_fr"),
-			     dsmap__json_str(e, "section"), (long long)json_integer_value(json_object_get(e, "bit")));
-		dsmap__outf(o, "purposes that use it: %zu\n", json_array_size(json_object_get(ans, "purposes")));
+			dsmap__outf(o, "%s %s  %s (section %s, %s %lld)\n", L(lang, "category", "catégorie"),
+			            dsmap__json_str(e, "ref"), dsmap__json_name(e, lang),
+			            dsmap__json_str(e, "section"), L(lang, "number", "numéro"),
+			            (long long)json_integer_value(json_object_get(e, "bit")));
+		text_heading(o, lang, "purposes that use it", "finalités qui l'utilisent",
+		             json_array_size(json_object_get(ans, "purposes")));
 		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
 			const char *key;
 			json_t *rules, *rule;
 
-			dsmap__outf(o, "  %-10s %s  %s\n", dsmap__json_str(e, "section"), dsmap__json_str(e, "id"), dsmap__json_str(e, "title_fr"));
-			text_bases(o, json_object_get(e, "legal_bases"));
+			text_purpose_line(o, e, lang);
+			text_bases(o, json_object_get(e, "legal_bases"), lang);
 			json_object_foreach(json_object_get(e, "retention"), key, rules)
 				json_array_foreach(rules, j, rule)
-					text_rule(o, rule);
+					text_rule(o, rule, lang);
 		}
-		dsmap__outf(o, "recipients reached through them: %zu\n",
-		     json_array_size(json_object_get(ans, "recipients")));
+		text_heading(o, lang, "recipients reached through them", "destinataires atteints par elles",
+		             json_array_size(json_object_get(ans, "recipients")));
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
-			text_recipient(o, e);
+			text_recipient(o, e, lang);
 		return;
 	}
 	if (strcmp(kind, "system") == 0) {
-		const char *key;
-		json_t *rules, *rule;
-
-		dsmap__outf(o, "system %s  %s (plugin %s)\n", dsmap__json_str(node, "id"), dsmap__json_str(node, "name"),
-		            dsmap__json_str(node, "plugin"));
-		if (json_is_integer(json_object_get(ans, "last_scan"))) {
-			char when[32];
-			time_t t = (time_t)json_integer_value(json_object_get(ans, "last_scan"));
-			struct tm tm;
-			json_int_t n = json_integer_value(json_object_get(ans, "subjects"));
-
-			gmtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-			dsmap__outf(o, "last scan %s: %lld subject%s\n", when, (long long)n, n == 1 ? "" : "s");
-		} else {
-			dsmap__outf(o, "never scanned\n");
-		}
-		dsmap__outf(o, "subject kinds:");
-		json_array_foreach(json_object_get(ans, "subject_kinds"), i, e)
-			dsmap__outf(o, "%s %s", i ? "," : "", json_string_value(e));
-		dsmap__outf(o, "\npurposes it serves: %zu\n", json_array_size(json_object_get(ans, "purposes")));
-		json_array_foreach(json_object_get(ans, "purposes"), i, e) {
-			dsmap__outf(o, "  %-10s %s  %s\n", dsmap__json_str(e, "section"), dsmap__json_str(e, "id"), dsmap__json_str(e, "title_fr"));
-			text_bases(o, json_object_get(e, "legal_bases"));
-			json_object_foreach(json_object_get(e, "retention"), key, rules) {
-				dsmap__outf(o, "      %s:\n", key);
-				json_array_foreach(rules, j, rule) {
-					dsmap__outf(o, "  ");
-					text_rule(o, rule);
-				}
-			}
-		}
-		dsmap__outf(o, "categories its fields hold: %zu\n",
-		            json_array_size(json_object_get(node, "categories")));
-		json_array_foreach(json_object_get(node, "categories"), i, e)
-			dsmap__outf(o, "  %s\n", json_string_value(e));
-		dsmap__outf(o, "categories its last scan found: %zu\n",
-		            json_array_size(json_object_get(ans, "held")));
-		json_array_foreach(json_object_get(ans, "held"), i, e) {
-			json_int_t n = json_integer_value(json_object_get(e, "subjects"));
-
-			dsmap__outf(o, "  %-45s %lld subject%s\n", dsmap__json_str(e, "category"), (long long)n,
-			            n == 1 ? "" : "s");
-		}
-		dsmap__outf(o, "recipients reached: %zu\n", json_array_size(json_object_get(ans, "recipients")));
-		json_array_foreach(json_object_get(ans, "recipients"), i, e)
-			text_recipient(o, e);
-		dsmap__outf(o, "findings: %zu\n", json_array_size(json_object_get(ans, "findings")));
-		json_array_foreach(json_object_get(ans, "findings"), i, e) {
-			/* about a category, a purpose or a source */
-			const char *what = dsmap__json_str(e, "category");
-
-			if (!*what)
-				what = dsmap__json_str(e, "purpose");
-			if (!*what)
-				what = dsmap__json_str(e, "source");
-			dsmap__outf(o, "  %s %s: %s\n", dsmap__json_str(e, "finding"), what,
-			            dsmap__json_str(e, "message"));
-		}
+		text_system(o, ans, node, lang);
 		return;
 	}
 	if (strcmp(kind, "purpose") == 0) {
-		dsmap__outf(o, "purpose %s  %s  %s\n", dsmap__json_str(node, "id"), dsmap__json_str(node, "section"), dsmap__json_str(node, "title_fr"));
-		text_bases(o, json_object_get(node, "legal_bases"));
+		dsmap__outf(o, "%s %s  %s  %s\n", L(lang, "purpose", "finalité"), dsmap__json_str(node, "id"),
+		            dsmap__json_str(node, "section"), dsmap__json_title(node, lang));
+		text_bases(o, json_object_get(node, "legal_bases"), lang);
 		json_array_foreach(json_object_get(json_object_get(node, "retention"), "rules"), i, e)
-			text_rule(o, e);
+			text_rule(o, e, lang);
 		if (json_array_size(json_object_get(node, "excluded_brands")) > 0) {
-			dsmap__outf(o, "      not for      the customers of");
+			text_label(o, L(lang, "not for", "sauf pour"), 12);
+			dsmap__outf(o, "%s", L(lang, "the customers of", "les clients de"));
 			json_array_foreach(json_object_get(node, "excluded_brands"), i, e)
 				dsmap__outf(o, "%s %s", i ? "," : "", json_string_value(e));
 			if (*dsmap__json_str(node, "scope_note_fr"))
 				dsmap__outf(o, " (« %s »)", dsmap__json_str(node, "scope_note_fr"));
 			dsmap__outf(o, "\n");
 		}
-		dsmap__outf(o, "categories: %zu\n", json_array_size(json_object_get(ans, "categories")));
+		text_heading(o, lang, "categories", "catégories",
+		             json_array_size(json_object_get(ans, "categories")));
 		json_array_foreach(json_object_get(ans, "categories"), i, e)
-			dsmap__outf(o, "  %-45s %s\n", dsmap__json_str(e, "ref"), dsmap__json_str(e, "name_fr"));
-		dsmap__outf(o, "recipients: %zu\n", json_array_size(json_object_get(ans, "recipients")));
+			dsmap__outf(o, "  %-45s %s\n", dsmap__json_str(e, "ref"), dsmap__json_name(e, lang));
+		text_heading(o, lang, "recipients", "destinataires",
+		             json_array_size(json_object_get(ans, "recipients")));
 		json_array_foreach(json_object_get(ans, "recipients"), i, e)
-			text_recipient(o, e);
+			text_recipient(o, e, lang);
 		return;
 	}
-	dsmap__outf(o, "%s %s  %s\n", kind, dsmap__json_str(node, "id"), dsmap__json_str(node, "name_fr"));
-	dsmap__outf(o, "purposes: %zu\n", json_array_size(json_object_get(ans, "purposes")));
+	dsmap__outf(o, "%s %s  %s\n",
+	            strcmp(kind, "recipient") == 0 ? L(lang, "recipient", "destinataire") :
+	            L(lang, "subject-kind", "type de personne"),
+	            dsmap__json_str(node, "id"), dsmap__json_name(node, lang));
+	text_heading(o, lang, "purposes", "finalités", json_array_size(json_object_get(ans, "purposes")));
 	json_array_foreach(json_object_get(ans, "purposes"), i, e) {
-		dsmap__outf(o, "  %-10s %s  %s\n", dsmap__json_str(e, "section"), dsmap__json_str(e, "id"), dsmap__json_str(e, "title_fr"));
-		text_bases(o, json_object_get(e, "legal_bases"));
-		dsmap__outf(o, "      categories  ");
+		text_purpose_line(o, e, lang);
+		text_bases(o, json_object_get(e, "legal_bases"), lang);
+		text_label(o, L(lang, "categories", "catégories"), 11);
 		json_array_foreach(json_object_get(e, "categories"), j, x)
 			dsmap__outf(o, "%s%s", j ? ", " : "", json_string_value(x));
 		dsmap__outf(o, "\n");
 	}
-	dsmap__outf(o, "categories %s: %zu\n", strcmp(kind, "recipient") == 0 ? "that flow to it" : "concerned",
-	     json_array_size(json_object_get(ans, "categories")));
+	text_heading(o, lang, strcmp(kind, "recipient") == 0 ? "categories that flow to it" :
+	             "categories concerned", strcmp(kind, "recipient") == 0 ?
+	             "catégories qui lui parviennent" : "catégories concernées",
+	             json_array_size(json_object_get(ans, "categories")));
 	json_array_foreach(json_object_get(ans, "categories"), i, e)
 		dsmap__outf(o, "  %s\n", json_string_value(e));
 }
@@ -1555,6 +1606,31 @@ static void render_dot(struct dsmap__out *o, json_t *ans)
 int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, const char *rev,
                   int format)
 {
+	return dsmap_lineage_lang(out, ws, kind, id, rev, format, NULL);
+}
+
+/* The notice's language at the graph's revision: "fr" or "en" (the
+ * default of a notice that says nothing, or of a graph without one). */
+static int notice_language(struct dsmap__graph *r, char lang[3])
+{
+	json_t *notice;
+	const char *l;
+	int rc = 0;
+
+	memcpy(lang, "en", 3);
+	if ((notice = dsmap__graph_node(r, 'n', "notice", &rc)) == NULL)
+		return rc < 0 ? rc : 0;
+	l = json_string_value(json_object_get(notice, "language"));
+	if (l != NULL && strcmp(l, "fr") == 0)
+		memcpy(lang, "fr", 3);
+	json_decref(notice);
+	return 0;
+}
+
+int dsmap_lineage_lang(char **out, dsmap_workspace *ws, int kind, const char *id, const char *rev,
+                       int format, const char *lang)
+{
+	char speak[3];
 	struct dsmap__graph r;
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 	json_t *ans = NULL;
@@ -1563,9 +1639,15 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 	if (out == NULL || ws == NULL || id == NULL || dsmap_lineage_kind_name(kind) == NULL ||
 	    format < DSMAP_FORMAT_TEXT || format > DSMAP_FORMAT_DOT)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_lineage: invalid argument");
+	if (lang != NULL && strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0)
+		return dsmap_error__set(DSMAP_EINVALID, "language '%s': dsmap speaks en and fr", lang);
 	*out = NULL;
 	if ((rc = dsmap__graph_open(&r, ws, rev)) < 0)
 		return rc;
+	if (lang != NULL)
+		memcpy(speak, lang, 3);
+	else if ((rc = notice_language(&r, speak)) < 0)
+		goto done;
 	ans = json_pack("{s:i, s:s, s:s, s:s}", "schema", 1, "revision", r.hex,
 	                "kind", dsmap_lineage_kind_name(kind), "id", id);
 	if (ans == NULL) {
@@ -1608,7 +1690,7 @@ int dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id, con
 	} else if (format == DSMAP_FORMAT_DOT) {
 		render_dot(&o, ans);
 	} else {
-		render_text(&o, ans);
+		render_text(&o, ans, speak);
 	}
 	if (o.oom) {
 		free(o.buf);

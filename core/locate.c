@@ -1005,29 +1005,11 @@ static void text_retention(struct dsmap__out *o, json_t *rules, const char *lang
 	json_array_foreach(rules, i, rule) {
 		char buf[256];
 
-		dsmap__outf(o, "%s%s", i ? "; " : "",
+		dsmap__outf(o, "%s%s", i ? (strcmp(lang, "fr") == 0 ? " ; " : "; ") : "",
 		            dsmap__duration_words(buf, sizeof(buf),
 		                                  json_string_value(json_object_get(rule, "duration")),
 		                                  json_string_value(json_object_get(rule, "trigger")), lang));
 	}
-}
-
-static const char *title(json_t *x, const char *lang)
-{
-	const char *fr = dsmap__json_str(x, "title_fr"), *en = dsmap__json_str(x, "title_en");
-
-	return strcmp(lang, "fr") == 0 ? (*fr ? fr : en) : (*en ? en : fr);
-}
-
-static const char *name(json_t *x, const char *lang)
-{
-	const char *fr = dsmap__json_str(x, "name_fr"), *en = dsmap__json_str(x, "name_en");
-
-	if (strcmp(lang, "fr") == 0 && *fr)
-		return fr;
-	if (*en)
-		return en;
-	return *fr ? fr : dsmap__json_str(x, "id");
 }
 
 static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
@@ -1082,7 +1064,7 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 			dsmap__outf(o, "\n");
 		}
 		json_array_foreach(json_object_get(x, "categories"), j, y) {
-			dsmap__outf(o, "    %s: ", dsmap__json_str(y, "category"));
+			dsmap__outf(o, fr ? "    %s : " : "    %s: ", dsmap__json_str(y, "category"));
 			if (json_is_true(json_object_get(y, "without_purpose")))
 				dsmap__outf(o, fr ? "détenue sans finalité déclarée pour ce système" :
 				            "held with no declared purpose of this system");
@@ -1107,7 +1089,7 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	            "third party, observed, derived)\n");
 	json_array_foreach(json_object_get(ans, "categories"), i, x) {
 		dsmap__outf(o, fr ? "  %s : %s ; détenue dans" : "  %s: %s; held in", dsmap__json_str(x, "category"),
-		            name(x, lang));
+		            dsmap__json_name(x, lang));
 		json_array_foreach(json_object_get(x, "held_in"), j, y)
 			dsmap__outf(o, " %s", json_string_value(y));
 		dsmap__outf(o, "\n");
@@ -1118,7 +1100,8 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 		const char *key;
 		json_t *lb, *rules;
 
-		dsmap__outf(o, "  %s %s: ", dsmap__json_str(x, "section"), title(x, lang));
+		dsmap__outf(o, fr ? "  %s %s : " : "  %s %s: ", dsmap__json_str(x, "section"),
+		            dsmap__json_title(x, lang));
 		json_array_foreach(json_object_get(x, "legal_bases"), k, lb)
 			dsmap__outf(o, "%sart. %s", k ? ", " : "", dsmap__json_str(lb, "gdpr"));
 		dsmap__outf(o, fr ? " ; dans" : "; in");
@@ -1135,7 +1118,7 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	json_array_foreach(json_object_get(ans, "recipients"), i, x) {
 		json_t *tr = json_object_get(x, "transfers_outside_eea");
 
-		dsmap__outf(o, "  %s (%s)", name(x, lang), dsmap__json_str(x, "kind"));
+		dsmap__outf(o, "  %s (%s)", dsmap__json_name(x, lang), dsmap__json_str(x, "kind"));
 		if (json_array_size(tr) > 0) {
 			size_t named = 0;
 
@@ -1158,7 +1141,7 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	}
 	dsmap__outf(o, fr ? "\nEn tant que\n " : "\nAs\n ");
 	json_array_foreach(json_object_get(ans, "subject_kinds"), i, x)
-		dsmap__outf(o, " %s%s", name(x, lang),
+		dsmap__outf(o, " %s%s", dsmap__json_name(x, lang),
 		            i + 1 < json_array_size(json_object_get(ans, "subject_kinds")) ? "," : "");
 	dsmap__outf(o, "\n");
 	if (json_array_size(json_object_get(ans, "findings")) > 0) {
@@ -1179,7 +1162,7 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	json_array_foreach(json_object_get(ans, "rights"), i, x) {
 		const char *art = dsmap__json_str(x, "gdpr_article");
 
-		dsmap__outf(o, "  %s%s%s%s: %s\n", name(x, lang),
+		dsmap__outf(o, fr ? "  %s%s%s%s : %s\n" : "  %s%s%s%s: %s\n", dsmap__json_name(x, lang),
 		            *art ? " (art. " : "", art, *art ? ")" : "", dsmap__json_str(x, "how_fr"));
 	}
 }

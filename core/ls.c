@@ -81,7 +81,7 @@ int dsmap__category_resolve(struct dsmap__graph *g, const char *id, char *ref, s
 				strcat(list, ", ");
 			strcat(list, cand[i]);
 		}
-		return dsmap_error__set(DSMAP_EINVALID, "category '%s' is ambiguous: %s", id, list);
+		return dsmap_error__set(DSMAP_EAMBIGUOUS, "category '%s' is ambiguous: %s; write GROUP/ID", id, list);
 	}
 	return copy_ref(ref, refsize, cand[0]);
 }

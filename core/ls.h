@@ -12,10 +12,10 @@
 /* The category `id` names in graph `g`: "GROUP/ID" as given when the graph
  * has it, or a bare ID that exactly one group has.  On success the
  * GROUP/ID is copied to `ref` (`refsize` bytes).  Returns 0;
- * DSMAP_ENOTFOUND (error set) when no category has it; DSMAP_EINVALID
+ * DSMAP_ENOTFOUND (error set) when no category has it; DSMAP_EAMBIGUOUS
  * (error set) when the bare id is ambiguous, naming the candidates
- * ("category 'x' is ambiguous: collected/x, observed/x"), when GROUP is
- * not a category group, or when `ref` is too small. */
+ * ("category 'x' is ambiguous: collected/x, observed/x"); DSMAP_EINVALID
+ * (error set) when GROUP is not a category group or `ref` is too small. */
 int dsmap__category_resolve(struct dsmap__graph *g, const char *id, char *ref, size_t refsize);
 
 #endif

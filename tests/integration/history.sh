@@ -119,7 +119,11 @@ assert [x["author"] for x in d["commits"]] == ["Carol"], d["commits"]
 assert d["commits"][0]["changes"][0]["type"] == "system-purpose-removed", d["commits"][0]
 '
 dsmap -C "$W" history --format json --category financial-data
-json "a bare category id matches it in every group" '
+expect_rc 2 "a bare category id that two groups have is a usage error"
+expect_err "category 'financial-data' is ambiguous: collected/financial-data, observed/financial-data; write GROUP/ID" \
+	"naming the candidates"
+dsmap -C "$W" history --format json --category collected/financial-data
+json "GROUP/ID names one of them" '
 assert [x["author"] for x in d["commits"]][0] == "Bob", d["commits"]
 '
 dsmap -C "$W" history --purpose x --recipient y

@@ -54,6 +54,25 @@ expect_empty_err() {
 	if [ ! -s "$T_TMP/err" ]; then ok "$1"; else not_ok "$1 (stderr not empty)"; fi
 }
 
+# expect_golden NAME DESCRIPTION: the last run's stdout is
+# tests/fixtures/golden/NAME, once what changes from run to run is masked:
+# revision ids (12 hex digits) read REVISION, dates (and times) DATE.  The
+# golden files are written and read by people: regenerate one with
+# DSMAP_GOLDEN_WRITE=1 and review the diff before committing it.
+expect_golden() {
+	sed -E 's/[0-9a-f]{12}/REVISION/g; s/[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2} UTC)?/DATE/g' \
+		"$T_TMP/out" > "$T_TMP/golden"
+	if [ -n "${DSMAP_GOLDEN_WRITE:-}" ]; then
+		cp "$T_TMP/golden" "$DSMAP_SRCDIR/tests/fixtures/golden/$1"
+	fi
+	if cmp -s "$T_TMP/golden" "$DSMAP_SRCDIR/tests/fixtures/golden/$1"; then
+		ok "$2"
+	else
+		not_ok "$2 (differs from tests/fixtures/golden/$1)"
+		diff -u "$DSMAP_SRCDIR/tests/fixtures/golden/$1" "$T_TMP/golden" | sed 's/^/  /' | head -40
+	fi
+}
+
 # check DESCRIPTION COMMAND...: a shell condition.
 check() {
 	desc=$1

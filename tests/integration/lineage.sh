@@ -41,8 +41,15 @@ assert "fps-economy" in [r["id"] for r in d["recipients"]], d["recipients"]
 assert [r for r in d["recipients"] if r["id"] == "fps-economy"][0]["via"] == ["social-tariff"]'
 
 dsmap -C "$ws" lineage category identification-contact --format json
-json "a bare category id answers for every group that has it" '
-assert [c["ref"] for c in d["categories"]] == ["collected/identification-contact", "obtained/identification-contact"], d["categories"]'
+expect_rc 2 "a bare category id that two groups have is a usage error"
+expect_err "category 'identification-contact' is ambiguous: collected/identification-contact, obtained/identification-contact" \
+	"naming the candidates"
+dsmap -C "$ws" lineage category obtained/identification-contact --format json
+json "GROUP/ID names one of them" '
+assert [c["ref"] for c in d["categories"]] == ["obtained/identification-contact"], d["categories"]'
+dsmap -C "$ws" lineage category network-location --format json
+json "a bare id that one group has names that category" '
+assert [c["ref"] for c in d["categories"]] == ["observed/network-location"], d["categories"]'
 
 dsmap -C "$ws" lineage --format json recipient fps-economy
 expect_rc 0 "lineage recipient fps-economy"
@@ -64,12 +71,12 @@ assert d["node"]["section"] == "6.3.3.1", d["node"]["section"]
 assert [x["gdpr"] for x in b] == ["6(1)(c)"], b
 assert b[0]["articles"] == ["121/8", "122", "123", "127/1 §2"], b'
 
-dsmap -C "$ws" lineage subject-kind prospects
+dsmap -C "$ws" lineage --lang en subject-kind prospects
 expect_rc 0 "lineage subject-kind prospects"
 expect_out "^subject-kind prospects " "names the subject kind"
 expect_out "^  7\.1\.2 +prospecting-by-proximus" "lists the purposes that concern it"
 
-dsmap -C "$ws" lineage category national-register-number
+dsmap -C "$ws" lineage --lang en category national-register-number
 expect_out "^purposes that use it: 5$" "the text answer counts the purposes"
 expect_out "^  fps-economy +authority " "and lists the recipients with their kind"
 

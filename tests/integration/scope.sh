@@ -205,13 +205,29 @@ dsmap -C "$W" locate --lang fr email:carol@example.com
 expect_out '^trouvée dans 1 système \(révision de la déclaration [0-9a-f]{12}\)$' "the French answer counts in French"
 expect_out '^  weblog \(Web log\): 1 personne concernée, 1 enregistrement; trouvée par email$|^  weblog \(Web log\): 1 personne concernée, 1 enregistrement ; trouvée par email$' \
 	"with the French nouns"
-expect_out '^    observed/technical-identifiers: contract-conclusion \[sans service-provision : ne concerne pas cette personne\]$' \
+expect_out '^    observed/technical-identifiers : contract-conclusion \[sans service-provision : ne concerne pas cette personne\]$' \
 	"and says why in French"
 if grep -Eq '\bP[0-9]+[YMDW]\b' "$T_TMP/out"; then not_ok "no ISO duration in the French answer"; else ok "no ISO duration in the French answer"; fi
 dsmap -C "$W" locate email:carol@example.com
 expect_out '^trouvée dans 1 système' "without --lang, the answer speaks the notice's language (fr)"
 dsmap -C "$W" locate --lang de email:carol@example.com
 expect_rc 2 "an unknown language is a usage error"
+
+# The words a person reads, whole: an access answer and a system's lineage
+# in English and in the notice's French (tests/fixtures/golden, reviewed by
+# hand against the notice's purpose files).
+dsmap -C "$W" locate --lang en email:alice@example.com
+expect_golden locate-alice.en.txt "golden: the English access answer"
+dsmap -C "$W" locate --lang fr email:alice@example.com
+expect_golden locate-alice.fr.txt "golden: the French access answer"
+dsmap -C "$W" lineage --lang en system crm
+expect_golden lineage-crm.en.txt "golden: the English lineage of a system"
+dsmap -C "$W" lineage --lang fr system crm
+expect_golden lineage-crm.fr.txt "golden: the French lineage of a system"
+dsmap -C "$W" lineage --lang en purpose proximus-for-you
+expect_golden lineage-proximus-for-you.en.txt "golden: the English lineage of a purpose"
+dsmap -C "$W" lineage purpose proximus-for-you
+expect_golden lineage-proximus-for-you.fr.txt "golden: the lineage of a purpose in the notice's French"
 
 # A category held with no purpose of its system: a flag and a finding.
 sed 's/^        ip: observed\/technical-identifiers$/        ip: observed\/technical-identifiers\n        visitor: observed\/tv-viewing/' \
@@ -248,12 +264,12 @@ assert p["proximus-for-you"]["excluded_brands"] == ["scarlet"], p["proximus-for-
 assert list(p["proximus-for-you"]["retention"]) == ["collected/identification-contact"]
 assert d["findings"] == [], d["findings"]
 ' "$T_TMP/out"
-dsmap -C "$W" lineage system crm
+dsmap -C "$W" lineage --lang en system crm
 expect_out '^purposes it serves: 5$' "lineage system, text"
 if grep -Eq '\bP[0-9]+[YMD]\b' "$T_TMP/out"; then not_ok "the text gives durations in words"; else ok "the text gives durations in words"; fi
 dsmap -C "$W" lineage --format dot system crm
 expect_out '^  "y:crm" -> "c:collected/identification-contact";$' "lineage system, DOT"
-dsmap -C "$W" lineage purpose proximus-for-you
+dsmap -C "$W" lineage --lang en purpose proximus-for-you
 expect_out "^      not for      the customers of scarlet \\(« Note: cette activité de traitement ne s'applique pas aux clients de la marque Scarlet\\. »\\)$" \
 	"lineage shows a purpose's scope restriction, as data and in the notice's words"
 dsmap -C "$W" lineage --format json purpose proximus-for-you

@@ -93,6 +93,7 @@ static void test_errors__strerror(void **state)
 	assert_string_equal(dsmap_strerror(DSMAP_ENOTFOUND), "not found");
 	assert_string_equal(dsmap_strerror(DSMAP_ECORRUPT), "corrupted data");
 	assert_string_equal(dsmap_strerror(DSMAP_EABI), "incompatible plugin ABI");
+	assert_string_equal(dsmap_strerror(DSMAP_EAMBIGUOUS), "ambiguous name");
 	assert_string_equal(dsmap_strerror(-999), "unknown error");
 }
 

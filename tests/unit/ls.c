@@ -104,7 +104,7 @@ static void test_ls__category_resolve(void **state)
 	                                         sizeof(ref)), 0);
 	assert_string_equal(ref, "observed/image-video-recordings");
 	assert_int_equal(dsmap__category_resolve(&g, "identification-contact", ref, sizeof(ref)),
-	                 DSMAP_EINVALID);
+	                 DSMAP_EAMBIGUOUS);
 	assert_true(th_error_contains("category 'identification-contact' is ambiguous: "
 	                              "collected/identification-contact, obtained/identification-contact"));
 	assert_int_equal(dsmap__category_resolve(&g, "no-such", ref, sizeof(ref)), DSMAP_ENOTFOUND);

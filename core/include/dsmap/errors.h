@@ -32,7 +32,8 @@ typedef enum {
 	DSMAP_EIO = -9,        /**< an input/output error, e.g. a full disk */
 	DSMAP_EPERM = -10,     /**< refused for its permissions or ownership */
 	DSMAP_EBUSY = -11,     /**< in use by another process */
-	DSMAP_ETIMEOUT = -12   /**< an operation took longer than allowed */
+	DSMAP_ETIMEOUT = -12,  /**< an operation took longer than allowed */
+	DSMAP_EAMBIGUOUS = -13 /**< a name that several things have; the message names them */
 } dsmap_error_code;
 
 /** The last error raised on the calling thread. */

@@ -99,6 +99,18 @@ typedef enum {
 DSMAP_EXTERN(int) dsmap_lineage(char **out, dsmap_workspace *ws, int kind, const char *id,
                                 const char *rev, int format);
 
+/**
+ * dsmap_lineage() with the language of the text answer: "en" or "fr" for
+ * its labels, and the titles and names in that language where the notice
+ * gives them (the notice's own French texts are quoted as they are).
+ * NULL speaks the notice's language (notice.yaml's `language`), which is
+ * what dsmap_lineage() does.  JSON and DOT answers are the same in both.
+ *
+ * @return as dsmap_lineage(); DSMAP_EINVALID for another language
+ */
+DSMAP_EXTERN(int) dsmap_lineage_lang(char **out, dsmap_workspace *ws, int kind, const char *id,
+                                     const char *rev, int format, const char *lang);
+
 /** The name of a lineage kind: "category", "purpose", "recipient",
  *  "subject-kind", "system"; NULL for an unknown one. */
 DSMAP_EXTERN(const char *) dsmap_lineage_kind_name(int kind);
