@@ -6,15 +6,29 @@
  * caller's buffer, never allocate and never look at the locale: the
  * character tests below are plain ASCII.  A failure is a static reason
  * string that names the kind and the fault, never the value.
+ *
+ * Two rare cases leave that path.  An e-mail domain with a non-ASCII byte
+ * or an "xn--" label goes through libunistring (lowercase, NFC) and
+ * libidn2 (IDNA2008), and libidn2 returns its A-labels in memory it
+ * allocates; an all-ASCII domain, nearly every one, never calls them.  A
+ * national register number whose checksum only fits a birth from 2000 on
+ * reads the clock.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <idn2.h>
 #include <sodium.h>
+#include <unicase.h>
+#include <uninorm.h>
 
 #include "errors.h"
 #include "ident.h"
@@ -131,6 +145,12 @@ static const struct {
 
 /* ---- email -------------------------------------------------------------- */
 
+/* The longest domain and domain label, in bytes (RFC 1035, RFC 5321). */
+#define DOMAIN_MAX 253
+#define LABEL_MAX 63
+
+const char dsmap_ident__oom[] = "out of memory";
+
 /*
  * The length of the well-formed UTF-8 sequence at s (2..4 bytes, within n),
  * or 0: no overlong forms, no surrogates, nothing past U+10FFFF.
@@ -176,11 +196,159 @@ static int local_special(unsigned c)
 	}
 }
 
+/* What a libidn2 error means for the address. */
+static const char *idna_reason(int rc)
+{
+	switch (rc) {
+	case IDN2_MALLOC:
+		return dsmap_ident__oom;
+	case IDN2_DISALLOWED:
+	case IDN2_UNASSIGNED:
+		return R_EMAIL "domain has a character IDNA does not allow";
+	case IDN2_PUNYCODE_BAD_INPUT:
+	case IDN2_PUNYCODE_OVERFLOW:
+	case IDN2_INVALID_ALABEL:
+	case IDN2_UALABEL_MISMATCH:
+	case IDN2_ALABEL_ROUNDTRIP_FAILED:
+	case IDN2_NOT_NFC:   /* the input is NFC: an "xn--" label decoded to a non-NFC one */
+		return R_EMAIL "domain has an 'xn--' label that is not a valid IDNA A-label";
+	case IDN2_PUNYCODE_BIG_OUTPUT:
+	case IDN2_TOO_BIG_LABEL:
+		return R_EMAIL "domain label longer than 63 bytes in IDNA form";
+	case IDN2_TOO_BIG_DOMAIN:
+		return R_EMAIL "domain longer than 253 bytes in IDNA form";
+	case IDN2_2HYPHEN:
+		return R_EMAIL "domain label has '--' in third and fourth place but is no A-label";
+	case IDN2_LEADING_COMBINING:
+		return R_EMAIL "domain label starts with a combining mark";
+	case IDN2_CONTEXTJ:
+	case IDN2_CONTEXTJ_NO_RULE:
+	case IDN2_CONTEXTO:
+	case IDN2_CONTEXTO_NO_RULE:
+		return R_EMAIL "domain has a character out of the context IDNA allows it in";
+	case IDN2_BIDI:
+		return R_EMAIL "domain breaks the IDNA rule for right-to-left labels";
+	default:
+		return R_EMAIL "domain is not a valid internationalised domain name";
+	}
+}
+
+/*
+ * An internationalised domain, s (n bytes of well-formed UTF-8 whose labels
+ * passed domain()'s checks), as lowercase A-labels, at most `room` bytes
+ * written to out: Unicode lowercase and NFC (libunistring, no locale), then
+ * an IDNA2008 lookup without the UTS #46 mapping (libidn2), which also
+ * checks each "xn--" label by decoding it.
+ */
+static const char *idna(char *out, size_t room, size_t *outlen, const unsigned char *s, size_t n)
+{
+	/*
+	 * Each code point is at least one byte of the A-labels, and at most
+	 * four of UTF-8: a lowercase form longer than this has more than
+	 * DOMAIN_MAX code points, too many to fit.
+	 */
+	uint8_t buf[4 * DOMAIN_MAX + 1], *low;
+	uint8_t *alabels = NULL;
+	size_t lowlen = sizeof(buf) - 1, len;
+	const char *why = NULL;
+	int rc;
+
+	low = u8_tolower(s, n, NULL, UNINORM_NFC, buf, &lowlen);
+	if (low == NULL)
+		return errno == ENOMEM ? dsmap_ident__oom : R_EMAIL "invalid UTF-8";
+	if (low != buf) {
+		free(low);
+		return R_EMAIL "domain longer than 253 bytes in IDNA form";
+	}
+	buf[lowlen] = '\0';
+	if ((rc = idn2_lookup_u8(buf, &alabels, IDN2_NO_TR46)) != IDN2_OK)
+		return idna_reason(rc);
+	len = strlen((const char *)alabels);
+	if (len > DOMAIN_MAX)
+		why = R_EMAIL "domain longer than 253 bytes in IDNA form";
+	else if (len > room)
+		why = R_EMAIL "longer than 254 bytes in IDNA form";
+	else
+		memcpy(out, alabels, len);
+	idn2_free(alabels);
+	*outlen = why == NULL ? len : 0;
+	return why;
+}
+
+static int is_ace_prefix(const unsigned char *s, size_t n)
+{
+	return n >= 4 && (s[0] | 0x20) == 'x' && (s[1] | 0x20) == 'n' && s[2] == '-' && s[3] == '-';
+}
+
+/*
+ * The domain s (n bytes) in lowercase, at most `room` bytes written to out
+ * (no NUL): as it is when all ASCII, as A-labels when a label is not ASCII
+ * or already an A-label ("xn--", any case).
+ */
+static const char *domain(char *out, size_t room, size_t *outlen, const unsigned char *s, size_t n)
+{
+	size_t i, k, label = 0;
+	int dots = 0, intl = 0, wide = 0;   /* wide: this label has a non-ASCII byte */
+
+	for (i = 0; i < n; i++) {
+		unsigned c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return R_EMAIL "empty label in domain";
+			if (s[i - 1] == '-')
+				return R_EMAIL "domain label ends with '-'";
+			dots++;
+			label = 0;
+			wide = 0;
+			continue;
+		}
+		if (c >= 0x80) {
+			if ((k = utf8_seq(s + i, n - i)) == 0)
+				return R_EMAIL "invalid UTF-8";
+			i += k - 1;
+			label += k;
+			intl = wide = 1;
+		} else if (is_alnum(c)) {
+			if (label == 0 && is_ace_prefix(s + i, n - i))
+				intl = 1;
+			label++;
+		} else if (c == '-') {
+			if (label == 0)
+				return R_EMAIL "domain label starts with '-'";
+			label++;
+		} else if (c == ' ') {
+			return R_EMAIL "whitespace inside the address";
+		} else {
+			return R_EMAIL "invalid character in domain";
+		}
+		/* A label with non-ASCII letters is measured as an A-label, later. */
+		if (label > LABEL_MAX && !wide)
+			return R_EMAIL "domain label longer than 63 bytes";
+	}
+	if (label == 0)
+		return R_EMAIL "empty label in domain";
+	if (s[n - 1] == '-')
+		return R_EMAIL "domain label ends with '-'";
+	if (dots == 0)
+		return R_EMAIL "domain has no dot";
+	if (intl)
+		return idna(out, room, outlen, s, n);
+	if (n > DOMAIN_MAX)
+		return R_EMAIL "domain longer than 253 bytes";
+	if (n > room)
+		return R_EMAIL "longer than 254 bytes";
+	for (i = 0; i < n; i++)
+		out[i] = (char)to_lower(s[i]);
+	*outlen = n;
+	return NULL;
+}
+
 static const char *email(char *out, size_t *outlen, const unsigned char *s, size_t n)
 {
 	const unsigned char *at = memchr(s, '@', n);
-	size_t local, i, k, label = 0;
-	int dots = 0;
+	const char *why;
+	size_t local, i, k, dlen;
 
 	if (at == NULL)
 		return R_EMAIL "no '@'";
@@ -193,11 +361,8 @@ static const char *email(char *out, size_t *outlen, const unsigned char *s, size
 		return R_EMAIL "empty domain";
 	if (local > 64)
 		return R_EMAIL "local part longer than 64 bytes";
-	if (n - local - 1 > 253)
-		return R_EMAIL "domain longer than 253 bytes";
-	if (n > DSMAP_IDENT_MAX)
-		return R_EMAIL "longer than 254 bytes";
 
+	/* The local part: ASCII letters lowercased, the rest kept as it is. */
 	for (i = 0; i < local; i++) {
 		unsigned c = s[i];
 
@@ -221,49 +386,11 @@ static const char *email(char *out, size_t *outlen, const unsigned char *s, size
 	}
 	out[local] = '@';
 
-	for (i = local + 1; i < n; i++) {
-		unsigned c = s[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return R_EMAIL "empty label in domain";
-			if (s[i - 1] == '-')
-				return R_EMAIL "domain label ends with '-'";
-			out[i] = '.';
-			dots++;
-			label = 0;
-			continue;
-		}
-		if (c >= 0x80) {
-			if ((k = utf8_seq(s + i, n - i)) == 0)
-				return R_EMAIL "invalid UTF-8";
-			memcpy(out + i, s + i, k);
-			i += k - 1;
-			label += k;
-		} else if (is_alnum(c)) {
-			out[i] = (char)to_lower(c);
-			label++;
-		} else if (c == '-') {
-			if (label == 0)
-				return R_EMAIL "domain label starts with '-'";
-			out[i] = '-';
-			label++;
-		} else if (c == ' ') {
-			return R_EMAIL "whitespace inside the address";
-		} else {
-			return R_EMAIL "invalid character in domain";
-		}
-		if (label > 63)
-			return R_EMAIL "domain label longer than 63 bytes";
-	}
-	if (label == 0)
-		return R_EMAIL "empty label in domain";
-	if (s[n - 1] == '-')
-		return R_EMAIL "domain label ends with '-'";
-	if (dots == 0)
-		return R_EMAIL "domain has no dot";
-	out[n] = '\0';
-	*outlen = n;
+	why = domain(out + local + 1, DSMAP_IDENT_MAX - local - 1, &dlen, at + 1, n - local - 1);
+	if (why != NULL)
+		return why;
+	out[local + 1 + dlen] = '\0';
+	*outlen = local + 1 + dlen;
 	return NULL;
 }
 
@@ -357,7 +484,30 @@ static unsigned digits_value(const char *d, size_t n)
 	return v;
 }
 
-static const char *nrn(char *out, size_t *outlen, const unsigned char *s, size_t n)
+/*
+ * The current year in local time, as python-stdnum's date.today() has it;
+ * INT_MAX when the clock cannot be read, which accepts every 20xx birth
+ * (what dsmap did before it looked at the year).
+ */
+static int clock_year(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (t == (time_t)-1 || localtime_r(&t, &tm) == NULL)
+		return INT_MAX;
+	return tm.tm_year + 1900;
+}
+
+/*
+ * The checksum is 97 - (the first nine digits mod 97), or for a birth from
+ * 2000 on the same over "2" and the nine digits.  The second reading is
+ * only taken for a year that has come, as python-stdnum's be.nn does:
+ * otherwise about 1 in 1,000 mistyped numbers of the 1900s passes as a
+ * birth to come.  `year` is the current year, 0 to read the clock (only
+ * read for the second reading).
+ */
+static const char *nrn(char *out, size_t *outlen, const unsigned char *s, size_t n, int year)
 {
 	uint32_t first9, check, month, day;
 	size_t nd = 0, i;
@@ -378,8 +528,14 @@ static const char *nrn(char *out, size_t *outlen, const unsigned char *s, size_t
 
 	first9 = digits_value(out, 9);
 	check = digits_value(out + 9, 2);
-	if (check != 97 - first9 % 97 && check != 97 - (2000000000u + first9) % 97)
-		return R_NRN "checksum does not match";
+	if (check != 97 - first9 % 97) {
+		if (check != 97 - (2000000000u + first9) % 97)
+			return R_NRN "checksum does not match";
+		if (year == 0)
+			year = clock_year();
+		if (2000 + (int)digits_value(out, 2) > year)
+			return R_NRN "checksum matches only a birth in a year still to come";
+	}
 	month = digits_value(out + 2, 2);
 	day = digits_value(out + 4, 2);
 	if (month % 20 > 12 || month > 52)   /* 0..12, BIS 20..32 and 40..52 */
@@ -641,6 +797,12 @@ static const char *device(char *out, size_t *outlen, const unsigned char *s, siz
 const char *dsmap_ident__normalise(char *out, size_t *outlen, int kind,
                                    const char *value, size_t len)
 {
+	return dsmap_ident__normalise_at(out, outlen, kind, value, len, 0);
+}
+
+const char *dsmap_ident__normalise_at(char *out, size_t *outlen, int kind,
+                                      const char *value, size_t len, int year)
+{
 	const unsigned char *s = (const unsigned char *)value;
 	const char *why;
 	size_t i;
@@ -671,7 +833,7 @@ const char *dsmap_ident__normalise(char *out, size_t *outlen, int kind,
 		why = phone(out, outlen, s, len);
 		break;
 	case DSMAP_ID_NATIONAL_REGISTER_NUMBER:
-		why = nrn(out, outlen, s, len);
+		why = nrn(out, outlen, s, len, year);
 		break;
 	case DSMAP_ID_CUSTOMER_NUMBER:
 		why = code(out, outlen, s, len, R_CUSTOMER "invalid character",
@@ -716,7 +878,9 @@ int dsmap_ident_normalise(char *out, size_t outsize, size_t *outlen, int kind,
 		return dsmap_error__set(DSMAP_EINVALID, "unknown identifier kind %d", kind);
 	if (value == NULL && len > 0)
 		return dsmap_error__set(DSMAP_EINVALID, "identifier value is NULL");
-	if ((why = dsmap_ident__normalise(out, &n, kind, value, len)) != NULL)
+	if ((why = dsmap_ident__normalise(out, &n, kind, value, len)) == dsmap_ident__oom)
+		return dsmap_error__oom();
+	if (why != NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "%s", why);
 	if (outlen != NULL)
 		*outlen = n;

@@ -11,13 +11,29 @@
  * Normalise `value` (`len` bytes, not NUL-terminated) as an identifier of
  * `kind` into `out`, which has room for DSMAP_IDENT_MAX + 1 bytes.
  *
- * No allocation, no error state.  Returns NULL on success, with `out`
+ * No error state, and no allocation except for an internationalised
+ * e-mail domain (see dsmap_ident__oom).  Returns NULL on success, with `out`
  * NUL-terminated and *outlen its length; otherwise a static reason such as
  * "invalid e-mail address: no '@'" (never containing the value), with
  * `out` set to "" and *outlen to 0.  An unknown kind is a reason too.
  */
 const char *dsmap_ident__normalise(char *out, size_t *outlen, int kind,
                                    const char *value, size_t len);
+
+/*
+ * dsmap_ident__normalise() in a given current `year`, for the national
+ * register number's births from 2000 on (0: the clock's year, which is
+ * what dsmap_ident__normalise() passes).  For tests that must not rot.
+ */
+const char *dsmap_ident__normalise_at(char *out, size_t *outlen, int kind,
+                                      const char *value, size_t len, int year);
+
+/*
+ * The reason dsmap_ident__normalise() gives when memory runs out, a fault
+ * of the machine and not of the value: only an internationalised e-mail
+ * domain allocates (libidn2).  Compare the pointer.
+ */
+extern const char dsmap_ident__oom[];
 
 /*
  * The keyed BLAKE2b hash (libsodium crypto_generichash) of one byte

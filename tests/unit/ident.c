@@ -8,9 +8,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <setjmp.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <sodium.h>
@@ -44,9 +46,20 @@ static const struct valid valid[] = {
 	/* email */
 	{ EMAIL, "Jan.Peeters@Example.COM", "jan.peeters@example.com" },
 	{ EMAIL, "  jan@example.com \t\r\n", "jan@example.com" },
-	{ EMAIL, "JOS\xc3\x89@Ex\xc3\xa4mple.BE", "jos\xc3\x89@ex\xc3\xa4mple.be" },
+	/* the local part keeps its non-ASCII letters; the domain becomes A-labels */
+	{ EMAIL, "JOS\xc3\x89@Ex\xc3\xa4mple.BE", "jos\xc3\x89@xn--exmple-cua.be" },
 	{ EMAIL, "\xe6\x97\xa5\xe6\x9c\xac@\xe4\xbe\x8b\xe3\x81\x88.jp",
-	  "\xe6\x97\xa5\xe6\x9c\xac@\xe4\xbe\x8b\xe3\x81\x88.jp" },
+	  "\xe6\x97\xa5\xe6\x9c\xac@xn--r8jz45g.jp" },
+	{ EMAIL, "a@b\xc3\xbc" "cher.de", "a@xn--bcher-kva.de" },
+	{ EMAIL, "A@B\xc3\x9c" "CHER.DE", "a@xn--bcher-kva.de" },            /* uppercase U+00DC */
+	{ EMAIL, "a@XN--BCHER-KVA.DE", "a@xn--bcher-kva.de" },
+	{ EMAIL, "a@bu\xcc\x88" "cher.de", "a@xn--bcher-kva.de" },            /* NFD: u + U+0308 */
+	{ EMAIL, "x@\xc3\x89" "COLE.fr", "x@xn--cole-9oa.fr" },
+	{ EMAIL, "x@stra\xc3\x9f" "e.de", "x@xn--strae-oqa.de" },             /* sharp s kept */
+	{ EMAIL, "x@STRA\xe1\xba\x9e" "E.DE", "x@xn--strae-oqa.de" },        /* capital U+1E9E */
+	{ EMAIL, "x@\xce\xa0\xce\x91\xce\xa1\xce\x86\xce\x94\xce\x95\xce\x99\xce\x93\xce\x9c\xce\x91"
+	  ".\xce\xb4\xce\xbf\xce\xba\xce\xb9\xce\xbc\xce\xae", "x@xn--hxajbheg2az3al.xn--jxalpdlp" },
+	{ EMAIL, "x@a\xc3\xa9.XN--P1AI", "x@xn--a-bga.xn--p1ai" },
 	{ EMAIL, "First+Tag@Sub.Domain.Example.org", "first+tag@sub.domain.example.org" },
 	{ EMAIL, "o'brien@example.ie", "o'brien@example.ie" },
 	{ EMAIL, "a@b.co", "a@b.co" },
@@ -182,6 +195,17 @@ static const struct invalid invalid[] = {
 	{ EMAIL, "jan\x01@example.com", 0, "control character" },
 	{ EMAIL, "jan\0x@example.com", 17, "NUL" },
 	{ EMAIL, "jan\t@example.com", 0, "control character" },
+	/* IDNA */
+	{ EMAIL, "jan@xn--zz.example", 0, "not a valid IDNA A-label" },
+	{ EMAIL, "jan@xn--abc.example", 0, "IDNA does not allow" },           /* decodes to C1 controls */
+	{ EMAIL, "jan@xn--bu-vub.example", 0, "not a valid IDNA A-label" },   /* decodes to NFD */
+	{ EMAIL, "jan@xn--Bcher-2pa.example", 0, "IDNA does not allow" },     /* decodes to uppercase */
+	{ EMAIL, "jan@\xf0\x9f\x98\x80.example", 0, "IDNA does not allow" },    /* an emoji */
+	{ EMAIL, "jan@\xef\xbd\x81\xef\xbd\x82.example", 0, "IDNA does not allow" }, /* fullwidth */
+	{ EMAIL, "jan@a\xe2\x80\x8d" "b.example", 0, "context" },             /* ZWJ */
+	{ EMAIL, "jan@\xcc\x88x.example", 0, "combining mark" },
+	{ EMAIL, "jan@\xd7\x90" "a.example", 0, "right-to-left" },             /* alef, a */
+	{ EMAIL, "jan@\xc3\xbc-.example", 0, "ends with '-'" },
 	{ EMAIL, " \t ", 0, "empty" },
 	{ EMAIL, "", 0, "empty" },
 
@@ -218,6 +242,7 @@ static const struct invalid invalid[] = {
 	{ NRN, "85133003370", 0, "month out of range" },  /* month 13, checksum right */
 	{ NRN, "85333003316", 0, "month out of range" },  /* month 33 */
 	{ NRN, "85073203365", 0, "day out of range" },    /* day 32 */
+	{ NRN, "75062045608", 0, "year still to come" },  /* only as a 2075 birth */
 	{ NRN, "  ", 0, "empty" },
 
 	/* customer number */
@@ -473,6 +498,258 @@ static void test_ident__email_lengths(void **state)
 	why = dsmap_ident__normalise(out, &len, EMAIL, in, strlen(in));
 	assert_non_null(why);
 	assert_non_null(strstr(why, "longer than 254 bytes"));
+}
+
+/* One address written the ways people write it: one normal form, one hash. */
+static void test_ident__email_spellings_meet(void **state)
+{
+	static const char *const spellings[] = {
+		"a@b\xc3\xbc" "cher.de",          /* a@bücher.de */
+		"A@B\xc3\x9c" "CHER.DE",          /* A@BÜCHER.DE */
+		"a@xn--bcher-kva.de",
+		"A@Xn--Bcher-Kva.De",
+		"a@bu\xcc\x88" "cher.de",         /* u and a combining diaeresis */
+		" A@B\xc3\x9c" "cher.De\r\n",
+	};
+	unsigned char key[32] = { 7 }, h0[DSMAP_IDENT_HASH_SIZE], h[DSMAP_IDENT_HASH_SIZE];
+	char out[DSMAP_IDENT_MAX + 1];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < COUNT(spellings); i++) {
+		const char *why = dsmap_ident__normalise(out, &len, EMAIL, spellings[i],
+		                                         strlen(spellings[i]));
+
+		if (why != NULL)
+			fail_msg("spellings[%zu] refused: %s", i, why);
+		assert_string_equal(out, "a@xn--bcher-kva.de");
+		dsmap_ident__hash(i == 0 ? h0 : h, key, EMAIL, out, len);
+		if (i > 0)
+			assert_memory_equal(h, h0, sizeof(h));
+		assert_int_equal(dsmap_ident_normalise(out, sizeof(out), &len, EMAIL, spellings[i],
+		                                       strlen(spellings[i])), 0);
+		assert_string_equal(out, "a@xn--bcher-kva.de");
+	}
+	/* the local part is not touched beyond ASCII: these stay two addresses */
+	assert_null(dsmap_ident__normalise(out, &len, EMAIL, "\xc3\x9c@b.de", 7));
+	assert_string_equal(out, "\xc3\x9c@b.de");
+	assert_null(dsmap_ident__normalise(out, &len, EMAIL, "\xc3\xbc@b.de", 7));
+	assert_string_equal(out, "\xc3\xbc@b.de");
+}
+
+static void repeat(char *buf, const char *s, size_t times)
+{
+	while (times-- > 0)
+		strcat(buf, s);
+}
+
+/* Lengths of an internationalised domain count as A-labels. */
+static void test_ident__email_idna_lengths(void **state)
+{
+	char in[2100], out[DSMAP_IDENT_MAX + 1];
+	const char *why;
+	size_t len, i;
+
+	(void)state;
+	/* 40 u-umlauts: 80 bytes as written, 46 as an A-label */
+	strcpy(in, "a@");
+	repeat(in, "\xc3\xbc", 40);
+	strcat(in, ".de");
+	why = dsmap_ident__normalise(out, &len, EMAIL, in, strlen(in));
+	if (why != NULL)
+		fail_msg("refused: %s", why);
+	assert_int_equal(len, 2 + 46 + 3);
+	assert_memory_equal(out, "a@xn--", 6);
+
+	/* 60 of them: 66 bytes as an A-label */
+	strcpy(in, "a@");
+	repeat(in, "\xc3\xbc", 60);
+	strcat(in, ".de");
+	why = dsmap_ident__normalise(out, &len, EMAIL, in, strlen(in));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "label longer than 63 bytes in IDNA form"));
+	assert_int_equal(len, 0);
+
+	/* eight labels of 30: each under 63, the domain over 253 */
+	strcpy(in, "a@");
+	for (i = 0; i < 8; i++) {
+		repeat(in, "\xc3\xa9", 30);
+		strcat(in, ".");
+	}
+	strcat(in, "be");
+	why = dsmap_ident__normalise(out, &len, EMAIL, in, strlen(in));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "domain longer than 253 bytes in IDNA form"));
+
+	/* more than 4 * 253 bytes as written: refused before libidn2 */
+	strcpy(in, "a@");
+	for (i = 0; i < 20; i++) {
+		repeat(in, "\xc3\xa9", 30);
+		strcat(in, ".");
+	}
+	strcat(in, "be");
+	assert_true(strlen(in) > 1100);
+	why = dsmap_ident__normalise(out, &len, EMAIL, in, strlen(in));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "domain longer than 253 bytes in IDNA form"));
+
+	/* a domain that fits, an address that does not */
+	memset(in, 'l', 64);
+	strcpy(in + 64, "@");
+	for (i = 0; i < 6; i++) {
+		repeat(in, "\xc3\xa9", 30);
+		strcat(in, ".");
+	}
+	strcat(in, "be");
+	why = dsmap_ident__normalise(out, &len, EMAIL, in, strlen(in));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "longer than 254 bytes in IDNA form"));
+	assert_null(strstr(why, "domain"));
+	assert_null(dsmap_ident__normalise(out, &len, EMAIL, in + 40, strlen(in + 40)));
+	assert_true(len <= DSMAP_IDENT_MAX);
+}
+
+/* The national register number of a birth in 20yy. */
+static void nrn_2000s(char out[12], unsigned yy, unsigned mm, unsigned dd, unsigned serial)
+{
+	unsigned long first9 = yy * 10000000ul + mm * 100000ul + dd * 1000ul + serial;
+
+	snprintf(out, 12, "%02u%02u%02u%03u%02u", yy, mm, dd, serial,
+	         97 - (unsigned)((2000000000ul + first9) % 97));
+}
+
+static void expect_nrn(const char *in, int year, const char *reason)
+{
+	char out[DSMAP_IDENT_MAX + 1];
+	const char *why;
+	size_t len;
+
+	why = dsmap_ident__normalise_at(out, &len, NRN, in, strlen(in), year);
+	if (reason == NULL && why != NULL)
+		fail_msg("%s in %d refused: %s", in, year, why);
+	if (reason == NULL) {
+		assert_string_equal(out, in);
+		return;
+	}
+	if (why == NULL)
+		fail_msg("%s in %d accepted", in, year);
+	if (strstr(why, reason) == NULL)
+		fail_msg("%s in %d: reason \"%s\" lacks \"%s\"", in, year, why, reason);
+}
+
+/* A birth from 2000 on counts only once its year has come (python-stdnum be.nn). */
+static void test_ident__nrn_births_to_come(void **state)
+{
+	char in[12], out[DSMAP_IDENT_MAX + 1];
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t len;
+	int now;
+
+	(void)state;
+	/* valid only as births in 2032 and 2075 */
+	expect_nrn("32011512338", 2026, "year still to come");
+	expect_nrn("32011512338", 2031, "year still to come");
+	expect_nrn("32011512338", 2032, NULL);
+	expect_nrn("32011512338", 2090, NULL);
+	expect_nrn("75062045608", 2026, "year still to come");
+	expect_nrn("75062045608", 2075, NULL);
+	/* born 2003 and 1 January 2000 */
+	expect_nrn("03011512311", 2026, NULL);
+	expect_nrn("03011512311", 2003, NULL);
+	expect_nrn("03011512311", 2002, "year still to come");
+	expect_nrn("00010100105", 2000, NULL);
+	expect_nrn("00010100105", 1999, "year still to come");
+	/* the 1900s reading does not look at the year */
+	expect_nrn("85073003328", 1999, NULL);
+	expect_nrn("99123199940", 2026, NULL);
+	expect_nrn("75062045676", 2026, NULL);
+	/* a BIS number and an unknown birth date, the same rule */
+	nrn_2000s(in, 40, 42, 0, 17);
+	expect_nrn(in, 2039, "year still to come");
+	expect_nrn(in, 2040, NULL);
+	nrn_2000s(in, 30, 0, 0, 1);
+	expect_nrn(in, 2029, "year still to come");
+	expect_nrn(in, 2030, NULL);
+
+	/* year 0 and dsmap_ident__normalise(): the clock's year */
+	assert_non_null(localtime_r(&t, &tm));
+	now = tm.tm_year + 1900;
+	assert_true(now >= 2026);
+	if (now < 2099) {
+		nrn_2000s(in, (unsigned)(now + 1) % 100, 6, 15, 123);
+		assert_non_null(dsmap_ident__normalise(out, &len, NRN, in, 11));
+		expect_nrn(in, 0, "year still to come");
+		expect_nrn(in, now + 1, NULL);
+		assert_int_equal(dsmap_ident_normalise(out, sizeof(out), &len, NRN, in, 11),
+		                 DSMAP_EINVALID);
+		assert_string_equal(dsmap_error_last()->message, "invalid national register number: "
+		                    "checksum matches only a birth in a year still to come");
+	}
+	nrn_2000s(in, (unsigned)now % 100, 6, 15, 123);
+	assert_null(dsmap_ident__normalise(out, &len, NRN, in, 11));
+	expect_nrn(in, 0, NULL);
+}
+
+/* The reading of python-stdnum's be.nn._checksum(), with dsmap's ranges. */
+static int reference_nrn(const char d[11], int year)
+{
+	unsigned long first9 = strtoul((char[10]){ d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+	                                           d[8], '\0' }, NULL, 10);
+	unsigned check = (unsigned)((d[9] - '0') * 10 + d[10] - '0');
+	unsigned yy = (unsigned)((d[0] - '0') * 10 + d[1] - '0');
+	unsigned mm = (unsigned)((d[2] - '0') * 10 + d[3] - '0');
+	unsigned dd = (unsigned)((d[4] - '0') * 10 + d[5] - '0');
+	int ok = check == 97 - first9 % 97 ||
+	         ((int)(2000 + yy) <= year && check == 97 - (2000000000ul + first9) % 97);
+
+	return ok && mm % 20 <= 12 && mm <= 52 && dd <= 31;
+}
+
+/*
+ * Mistyped numbers of the 1900s: before the year rule, about 1 in 97 of
+ * them passed as a birth to come.  Now dsmap accepts exactly what the
+ * reference does, in any year.
+ */
+static void test_ident__nrn_mistyped(void **state)
+{
+	static const int years[] = { 1999, 2000, 2026, 2031, 2075, 2100 };
+	char good[12], bad[12], out[DSMAP_IDENT_MAX + 1];
+	const char *why;
+	size_t len, y;
+	int i, to_come = 0, accepted = 0;
+
+	(void)state;
+	srand(13);
+	for (i = 0; i < 30000; i++) {
+		unsigned long first9 = (unsigned long)(rand() % 100) * 10000000ul +
+		                       (unsigned long)(1 + rand() % 12) * 100000ul +
+		                       (unsigned long)(1 + rand() % 28) * 1000ul +
+		                       (unsigned long)(1 + rand() % 997);
+		int pos = rand() % 11;
+
+		snprintf(good, sizeof(good), "%09lu%02u", first9, 97 - (unsigned)(first9 % 97));
+		memcpy(bad, good, sizeof(bad));
+		if (rand() % 2 == 0 || pos == 10)
+			bad[pos] = (char)('0' + (bad[pos] - '0' + 1 + rand() % 9) % 10);
+		else {
+			bad[pos] = good[pos + 1];
+			bad[pos + 1] = good[pos];
+		}
+		for (y = 0; y < COUNT(years); y++) {
+			why = dsmap_ident__normalise_at(out, &len, NRN, bad, 11, years[y]);
+			if ((why == NULL) != reference_nrn(bad, years[y]))
+				fail_msg("%s in %d: dsmap %s, the reference %s", bad, years[y],
+				         why ? why : "accepts", why ? "accepts" : "refuses");
+			if (why != NULL && strstr(why, "year still to come") != NULL)
+				to_come++;
+			accepted += why == NULL;
+		}
+		assert_null(dsmap_ident__normalise_at(out, &len, NRN, good, 11, 1999));
+	}
+	/* the rule has work to do, and some mistypes stay undetectable */
+	assert_true(to_come > 100);
+	assert_true(accepted > 100);
 }
 
 static void test_ident__not_nul_terminated(void **state)
@@ -746,6 +1023,10 @@ int main(void)
 		cmocka_unit_test(test_ident__reason_never_quotes_value),
 		cmocka_unit_test(test_ident__table_covers_every_kind),
 		cmocka_unit_test(test_ident__email_lengths),
+		cmocka_unit_test(test_ident__email_spellings_meet),
+		cmocka_unit_test(test_ident__email_idna_lengths),
+		cmocka_unit_test(test_ident__nrn_births_to_come),
+		cmocka_unit_test(test_ident__nrn_mistyped),
 		cmocka_unit_test(test_ident__not_nul_terminated),
 		cmocka_unit_test(test_ident__ipv6_matches_inet_ntop),
 		cmocka_unit_test(test_ident__random_input),
