@@ -171,11 +171,14 @@ const struct cli_command cli_commands[] = {
 	  "  --format FMT     text (default) or json\n" },
 	{ "verify", cmd_verify,
 	  "check the whole store for damage",
-	  "usage: dsmap verify\n"
+	  "usage: dsmap verify [--rebuild-index]\n"
 	  "\n"
-	  "Walk every page of the workspace's store and check its structure.\n"
-	  "Opening a store only does the cheap checks (header, size, schema);\n"
-	  "verify reads everything.  Exit status 0 when the store is sound.\n" },
+	  "Walk every page of the workspace's store and check its structure, and\n"
+	  "the identifier index against every system's inventory.  Opening a\n"
+	  "store only does the cheap checks (header, size, schema); verify reads\n"
+	  "everything.  Exit status 0 when the store is sound.\n"
+	  "  --rebuild-index  first write the identifier index anew from the\n"
+	  "                   systems' inventories (in one transaction)\n" },
 	{ "sync", cmd_sync,
 	  "store the lineage graph of a revision of the mapping",
 	  "usage: dsmap sync [--rev REV]\n"

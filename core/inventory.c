@@ -37,10 +37,6 @@
 #define LOAD_BYTES (16u << 20)
 #define LOC_MAX 512
 #define BUCKETS 65536                /* the first two bytes of a hash */
-#define BLOOM_VERSION 2
-#define BLOOM_HEADER 8
-#define BLOOM_K 7
-#define BLOOM_BITS_PER_KEY 10
 
 int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size)
 {
@@ -733,9 +729,6 @@ static int head_next(struct head *h)
 
 /* What a load transaction appends: a chunk of merged entries. */
 struct chunk {
-	unsigned char *bloom;           /* header + bits */
-	size_t bloom_size;
-	uint64_t bloom_mask;
 	unsigned char *buf;             /* (hash, u16 len, value) or (id, subject) */
 	size_t used, cap;
 	size_t count;
@@ -837,104 +830,6 @@ static int load_chunk(dsmap__ingest *ing, struct chunk *c)
 	return 0;
 }
 
-/* ---- Bloom filters ------------------------------------------------------------------ */
-
-static uint64_t word(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* Hashes are uniform already: the probes come from its two halves, taken
- * in one order for a holding's key and in the other for an alias's, so
- * that one filter answers both questions apart. */
-static void probes(const unsigned char *hash, int alias, uint64_t *h1, uint64_t *h2)
-{
-	*h1 = word(hash + (alias ? 8 : 0));
-	*h2 = word(hash + (alias ? 0 : 8)) | 1;
-}
-
-static void bloom_add(unsigned char *bits, uint64_t mask, const unsigned char *hash, int alias)
-{
-	uint64_t h1, h2;
-	unsigned int i;
-
-	probes(hash, alias, &h1, &h2);
-
-	for (i = 0; i < BLOOM_K; i++) {
-		uint64_t bit = (h1 + i * h2) & mask;
-
-		bits[bit >> 3] |= (unsigned char)(1u << (bit & 7));
-	}
-}
-
-int dsmap__bloom_may(const struct dsmap__bloom *b, const unsigned char *hash, int alias)
-{
-	uint64_t h1, h2;
-	unsigned int i;
-
-	probes(hash, alias, &h1, &h2);
-	for (i = 0; i < b->k; i++) {
-		uint64_t bit = (h1 + i * h2) & b->mask;
-
-		if (!(b->bits[bit >> 3] >> (bit & 7) & 1))
-			return 0;
-	}
-	return 1;
-}
-
-static void bloom_key(char key[32], uint32_t gen)
-{
-	snprintf(key, 32, "bloom.%08x", (unsigned int)gen);
-}
-
-int dsmap__bloom_get(struct dsmap__bloom *b, dsmap_store *store, MDB_txn *txn, uint32_t gen)
-{
-	char key[32];
-	MDB_val k, v;
-	const unsigned char *p;
-	int rc;
-
-	bloom_key(key, gen);
-	k.mv_size = strlen(key);
-	k.mv_data = key;
-	rc = mdb_get(txn, store->dbi[DSMAP__DB_META], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return dsmap_error__set(DSMAP_ENOTFOUND, "generation %u has no filter", gen);
-	if (rc != 0)
-		return dsmap_store__error(rc, "store %s: %s", store->path, key);
-	p = v.mv_data;
-	if (v.mv_size > 0 && p[0] != BLOOM_VERSION)
-		return dsmap_error__set(DSMAP_ENOTFOUND, "generation %u has a filter of another "
-		                        "version", gen);
-	if (v.mv_size < BLOOM_HEADER + 8 || p[1] == 0 || p[1] > 32 ||
-	    p[2] < 6 || p[2] > 40 || v.mv_size != BLOOM_HEADER + ((size_t)1 << p[2]) / 8)
-		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: %s is damaged", store->path, key);
-	b->k = p[1];
-	b->mask = ((uint64_t)1 << p[2]) - 1;
-	b->bits = p + BLOOM_HEADER;
-	return 0;
-}
-
-/* A filter sized for `keys` keys, in c->bloom. */
-static int bloom_new(struct chunk *c, uint64_t keys)
-{
-	unsigned int log2 = 10;
-
-	while (log2 < 40 && ((uint64_t)1 << log2) < keys * BLOOM_BITS_PER_KEY)
-		log2++;
-	c->bloom_size = BLOOM_HEADER + ((size_t)1 << log2) / 8;
-	if ((c->bloom = calloc(1, c->bloom_size)) == NULL)
-		return dsmap_error__oom();
-	c->bloom[0] = BLOOM_VERSION;
-	c->bloom[1] = BLOOM_K;
-	c->bloom[2] = (unsigned char)log2;
-	c->bloom_mask = ((uint64_t)1 << log2) - 1;
-	return 0;
-}
-
 /* Append an entry made of three parts, loading the chunk first when full. */
 static int chunk_put(dsmap__ingest *ing, struct chunk *c, const void *a, size_t na,
                      const void *b, size_t nb, const void *d, size_t nd)
@@ -944,7 +839,6 @@ static int chunk_put(dsmap__ingest *ing, struct chunk *c, const void *a, size_t 
 	if (c->used + na + nb + nd > c->cap || c->count == LOAD_ENTRIES)
 		if ((rc = load_chunk(ing, c)) < 0)
 			return rc;
-	bloom_add(c->bloom + BLOOM_HEADER, c->bloom_mask, a, c->aliases);
 	memcpy(c->buf + c->used, a, na);
 	if (nb)
 		memcpy(c->buf + c->used + na, b, nb);
@@ -1108,16 +1002,12 @@ done:
 	return rc;
 }
 
+/* The switch: the system's record names the new generation, and the
+ * identifier index follows it (dsmap_store__system_put()). */
 static int summary_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	void **args = payload;
-	const struct chunk *c = args[2];
-	char key[32];
-	int rc;
 
-	bloom_key(key, c->gen);
-	if ((rc = dsmap_store__meta_put(store, txn, key, c->bloom, c->bloom_size)) != 0)
-		return rc;
 	return dsmap_store__system_put(store, txn, args[0], args[1]);
 }
 
@@ -1126,7 +1016,7 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 {
 	struct slot *s = &ing->slots[slot];
 	struct chunk c;
-	void *args[3];
+	void *args[2];
 	size_t i, n = 0;
 	int rc;
 
@@ -1141,14 +1031,6 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	}
 	if ((rc = spill(ing, s)) < 0)
 		goto done;
-	{
-		uint64_t keys = s->records;
-
-		for (i = 0; i < s->naruns; i++)
-			keys += s->aruns[i].size / (2 * DSMAP_IDENT_HASH_SIZE);
-		if ((rc = bloom_new(&c, keys)) < 0)
-			goto done;
-	}
 	/* The first chunk takes the generation, even for a system with no
 	 * records: its holdings become "none". */
 	if ((rc = load_holdings(ing, s, &c)) < 0)
@@ -1181,11 +1063,9 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	sum->last_seen = s->last;
 	args[0] = (void *)system_id;
 	args[1] = sum;
-	args[2] = &c;
 	rc = dsmap_store__write(ing->store, summary_txn, args, "switch to the new holdings");
 done:
 	slot_release(s);
-	free(c.bloom);
 	free(c.buf);
 	free(c.cat_subjects);
 	free(c.d_cat_subjects);
@@ -1265,17 +1145,6 @@ static int collect_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 			return rc;
 		if ((rc = mdb_drop(txn, dbi, 1)) != 0)
 			return rc;
-		if (c->drop_type.v[i] == DSMAP__GEN_HOLDINGS) {
-			char key[32];
-			MDB_val k;
-
-			bloom_key(key, c->drop.v[i]);
-			k.mv_size = strlen(key);
-			k.mv_data = key;
-			if ((rc = mdb_del(txn, store->dbi[DSMAP__DB_META], &k, NULL)) != 0 &&
-			    rc != MDB_NOTFOUND)
-				return rc;
-		}
 	}
 	return 0;
 }

@@ -97,27 +97,6 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 /* Forget the slot's records (its scan failed). */
 void dsmap__ingest_drop(dsmap__ingest *ing, size_t slot);
 
-/*
- * Each generation has a Bloom filter of the keys of its holdings and
- * aliases (about 10 bits a key, 7 probes: about 1% false positives),
- * stored in the meta database as "bloom.GGGGGGGG" and written with the
- * switch to that generation.  A locate skips the lookups a filter rules
- * out: most systems hold most subjects not.
- */
-struct dsmap__bloom {
-	const unsigned char *bits;
-	uint64_t mask;                 /* bits - 1; the size is a power of two */
-	unsigned int k;
-};
-
-/* The filter of generation `gen`, borrowed from the transaction's map;
- * DSMAP_ENOTFOUND when it has none. */
-int dsmap__bloom_get(struct dsmap__bloom *b, dsmap_store *store, MDB_txn *txn, uint32_t gen);
-
-/* 0 when `hash` is surely not a subject (alias 0) or an aliased
- * identifier (alias 1) of the generation; 1 when it may be. */
-int dsmap__bloom_may(const struct dsmap__bloom *b, const unsigned char *hash, int alias);
-
 /* Drop every generation that no system's record names.  Only one scan
  * may run at a time (dsmap_scan holds a lock), since the generation it
  * writes is named by no system until it ends. */

@@ -1639,9 +1639,9 @@ int dsmap_lineage_lang(char **out, dsmap_workspace *ws, int kind, const char *id
 	if (out == NULL || ws == NULL || id == NULL || dsmap_lineage_kind_name(kind) == NULL ||
 	    format < DSMAP_FORMAT_TEXT || format > DSMAP_FORMAT_DOT)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_lineage: invalid argument");
+	*out = NULL;
 	if (lang != NULL && strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0)
 		return dsmap_error__set(DSMAP_EINVALID, "language '%s': dsmap speaks en and fr", lang);
-	*out = NULL;
 	if ((rc = dsmap__graph_open(&r, ws, rev)) < 0)
 		return rc;
 	if (lang != NULL)

@@ -4,11 +4,18 @@
  *
  * A locator holds one read transaction for its snapshot, and in it the
  * databases of every system's current generation (inventory.h), the
- * category numbers and the graph of the synced revision.  A query is a
- * breadth-first walk over identifiers: each is looked up in each system as
- * a subject (holdings) and as an alias (aliases, then the holdings of the
- * subjects it leads to); a subject found through an identifier of a
- * linking kind adds its own identifiers of linking kinds to the walk.
+ * identifier index (idindex.h), the category numbers and the graph of the
+ * synced revision.  A query is a breadth-first walk over identifiers: the
+ * index names the systems that hold each one, as a subject (holdings) or
+ * as an alias (aliases, then the holdings of the subjects it leads to), so
+ * that a query costs what it walks, whatever the number of systems; a
+ * subject found through an identifier of a linking kind adds its own
+ * identifiers of linking kinds to the walk.
+ *
+ * An identifier that names more than `max_join` subjects in one system (a
+ * placeholder e-mail, a shared or mistyped national register number) is
+ * an identity conflict: it is not followed, and the answer names its kind
+ * and how many subjects share it, never its value.
  * Only hashes are handled: the store has no value to show, and the answer
  * tells where each link was found instead.
  */
@@ -29,6 +36,7 @@
 #include "errors.h"
 #include "jsonutil.h"
 #include "ident.h"
+#include "idindex.h"
 #include "inventory.h"
 #include "lineage.h"
 #include "store.h"
@@ -40,6 +48,8 @@
 #define MAX_WALK 256        /* identifiers a query may reach, links included */
 #define MAX_SEEN 1024       /* subjects a query may reach */
 #define MAX_LOCS 8          /* locators shown per system */
+#define MAX_CONFLICTS 32    /* identity conflicts reported per query */
+#define COUNT_CAP 100000    /* subjects counted behind one conflicting identifier */
 
 struct lsys {
 	char *id;
@@ -48,8 +58,13 @@ struct lsys {
 	MDB_dbi h, a;
 	int has_a;
 	MDB_cursor *ac;           /* on the aliases, kept for the snapshot's life */
-	struct dsmap__bloom bloom;
-	int has_bloom;
+	uint32_t sysno;
+};
+
+/* A system number of the index, and the locator system it is. */
+struct sysref {
+	uint32_t sysno;
+	size_t s;
 };
 
 struct dsmap_locator {
@@ -58,6 +73,9 @@ struct dsmap_locator {
 	MDB_txn *txn;
 	struct lsys *sys;
 	size_t nsys;
+	struct sysref *bysysno;   /* the systems by number, for the index */
+	MDB_cursor *idx;          /* on the identifier index */
+	size_t max_join;          /* subjects an identifier may name in one system */
 	char **refs;              /* category ref by number */
 	size_t nrefs;
 	unsigned int links;       /* 1 << kind for each linking kind */
@@ -103,6 +121,21 @@ struct seen {
 	unsigned char subject[DSMAP_IDENT_HASH_SIZE];
 };
 
+/* A subject an identifier leads to, before the conflict check. */
+struct cand {
+	size_t sys;
+	const unsigned char *subject;   /* in the snapshot's map */
+	MDB_val val;
+};
+
+/* An identifier not followed: it names too many subjects. */
+struct conflict {
+	int kind;
+	int link;                 /* -1 for the query's own, else the link that reached it */
+	size_t sys;               /* the system where it names the most */
+	uint64_t subjects;        /* there; counted up to COUNT_CAP */
+};
+
 struct dsmap_locate_result {
 	size_t nsys;
 	struct rsys *rs;          /* by locator system */
@@ -113,6 +146,10 @@ struct dsmap_locate_result {
 	int truncated;
 	size_t found;             /* systems holding something */
 	const char **ids;         /* the systems found, in id order */
+	struct cand *cands;       /* of the identifier being looked up */
+	size_t ncands, capcands;
+	struct conflict conflicts[MAX_CONFLICTS];
+	size_t nconflicts;
 	/* Last, and not zeroed: only their first n entries are ever read (some
 	 * 45 KB that clearing would cost every query). */
 	unsigned int query_kinds[MAX_WALK];
@@ -135,6 +172,11 @@ static void snapshot_close(dsmap_locator *l)
 	free(l->sys);
 	l->sys = NULL;
 	l->nsys = 0;
+	free(l->bysysno);
+	l->bysysno = NULL;
+	if (l->idx != NULL)
+		mdb_cursor_close(l->idx);
+	l->idx = NULL;
 	dsmap_store__category_refs_free(l->refs, l->nrefs);
 	l->refs = NULL;
 	l->nrefs = 0;
@@ -208,6 +250,7 @@ static int read_systems(dsmap_locator *l)
 		}
 		l->nsys++;
 		s->gen = sum.gen;
+		s->sysno = sum.sysno;
 		if ((rc = dsmap_store__gen_dbi(l->store, l->txn, DSMAP__GEN_HOLDINGS, s->gen, 0,
 		                               &s->h)) < 0)
 			goto done;
@@ -224,15 +267,6 @@ static int read_systems(dsmap_locator *l)
 		} else {
 			s->has_a = 1;
 		}
-		rc = dsmap__bloom_get(&s->bloom, l->store, l->txn, s->gen);
-		if (rc == DSMAP_ENOTFOUND) {
-			dsmap_error_clear();   /* written by an older dsmap: look everywhere */
-			rc = 0;
-		} else if (rc < 0) {
-			goto done;
-		} else {
-			s->has_bloom = 1;
-		}
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
@@ -241,6 +275,49 @@ static int read_systems(dsmap_locator *l)
 done:
 	mdb_cursor_close(cur);
 	return rc;
+}
+
+static int sysref_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sysref *)a)->sysno, y = ((const struct sysref *)b)->sysno;
+
+	return (x > y) - (x < y);
+}
+
+/* The index's way in: the systems by number, and a cursor. */
+static int read_index(dsmap_locator *l)
+{
+	size_t i;
+	int rc;
+
+	if ((l->bysysno = malloc((l->nsys + 1) * sizeof(*l->bysysno))) == NULL)
+		return dsmap_error__oom();
+	for (i = 0; i < l->nsys; i++) {
+		l->bysysno[i].sysno = l->sys[i].sysno;
+		l->bysysno[i].s = i;
+	}
+	qsort(l->bysysno, l->nsys, sizeof(*l->bysysno), sysref_cmp);
+	if ((rc = mdb_cursor_open(l->txn, l->store->dbi[DSMAP__DB_IDINDEX], &l->idx)) != 0) {
+		l->idx = NULL;
+		return dsmap_store__error(rc, "store %s: identifier index", l->store->path);
+	}
+	return 0;
+}
+
+/* The locator system of number `sysno`, or l->nsys when none answers. */
+static size_t system_of(const dsmap_locator *l, uint32_t sysno)
+{
+	size_t lo = 0, hi = l->nsys;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->bysysno[mid].sysno < sysno)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->nsys && l->bysysno[lo].sysno == sysno ? l->bysysno[lo].s : l->nsys;
 }
 
 static int read_links(dsmap_locator *l)
@@ -287,7 +364,8 @@ static int snapshot_open(dsmap_locator *l)
 		return dsmap_error__oom();
 	}
 	if ((rc = dsmap__graph_synced(&l->graph, l->store, l->txn)) < 0 ||
-	    (rc = read_refs(l)) < 0 || (rc = read_systems(l)) < 0 || (rc = read_links(l)) < 0 ||
+	    (rc = read_refs(l)) < 0 || (rc = read_systems(l)) < 0 || (rc = read_index(l)) < 0 ||
+	    (rc = read_links(l)) < 0 ||
 	    (rc = dsmap_store__facet_names(l->store, l->txn, DSMAP__FACET_KIND, l->kind_names)) < 0 ||
 	    (rc = dsmap_store__facet_names(l->store, l->txn, DSMAP__FACET_BRAND, l->brand_names)) < 0) {
 		snapshot_close(l);
@@ -308,6 +386,7 @@ int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
 		return dsmap_error__oom();
 	l->ws = ws;
 	l->store = ws->store;
+	l->max_join = DSMAP_LOCATE_MAX_JOIN;
 	memcpy(l->lang, "en", 3);
 	if ((rc = snapshot_open(l)) < 0) {
 		free(l);
@@ -324,6 +403,16 @@ int dsmap_locator_set_language(dsmap_locator *l, const char *lang)
 		                        lang ? lang : "(null)");
 	memcpy(l->lang, lang, 3);
 	l->lang_chosen = 1;
+	return 0;
+}
+
+int dsmap_locator_set_max_join(dsmap_locator *l, size_t max_join)
+{
+	if (l == NULL || max_join == 0)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_set_max_join: %s",
+		                        l == NULL ? "NULL locator" : "an identifier names at least "
+		                        "one subject");
+	l->max_join = max_join;
 	return 0;
 }
 
@@ -358,6 +447,7 @@ void dsmap_locate_result_free(dsmap_locate_result *r)
 	free(r->bitmaps);
 	free(r->seen);
 	free(r->ids);
+	free(r->cands);
 	free(r);
 }
 
@@ -462,57 +552,143 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 	return 0;
 }
 
-static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
+static int cand_add(dsmap_locate_result *r, size_t s, const unsigned char *subject,
+                    const MDB_val *val)
 {
-	unsigned char hash[DSMAP_IDENT_HASH_SIZE];
-	size_t s;
+	if (r->ncands == r->capcands) {
+		size_t cap = r->capcands ? r->capcands * 2 : 16;
+		struct cand *grown = realloc(r->cands, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return dsmap_error__oom();
+		r->cands = grown;
+		r->capcands = cap;
+	}
+	r->cands[r->ncands].sys = s;
+	r->cands[r->ncands].subject = subject;
+	r->cands[r->ncands].val = *val;
+	r->ncands++;
+	return 0;
+}
+
+/* The subjects an alias leads to in system `s`: candidates, up to
+ * max_join + 1; past that only counted (up to COUNT_CAP) into *n. */
+static int look_aliases(dsmap_locator *l, dsmap_locate_result *r, size_t s,
+                        const unsigned char *hash, uint64_t *n)
+{
+	MDB_cursor *cur = l->sys[s].ac;
+	MDB_val k = { DSMAP_IDENT_HASH_SIZE, (void *)hash }, v;
 	int rc;
 
-	memcpy(hash, r->walk[q].hash, sizeof(hash));
-	for (s = 0; s < l->nsys; s++) {
-		MDB_val k = { DSMAP_IDENT_HASH_SIZE, hash }, v;
-		MDB_cursor *cur = l->sys[s].ac;
+	if (cur == NULL)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: the identifier index names "
+		                        "aliases of %s, which has none", l->store->path, l->sys[s].id);
+	/* aliases are (identifier, subject) keys: the range of this identifier */
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == 2 * DSMAP_IDENT_HASH_SIZE &&
+	       memcmp(k.mv_data, hash, DSMAP_IDENT_HASH_SIZE) == 0 && *n < COUNT_CAP) {
+		const unsigned char *subject = (const unsigned char *)k.mv_data + DSMAP_IDENT_HASH_SIZE;
 
-		rc = MDB_NOTFOUND;
-		if (!l->sys[s].has_bloom || dsmap__bloom_may(&l->sys[s].bloom, hash, 0))
-			rc = mdb_get(l->txn, l->sys[s].h, &k, &v);
+		if (++*n <= l->max_join) {
+			MDB_val sk = { DSMAP_IDENT_HASH_SIZE, (void *)subject }, sv;
+
+			rc = mdb_get(l->txn, l->sys[s].h, &sk, &sv);
+			if (rc == 0)
+				rc = cand_add(r, s, subject, &sv);
+			else if (rc == MDB_NOTFOUND)
+				rc = 0;   /* cannot happen in a generation written whole */
+			if (rc != 0)
+				break;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc == 0 && k.mv_size != 2 * DSMAP_IDENT_HASH_SIZE)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record",
+		                        l->store->path, l->sys[s].id);
+	if (DSMAP__IS_DSMAP_CODE(rc))
+		return rc;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return dsmap_store__error(rc, "store %s: aliases of %s", l->store->path, l->sys[s].id);
+	return 0;
+}
+
+/* One system's part of an index entry: the subjects identifier `hash`
+ * leads to there, as candidates; *n counts them. */
+static int look_in(dsmap_locator *l, dsmap_locate_result *r, size_t s, unsigned int roles,
+                   const unsigned char *hash, uint64_t *n)
+{
+	int rc;
+
+	*n = 0;
+	if (roles & DSMAP__IDX_SUBJECT) {
+		MDB_val k = { DSMAP_IDENT_HASH_SIZE, (void *)hash }, v;
+
+		rc = mdb_get(l->txn, l->sys[s].h, &k, &v);
 		if (rc == 0) {
-			if ((rc = found(l, r, s, hash, &v, q)) < 0)
+			*n = 1;
+			if ((rc = cand_add(r, s, k.mv_data, &v)) < 0)
 				return rc;
 		} else if (rc != MDB_NOTFOUND) {
 			return dsmap_store__error(rc, "store %s: holdings of %s", l->store->path,
 			                          l->sys[s].id);
 		}
-		if (!l->sys[s].has_a ||
-		    (l->sys[s].has_bloom && !dsmap__bloom_may(&l->sys[s].bloom, hash, 1)))
-			continue;
-		/* aliases are (identifier, subject) keys: the range of this identifier */
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		while (rc == 0 && k.mv_size == 2 * DSMAP_IDENT_HASH_SIZE &&
-		       memcmp(k.mv_data, hash, DSMAP_IDENT_HASH_SIZE) == 0) {
-			unsigned char subject[DSMAP_IDENT_HASH_SIZE];
-			MDB_val sk = { sizeof(subject), subject }, sv;
-
-			memcpy(subject, (const unsigned char *)k.mv_data + DSMAP_IDENT_HASH_SIZE,
-			       sizeof(subject));
-			rc = mdb_get(l->txn, l->sys[s].h, &sk, &sv);
-			if (rc == 0)
-				rc = found(l, r, s, subject, &sv, q);
-			else if (rc == MDB_NOTFOUND)
-				rc = 0;   /* cannot happen in a generation written whole */
-			if (rc != 0)
-				break;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		}
-		if (rc == 0 && k.mv_size != 2 * DSMAP_IDENT_HASH_SIZE)
-			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record",
-			                        l->store->path, l->sys[s].id);
-		if (DSMAP__IS_DSMAP_CODE(rc))
-			return rc;
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			return dsmap_store__error(rc, "store %s: aliases of %s", l->store->path,
-			                          l->sys[s].id);
 	}
+	if (roles & DSMAP__IDX_ALIAS)
+		return look_aliases(l, r, s, hash, n);
+	return 0;
+}
+
+/* Walk step `q`: one lookup in the identifier index names the systems
+ * that hold the identifier; their subjects are found unless the
+ * identifier names more than max_join of them in one system. */
+static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
+{
+	unsigned char hash[DSMAP_IDENT_HASH_SIZE];
+	MDB_val k = { DSMAP_IDENT_HASH_SIZE, hash }, v;
+	struct conflict worst = { 0, 0, 0, 0 };
+	size_t i;
+	int rc;
+
+	memcpy(hash, r->walk[q].hash, sizeof(hash));
+	r->ncands = 0;
+	rc = mdb_cursor_get(l->idx, &k, &v, MDB_SET_KEY);
+	if (rc == 0)
+		rc = mdb_cursor_get(l->idx, &k, &v, MDB_GET_MULTIPLE);
+	while (rc == 0) {
+		const unsigned char *p = v.mv_data;
+
+		if (v.mv_size % 4 != 0)
+			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: identifier index: a value "
+			                        "of %zu bytes", l->store->path, v.mv_size);
+		for (i = 0; i < v.mv_size / 4; i++) {
+			uint32_t e = dsmap__get_be32(p + 4 * i);
+			size_t s = system_of(l, e >> 2);
+			uint64_t n;
+
+			if (s == l->nsys)
+				continue;   /* retired, or no longer in the mapping */
+			if ((rc = look_in(l, r, s, e & 3u, hash, &n)) < 0)
+				return rc;
+			if (n > worst.subjects) {
+				worst.sys = s;
+				worst.subjects = n;
+			}
+		}
+		rc = mdb_cursor_get(l->idx, &k, &v, MDB_NEXT_MULTIPLE);
+	}
+	if (rc != MDB_NOTFOUND)
+		return dsmap_store__error(rc, "store %s: identifier index", l->store->path);
+	if (worst.subjects > l->max_join) {
+		if (r->nconflicts < MAX_CONFLICTS) {
+			worst.kind = r->walk[q].kind;
+			worst.link = r->walk[q].link;
+			r->conflicts[r->nconflicts++] = worst;
+		}
+		return 0;
+	}
+	for (i = 0; i < r->ncands; i++)
+		if ((rc = found(l, r, r->cands[i].sys, r->cands[i].subject, &r->cands[i].val, q)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -933,6 +1109,27 @@ done:
 	return rc;
 }
 
+/* The identifiers not followed, by kind, never by value. */
+static int conflicts_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *ans)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (a == NULL || json_object_set_new(ans, "conflicts", a) < 0)
+		return dsmap_error__oom();
+	for (i = 0; i < r->nconflicts; i++) {
+		const struct conflict *c = &r->conflicts[i];
+
+		if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:b, s:I}",
+		    "kind", dsmap_ident_kind_name(c->kind),
+		    "reached_by", c->link < 0 ? "query" : "link",
+		    "system", l->sys[c->sys].id, "subjects", (json_int_t)c->subjects,
+		    "at_least", c->subjects >= COUNT_CAP, "max_join", (json_int_t)l->max_join)) < 0)
+			return dsmap_error__oom();
+	}
+	return 0;
+}
+
 /* The answer as JSON; docs/locate.md describes it. */
 static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 {
@@ -965,6 +1162,8 @@ static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 		    "from_kind", dsmap_ident_kind_name(r->links[i].from_kind),
 		    "system", l->sys[r->links[i].sys].id, "locator", r->links[i].loc)) < 0)
 			goto oom;
+	if ((rc = conflicts_json(l, r, ans)) < 0)
+		goto fail;
 	if ((rc = scoped_json(l, r, ans)) < 0)
 		goto fail;
 	if (json_object_set_new(ans, "rights", rights) < 0)
@@ -1022,6 +1221,21 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	json_array_foreach(json_object_get(ans, "query"), i, x)
 		dsmap__outf(o, "%s%s", i ? ", " : (fr ? "recherche : " : "query: "), dsmap__json_str(x, "kind"));
 	dsmap__outf(o, fr ? " (valeurs non affichées)\n" : " (values not shown)\n");
+	json_array_foreach(json_object_get(ans, "conflicts"), i, x) {
+		json_int_t n = json_integer_value(json_object_get(x, "subjects"));
+
+		dsmap__outf(o, fr ? "  non suivi : un %s %s que %s%s partagent dans %s (conflit d'identité : "
+		            "une valeur de remplissage ou partagée ; plus de %lld, la limite)\n" :
+		            "  not followed: a %s %s that %s%s share in %s (an identity conflict: a "
+		            "placeholder or a shared value; more than %lld, the limit)\n",
+		            dsmap__json_str(x, "kind"),
+		            strcmp(dsmap__json_str(x, "reached_by"), "query") == 0 ?
+		            (fr ? "de la recherche" : "of the query") : (fr ? "lié" : "reached by a link"),
+		            json_is_true(json_object_get(x, "at_least")) ? (fr ? "au moins " : "at least ") : "",
+		            dsmap__count_words(n1, sizeof(n1), (size_t)n, "subject", lang),
+		            dsmap__json_str(x, "system"),
+		            (long long)json_integer_value(json_object_get(x, "max_join")));
+	}
 	if (!json_is_true(json_object_get(ans, "found"))) {
 		dsmap__outf(o, fr ? "aucun système ne détient de données de cette personne (révision %.12s)\n" :
 		            "no system holds data of this subject (revision %.12s)\n", dsmap__json_str(ans, "revision"));

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "idindex.h"
 #include "store.h"
 #include "util.h"
 
@@ -40,10 +41,13 @@ static const char *const db_names[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_GRAPH] = "graph",
 	[DSMAP__DB_NODES] = "nodes",
 	[DSMAP__DB_CATBITS] = "catbits",
+	[DSMAP__DB_IDINDEX] = "idindex",
 };
 
-/* Flags of the fixed databases (none so far need any). */
-static const unsigned int db_flags[DSMAP__DB_COUNT];
+/* Flags of the fixed databases. */
+static const unsigned int db_flags[DSMAP__DB_COUNT] = {
+	[DSMAP__DB_IDINDEX] = MDB_DUPSORT | MDB_DUPFIXED,
+};
 
 /* Fixed databases, and a pair per generation of each system's holdings,
  * with room for generations being written and not yet collected. */
@@ -314,6 +318,84 @@ static int create_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
 	return 0;
 }
 
+/* The identifier index written anew from every system's current
+ * generation, in one transaction. */
+static int index_fill(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, op = MDB_FIRST;
+
+	(void)payload;
+	if ((rc = mdb_drop(txn, store->dbi[DSMAP__DB_IDINDEX], 0)) != 0 ||
+	    (rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		dsmap_store__system_summary sum;
+		char id[DSMAP__SYSTEM_ID_MAX + 1];
+
+		op = MDB_NEXT;
+		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: a bad key", store->path);
+			break;
+		}
+		memcpy(id, k.mv_data, k.mv_size);
+		id[k.mv_size] = '\0';
+		if ((rc = dsmap_store__system_get(store, txn, id, &sum)) < 0)
+			break;
+		free(sum.categories);
+		if ((rc = dsmap__idindex_switch(store, txn, sum.sysno, 0, sum.gen)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int dsmap_store_rebuild_index(dsmap_store *store)
+{
+	if (store == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_store_rebuild_index: NULL store");
+	return dsmap_store__write(store, index_fill, NULL, "rebuild the identifier index");
+}
+
+/*
+ * Schema 1 had no identifier index, and a Bloom filter per generation in
+ * the meta database ("bloom.GGGGGGGG") instead.  The upgrade builds the
+ * index from every system's current generation, drops the filters and
+ * says schema 2, in one transaction: a store is either upgraded whole or
+ * left as it was.
+ */
+static int upgrade_txn(dsmap_store *store, MDB_txn *txn, void *payload)
+{
+	static const char bloom[] = "bloom.";
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char buf[32];
+	int i, rc;
+
+	(void)payload;
+	for (i = 0; i < DSMAP__DB_COUNT; i++)
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &store->dbi[i])) != 0)
+			return rc;
+	if ((rc = index_fill(store, txn, NULL)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_META], &cur)) != 0)
+		return rc;
+	for (;;) {
+		k.mv_size = sizeof(bloom) - 1;
+		k.mv_data = (void *)bloom;
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0 ||
+		    k.mv_size < sizeof(bloom) || memcmp(k.mv_data, bloom, sizeof(bloom) - 1) != 0 ||
+		    (rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	snprintf(buf, sizeof(buf), "%d", DSMAP_STORE_SCHEMA);
+	return dsmap_store__meta_put(store, txn, "schema", buf, strlen(buf));
+}
+
 static int open_dbs(dsmap_store *store)
 {
 	MDB_txn *txn = NULL;
@@ -527,8 +609,17 @@ int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_opti
 	}
 	if ((rc = check_meta(store)) < 0)
 		goto done;
-	if ((rc = open_dbs(store)) < 0)
+	if (store->schema < DSMAP_STORE_SCHEMA) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "upgrade from schema %u to %d", store->schema,
+		         DSMAP_STORE_SCHEMA);
+		if ((rc = dsmap_store__write(store, upgrade_txn, NULL, what)) < 0)
+			goto done;
+		store->schema = DSMAP_STORE_SCHEMA;
+	} else if ((rc = open_dbs(store)) < 0) {
 		goto done;
+	}
 
 	*out = store;
 	store = NULL;
@@ -638,7 +729,7 @@ int dsmap_store_verify(uint64_t *entries, dsmap_store *store)
 {
 	MDB_txn *txn = NULL;
 	MDB_dbi main_dbi;
-	uint64_t n = 0;
+	uint64_t n = 0, indexed;
 	char buf[64];
 	int i, rc;
 
@@ -654,6 +745,8 @@ int dsmap_store_verify(uint64_t *entries, dsmap_store *store)
 		if ((rc = walk_db(txn, store->dbi[i], db_names[i], store->path, &n)) < 0)
 			goto done;
 	if ((rc = dsmap_store__gens_each(store, txn, walk_gen, &(struct walk){ store, txn, &n })) < 0)
+		goto done;
+	if ((rc = dsmap__idindex_verify(store, txn, &indexed)) < 0)
 		goto done;
 	if ((rc = dsmap_store__meta_get(store, txn, "magic", buf, sizeof(buf))) < 0)
 		goto done;
@@ -698,6 +791,29 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
 	if (sum->category_count > SYSTEM_MAX_CATS)
 		return dsmap_error__set(DSMAP_EINVALID, "system %s: %zu categories, more than %d",
 		                        id, sum->category_count, SYSTEM_MAX_CATS);
+	/* The identifier index follows the system to its new generation in
+	 * this very transaction (idindex.h). */
+	if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v)) == 0) {
+		const unsigned char *old = v.mv_data;
+		uint32_t old_sysno, old_gen;
+
+		if (v.mv_size < 9 || (old[0] != SYSTEM_VALUE_VERSION && old[0] != 2))
+			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: the record of %s "
+			                        "is not one this dsmap wrote", store->path, id);
+		old_sysno = dsmap__get_be32(old + 1);
+		old_gen = dsmap__get_be32(old + 5);
+		if (old_sysno != sum->sysno) {
+			if ((rc = dsmap__idindex_switch(store, txn, old_sysno, old_gen, 0)) != 0 ||
+			    (rc = dsmap__idindex_switch(store, txn, sum->sysno, 0, sum->gen)) != 0)
+				return rc;
+		} else if ((rc = dsmap__idindex_switch(store, txn, sum->sysno, old_gen, sum->gen)) != 0) {
+			return rc;
+		}
+	} else if (rc != MDB_NOTFOUND) {
+		return rc;
+	} else if ((rc = dsmap__idindex_switch(store, txn, sum->sysno, 0, sum->gen)) != 0) {
+		return rc;
+	}
 	flen = strnlen(sum->failure, sizeof(sum->failure) - 1);
 	v.mv_size = SYSTEM_FIXED_SIZE + sum->category_count * SYSTEM_CAT_SIZE + SYSTEM_TAIL_SIZE + flen;
 	/* MDB_RESERVE: encode straight into the page. */

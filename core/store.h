@@ -20,6 +20,7 @@ enum dsmap_store__db {
 	DSMAP__DB_GRAPH,      /* commit id (20) + type + id -> node hash, or an edge */
 	DSMAP__DB_NODES,      /* node hash (16) -> version byte + the node as JSON */
 	DSMAP__DB_CATBITS,    /* "group/id" -> u32 bit, stable, never reused */
+	DSMAP__DB_IDINDEX,    /* identifier hash (16) -> the systems holding it (idindex.h) */
 	DSMAP__DB_COUNT
 };
 

@@ -1,7 +1,8 @@
 /*
  * Unit tests: the inventory (inventory.c): runs spilled and merged into a
- * generation, per-subject merging, counters, the Bloom filter, and the
- * collection of generations no system is at.
+ * generation, per-subject merging, counters, and the collection of
+ * generations no system is at.  The identifier index they feed is tested
+ * in idindex.c.
  */
 #include "config.h"
 
@@ -269,42 +270,6 @@ static void test_inventory__holding_v2_written(void **state)
 	mdb_txn_abort(txn);
 }
 
-static void test_inventory__bloom(void **state)
-{
-	struct fixture *f = *state;
-	dsmap_store__system_summary sum;
-	struct dsmap__bloom b;
-	unsigned char key[ID_SIZE];
-	unsigned long i, fp = 0;
-	MDB_txn *txn;
-
-	ingest(f, "crm", 1, 20000, 20000, &sum);
-	free(sum.categories);
-	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
-	assert_int_equal(dsmap__bloom_get(&b, f->store, txn, sum.gen), 0);
-	for (i = 0; i < 20000; i++) {
-		hash_of(key, DSMAP_ID_CUSTOMER_NUMBER, i);
-		assert_true(dsmap__bloom_may(&b, key + 1, 0));   /* never a false negative */
-		hash_of(key, DSMAP_ID_EMAIL, i);
-		assert_true(dsmap__bloom_may(&b, key + 1, 1));   /* aliases too */
-	}
-	for (i = 0; i < 100000; i++) {
-		hash_of(key, DSMAP_ID_PHONE, i);
-		fp += (unsigned long)dsmap__bloom_may(&b, key + 1, 0);
-		fp += (unsigned long)dsmap__bloom_may(&b, key + 1, 1);
-	}
-	/* about 1% expected; 3% would mean the filter is broken */
-	assert_true(fp < 6000);
-	/* a subject is seldom taken for an alias, and the other way round */
-	fp = 0;
-	for (i = 0; i < 20000; i++) {
-		hash_of(key, DSMAP_ID_CUSTOMER_NUMBER, i);
-		fp += (unsigned long)dsmap__bloom_may(&b, key + 1, 1);
-	}
-	assert_true(fp < 1200);
-	mdb_txn_abort(txn);
-}
-
 static int count_gens(int type, uint32_t gen, void *payload)
 {
 	(void)type;
@@ -317,7 +282,6 @@ static void test_inventory__collect(void **state)
 {
 	struct fixture *f = *state;
 	dsmap_store__system_summary sum, older;
-	struct dsmap__bloom b;
 	MDB_txn *txn;
 	int n = 0;
 
@@ -337,10 +301,7 @@ static void test_inventory__collect(void **state)
 	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
 	assert_int_equal(dsmap_store__gens_each(f->store, txn, count_gens, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(dsmap__bloom_get(&b, f->store, txn, older.gen), DSMAP_ENOTFOUND);
-	assert_int_equal(dsmap__bloom_get(&b, f->store, txn, sum.gen), 0);
 	mdb_txn_abort(txn);
-	dsmap_error_clear();
 }
 
 static void test_inventory__holding_decode_refuses_garbage(void **state)
@@ -358,7 +319,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inventory__merge_and_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_inventory__bloom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory__collect, setup, teardown),
 		cmocka_unit_test(test_inventory__holding_decode_refuses_garbage),
 		cmocka_unit_test(test_inventory__holding_v1_decoded),

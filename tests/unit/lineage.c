@@ -111,10 +111,20 @@ static void test_lineage__formats(void **state)
 	assert_non_null(strstr(out, "\"p:social-tariff\" -> \"r:fps-economy\";"));
 	assert_non_null(strstr(out, "\"c:collected/national-register-number\" -> \"p:social-tariff\";"));
 	dsmap_free(out);
-	assert_int_equal(dsmap_lineage(&out, f->ws, DSMAP_LINEAGE_SUBJECT_KIND, "prospects", NULL,
-	                               DSMAP_FORMAT_TEXT), 0);
+	assert_int_equal(dsmap_lineage_lang(&out, f->ws, DSMAP_LINEAGE_SUBJECT_KIND, "prospects",
+	                                    NULL, DSMAP_FORMAT_TEXT, "en"), 0);
 	assert_non_null(strstr(out, "subject-kind prospects"));
 	dsmap_free(out);
+	/* by default, the notice's language: French for the shipped notice */
+	assert_int_equal(dsmap_lineage(&out, f->ws, DSMAP_LINEAGE_SUBJECT_KIND, "prospects", NULL,
+	                               DSMAP_FORMAT_TEXT), 0);
+	assert_non_null(strstr(out, "type de personne prospects"));
+	assert_non_null(strstr(out, "finalités : "));
+	dsmap_free(out);
+	assert_int_equal(dsmap_lineage_lang(&out, f->ws, DSMAP_LINEAGE_SUBJECT_KIND, "prospects",
+	                                    NULL, DSMAP_FORMAT_TEXT, "de"), DSMAP_EINVALID);
+	assert_null(out);
+	dsmap_error_clear();
 	assert_string_equal(dsmap_lineage_kind_name(DSMAP_LINEAGE_SUBJECT_KIND), "subject-kind");
 	assert_string_equal(dsmap_lineage_kind_name(DSMAP_LINEAGE_SYSTEM), "system");
 	assert_null(dsmap_lineage_kind_name(5));

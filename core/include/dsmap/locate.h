@@ -49,6 +49,10 @@ typedef struct dsmap_locate_result dsmap_locate_result;
 /** The JSON answer's schema version (its "schema" key). */
 #define DSMAP_LOCATE_SCHEMA 2
 
+/** By default, the most subjects one identifier may name in one system
+ *  before it is an identity conflict (dsmap_locator_set_max_join()). */
+#define DSMAP_LOCATE_MAX_JOIN 8
+
 /**
  * Open a locator: a read snapshot of the inventory (every system's current
  * generation) and of the lineage graph at the synced revision.  Queries
@@ -71,6 +75,18 @@ DSMAP_EXTERN(int) dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws);
  * @return 0; DSMAP_EINVALID for another language
  */
 DSMAP_EXTERN(int) dsmap_locator_set_language(dsmap_locator *locator, const char *lang);
+
+/**
+ * Set how many subjects one identifier may name in one system and still be
+ * followed.  An identifier past that (a placeholder e-mail, a national
+ * register number typed for several people) is an identity conflict: its
+ * subjects are left out of the answer, which names the conflict by kind,
+ * system and number of subjects, never by value.  Default
+ * DSMAP_LOCATE_MAX_JOIN.
+ *
+ * @return 0; DSMAP_EINVALID for 0
+ */
+DSMAP_EXTERN(int) dsmap_locator_set_max_join(dsmap_locator *locator, size_t max_join);
 
 /** Take a new snapshot, to see scans committed since. */
 DSMAP_EXTERN(int) dsmap_locator_refresh(dsmap_locator *locator);

@@ -21,7 +21,7 @@ DSMAP_BEGIN_DECL
 typedef struct dsmap_store dsmap_store;
 
 /** The schema version this library writes and reads. */
-#define DSMAP_STORE_SCHEMA 1
+#define DSMAP_STORE_SCHEMA 2
 
 /** Flags for dsmap_store_options.flags. */
 enum {
@@ -52,7 +52,9 @@ typedef struct {
  * Opening checks that the files are an LMDB environment written by dsmap,
  * that the data file is not truncated, and that its schema is not newer
  * than DSMAP_STORE_SCHEMA; stale reader slots of dead processes are
- * cleared.
+ * cleared.  A store of an older schema is upgraded in one write
+ * transaction (schema 1 to 2: the identifier index is built from the
+ * systems' current inventories); until that commits it is left as it was.
  *
  * @param out set to the new store on success; free it with dsmap_store_free()
  * @param path the store directory
@@ -99,12 +101,25 @@ DSMAP_EXTERN(int) dsmap_store_info_get(dsmap_store_info *out, dsmap_store *store
  * This reads every page in use, so it takes time proportional to the
  * store's size; dsmap_store_open() only does the cheap checks.
  *
+ * It also checks the identifier index against every system's current
+ * inventory: each identifier held has its entry, and there is no other.
+ *
  * @param entries set to the number of records walked; may be NULL
  * @param store the store
  * @return 0 when the store is sound, DSMAP_ECORRUPT with a message naming
  *         the database that fails otherwise
  */
 DSMAP_EXTERN(int) dsmap_store_verify(uint64_t *entries, dsmap_store *store);
+
+/**
+ * Write the identifier index anew from every system's current inventory,
+ * in one transaction (readers see the old index until it commits).  Scans
+ * keep the index up to date by themselves; this mends one that
+ * dsmap_store_verify() found damaged.
+ *
+ * @return 0 or a negative DSMAP_E* code
+ */
+DSMAP_EXTERN(int) dsmap_store_rebuild_index(dsmap_store *store);
 
 /**
  * The directory of an open store.

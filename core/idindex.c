@@ -1,0 +1,288 @@
+/*
+ * The store-wide identifier index (see idindex.h).
+ *
+ * A generation's key set is read as one sorted stream, merging the keys of
+ * its holdings (subjects) with the distinct identifier halves of its alias
+ * keys; a switch walks the old and the new generation's streams side by
+ * side and writes only where they differ.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsmap/ident.h"
+#include "idindex.h"
+
+#define HASH DSMAP_IDENT_HASH_SIZE
+
+/* The sorted key set of a generation. */
+struct keys {
+	dsmap_store *store;
+	uint32_t gen;
+	MDB_cursor *h, *a;
+	MDB_val hk, ak;
+	int hrc, arc;                  /* 0 while the cursor is on a key */
+	unsigned char cur[HASH];
+	unsigned int roles;
+	int done;
+};
+
+static int keys_step(struct keys *k, MDB_cursor *c, MDB_val *key, int *rc, MDB_cursor_op op,
+                     size_t size, const char *what)
+{
+	MDB_val v;
+
+	*rc = mdb_cursor_get(c, key, &v, op);
+	if (*rc == 0 && key->mv_size != size)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: %s of generation %u: a key of "
+		                        "%zu bytes", k->store->path, what, (unsigned int)k->gen,
+		                        key->mv_size);
+	if (*rc != 0 && *rc != MDB_NOTFOUND)
+		return dsmap_store__error(*rc, "store %s: %s of generation %u", k->store->path, what,
+		                          (unsigned int)k->gen);
+	return 0;
+}
+
+static int keys_open_one(struct keys *k, MDB_txn *txn, int type, MDB_cursor **c)
+{
+	MDB_dbi dbi;
+	int rc;
+
+	*c = NULL;
+	if ((rc = dsmap_store__gen_dbi(k->store, txn, type, k->gen, 0, &dbi)) == DSMAP_ENOTFOUND) {
+		dsmap_error_clear();   /* a generation with no aliases */
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, dbi, c)) != 0) {
+		*c = NULL;
+		return dsmap_store__error(rc, "store %s: generation %u", k->store->path,
+		                          (unsigned int)k->gen);
+	}
+	return 0;
+}
+
+/* Move to the next key of the set: k->cur and k->roles, or k->done. */
+static int keys_next(struct keys *k)
+{
+	int rc;
+
+	if (k->hrc != 0 && k->arc != 0) {
+		k->done = 1;
+		return 0;
+	}
+	if (k->hrc == 0 && (k->arc != 0 || memcmp(k->hk.mv_data, k->ak.mv_data, HASH) <= 0))
+		memcpy(k->cur, k->hk.mv_data, HASH);
+	else
+		memcpy(k->cur, k->ak.mv_data, HASH);
+	k->roles = 0;
+	if (k->hrc == 0 && memcmp(k->hk.mv_data, k->cur, HASH) == 0) {
+		k->roles |= DSMAP__IDX_SUBJECT;
+		if ((rc = keys_step(k, k->h, &k->hk, &k->hrc, MDB_NEXT, HASH, "holdings")) < 0)
+			return rc;
+	}
+	while (k->arc == 0 && memcmp(k->ak.mv_data, k->cur, HASH) == 0) {
+		k->roles |= DSMAP__IDX_ALIAS;
+		if ((rc = keys_step(k, k->a, &k->ak, &k->arc, MDB_NEXT, 2 * HASH, "aliases")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int keys_open(struct keys *k, dsmap_store *store, MDB_txn *txn, uint32_t gen)
+{
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	k->store = store;
+	k->gen = gen;
+	k->hrc = k->arc = MDB_NOTFOUND;
+	if (gen == 0) {
+		k->done = 1;
+		return 0;
+	}
+	if ((rc = keys_open_one(k, txn, DSMAP__GEN_HOLDINGS, &k->h)) < 0 ||
+	    (rc = keys_open_one(k, txn, DSMAP__GEN_ALIASES, &k->a)) < 0)
+		return rc;
+	if (k->h != NULL &&
+	    (rc = keys_step(k, k->h, &k->hk, &k->hrc, MDB_FIRST, HASH, "holdings")) < 0)
+		return rc;
+	if (k->a != NULL &&
+	    (rc = keys_step(k, k->a, &k->ak, &k->arc, MDB_FIRST, 2 * HASH, "aliases")) < 0)
+		return rc;
+	return keys_next(k);
+}
+
+static void keys_close(struct keys *k)
+{
+	if (k->h != NULL)
+		mdb_cursor_close(k->h);
+	if (k->a != NULL)
+		mdb_cursor_close(k->a);
+	k->h = k->a = NULL;
+}
+
+static int idx_put(dsmap_store *store, MDB_txn *txn, const unsigned char *hash, uint32_t value)
+{
+	unsigned char be[4];
+	MDB_val k = { HASH, (void *)hash }, v = { sizeof(be), be };
+	int rc;
+
+	dsmap__put_be32(be, value);
+	rc = mdb_put(txn, store->dbi[DSMAP__DB_IDINDEX], &k, &v, MDB_NODUPDATA);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int idx_del(dsmap_store *store, MDB_txn *txn, const unsigned char *hash, uint32_t value)
+{
+	unsigned char be[4];
+	MDB_val k = { HASH, (void *)hash }, v = { sizeof(be), be };
+	int rc;
+
+	dsmap__put_be32(be, value);
+	rc = mdb_del(txn, store->dbi[DSMAP__DB_IDINDEX], &k, &v);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int dsmap__idindex_switch(dsmap_store *store, MDB_txn *txn, uint32_t sysno, uint32_t old_gen,
+                          uint32_t new_gen)
+{
+	struct keys o, n;
+	int rc;
+
+	if (old_gen == new_gen)
+		return 0;
+	if (sysno > DSMAP__IDX_SYSNO_MAX)
+		return dsmap_error__set(DSMAP_EINVALID, "store %s: system number %u is past the "
+		                        "index's %u", store->path, (unsigned int)sysno,
+		                        DSMAP__IDX_SYSNO_MAX);
+	memset(&n, 0, sizeof(n));
+	if ((rc = keys_open(&o, store, txn, old_gen)) < 0 ||
+	    (rc = keys_open(&n, store, txn, new_gen)) < 0)
+		goto done;
+	while (!o.done || !n.done) {
+		int c = o.done ? 1 : n.done ? -1 : memcmp(o.cur, n.cur, HASH);
+
+		if (c < 0) {
+			rc = idx_del(store, txn, o.cur, dsmap__idx_value(sysno, o.roles));
+		} else if (c > 0) {
+			rc = idx_put(store, txn, n.cur, dsmap__idx_value(sysno, n.roles));
+		} else if (o.roles != n.roles) {
+			if ((rc = idx_del(store, txn, o.cur, dsmap__idx_value(sysno, o.roles))) == 0)
+				rc = idx_put(store, txn, n.cur, dsmap__idx_value(sysno, n.roles));
+		}
+		if (rc != 0)
+			goto done;
+		if ((c <= 0 && (rc = keys_next(&o)) < 0) || (c >= 0 && (rc = keys_next(&n)) < 0))
+			goto done;
+	}
+	rc = 0;
+done:
+	keys_close(&o);
+	keys_close(&n);
+	return rc;
+}
+
+/* ---- verification ------------------------------------------------------------------ */
+
+struct check {
+	MDB_txn *txn;
+	MDB_cursor *idx;
+	uint64_t entries;
+	int rc;
+};
+
+static int check_system(dsmap_store *store, struct check *ck, const char *id,
+                        const dsmap_store__system_summary *sum)
+{
+	struct keys k;
+	int rc;
+
+	if ((rc = keys_open(&k, store, ck->txn, sum->gen)) < 0)
+		goto done;
+	while (!k.done) {
+		unsigned char be[4];
+		MDB_val key = { HASH, k.cur }, v = { sizeof(be), be };
+
+		dsmap__put_be32(be, dsmap__idx_value(sum->sysno, k.roles));
+		rc = mdb_cursor_get(ck->idx, &key, &v, MDB_GET_BOTH);
+		if (rc == MDB_NOTFOUND) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the identifier index misses "
+			                      "an entry of system %s (generation %u); 'dsmap verify "
+			                      "--rebuild-index' writes it again", store->path, id,
+			                      (unsigned int)sum->gen);
+			goto done;
+		}
+		if (rc != 0) {
+			rc = dsmap_store__error(rc, "store %s: identifier index", store->path);
+			goto done;
+		}
+		ck->entries++;
+		if ((rc = keys_next(&k)) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	keys_close(&k);
+	return rc;
+}
+
+int dsmap__idindex_verify(dsmap_store *store, MDB_txn *txn, uint64_t *entries)
+{
+	struct check ck = { txn, NULL, 0, 0 };
+	MDB_cursor *cur = NULL;
+	MDB_stat st;
+	MDB_val k, v;
+	int rc, op = MDB_FIRST;
+
+	*entries = 0;
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_IDINDEX], &ck.idx)) != 0 ||
+	    (rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0) {
+		rc = dsmap_store__error(rc, "store %s: identifier index", store->path);
+		goto done;
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		dsmap_store__system_summary sum;
+		char id[DSMAP__SYSTEM_ID_MAX + 1];
+
+		op = MDB_NEXT;
+		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: a bad key", store->path);
+			goto done;
+		}
+		memcpy(id, k.mv_data, k.mv_size);
+		id[k.mv_size] = '\0';
+		if ((rc = dsmap_store__system_get(store, txn, id, &sum)) < 0)
+			goto done;
+		rc = check_system(store, &ck, id, &sum);
+		free(sum.categories);
+		if (rc < 0)
+			goto done;
+	}
+	if (rc != MDB_NOTFOUND) {
+		rc = dsmap_store__error(rc, "store %s: systems", store->path);
+		goto done;
+	}
+	if ((rc = mdb_stat(txn, store->dbi[DSMAP__DB_IDINDEX], &st)) != 0) {
+		rc = dsmap_store__error(rc, "store %s: identifier index", store->path);
+		goto done;
+	}
+	if ((uint64_t)st.ms_entries != ck.entries) {
+		rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the identifier index holds %llu "
+		                      "entries, but the systems' generations %llu; 'dsmap verify "
+		                      "--rebuild-index' writes it again", store->path,
+		                      (unsigned long long)st.ms_entries,
+		                      (unsigned long long)ck.entries);
+		goto done;
+	}
+	*entries = ck.entries;
+	rc = 0;
+done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (ck.idx != NULL)
+		mdb_cursor_close(ck.idx);
+	return rc;
+}
