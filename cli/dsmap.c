@@ -105,7 +105,8 @@ const struct cli_command cli_commands[] = {
 	  "recipient's terms, its purpose's legal basis.\n" },
 	{ "locate", cmd_locate,
 	  "where a person's data is held, and why (art. 15)",
-	  "usage: dsmap locate [--format text|json] [--lang en|fr] KIND:VALUE...\n"
+	  "usage: dsmap locate [--format text|json] [--lang en|fr] [--max-join N] KIND:VALUE...\n"
+	  "       dsmap locate --stdin [--max-join N] < QUERIES\n"
 	  "\n"
 	  "Find every system that holds data of the person with these identifiers\n"
 	  "(KIND is email, phone, national-register-number, customer-number,\n"
@@ -127,10 +128,20 @@ const struct cli_command cli_commands[] = {
 	  "  --format FMT     text (default) or json\n"
 	  "  --lang LANG      en or fr: the text answer's words and names (default:\n"
 	  "                   the notice's language, notice.yaml's `language`)\n"
+	  "  --max-join N     an identifier naming more than N subjects of one\n"
+	  "                   system (a placeholder, a shared value) is an identity\n"
+	  "                   conflict: not followed, reported by kind and count\n"
+	  "                   (default 8)\n"
+	  "  --stdin          a batch: one query a line on standard input, KIND:VALUE\n"
+	  "                   or {\"id\": ..., \"identifiers\": [\"KIND:VALUE\", ...]};\n"
+	  "                   one JSON line a query on standard output,\n"
+	  "                   {\"line\": N, \"id\": ..., \"answer\": {...}} or \"error\".\n"
+	  "                   Identifiers read this way stay out of ps and history.\n"
 	  "\n"
 	  "Exit status 0 when some system holds data of the person, 3 when none\n"
 	  "does (the answer is still printed, empty), 2 for a malformed or invalid\n"
-	  "identifier, 1 on other errors.\n" },
+	  "identifier, 1 on other errors.  With --stdin: 0 when every line got an\n"
+	  "answer, 1 when some got an error.\n" },
 	{ "scan", cmd_scan,
 	  "read the source systems into the inventory",
 	  "usage: dsmap scan [--jobs N] [--timeout SECONDS] [--rev REV]\n"

@@ -99,6 +99,7 @@ struct step {
  * system `sys` (at `loc`) found through an identifier of `from_kind`. */
 struct link {
 	int kind, from_kind;
+	int not_followed;         /* what it reached is an identity conflict */
 	size_t sys;
 	char loc[128];
 };
@@ -543,6 +544,7 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 		if (enqueue(r, kind, hash, 1, (int)r->nlinks) == 0)
 			continue;
 		lk = &r->links[r->nlinks++];
+		lk->not_followed = 0;
 		lk->kind = kind;
 		lk->from_kind = st->kind;
 		lk->sys = s;
@@ -684,6 +686,8 @@ static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
 			worst.link = r->walk[q].link;
 			r->conflicts[r->nconflicts++] = worst;
 		}
+		if (r->walk[q].link >= 0)
+			r->links[r->walk[q].link].not_followed = 1;   /* a link to no one */
 		return 0;
 	}
 	for (i = 0; i < r->ncands; i++)
@@ -721,29 +725,21 @@ static int parse_one(dsmap_locator *l, const char *text, size_t index, struct st
 	return 0;
 }
 
-int dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *l, const char *const *ids,
-                      size_t count)
+static int result_new(dsmap_locate_result **out, const dsmap_locator *l)
 {
-	dsmap_locate_result *r = NULL;
-	size_t i, q, k;
-	int rc;
+	dsmap_locate_result *r;
+	size_t i;
 
-	if (out == NULL || l == NULL || (count > 0 && ids == NULL))
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_find: NULL argument");
 	*out = NULL;
-	if (count == 0)
-		return dsmap_error__set(DSMAP_EINVALID, "locate: give at least one identifier");
-	if (count > MAX_WALK)
-		return dsmap_error__set(DSMAP_EINVALID, "locate: %zu identifiers, at most %d", count,
-		                        MAX_WALK);
 	if ((r = malloc(sizeof(*r))) != NULL)
 		memset(r, 0, offsetof(struct dsmap_locate_result, query_kinds));
 	if (r == NULL ||
 	    (r->rs = calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
 	    (r->seen = malloc(16 * sizeof(*r->seen))) == NULL ||
-	    (r->bitmaps = calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL) {
-		rc = dsmap_error__oom();
-		goto fail;
+	    (r->bitmaps = calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL ||
+	    (r->ids = calloc(l->nsys + 1, sizeof(*r->ids))) == NULL) {
+		dsmap_locate_result_free(r);
+		return dsmap_error__oom();
 	}
 	r->capseen = 16;
 	r->nsys = l->nsys;
@@ -751,27 +747,102 @@ int dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *l, const char *c
 		r->rs[i].by_link = -1;
 		r->rs[i].bitmap = r->bitmaps + i * (l->nrefs / 8 + 1);
 	}
+	*out = r;
+	return 0;
+}
+
+/* Make a result ready for the next query of a batch, keeping its memory. */
+static void result_clear(dsmap_locate_result *r, const dsmap_locator *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nsys; i++) {
+		if (r->rs[i].subjects == 0 && r->rs[i].nlocs == 0)
+			continue;   /* untouched by the last query */
+		for (j = 0; j < r->rs[i].nlocs; j++)
+			free(r->rs[i].locs[j]);
+		memset(r->rs[i].bitmap, 0, l->nrefs / 8 + 1);
+		memset(&r->rs[i], 0, sizeof(r->rs[i]));
+		r->rs[i].by_link = -1;
+		r->rs[i].bitmap = r->bitmaps + i * (l->nrefs / 8 + 1);
+	}
+	r->nquery = r->nwalk = r->nlinks = r->nseen = 0;
+	r->truncated = 0;
+	r->found = 0;
+	r->ncands = 0;
+	r->nconflicts = 0;
+}
+
+/* One query into an empty result. */
+static int find_into(dsmap_locate_result *r, dsmap_locator *l, const char *const *ids,
+                     size_t count)
+{
+	size_t i, q, k;
+	int rc;
+
+	if (count > 0 && ids == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "locate: NULL identifiers");
+	if (count == 0)
+		return dsmap_error__set(DSMAP_EINVALID, "locate: give at least one identifier");
+	if (count > MAX_WALK)
+		return dsmap_error__set(DSMAP_EINVALID, "locate: %zu identifiers, at most %d", count,
+		                        MAX_WALK);
 	for (i = 0; i < count; i++) {
 		struct step st;
 
 		if ((rc = parse_one(l, ids[i], i, &st)) < 0)
-			goto fail;
+			return rc;
 		if (enqueue(r, st.kind, st.hash, st.expand, -1))
 			r->query_kinds[r->nquery++] = (unsigned int)st.kind;
 	}
 	for (q = 0; q < r->nwalk; q++)
 		if ((rc = look(l, r, q)) < 0)
-			goto fail;
-	if ((r->ids = calloc(r->found + 1, sizeof(*r->ids))) == NULL) {
-		rc = dsmap_error__oom();
-		goto fail;
-	}
+			return rc;
 	for (i = 0, k = 0; i < l->nsys; i++)
 		if (r->rs[i].subjects > 0)
 			r->ids[k++] = l->sys[i].id;
+	r->ids[k] = NULL;
+	return 0;
+}
+
+int dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *l, const char *const *ids,
+                      size_t count)
+{
+	dsmap_locate_result *r = NULL;
+	int rc;
+
+	if (out == NULL || l == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_find: NULL argument");
+	*out = NULL;
+	if ((rc = result_new(&r, l)) < 0)
+		return rc;
+	if ((rc = find_into(r, l, ids, count)) < 0) {
+		dsmap_locate_result_free(r);
+		return rc;
+	}
 	*out = r;
 	return 0;
-fail:
+}
+
+int dsmap_locate_many(dsmap_locator *l, const dsmap_locate_query *queries, size_t count,
+                      dsmap_locate_each_fn fn, void *payload)
+{
+	dsmap_locate_result *r = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (l == NULL || fn == NULL || (count > 0 && queries == NULL))
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_many: NULL argument");
+	if ((rc = result_new(&r, l)) < 0)
+		return rc;
+	for (i = 0; i < count; i++) {
+		result_clear(r, l);
+		rc = find_into(r, l, queries[i].identifiers, queries[i].count);
+		if (rc < 0 && rc != DSMAP_EINVALID)
+			break;   /* the store, not the query */
+		if ((rc = fn(payload, i, rc, rc < 0 ? NULL : r)) != 0)
+			break;
+	}
 	dsmap_locate_result_free(r);
 	return rc;
 }
@@ -1157,7 +1228,7 @@ static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 	if (json_object_set_new(ans, "links", links) < 0)
 		goto oom;
 	for (i = 0; i < r->nlinks; i++)
-		if (json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:s}",
+		if (!r->links[i].not_followed && json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:s}",
 		    "kind", dsmap_ident_kind_name(r->links[i].kind),
 		    "from_kind", dsmap_ident_kind_name(r->links[i].from_kind),
 		    "system", l->sys[r->links[i].sys].id, "locator", r->links[i].loc)) < 0)
@@ -1224,13 +1295,15 @@ static void render_text(struct dsmap__out *o, json_t *ans, const char *lang)
 	json_array_foreach(json_object_get(ans, "conflicts"), i, x) {
 		json_int_t n = json_integer_value(json_object_get(x, "subjects"));
 
-		dsmap__outf(o, fr ? "  non suivi : un %s %s que %s%s partagent dans %s (conflit d'identité : "
-		            "une valeur de remplissage ou partagée ; plus de %lld, la limite)\n" :
-		            "  not followed: a %s %s that %s%s share in %s (an identity conflict: a "
-		            "placeholder or a shared value; more than %lld, the limit)\n",
+		dsmap__outf(o, fr ? "  non suivi : un identifiant (%s, %s) que %s%s partagent dans %s "
+		            "(conflit d'identité : une valeur de remplissage ou partagée ; plus de %lld, "
+		            "la limite)\n" :
+		            "  not followed: an identifier (%s, %s) that %s%s share in %s (an identity "
+		            "conflict: a placeholder or a shared value; more than %lld, the limit)\n",
 		            dsmap__json_str(x, "kind"),
 		            strcmp(dsmap__json_str(x, "reached_by"), "query") == 0 ?
-		            (fr ? "de la recherche" : "of the query") : (fr ? "lié" : "reached by a link"),
+		            (fr ? "de la recherche" : "of the query") : (fr ? "atteint par un lien" :
+		            "reached by a link"),
 		            json_is_true(json_object_get(x, "at_least")) ? (fr ? "au moins " : "at least ") : "",
 		            dsmap__count_words(n1, sizeof(n1), (size_t)n, "subject", lang),
 		            dsmap__json_str(x, "system"),
@@ -1388,13 +1461,14 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 	int rc;
 
 	if (out == NULL || l == NULL || r == NULL ||
-	    (format != DSMAP_FORMAT_TEXT && format != DSMAP_FORMAT_JSON))
+	    (format != DSMAP_FORMAT_TEXT && format != DSMAP_FORMAT_JSON &&
+	     format != DSMAP_FORMAT_JSON_LINE))
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_render: invalid argument");
 	*out = NULL;
 	if ((rc = build(&ans, l, r)) < 0)
 		return rc;
-	if (format == DSMAP_FORMAT_JSON) {
-		char *s = json_dumps(ans, JSON_INDENT(2));
+	if (format != DSMAP_FORMAT_TEXT) {
+		char *s = json_dumps(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 
 		if (s != NULL)
 			dsmap__outf(&o, "%s\n", s);

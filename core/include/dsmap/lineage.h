@@ -55,7 +55,7 @@ DSMAP_EXTERN(int) dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const 
 
 /** What a lineage question starts from. */
 typedef enum {
-	DSMAP_LINEAGE_CATEGORY = 0,     /**< "GROUP/ID", or an ID for every group that has it */
+	DSMAP_LINEAGE_CATEGORY = 0,     /**< "GROUP/ID", or an ID that one group has */
 	DSMAP_LINEAGE_PURPOSE = 1,
 	DSMAP_LINEAGE_RECIPIENT = 2,
 	DSMAP_LINEAGE_SUBJECT_KIND = 3,
@@ -66,7 +66,8 @@ typedef enum {
 typedef enum {
 	DSMAP_FORMAT_TEXT = 0,
 	DSMAP_FORMAT_JSON = 1,   /**< an object with a "schema" key; see docs/lineage.md */
-	DSMAP_FORMAT_DOT = 2     /**< a Graphviz digraph */
+	DSMAP_FORMAT_DOT = 2,    /**< a Graphviz digraph */
+	DSMAP_FORMAT_JSON_LINE = 3   /**< the JSON object on one line, then "\n" (JSON lines) */
 } dsmap_format;
 
 /**

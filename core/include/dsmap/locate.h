@@ -110,6 +110,41 @@ DSMAP_EXTERN(void) dsmap_locator_free(dsmap_locator *locator);
 DSMAP_EXTERN(int) dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *locator,
                                     const char *const *identifiers, size_t count);
 
+/** One query of a batch: a subject's identifiers, "KIND:VALUE" each. */
+typedef struct {
+	const char *const *identifiers;
+	size_t count;
+} dsmap_locate_query;
+
+/**
+ * Called by dsmap_locate_many() for each query, in order.
+ *
+ * @param payload as given to dsmap_locate_many()
+ * @param index the query's index
+ * @param rc 0, or DSMAP_EINVALID when the query is malformed or an
+ *        identifier fails validation (the error is set, naming which one
+ *        and why, never its value)
+ * @param result the query's result when rc is 0, else NULL; borrowed: it
+ *        is valid until the callback returns (render it with
+ *        dsmap_locate_render(), never free it)
+ * @return 0 to go on; anything else stops the batch and is returned
+ */
+typedef int (*dsmap_locate_each_fn)(void *payload, size_t index, int rc,
+                                    const dsmap_locate_result *result);
+
+/**
+ * Run many queries on one snapshot: a DSAR tool's access or erasure batch.
+ * Each query is answered as dsmap_locate_find() would, reusing one
+ * result's memory, so that a batch costs its lookups and little else.  A
+ * malformed query is passed to `fn` with its error and the batch goes on;
+ * a failure of the store stops it.
+ *
+ * @return 0; the first non-zero return of `fn`; or a negative DSMAP_E*
+ *         code when the store fails (the queries before were answered)
+ */
+DSMAP_EXTERN(int) dsmap_locate_many(dsmap_locator *locator, const dsmap_locate_query *queries,
+                                    size_t count, dsmap_locate_each_fn fn, void *payload);
+
 /** How many systems hold data of the subject. */
 DSMAP_EXTERN(size_t) dsmap_locate_result_count(const dsmap_locate_result *result);
 
@@ -123,7 +158,8 @@ DSMAP_EXTERN(const char *) dsmap_locate_result_system(const dsmap_locate_result 
  * @param out set to a NUL-terminated string; free it with dsmap_free()
  * @param locator the locator the result came from
  * @param result the result
- * @param format DSMAP_FORMAT_TEXT or DSMAP_FORMAT_JSON (docs/locate.md)
+ * @param format DSMAP_FORMAT_TEXT, DSMAP_FORMAT_JSON or DSMAP_FORMAT_JSON_LINE
+ *        (the JSON answer on one line, for batches; docs/locate.md)
  * @return 0 or a negative DSMAP_E* code
  */
 DSMAP_EXTERN(int) dsmap_locate_render(char **out, dsmap_locator *locator,
