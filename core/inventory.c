@@ -36,6 +36,7 @@
 #define LOAD_ENTRIES 100000          /* holdings per load transaction */
 #define LOAD_BYTES (16u << 20)
 #define LOC_MAX 512
+#define SHARED_MAX 4096              /* identity conflicts recorded per generation */
 #define BUCKETS 65536                /* the first two bytes of a hash */
 
 int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size)
@@ -739,6 +740,18 @@ struct chunk {
 	uint64_t subjects, d_subjects;
 	uint64_t *cat_subjects, *d_cat_subjects;
 	size_t catbit_count;
+	/* aliases naming more than DSMAP__MAX_JOIN subjects (identity conflicts) */
+	struct shared *shared;
+	size_t nshared, capshared;
+};
+
+/* An identifier shared by many subjects of the generation: its hash, one
+ * of its subjects (to learn its kind from), how many. */
+struct shared {
+	unsigned char id[DSMAP_IDENT_HASH_SIZE];
+	unsigned char subject[DSMAP_IDENT_HASH_SIZE];
+	uint64_t subjects;
+	int kind;
 };
 
 static int take_gen(dsmap_store *store, MDB_txn *txn, uint32_t *gen)
@@ -958,11 +971,39 @@ done:
 }
 
 /* Merge the alias runs (sorted pairs) into chunks and load them. */
+/* The alias run that just ended: an identity conflict when it names too
+ * many subjects (kept for the first SHARED_MAX, counted after). */
+static int shared_flush(struct chunk *c, const unsigned char *last, uint64_t subjects)
+{
+	struct shared *e;
+
+	if (subjects <= DSMAP__MAX_JOIN)
+		return 0;
+	if (c->nshared == c->capshared) {
+		size_t cap = c->capshared ? c->capshared * 2 : 16;
+		struct shared *grown;
+
+		if (cap > SHARED_MAX)
+			return 0;
+		if ((grown = realloc(c->shared, cap * sizeof(*grown))) == NULL)
+			return dsmap_error__oom();
+		c->shared = grown;
+		c->capshared = cap;
+	}
+	e = &c->shared[c->nshared++];
+	memcpy(e->id, last, DSMAP_IDENT_HASH_SIZE);
+	memcpy(e->subject, last + DSMAP_IDENT_HASH_SIZE, DSMAP_IDENT_HASH_SIZE);
+	e->subjects = subjects;
+	e->kind = 0;
+	return 0;
+}
+
 static int load_aliases(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 {
 	struct head *h = NULL;
 	size_t n = s->naruns, i;
 	unsigned char last[2 * DSMAP_IDENT_HASH_SIZE];
+	uint64_t run = 0;          /* subjects of the identifier in `last` so far */
 	int have_last = 0, rc;
 
 	if ((rc = open_heads(ing, s->aruns, n, &h)) < 0)
@@ -984,6 +1025,12 @@ static int load_aliases(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 		if (min == NULL)
 			break;
 		if (!have_last || memcmp(last, min->r.buf + min->r.pos, sizeof(last)) != 0) {
+			if (have_last && memcmp(last, min->r.buf + min->r.pos, DSMAP_IDENT_HASH_SIZE) != 0) {
+				if ((rc = shared_flush(c, last, run)) < 0)
+					goto done;
+				run = 0;
+			}
+			run++;
 			memcpy(last, min->r.buf + min->r.pos, sizeof(last));
 			have_last = 1;
 			if ((rc = chunk_put(ing, c, last, sizeof(last), NULL, 0, NULL, 0)) < 0)
@@ -996,10 +1043,76 @@ static int load_aliases(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 			goto done;
 		}
 	}
+	if (have_last && (rc = shared_flush(c, last, run)) < 0)
+		goto done;
 	rc = load_chunk(ing, c);
 done:
 	close_heads(h, n);
 	return rc;
+}
+
+/* The kind of each shared identifier, from the holding of one of its
+ * subjects (the generation's holdings are committed by now). */
+static int shared_kinds(dsmap__ingest *ing, struct chunk *c)
+{
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	size_t i, j;
+	int rc;
+
+	if (c->nshared == 0)
+		return 0;
+	if ((rc = dsmap_store__read_begin(ing->store, &txn)) < 0)
+		return rc;
+	if ((rc = dsmap_store__gen_dbi(ing->store, txn, DSMAP__GEN_HOLDINGS, c->gen, 0, &dbi)) < 0)
+		goto done;
+	for (i = 0; i < c->nshared; i++) {
+		struct shared *e = &c->shared[i];
+		MDB_val k = { DSMAP_IDENT_HASH_SIZE, e->subject }, v;
+		struct dsmap__holding hd;
+
+		if (mdb_get(txn, dbi, &k, &v) != 0 || dsmap__holding_decode(&hd, v.mv_data, v.mv_size) < 0) {
+			dsmap_error_clear();
+			continue;   /* left "unknown": only the count is at stake */
+		}
+		for (j = 0; j < hd.id_count; j++)
+			if (memcmp(hd.ids + j * ID_SIZE + 1, e->id, DSMAP_IDENT_HASH_SIZE) == 0)
+				e->kind = hd.ids[j * ID_SIZE];
+	}
+	rc = 0;
+done:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* "KIND IDENTIFIERS MOST;..." by kind, for meta "conflicts:SYSTEM". */
+static size_t shared_text(const struct chunk *c, char *buf, size_t size)
+{
+	uint64_t ids[256] = { 0 }, most[256] = { 0 };
+	size_t i, len = 0;
+	int k;
+
+	for (i = 0; i < c->nshared; i++) {
+		k = c->shared[i].kind & 0xff;
+		ids[k]++;
+		if (c->shared[i].subjects > most[k])
+			most[k] = c->shared[i].subjects;
+	}
+	buf[0] = '\0';
+	for (k = 0; k < 256; k++) {
+		const char *name = k ? dsmap_ident_kind_name(k) : NULL;
+		int n;
+
+		if (ids[k] == 0)
+			continue;
+		n = snprintf(buf + len, size - len, "%s%s %llu %llu", len ? ";" : "",
+		             name ? name : "unknown", (unsigned long long)ids[k],
+		             (unsigned long long)most[k]);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	return len;
 }
 
 /* The switch: the system's record names the new generation, and the
@@ -1007,7 +1120,23 @@ done:
 static int summary_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	void **args = payload;
+	const char *conflicts = args[2];
+	char key[DSMAP__SYSTEM_ID_MAX + 16];
+	MDB_val k;
+	int rc;
 
+	/* and the identity conflicts it holds, by kind (status shows them) */
+	snprintf(key, sizeof(key), "conflicts:%s", (const char *)args[0]);
+	if (*conflicts)
+		rc = dsmap_store__meta_put(store, txn, key, conflicts, strlen(conflicts));
+	else {
+		k.mv_size = strlen(key);
+		k.mv_data = key;
+		rc = mdb_del(txn, store->dbi[DSMAP__DB_META], &k, NULL);
+		rc = rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	if (rc != 0)
+		return rc;
 	return dsmap_store__system_put(store, txn, args[0], args[1]);
 }
 
@@ -1016,7 +1145,8 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 {
 	struct slot *s = &ing->slots[slot];
 	struct chunk c;
-	void *args[2];
+	void *args[3];
+	char conflicts[512];
 	size_t i, n = 0;
 	int rc;
 
@@ -1036,8 +1166,9 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	if ((rc = load_holdings(ing, s, &c)) < 0)
 		goto done;
 	c.aliases = 1;
-	if ((rc = load_aliases(ing, s, &c)) < 0)
+	if ((rc = load_aliases(ing, s, &c)) < 0 || (rc = shared_kinds(ing, &c)) < 0)
 		goto done;
+	shared_text(&c, conflicts, sizeof(conflicts));
 
 	free(sum->categories);
 	sum->categories = NULL;
@@ -1063,10 +1194,12 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	sum->last_seen = s->last;
 	args[0] = (void *)system_id;
 	args[1] = sum;
+	args[2] = conflicts;
 	rc = dsmap_store__write(ing->store, summary_txn, args, "switch to the new holdings");
 done:
 	slot_release(s);
 	free(c.buf);
+	free(c.shared);
 	free(c.cat_subjects);
 	free(c.d_cat_subjects);
 	return rc;

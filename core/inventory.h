@@ -44,6 +44,13 @@
 #define DSMAP__HOLDING_MAX_IDS 16     /* other identifiers kept per subject */
 #define DSMAP__HOLDING_MAX_LOCS 4     /* locators kept per subject */
 
+/* An identifier aliasing more subjects of one system than this is an
+ * identity conflict (a placeholder, a shared value): locate does not
+ * follow it (DSMAP_LOCATE_MAX_JOIN, its default limit), and each scan
+ * counts them by kind into meta "conflicts:SYSTEM" ("email 3 1000;...":
+ * kind, identifiers, the most subjects one names), which status shows. */
+#define DSMAP__MAX_JOIN 8
+
 /* A holding, decoded; pointers borrow the value. */
 struct dsmap__holding {
 	int kind;

@@ -578,6 +578,17 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 			if (sum.retired == 0)
 				sum.retired = (int64_t)time(NULL);
 			rc = dsmap_store__system_put(s, txn, gone[i], &sum);
+			if (rc == 0) {
+				/* its identity conflicts went with its inventory */
+				char key[DSMAP__SYSTEM_ID_MAX + 16];
+				MDB_val ck;
+
+				snprintf(key, sizeof(key), "conflicts:%s", gone[i]);
+				ck.mv_size = strlen(key);
+				ck.mv_data = key;
+				rc = mdb_del(txn, s->dbi[DSMAP__DB_META], &ck, NULL);
+				rc = rc == MDB_NOTFOUND ? 0 : rc;
+			}
 		}
 		free(sum.categories);
 		if (rc != 0)

@@ -48,6 +48,9 @@
 #define MAX_WALK 256        /* identifiers a query may reach, links included */
 #define MAX_SEEN 1024       /* subjects a query may reach */
 #define MAX_LOCS 8          /* locators shown per system */
+
+_Static_assert(DSMAP__MAX_JOIN == DSMAP_LOCATE_MAX_JOIN,
+               "scans count the identity conflicts that locate refuses by default");
 #define MAX_CONFLICTS 32    /* identity conflicts reported per query */
 #define COUNT_CAP 100000    /* subjects counted behind one conflicting identifier */
 

@@ -270,6 +270,52 @@ static void test_inventory__holding_v2_written(void **state)
 	mdb_txn_abort(txn);
 }
 
+/* An e-mail shared by 20 subjects, another by 9 (past 8: conflicts), one
+ * by 8 (not); a scan counts them by kind; a clean rescan forgets them. */
+static void test_inventory__identity_conflicts_counted(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store__system_summary sum;
+	dsmap__ingest *ing = NULL;
+	unsigned long i;
+	MDB_txn *txn;
+	char buf[128];
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		assert_int_equal(dsmap__ingest_new(&ing, f->store, 1, 8, f->tmp), 0);
+		for (i = 0; i < 37; i++) {
+			unsigned char ids[2 * ID_SIZE];
+			struct dsmap__ingest_record r;
+
+			memset(&r, 0, sizeof(r));
+			hash_of(ids, DSMAP_ID_CUSTOMER_NUMBER, i);
+			/* subjects 0-19 share e-mail 1000, 20-28 e-mail 1001, 29-36 e-mail 1002 */
+			hash_of(ids + ID_SIZE, DSMAP_ID_EMAIL,
+			        pass ? i : i < 20 ? 1000 : i < 29 ? 1001 : 1002);
+			r.ids = ids;
+			r.id_count = 2;
+			assert_int_equal(dsmap__ingest_add(ing, 0, &r), 0);
+		}
+		memset(&sum, 0, sizeof(sum));
+		sum.sysno = 1;
+		assert_int_equal(dsmap__ingest_commit(ing, 0, "crm", &sum), 0);
+		dsmap__ingest_free(ing);
+		free(sum.categories);
+		assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+		if (pass == 0) {
+			assert_int_equal(dsmap_store__meta_get(f->store, txn, "conflicts:crm", buf,
+			                                       sizeof(buf)), 0);
+			assert_string_equal(buf, "email 2 20");
+		} else {
+			assert_int_equal(dsmap_store__meta_get(f->store, txn, "conflicts:crm", buf,
+			                                       sizeof(buf)), DSMAP_ENOTFOUND);
+			dsmap_error_clear();
+		}
+		mdb_txn_abort(txn);
+	}
+}
+
 static int count_gens(int type, uint32_t gen, void *payload)
 {
 	(void)type;
@@ -320,6 +366,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inventory__merge_and_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory__collect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inventory__identity_conflicts_counted, setup,
+		                                teardown),
 		cmocka_unit_test(test_inventory__holding_decode_refuses_garbage),
 		cmocka_unit_test(test_inventory__holding_v1_decoded),
 		cmocka_unit_test(test_inventory__holding_v2_decoded),
