@@ -717,6 +717,8 @@ static int parse_one(dsmap_locator *l, const char *text, size_t index, struct st
 		                        "account-id, imei, ip, device-id)", index + 1,
 		                        (int)(colon - text), text);
 	why = dsmap_ident__normalise(norm, &n, kind, colon + 1, strlen(colon + 1));
+	if (why == dsmap_ident__oom)
+		return dsmap_error__oom();
 	if (why != NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "identifier %zu (%s): %s", index + 1,
 		                        dsmap_ident_kind_name(kind), why);

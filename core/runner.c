@@ -293,7 +293,13 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 			return 1;
 		}
 		if ((why = dsmap_ident__normalise(norm, &n, id->kind, id->value ? id->value : "",
-		                                  id->len)) != NULL) {
+		                                  id->len)) == dsmap_ident__oom) {
+			/* the machine's fault, not the value's: the scan fails */
+			fail(r, DSMAP_ENOMEM, "source %s: record %llu: out of memory normalising an "
+			     "identifier", rec->source->name, (unsigned long long)rec->number);
+			return 1;
+		}
+		if (why != NULL) {
 			send_invalid(r, rec->number, source, id->kind, why);
 			continue;
 		}
