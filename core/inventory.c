@@ -473,19 +473,18 @@ void dsmap__ingest_drop(dsmap__ingest *ing, size_t slot)
  */
 
 /* memcmp() of two hashes, in two word compares. */
+/* Hashes in LMDB's key order (memcmp), eight bytes at a time: big-endian
+ * loads, which compilers turn into one load and a byte swap where the
+ * machine is little-endian, and a plain load where it is not. */
 static int hcmp(const unsigned char *a, const unsigned char *b)
 {
-	uint64_t x, y;
+	uint64_t x = dsmap__get_be64(a), y = dsmap__get_be64(b);
 
-	memcpy(&x, a, 8);
-	memcpy(&y, b, 8);
 	if (x != y)
-		return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
-	memcpy(&x, a + 8, 8);
-	memcpy(&y, b + 8, 8);
-	if (x != y)
-		return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
-	return 0;
+		return x < y ? -1 : 1;
+	x = dsmap__get_be64(a + 8);
+	y = dsmap__get_be64(b + 8);
+	return (x > y) - (x < y);
 }
 
 static unsigned int bucket_of(const unsigned char *h)

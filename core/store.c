@@ -95,30 +95,6 @@ static void unregister_open(dsmap_store *store)
 	pthread_mutex_unlock(&open_lock);
 }
 
-void dsmap__put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-void dsmap__put_be64(unsigned char *p, uint64_t v)
-{
-	dsmap__put_be32(p, (uint32_t)(v >> 32));
-	dsmap__put_be32(p + 4, (uint32_t)v);
-}
-
-uint32_t dsmap__get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-uint64_t dsmap__get_be64(const unsigned char *p)
-{
-	return (uint64_t)dsmap__get_be32(p) << 32 | dsmap__get_be32(p + 4);
-}
-
 int dsmap_store__error(int rc, const char *fmt, ...)
 {
 	char ctx[512];

@@ -76,11 +76,31 @@ int dsmap_store__meta_put(dsmap_store *store, MDB_txn *txn, const char *key,
 int dsmap_store__meta_get(dsmap_store *store, MDB_txn *txn, const char *key,
                           char *buf, size_t bufsize);
 
-/* Big-endian helpers for keys and values. */
-void dsmap__put_be32(unsigned char *p, uint32_t v);
-void dsmap__put_be64(unsigned char *p, uint64_t v);
-uint32_t dsmap__get_be32(const unsigned char *p);
-uint64_t dsmap__get_be64(const unsigned char *p);
+/* Big-endian helpers for keys and values: byte-order neutral, and inline,
+ * since the scan's sort compares hashes with them. */
+static inline void dsmap__put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static inline void dsmap__put_be64(unsigned char *p, uint64_t v)
+{
+	dsmap__put_be32(p, (uint32_t)(v >> 32));
+	dsmap__put_be32(p + 4, (uint32_t)v);
+}
+
+static inline uint32_t dsmap__get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t dsmap__get_be64(const unsigned char *p)
+{
+	return (uint64_t)dsmap__get_be32(p) << 32 | dsmap__get_be32(p + 4);
+}
 
 /* How many subjects and records of a system hold one category. */
 typedef struct {
