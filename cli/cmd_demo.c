@@ -9,6 +9,10 @@
  * where one subject's data is (by e-mail, found again through the customer
  * number), commits a second revision of the notice, and shows its impact
  * and the history.  Nothing is canned: every line comes from the library.
+ *
+ * The SQLite CRM and the PostgreSQL tickets are made by dsmap-demo-data
+ * (demo_data.c), a program of its own that links libsqlite3 and libpq, so
+ * that dsmap itself links neither.
  */
 #include "config.h"
 
@@ -19,12 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 
 #include "cli.h"
 
@@ -46,66 +49,63 @@ static int fail(const char *what, const char *why)
 	return CLI_EXIT_ERROR;
 }
 
-/* A valid Belgian national register number for subject n. */
-static void nrn(char out[16], unsigned long n)
+/* dsmap-demo-data: beside an uninstalled dsmap (a program of the build
+ * tree, as dsmap_plugin_build_dir() tells), else where it was installed. */
+static void data_program(char *buf, size_t size)
 {
-	unsigned long year = 1940 + n % 60, month = 1 + n % 12, day = 1 + n % 28, seq = 1 + n % 997;
-	unsigned long long first9 = (year % 100) * 10000000ull + month * 100000ull + day * 1000ull + seq;
-	unsigned long long base = year < 2000 ? first9 : 2000000000ull + first9;
+#ifdef DSMAP_BUILD_DIR
+	if (dsmap_plugin_build_dir() != NULL) {
+		snprintf(buf, size, "%s/cli/dsmap-demo-data", DSMAP_BUILD_DIR);
+		return;
+	}
+#endif
+	snprintf(buf, size, "%s/dsmap-demo-data", DSMAP_LIBEXEC_DIR);
+}
 
-	snprintf(out, 16, "%09llu%02llu", first9, 97 - base % 97);
+/* Run dsmap-demo-data with up to three arguments (NULL-terminated); its exit
+ * status, or -1 when it could not run or died (said on standard error). */
+static int run_data(const char *a1, const char *a2, const char *a3)
+{
+	char path[4096];
+	char *args[5];
+	pid_t pid;
+	int status;
+
+	data_program(path, sizeof(path));
+	args[0] = path;
+	args[1] = (char *)a1;
+	args[2] = (char *)a2;
+	args[3] = (char *)a3;
+	args[4] = NULL;
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		fail("run dsmap-demo-data", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		execv(path, args);
+		fprintf(stderr, "dsmap: demo: cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fail("wait for dsmap-demo-data", strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 127)
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "dsmap: demo: %s was killed by signal %d\n", path, WTERMSIG(status));
+	return -1;
 }
 
 static int make_crm(struct demo *d)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	unsigned long n;
-	int rc = CLI_EXIT_ERROR;
+	char n[24];
 
-	if (sqlite3_open(at(d, "data/crm.sqlite"), &db) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-	                 "CREATE TABLE customers (id INTEGER PRIMARY KEY, customer_no TEXT, "
-	                 "email TEXT, phone TEXT, nrn TEXT, birth_date TEXT, iban TEXT, "
-	                 "updated_at TEXT); BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO customers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		fail("make the CRM", sqlite3_errmsg(db));
-		goto done;
-	}
-	for (n = 1; n <= d->subjects; n++) {
-		char cust[16], email[48], phone[16], reg[16], birth[16], iban[24], upd[24];
-
-		snprintf(cust, sizeof(cust), "C%08lu", n);
-		snprintf(email, sizeof(email), "user%lu@example.com", n);
-		snprintf(phone, sizeof(phone), "+3247%07lu", n % 10000000);
-		nrn(reg, n);
-		snprintf(birth, sizeof(birth), "%04lu-%02lu-%02lu", 1940 + n % 60, 1 + n % 12, 1 + n % 28);
-		snprintf(iban, sizeof(iban), "BE%02lu%012lu", n % 97, n);
-		snprintf(upd, sizeof(upd), "2026-%02lu-%02luT10:00:00Z", 1 + n % 12, 1 + n % 28);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
-		sqlite3_bind_text(st, 2, cust, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, email, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, phone, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, reg, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 6, birth, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 7, iban, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 8, upd, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			fail("make the CRM", sqlite3_errmsg(db));
-			goto done;
-		}
-		sqlite3_reset(st);
-	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		fail("make the CRM", sqlite3_errmsg(db));
-		goto done;
-	}
-	rc = 0;
-done:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return rc;
+	snprintf(n, sizeof(n), "%lu", d->subjects);
+	return run_data("sqlite", at(d, "data/crm.sqlite"), n) == 0 ? 0 : CLI_EXIT_ERROR;
 }
 
 /* The billing export holds 4 subjects in 5, keyed by customer number only;
@@ -179,66 +179,27 @@ static int declare_systems(struct demo *d)
 	    "      subject_kind: customers\n") ? CLI_EXIT_ERROR : 0;
 }
 
-static void quiet_notice(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;   /* "table does not exist, skipping" and the like */
-}
-
 /* When PGHOST names a server, a fourth system: customer-service tickets in
  * the table dsmap_demo.tickets (made again), for one subject in four,
  * keyed by customer number and e-mail.  Returns 1 when it was made, 0 when
  * no server is named or reachable (the demo goes on without it). */
 static int make_tickets(struct demo *d)
 {
-	static const char *const setup[] = {
-		"CREATE SCHEMA IF NOT EXISTS dsmap_demo",
-		"DROP TABLE IF EXISTS dsmap_demo.tickets",
-		"CREATE TABLE dsmap_demo.tickets (id bigint PRIMARY KEY, customer_no text, "
-		"email text, subject text, created_at timestamptz)",
-		"COPY dsmap_demo.tickets FROM STDIN",
-	};
-	const char *keys[] = { "connect_timeout", NULL }, *vals[] = { "5", NULL };
-	PGconn *pg;
-	PGresult *res;
-	unsigned long n;
-	size_t i;
-	int ok = 1;
+	char n[24];
 
 	if (getenv("PGHOST") == NULL || getenv("PGHOST")[0] == '\0')
 		return 0;
-	pg = PQconnectdbParams(keys, vals, 1);
-	if (PQstatus(pg) != CONNECTION_OK) {
+	snprintf(n, sizeof(n), "%lu", d->subjects);
+	switch (run_data("postgres", n, NULL)) {
+	case 0:
+		break;
+	case 3:   /* no server answers */
 		printf("  (PostgreSQL at PGHOST=%s is not reachable: the demo goes on without it)\n",
 		       getenv("PGHOST"));
-		PQfinish(pg);
 		return 0;
-	}
-	PQsetNoticeProcessor(pg, quiet_notice, NULL);
-	for (i = 0; ok && i < sizeof(setup) / sizeof(setup[0]); i++) {
-		res = PQexec(pg, setup[i]);
-		ok = PQresultStatus(res) == (i + 1 < sizeof(setup) / sizeof(setup[0]) ?
-		                             PGRES_COMMAND_OK : PGRES_COPY_IN);
-		PQclear(res);
-	}
-	for (n = 4; ok && n <= d->subjects; n += 4) {
-		char row[160];
-		int len = snprintf(row, sizeof(row), "%lu\tC%08lu\tuser%lu@example.com\tticket %lu\t"
-		                   "2026-%02lu-%02lu 09:30:00+00\n", n, n, n, n, 1 + n % 12, 1 + n % 28);
-
-		ok = PQputCopyData(pg, row, len) == 1;
-	}
-	if (PQputCopyEnd(pg, ok ? NULL : "demo data failed") != 1)
-		ok = 0;
-	while ((res = PQgetResult(pg)) != NULL) {
-		ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-	}
-	if (!ok)
-		fprintf(stderr, "dsmap: demo: PostgreSQL: %s", PQerrorMessage(pg));
-	PQfinish(pg);
-	if (!ok)
+	default:
 		return -1;
+	}
 	return write_file(d, "mappings/systems/tickets.yaml",
 	    "schema: 1\nsystem:\n  id: tickets\n  name: Customer service tickets (PostgreSQL)\n"
 	    "  plugin: postgres\n  config:\n    host: ${PGHOST}\n"

@@ -3,24 +3,130 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "git.h"
 
+/* ---- libgit2, loaded on first need -------------------------------------- */
+
+struct dsmap__git_functions dsmap__git;
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static atomic_int loaded;      /* set, with release, once dsmap__git is whole */
+static char load_error[512];
+
+static void load(void)
+{
+	struct dsmap__git_functions fns;
+	const char *err;
+	void *h, *sym;
+
+	/* RTLD_LOCAL: libgit2's symbols stay out of the global scope; a program
+	 * that links libgit2 itself gets the same object, and the same global
+	 * state, back from dlopen(). */
+	if ((h = dlopen(DSMAP_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		err = dlerror();
+		snprintf(load_error, sizeof(load_error), "%s", err ? err : DSMAP_LIBGIT2_SONAME);
+		return;
+	}
+#define LOAD(f) \
+	if ((sym = dlsym(h, #f)) == NULL) { \
+		snprintf(load_error, sizeof(load_error), "%s has no %s", DSMAP_LIBGIT2_SONAME, #f); \
+		return; \
+	} \
+	memcpy(&fns.p_##f, &sym, sizeof(sym));
+	DSMAP__GIT_FUNCTIONS(LOAD)
+#undef LOAD
+	dsmap__git = fns;
+	atomic_store_explicit(&loaded, 1, memory_order_release);
+}
+
+static int is_loaded(void)
+{
+	return atomic_load_explicit(&loaded, memory_order_acquire);
+}
+
 int dsmap_git__init(void)
 {
-	int rc = git_libgit2_init();
+	int rc;
 
-	return rc < 0 ? dsmap_git__error(rc, "initialise libgit2") : 0;
+	pthread_once(&load_once, load);
+	if (!is_loaded())
+		return dsmap_error__set(DSMAP_ERROR, "load libgit2: %s", load_error);
+	if ((rc = git_libgit2_init()) < 0)
+		return dsmap_git__error(rc, "initialise libgit2");
+	return 0;
 }
 
 void dsmap_git__shutdown(void)
 {
-	git_libgit2_shutdown();
+	if (is_loaded())
+		git_libgit2_shutdown();
+}
+
+const git_error *dsmap_git__error_last(void)
+{
+	return is_loaded() ? dsmap__git.p_git_error_last() : NULL;
+}
+
+void dsmap_git__error_clear(void)
+{
+	if (is_loaded())
+		dsmap__git.p_git_error_clear();
+}
+
+char *dsmap_git__oid_tostr(char *out, size_t n, const git_oid *oid)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	if (out == NULL || n == 0)
+		return (char *)"";
+	if (n > GIT_OID_HEXSZ + 1)
+		n = GIT_OID_HEXSZ + 1;
+	if (oid == NULL) {
+		memset(out, 0, n);
+		return out;
+	}
+	for (i = 0; i + 1 < n; i++)
+		out[i] = hex[(oid->id[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[n - 1] = '\0';
+	return out;
+}
+
+int dsmap_git__oid_fromstr(git_oid *out, const char *str)
+{
+	size_t i;
+
+	memset(out->id, 0, sizeof(out->id));
+	for (i = 0; i < GIT_OID_HEXSZ; i++) {
+		char c = str[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		        c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (v < 0)
+			return -1;
+		out->id[i / 2] |= (unsigned char)(v << (i % 2 ? 0 : 4));
+	}
+	return 0;
+}
+
+int dsmap_git__oid_cpy(git_oid *out, const git_oid *src)
+{
+	*out = *src;
+	return 0;
+}
+
+int dsmap_git__oid_equal(const git_oid *a, const git_oid *b)
+{
+	return memcmp(a->id, b->id, sizeof(a->id)) == 0;
 }
 
 int dsmap_git__error(int rc, const char *fmt, ...)

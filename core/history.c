@@ -409,7 +409,7 @@ int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *
 	if (i == 4)
 		return dsmap_error__set(DSMAP_EINVALID, "unknown kind '%s' (purpose, "
 		                        "category, recipient or system)", opts->kind);
-	if ((rc = since_time(ws, opts->since, &since)) < 0)
+	if ((rc = dsmap_workspace__git(ws)) < 0 || (rc = since_time(ws, opts->since, &since)) < 0)
 		return rc;
 	h.kind = opts->kind;
 	h.id = opts->id;
@@ -591,7 +591,8 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 		                        "purpose)", ka, kb);
 	b.from = ia;
 	b.to = ib;
-	if ((rc = dsmap_git__resolve(ws->repo, "HEAD", &head, NULL)) < 0)
+	if ((rc = dsmap_workspace__git(ws)) < 0 ||
+	    (rc = dsmap_git__resolve(ws->repo, "HEAD", &head, NULL)) < 0)
 		return rc;
 	if ((rc = dsmap__hist_load(&m, ws, &head, NULL)) < 0)
 		return rc == DSMAP_EINVALID ? dsmap_error__prefix(DSMAP_ERROR, "blame") : rc;

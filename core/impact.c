@@ -792,6 +792,8 @@ int dsmap_impact(char **out, dsmap_workspace *ws, const char *from, const char *
 	    (format != DSMAP_FORMAT_TEXT && format != DSMAP_FORMAT_JSON))
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_impact: invalid argument");
 	*out = NULL;
+	if ((rc = dsmap_workspace__git(ws)) < 0)
+		return rc;
 	/* the two revisions share most files: each is parsed once */
 	if ((cache = dsmap__doc_cache_new()) == NULL)
 		return dsmap_error__oom();

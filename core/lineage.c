@@ -638,7 +638,9 @@ static void drop_retired(dsmap_workspace *ws)
 /* The commit a revision (or a date) names. */
 static int resolve(dsmap_workspace *ws, const char *rev, git_oid *oid, int64_t *when)
 {
-	return dsmap_git__resolve(ws->repo, rev, oid, when);
+	int rc = dsmap_workspace__git(ws);
+
+	return rc < 0 ? rc : dsmap_git__resolve(ws->repo, rev, oid, when);
 }
 
 static int rev_synced(dsmap_store *s, const unsigned char *oid, int *found)

@@ -2334,6 +2334,8 @@ int dsmap_mapping__load_rev_cached(dsmap_mapping **out, dsmap_workspace *ws, con
 	if (out == NULL || ws == NULL || rev == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_mapping_load_rev: NULL argument");
 	*out = NULL;
+	if ((rc = dsmap_workspace__git(ws)) < 0)
+		return rc;
 	t.repo = ws->repo;
 	if ((rc = git_revparse_single(&obj, ws->repo, rev)) < 0) {
 		rc = dsmap_git__error(rc, "revision '%s'", rev);

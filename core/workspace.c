@@ -111,7 +111,8 @@ static int ws_alloc(dsmap_workspace **out, const char *abspath)
 	return 0;
 }
 
-/* Open the parts of a workspace whose directories exist. */
+/* Open the parts of a workspace whose directories exist: the key and the
+ * store.  The mapping repository waits for dsmap_workspace__git(). */
 static int ws_open_parts(dsmap_workspace *ws, unsigned int store_flags)
 {
 	dsmap_store_options sopts = DSMAP_STORE_OPTIONS_INIT;
@@ -120,9 +121,6 @@ static int ws_open_parts(dsmap_workspace *ws, unsigned int store_flags)
 
 	if (sodium_init() < 0)
 		return dsmap_error__set(DSMAP_ERROR, "libsodium failed to initialise");
-	if ((rc = dsmap_git__init()) < 0)
-		return rc;
-	ws->git_ready = 1;
 	if ((rc = read_key(ws)) < 0)
 		return rc;
 	if ((storedir = dsmap__path_join(ws->dotdir, "store")) == NULL)
@@ -132,9 +130,25 @@ static int ws_open_parts(dsmap_workspace *ws, unsigned int store_flags)
 	free(storedir);
 	if (rc < 0)
 		return dsmap_error__prefix(rc, "workspace %s", ws->path);
+	return 0;
+}
+
+int dsmap_workspace__git(dsmap_workspace *ws)
+{
+	int rc;
+
+	if (ws->repo != NULL)
+		return 0;
+	if (!ws->git_ready) {
+		if ((rc = dsmap_git__init()) < 0)
+			return rc;
+		ws->git_ready = 1;
+	}
 	rc = git_repository_open_ext(&ws->repo, ws->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-	if (rc < 0)
+	if (rc < 0) {
+		ws->repo = NULL;
 		return dsmap_git__error(rc, "workspace %s: mapping repository", ws->path);
+	}
 	return 0;
 }
 
@@ -492,9 +506,12 @@ int dsmap_workspace_init(dsmap_workspace **out, const char *path,
 		rc = dsmap_error__oom();
 		goto done;
 	}
+	/* The repository is opened now, while libgit2 is initialised anyway:
+	 * whoever inits a workspace goes on with git (a commit, a sync). */
 	if ((rc = write_secret_key(ws->dotdir)) < 0 ||
 	    (rc = init_repo(top, opts)) < 0 ||
-	    (rc = ws_open_parts(ws, DSMAP_STORE_CREATE)) < 0) {
+	    (rc = ws_open_parts(ws, DSMAP_STORE_CREATE)) < 0 ||
+	    (rc = dsmap_workspace__git(ws)) < 0) {
 		dsmap_error__prefix(rc, "init %s", top);
 		goto done;
 	}
@@ -651,6 +668,40 @@ done:
 	return rc;
 }
 
+/* HEAD's part of the status, from libgit2. */
+static int head_from_git(struct status_build *b, dsmap_workspace *ws)
+{
+	git_reference *ref = NULL;
+	git_commit *head = NULL;
+	const char *msg;
+	int rc;
+
+	if ((rc = dsmap_workspace__git(ws)) < 0)
+		return rc;
+	rc = git_repository_head(&ref, ws->repo);
+	if (rc == GIT_EUNBORNBRANCH || rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		rc = 0;
+		goto done;
+	}
+	if (rc < 0 || (rc = git_commit_lookup(&head, ws->repo, git_reference_target(ref))) < 0) {
+		rc = dsmap_git__error(rc, "workspace %s: read HEAD", ws->path);
+		goto done;
+	}
+	git_oid_tostr(b->st->head, sizeof(b->st->head), git_commit_id(head));
+	msg = git_commit_summary(head);
+	if ((b->st->head_summary = strdup(msg ? msg : "")) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if ((rc = status_declared(b, head)) < 0)
+		goto done;
+done:
+	git_commit_free(head);
+	git_reference_free(ref);
+	return rc;
+}
+
 static int by_id(const void *a, const void *b)
 {
 	return strcmp(((const dsmap_system_status *)a)->id, ((const dsmap_system_status *)b)->id);
@@ -659,8 +710,6 @@ static int by_id(const void *a, const void *b)
 int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 {
 	struct status_build b = { NULL, 0, NULL, 0 };
-	git_reference *ref = NULL;
-	git_commit *head = NULL;
 	MDB_txn *txn = NULL;
 	char buf[64];
 	int rc;
@@ -674,28 +723,8 @@ int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 		goto done;
 	}
 
-	rc = git_repository_head(&ref, ws->repo);
-	if (rc == 0) {
-		const char *msg;
-
-		if ((rc = git_commit_lookup(&head, ws->repo, git_reference_target(ref))) < 0) {
-			rc = dsmap_git__error(rc, "workspace %s: read HEAD", ws->path);
-			goto done;
-		}
-		git_oid_tostr(b.st->head, sizeof(b.st->head), git_commit_id(head));
-		msg = git_commit_summary(head);
-		if ((b.st->head_summary = strdup(msg ? msg : "")) == NULL) {
-			rc = dsmap_error__oom();
-			goto done;
-		}
-		if ((rc = status_declared(&b, head)) < 0)
-			goto done;
-	} else if (rc == GIT_EUNBORNBRANCH || rc == GIT_ENOTFOUND) {
-		git_error_clear();
-	} else {
-		rc = dsmap_git__error(rc, "workspace %s: read HEAD", ws->path);
+	if ((rc = head_from_git(&b, ws)) < 0)
 		goto done;
-	}
 	if (b.st->head_summary == NULL && (b.st->head_summary = strdup("")) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
@@ -735,8 +764,6 @@ int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 done:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	git_commit_free(head);
-	git_reference_free(ref);
 	dsmap_status_free(b.st);
 	dsmap_store__category_refs_free(b.refs, b.nrefs);
 	return rc;
@@ -774,6 +801,8 @@ int dsmap_workspace_commit(char out[41], dsmap_workspace *ws, const char *messag
 
 	if (ws == NULL || message == NULL || message[0] == '\0')
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_workspace_commit: give a message");
+	if ((rc = dsmap_workspace__git(ws)) < 0)
+		return rc;
 	if ((rc = git_repository_index(&index, ws->repo)) < 0) {
 		rc = dsmap_git__error(rc, "mapping repository index");
 		goto done;

@@ -15,10 +15,20 @@ struct dsmap_workspace {
 	char *path;     /* absolute top directory */
 	char *dotdir;   /* <path>/.dsmap */
 	dsmap_store *store;
-	git_repository *repo;
+	git_repository *repo;   /* NULL until dsmap_workspace__git() */
 	int git_ready;  /* holds a reference on libgit2's global state */
 	unsigned char key[DSMAP__KEY_SIZE];
 };
+
+/* Make ws->repo usable: on first need, initialise libgit2 (one reference,
+ * released by dsmap_workspace_free()) and open the mapping repository.
+ * Every function that reads ws->repo calls this first; a workspace used
+ * only for the store and the key (locate, lineage of the synced revision,
+ * ls, status while HEAD is as cached) never initialises libgit2, which
+ * costs more than those whole commands (see git.h).  Returns 0 or a
+ * DSMAP_E* code with the message "workspace <path>: mapping repository:
+ * <libgit2's>". */
+int dsmap_workspace__git(dsmap_workspace *ws);
 
 /* Take the workspace's scan lock (.dsmap/scan.lock), without waiting:
  * one scan at a time, and nothing drops generations while a scan writes

@@ -59,6 +59,13 @@ DSMAP_EXTERN(int) dsmap_workspace_init(dsmap_workspace **out, const char *path,
 /**
  * Open the workspace whose top directory is exactly `path`.
  *
+ * This reads the secret key and opens the store.  The mapping repository is
+ * opened, and libgit2 loaded and initialised (one git_libgit2_init(),
+ * released by dsmap_workspace_free()), only when a call first reads it: a
+ * workspace used to locate, to list or for the lineage of the synced
+ * revision never loads libgit2, nor does a status while HEAD has not moved.
+ * A damaged repository is reported by that call.
+ *
  * @param out set to the open workspace; free it with dsmap_workspace_free()
  * @param path the workspace's top directory
  * @return 0; DSMAP_ENOTFOUND when `path` is not a workspace; DSMAP_EPERM when
