@@ -69,6 +69,13 @@ static void print_text(const dsmap_status *st)
 		if (s->rejected > 0 || s->invalid > 0)
 			printf("  %llu records left out, %llu identifiers refused (dsmap scan %s says why)\n",
 			       (unsigned long long)s->rejected, (unsigned long long)s->invalid, s->id);
+		for (k = 0; k < s->conflict_count; k++)
+			printf("  identity conflict: %llu %s identifier%s, each naming more than %d "
+			       "subjects (up to %llu); dsmap locate does not follow %s\n",
+			       (unsigned long long)s->conflicts[k].identifiers, s->conflicts[k].kind,
+			       s->conflicts[k].identifiers == 1 ? "" : "s", DSMAP_LOCATE_MAX_JOIN,
+			       (unsigned long long)s->conflicts[k].most_subjects,
+			       s->conflicts[k].identifiers == 1 ? "it" : "them");
 		printf("  %-48s %12s %12s\n", "CATEGORY", "SUBJECTS", "RECORDS");
 		for (k = 0; k < s->category_count; k++)
 			printf("  %-48s %12llu %12llu\n", s->categories[k].category,
@@ -87,7 +94,7 @@ static int print_json(const dsmap_status *st)
 	for (i = 0; i < st->system_count; i++) {
 		const dsmap_system_status *s = &st->systems[i];
 
-		json_t *cats = json_array();
+		json_t *cats = json_array(), *conflicts;
 		size_t k;
 
 		for (k = 0; k < s->category_count; k++)
@@ -95,15 +102,21 @@ static int print_json(const dsmap_status *st)
 			    "category", s->categories[k].category,
 			    "subjects", (json_int_t)s->categories[k].subjects,
 			    "records", (json_int_t)s->categories[k].records));
+		conflicts = json_array();
+		for (k = 0; k < s->conflict_count; k++)
+			json_array_append_new(conflicts, json_pack("{s:s, s:I, s:I}",
+			    "kind", s->conflicts[k].kind,
+			    "identifiers", (json_int_t)s->conflicts[k].identifiers,
+			    "most_subjects", (json_int_t)s->conflicts[k].most_subjects));
 		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:s?, s:o, s:I, s:I, s:s?}",
+		    "s:I, s:s?, s:o, s:I, s:I, s:s?, s:o}",
 		    "id", s->id, "declared", s->declared, "last_scan", (json_int_t)s->last_scan,
 		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects,
 		    "rejected", (json_int_t)s->rejected, "invalid_identifiers", (json_int_t)s->invalid,
 		    "first_seen", (json_int_t)s->first_seen, "last_seen", (json_int_t)s->last_seen,
 		    "commit", s->commit[0] ? s->commit : NULL, "categories", cats,
 		    "retired", (json_int_t)s->retired, "failed_at", (json_int_t)s->failed_at,
-		    "failure", s->failure));
+		    "failure", s->failure, "identity_conflicts", conflicts));
 	}
 	root = json_pack("{s:i, s:s, s:I, s:{s:s?, s:s}, s:s?, s:o, s:{s:i, s:I, s:I, s:I, s:i}}",
 	    "schema", CLI_JSON_SCHEMA,

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,15 +48,18 @@ static int keys_step(struct keys *k, MDB_cursor *c, MDB_val *key, int *rc, MDB_c
 static int keys_open_one(struct keys *k, MDB_txn *txn, int type, MDB_cursor **c)
 {
 	MDB_dbi dbi;
+	char name[16];
 	int rc;
 
+	/* opened here rather than with dsmap_store__gen_dbi(), so that a
+	 * generation with no aliases sets no error (and clears none: a scan's
+	 * switch runs while another system's failure is being reported) */
 	*c = NULL;
-	if ((rc = dsmap_store__gen_dbi(k->store, txn, type, k->gen, 0, &dbi)) == DSMAP_ENOTFOUND) {
-		dsmap_error_clear();   /* a generation with no aliases */
+	snprintf(name, sizeof(name), "%c.%08x", type, (unsigned int)k->gen);
+	if ((rc = mdb_dbi_open(txn, name, 0, &dbi)) == MDB_NOTFOUND)
 		return 0;
-	}
-	if (rc < 0)
-		return rc;
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: database %s", k->store->path, name);
 	if ((rc = mdb_cursor_open(txn, dbi, c)) != 0) {
 		*c = NULL;
 		return dsmap_store__error(rc, "store %s: generation %u", k->store->path,

@@ -609,6 +609,72 @@ static int status_scanned(const char *id, const dsmap_store__system_summary *sum
 	return 0;
 }
 
+/* The identity conflicts of each system's last scan: meta
+ * "conflicts:ID" = "KIND IDENTIFIERS MOST;..." (inventory.h). */
+static int status_conflicts(struct status_build *b, dsmap_store *store)
+{
+	MDB_txn *txn = NULL;
+	char key[DSMAP__SYSTEM_ID_MAX + 16], val[512];
+	size_t i;
+	int rc = 0;
+
+	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
+		return rc;
+	for (i = 0; i < b->st->system_count && rc == 0; i++) {
+		dsmap_system_status *s = &b->st->systems[i];
+		char *seg, *save = NULL;
+
+		MDB_val k, v;
+
+		/* read here, not with dsmap_store__meta_get(), so that a system
+		 * without conflicts sets no error and clears none (status runs
+		 * after a scan whose failure is still to be reported) */
+		snprintf(key, sizeof(key), "conflicts:%s", s->id);
+		k.mv_size = strlen(key);
+		k.mv_data = key;
+		if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_META], &k, &v)) == MDB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0) {
+			rc = dsmap_store__error(rc, "store %s: %s", store->path, key);
+			break;
+		}
+		if (v.mv_size >= sizeof(val)) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: %s is damaged", store->path, key);
+			break;
+		}
+		memcpy(val, v.mv_data, v.mv_size);
+		val[v.mv_size] = '\0';
+		for (seg = strtok_r(val, ";", &save); seg != NULL; seg = strtok_r(NULL, ";", &save)) {
+			dsmap_identity_conflict *grown, *c;
+			char kind[64];
+			unsigned long long n, most;
+
+			if (sscanf(seg, "%63s %llu %llu", kind, &n, &most) != 3) {
+				rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: %s is damaged", store->path,
+				                      key);
+				break;
+			}
+			if ((grown = realloc(s->conflicts, (s->conflict_count + 1) * sizeof(*grown))) == NULL) {
+				rc = dsmap_error__oom();
+				break;
+			}
+			s->conflicts = grown;
+			c = &s->conflicts[s->conflict_count];
+			if ((c->kind = strdup(kind)) == NULL) {
+				rc = dsmap_error__oom();
+				break;
+			}
+			c->identifiers = n;
+			c->most_subjects = most;
+			s->conflict_count++;
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 /* The category refs by number, for the systems' counters. */
 static int status_refs(struct status_build *b, dsmap_store *store, MDB_txn *txn)
 {
@@ -749,6 +815,7 @@ int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 	txn = NULL;
 
 	if ((rc = dsmap_store__systems_each(ws->store, status_scanned, &b)) < 0 ||
+	    (rc = status_conflicts(&b, ws->store)) < 0 ||
 	    (rc = dsmap_store_info_get(&b.st->store, ws->store)) < 0)
 		goto done;
 	if (b.st->system_count > 1)
@@ -771,7 +838,7 @@ done:
 
 void dsmap_status_free(dsmap_status *st)
 {
-	size_t i;
+	size_t i, j;
 
 	if (st == NULL)
 		return;
@@ -779,6 +846,9 @@ void dsmap_status_free(dsmap_status *st)
 		free((char *)st->systems[i].id);
 		free((char *)st->systems[i].failure);
 		free(st->systems[i].categories);
+		for (j = 0; j < st->systems[i].conflict_count; j++)
+			free((char *)st->systems[i].conflicts[j].kind);
+		free(st->systems[i].conflicts);
 	}
 	free(st->systems);
 	dsmap_store__category_refs_free(st->category_refs, st->category_ref_count);

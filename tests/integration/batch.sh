@@ -55,6 +55,16 @@ git -C "$W" add -A mappings
 git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -m systems
 dsmap -C "$W" scan --quiet
 expect_rc 0 "scan the two systems"
+dsmap -C "$W" status
+expect_out "^  identity conflict: 1 email identifier, each naming more than 8 subjects \(up to 10\); dsmap locate does not follow it$" \
+	"status lists the placeholder as an identity conflict, by kind and count"
+dsmap -C "$W" status --format json
+check "in JSON too, per system" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["id"]: x for x in d["systems"]}
+assert s["crm"]["identity_conflicts"] == [{"kind": "email", "identifiers": 1, "most_subjects": 10}], s["crm"]
+assert s["billing"]["identity_conflicts"] == [], s["billing"]' "$T_TMP/out"
 
 # ---- identity conflicts ---------------------------------------------------
 
@@ -99,6 +109,8 @@ expect_rc 2 "--max-join 0 is a usage error"
 
 # ---- --stdin ----------------------------------------------------------------
 
+# (the rescan at the end of this file clears the conflict)
+
 printf '%s\n' 'email:Alice@Example.com' '' '{"id": "req-2", "identifiers": ["customer-number:C2"]}' \
 	'phone:12' '{"identifiers": "email:x@example.com"}' 'email:nobody@example.com' \
 	'{"id": 7, "identifiers": ["email:noemail@example.com"]}' > "$T_TMP/queries"
@@ -142,5 +154,15 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 assert [l["line"] for l in lines] == list(range(1, 3001))
 assert [l["answer"]["found"] for l in lines[:3]] == [True, True, False], [l["answer"]["found"] for l in lines[:3]]' "$T_TMP/out"
+
+# A CRM export without the placeholder: the conflict is gone.
+sed -i 's/^P\([0-9]*\),noemail@example.com$/P\1,p\1@example.com/' "$W/data/crm.csv"
+dsmap -C "$W" scan --quiet crm
+expect_rc 0 "rescan the CRM without the placeholder"
+dsmap -C "$W" status --format json
+check "status no longer lists a conflict" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert all(x["identity_conflicts"] == [] for x in d["systems"]), d["systems"]' "$T_TMP/out"
 
 finish

@@ -114,6 +114,17 @@ typedef struct {
  */
 DSMAP_EXTERN(int) dsmap_workspace_commit(char out[41], dsmap_workspace *ws, const char *message);
 
+/** Identifiers of one kind that name too many subjects of a system. */
+typedef struct {
+	/** the identifier kind ("email", "national-register-number", ...), or
+	 *  "unknown" */
+	const char *kind;
+	/** how many such identifiers its last scan found */
+	uint64_t identifiers;
+	/** the most subjects one of them names */
+	uint64_t most_subjects;
+} dsmap_identity_conflict;
+
 /** What dsmap knows of one source system, in dsmap_status. */
 typedef struct {
 	/** the system id (its file name in mappings/systems/, without .yaml) */
@@ -144,6 +155,12 @@ typedef struct {
 	int64_t failed_at;
 	/** why that scan failed ("" when it did not); never an identifier value */
 	const char *failure;
+	/** identity conflicts its last scan found, by kind: identifiers (a
+	 *  placeholder e-mail, a shared national register number) that name
+	 *  more of its subjects than DSMAP_LOCATE_MAX_JOIN, which locate does
+	 *  not follow; never their values */
+	size_t conflict_count;
+	dsmap_identity_conflict *conflicts;
 } dsmap_system_status;
 
 /** What a workspace holds, from dsmap_workspace_status(). */
