@@ -17,23 +17,86 @@ and mappings/systems/{crm,billing,weblog}.yaml (and tickets.yaml when
 --postgres-csv is given).  Everything is derived from the subject number,
 so two runs give the same files; the data is synthetic, never real.
 Only the standard library is used.
+
+Every identifier is unique to its subject, at any size the generator
+accepts (up to 16,777,216 subjects, where the IP addresses 10.x.y.z run
+out): customer numbers, e-mails, phones, IPs, device ids, and national
+register numbers with their real checksum and a birth date from 1930 to
+2005.  The exceptions are deliberate placeholders, as a real CRM has them,
+so that the identity-conflict path of locate (an identifier that names
+more than DSMAP_LOCATE_MAX_JOIN subjects is not followed) is exercised:
+  - subject n with n % 200 == 7 has one of five placeholder e-mails
+    (noemail@example.invalid, ..., the same one for ten such subjects in a
+    row: some 1,000 subjects each at 1M subjects), in the CRM and the
+    tickets table;
+  - subjects 1013 to 1022 of every 30,000 have the national register
+    number 00000000097 (birth date unknown, a valid number: 340 subjects
+    at 1M).
+From 10,000 subjects on, each placeholder is shared by at least ten
+subjects, more than the limit of 8; in smaller sets one may be shared by
+fewer, and locate rightly joins those.
+placeholder_email() and placeholder_nrn() say which; bench/locate and
+bench/systems query only subjects with their own e-mail and mirror the
+rule (bench/locbase.h, LB_PLACEHOLDER_EMAIL).
 """
 import csv
+import datetime
 import json
 import os
 import sqlite3
 import sys
 
+# Birth dates: every day from 1930-01-01 to 2005-12-31, visited in a
+# scrambled order (STRIDE is prime to the number of days), so that
+# neighbouring subjects are born years apart.  Subject n (from 1) is born on
+# day (n - 1) * STRIDE mod DAYS and gets the sequence number
+# 1 + (n - 1) // DAYS: (day, sequence) never repeats, and the sequence stays
+# in 1..997 up to DAYS * 997 (27.6 million) subjects.
+FIRST_DAY = datetime.date(1930, 1, 1).toordinal()
+DAYS = datetime.date(2005, 12, 31).toordinal() - FIRST_DAY + 1
+STRIDE = 7919
+# The IPs 10.x.y.z repeat first.
+MAX_SUBJECTS = min(DAYS * 997, 1 << 24)
+_BIRTHS = [datetime.date.fromordinal(FIRST_DAY + d) for d in range(DAYS)]
+_YYMMDD = [(b.year % 100) * 10000 + b.month * 100 + b.day for b in _BIRTHS]
+_ISO = [b.isoformat() for b in _BIRTHS]
+
+PLACEHOLDER_EMAILS = ["noemail@example.invalid", "none@example.invalid",
+                      "no-email@example.invalid", "unknown@example.invalid",
+                      "x@example.invalid"]
+# Birth date unknown (month and day 00), checksum 97 - 0 % 97: valid.
+PLACEHOLDER_NRN = "00000000097"
+
+
+def placeholder_email(n):
+    return n % 200 == 7
+
+
+def placeholder_nrn(n):
+    return 1013 <= n % 30000 < 1023
+
 
 def nrn(n):
-    """A valid Belgian national register number for subject n."""
-    year = 1940 + n % 60
-    month = 1 + n % 12
-    day = 1 + n % 28
-    seq = 1 + n % 997
-    first9 = int("%02d%02d%02d%03d" % (year % 100, month, day, seq))
-    base = first9 if year < 2000 else 2000000000 + first9
-    return "%09d%02d" % (first9, 97 - base % 97), "%04d-%02d-%02d" % (year, month, day)
+    """Subject n's national register number (valid, with its checksum)
+    and birth date.  Unique per subject, except the placeholder."""
+    d = (n - 1) * STRIDE % DAYS
+    first9 = _YYMMDD[d] * 1000 + 1 + (n - 1) // DAYS
+    base = first9 if _BIRTHS[d].year < 2000 else 2000000000 + first9
+    if placeholder_nrn(n):
+        return PLACEHOLDER_NRN, _ISO[d]
+    return "%09d%02d" % (first9, 97 - base % 97), _ISO[d]
+
+
+def email(n):
+    if placeholder_email(n):
+        return PLACEHOLDER_EMAILS[n // 2000 % len(PLACEHOLDER_EMAILS)]
+    return "user%d@example.com" % n
+
+
+def phone(n):
+    """A Belgian mobile number, +324 and eight digits: +32470000042 for
+    subject 42, unique up to 29,999,999 subjects."""
+    return "+324%08d" % (70000000 + n)
 
 
 def iban(n):
@@ -51,6 +114,8 @@ def main():
     if len(args) != 2:
         sys.exit(__doc__)
     ws, count = args[0], int(args[1])
+    if not 0 < count <= MAX_SUBJECTS:
+        sys.exit("gen-sources.py: SUBJECTS must be from 1 to %d" % MAX_SUBJECTS)
     data = os.path.join(ws, "data")
     systems = os.path.join(ws, "mappings", "systems")
     os.makedirs(data, exist_ok=True)
@@ -66,8 +131,8 @@ def main():
     def rows():
         for n in range(1, count + 1):
             number, birth = nrn(n)
-            yield (n, "C%08d" % n, "user%d@example.com" % n, "+3247%07d" % (n % 10000000),
-                   number, birth, iban(n), "2026-%02d-%02dT10:00:00Z" % (1 + n % 12, 1 + n % 28))
+            yield (n, "C%08d" % n, email(n), phone(n), number, birth, iban(n),
+                   "2026-%02d-%02dT10:00:00Z" % (1 + n % 12, 1 + n % 28))
     db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())
     db.commit()
     db.close()
@@ -93,7 +158,7 @@ def main():
         with open(pg_csv, "w", newline="") as f:
             w = csv.writer(f)
             for n in range(1, count + 1):
-                w.writerow([n, "C%08d" % n, "user%d@example.com" % n, "ticket %d" % n,
+                w.writerow([n, "C%08d" % n, email(n), "ticket %d" % n,
                             "2026-%02d-%02d 09:30:00+00" % (1 + n % 12, 1 + n % 28)])
 
     def system(name, text):
