@@ -69,6 +69,10 @@ static void print_text(const dsmap_status *st)
 		if (s->rejected > 0 || s->invalid > 0)
 			printf("  %llu records left out, %llu identifiers refused (dsmap scan %s says why)\n",
 			       (unsigned long long)s->rejected, (unsigned long long)s->invalid, s->id);
+		if (s->ident_rules == 1)
+			printf("  scanned before e-mail domains were read through IDNA (identifier rules "
+			       "1): rescan it (dsmap scan %s) so that every spelling of an address "
+			       "finds it\n", s->id);
 		for (k = 0; k < s->conflict_count; k++)
 			printf("  identity conflict: %llu %s identifier%s, each naming more than %d "
 			       "subjects (up to %llu); dsmap locate does not follow %s\n",
@@ -109,14 +113,15 @@ static int print_json(const dsmap_status *st)
 			    "identifiers", (json_int_t)s->conflicts[k].identifiers,
 			    "most_subjects", (json_int_t)s->conflicts[k].most_subjects));
 		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:s?, s:o, s:I, s:I, s:s?, s:o}",
+		    "s:I, s:s?, s:o, s:I, s:I, s:s?, s:o, s:i}",
 		    "id", s->id, "declared", s->declared, "last_scan", (json_int_t)s->last_scan,
 		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects,
 		    "rejected", (json_int_t)s->rejected, "invalid_identifiers", (json_int_t)s->invalid,
 		    "first_seen", (json_int_t)s->first_seen, "last_seen", (json_int_t)s->last_seen,
 		    "commit", s->commit[0] ? s->commit : NULL, "categories", cats,
 		    "retired", (json_int_t)s->retired, "failed_at", (json_int_t)s->failed_at,
-		    "failure", s->failure, "identity_conflicts", conflicts));
+		    "failure", s->failure, "identity_conflicts", conflicts,
+		    "identifier_rules", s->ident_rules));
 	}
 	root = json_pack("{s:i, s:s, s:I, s:{s:s?, s:s}, s:s?, s:o, s:{s:i, s:I, s:I, s:I, s:i}}",
 	    "schema", CLI_JSON_SCHEMA,

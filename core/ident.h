@@ -8,6 +8,16 @@
 #include "dsmap/ident.h"
 
 /*
+ * The version of the normalisation rules, which decide the hashes: 1 until
+ * dsmap 0.x normalised e-mail domains through IDNA and refused NRNs of
+ * births still to come, 2 since.  Each scan records the rules it hashed a
+ * system's inventory with (meta "ident-rules:ID"); an inventory of older
+ * rules (a store upgraded from schema 1) is found by the spellings both
+ * rules agree on only, and status says to rescan it.
+ */
+#define DSMAP__IDENT_RULES 2
+
+/*
  * Normalise `value` (`len` bytes, not NUL-terminated) as an identifier of
  * `kind` into `out`, which has room for DSMAP_IDENT_MAX + 1 bytes.
  *

@@ -23,6 +23,7 @@
 
 #include "arena.h"
 #include "errors.h"
+#include "ident.h"
 #include "inventory.h"
 
 #define HOLDING_VERSION 2
@@ -1120,10 +1121,15 @@ static int summary_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	void **args = payload;
 	const char *conflicts = args[2];
-	char key[DSMAP__SYSTEM_ID_MAX + 16];
+	char key[DSMAP__SYSTEM_ID_MAX + 16], rules[16];
 	MDB_val k;
 	int rc;
 
+	/* the identifier rules its hashes follow */
+	snprintf(key, sizeof(key), "ident-rules:%s", (const char *)args[0]);
+	snprintf(rules, sizeof(rules), "%d", DSMAP__IDENT_RULES);
+	if ((rc = dsmap_store__meta_put(store, txn, key, rules, strlen(rules))) != 0)
+		return rc;
 	/* and the identity conflicts it holds, by kind (status shows them) */
 	snprintf(key, sizeof(key), "conflicts:%s", (const char *)args[0]);
 	if (*conflicts)

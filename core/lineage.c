@@ -588,6 +588,11 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 				ck.mv_data = key;
 				rc = mdb_del(txn, s->dbi[DSMAP__DB_META], &ck, NULL);
 				rc = rc == MDB_NOTFOUND ? 0 : rc;
+				snprintf(key, sizeof(key), "ident-rules:%s", gone[i]);
+				ck.mv_size = strlen(key);
+				if (rc == 0 && (rc = mdb_del(txn, s->dbi[DSMAP__DB_META], &ck, NULL)) ==
+				    MDB_NOTFOUND)
+					rc = 0;
 			}
 		}
 		free(sum.categories);

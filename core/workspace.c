@@ -629,6 +629,22 @@ static int status_conflicts(struct status_build *b, dsmap_store *store)
 		/* read here, not with dsmap_store__meta_get(), so that a system
 		 * without conflicts sets no error and clears none (status runs
 		 * after a scan whose failure is still to be reported) */
+		/* the rules its hashes follow: absent, those of schema 1 */
+		snprintf(key, sizeof(key), "ident-rules:%s", s->id);
+		k.mv_size = strlen(key);
+		k.mv_data = key;
+		if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_META], &k, &v)) == 0) {
+			size_t n = v.mv_size < 15 ? v.mv_size : 15;
+
+			memcpy(val, v.mv_data, n);
+			val[n] = '\0';
+			s->ident_rules = atoi(val);
+		} else if (rc == MDB_NOTFOUND) {
+			s->ident_rules = s->last_scan != 0 && s->retired == 0 ? 1 : 0;
+		} else {
+			rc = dsmap_store__error(rc, "store %s: %s", store->path, key);
+			break;
+		}
 		snprintf(key, sizeof(key), "conflicts:%s", s->id);
 		k.mv_size = strlen(key);
 		k.mv_data = key;

@@ -64,7 +64,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 s = {x["id"]: x for x in d["systems"]}
 assert s["crm"]["identity_conflicts"] == [{"kind": "email", "identifiers": 1, "most_subjects": 10}], s["crm"]
-assert s["billing"]["identity_conflicts"] == [], s["billing"]' "$T_TMP/out"
+assert s["billing"]["identity_conflicts"] == [], s["billing"]
+assert s["crm"]["identifier_rules"] == 2, s["crm"]' "$T_TMP/out"
+dsmap -C "$W" status
+expect_out "^crm: " "status has a block for the CRM"
+check "and a fresh scan needs no rescan" sh -c '! grep -q "identifier rules 1" "$1"' x "$T_TMP/out"
 
 # ---- identity conflicts ---------------------------------------------------
 

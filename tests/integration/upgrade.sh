@@ -28,7 +28,12 @@ expect_rc 0 "status opens it, upgrading it"
 check "it says schema 2" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["store"]["schema"] == 2, d["store"]' "$T_TMP/out"
+assert d["store"]["schema"] == 2, d["store"]
+assert [(s["id"], s["identifier_rules"]) for s in d["systems"]] == \
+    [("billing", 1), ("crm", 1), ("weblog", 1)], d["systems"]' "$T_TMP/out"
+dsmap -C ws status
+expect_out "^  scanned before e-mail domains were read through IDNA \(identifier rules 1\): rescan it \(dsmap scan crm\)" \
+	"and that its inventories are to be rescanned for the new identifier rules"
 check "the index is there, the filters are gone" sh -c '
 	mdb_dump -s idindex ws/.dsmap/store > /dev/null &&
 	! mdb_dump -s meta ws/.dsmap/store | grep -q "^ 626c6f6f6d2e"'

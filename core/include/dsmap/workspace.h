@@ -161,6 +161,11 @@ typedef struct {
 	 *  not follow; never their values */
 	size_t conflict_count;
 	dsmap_identity_conflict *conflicts;
+	/** the identifier normalisation rules its inventory was hashed with:
+	 *  2 for this dsmap's; 1 for an inventory scanned before e-mail domains
+	 *  went through IDNA (a store upgraded from schema 1), to be rescanned
+	 *  so that every spelling meets; 0 when it holds no inventory */
+	int ident_rules;
 } dsmap_system_status;
 
 /** What a workspace holds, from dsmap_workspace_status(). */
