@@ -9,8 +9,8 @@
 
 /*
  * The version of the normalisation rules, which decide the hashes: 1 until
- * dsmap 0.x normalised e-mail domains through IDNA and refused NRNs of
- * births still to come, 2 since.  Each scan records the rules it hashed a
+ * e-mail domains went through IDNA and NRNs of births still to come were
+ * refused (with store schema 2), 2 since.  Each scan records the rules it hashed a
  * system's inventory with (meta "ident-rules:ID"); an inventory of older
  * rules (a store upgraded from schema 1) is found by the spellings both
  * rules agree on only, and status says to rescan it.
