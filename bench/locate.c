@@ -20,12 +20,17 @@
  *   locate dsmap P50_US P99_US MEAN_SYSTEMS_FOUND
  *   locate sqlite P50_US P99_US MEAN_SYSTEMS_FOUND
  *   locate lmdb P50_US P99_US MEAN_SYSTEMS_NAMED
+ * then a batch of the same kind of queries through dsmap_locate_many(), on
+ * one thread, timed whole (wall and CPU):
+ *   locate batch QUERIES WALL_S CPU_S QUERIES_PER_CPU_S SYSTEMS_FOUND
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <dsmap.h>
@@ -33,6 +38,61 @@
 #include "locbase.h"
 
 #define USAGE "usage: bench/locate -C WORKSPACE -s SUBJECTS [-q QUERIES] [-x] [-c]\n"
+
+static int count_found(void *payload, size_t index, int rc, const dsmap_locate_result *r)
+{
+	(void)index;
+	if (rc < 0)
+		return rc;
+	*(size_t *)payload += dsmap_locate_result_count(r);
+	return 0;
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* `n` queries by e-mail through dsmap_locate_many(), timed whole. */
+static void batch(dsmap_locator *loc, size_t subjects, size_t n)
+{
+	char (*emails)[64] = calloc(n, sizeof(*emails));
+	const char **ptrs = calloc(n, sizeof(*ptrs));
+	dsmap_locate_query *q = calloc(n, sizeof(*q));
+	struct timespec t0, t1;
+	double c0, c1, wall;
+	size_t i, found = 0;
+
+	if (emails == NULL || ptrs == NULL || q == NULL)
+		lb_die("batch: out of memory");
+	for (i = 0; i < n; i++) {
+		unsigned long s;
+
+		do
+			s = 1 + (unsigned long)rand() % subjects;
+		while (LB_PLACEHOLDER_EMAIL(s));
+		snprintf(emails[i], sizeof(emails[i]), "email:user%lu@example.com", s);
+		ptrs[i] = emails[i];
+		q[i].identifiers = &ptrs[i];
+		q[i].count = 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = cpu_seconds();
+	if (dsmap_locate_many(loc, q, n, count_found, &found) != 0)
+		lb_die("dsmap_locate_many");
+	c1 = cpu_seconds();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("locate batch %zu %.3f %.3f %.0f %.2f\n", n, wall, c1 - c0, (double)n / (c1 - c0),
+	       (double)found / (double)n);
+	free(q);
+	free(ptrs);
+	free(emails);
+}
 
 int main(int argc, char **argv)
 {
@@ -125,6 +185,7 @@ int main(int argc, char **argv)
 	printf("locate sqlite %.2f %.2f %.2f\n", p50, p99, sys_s / (double)queries);
 	lb_percentiles(tr, queries, &p50, &p99);
 	printf("locate lmdb %.2f %.2f %.2f\n", p50, p99, sys_r / (double)queries);
+	batch(loc, subjects, 5 * queries);
 	lb_raw_free(raw);
 	lb_sqlite_free(b);
 	free(td);
