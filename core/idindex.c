@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dsmap/ident.h"
@@ -192,15 +191,16 @@ done:
 /* ---- verification ------------------------------------------------------------------ */
 
 struct check {
+	dsmap_store *store;
 	MDB_txn *txn;
 	MDB_cursor *idx;
 	uint64_t entries;
-	int rc;
 };
 
-static int check_system(dsmap_store *store, struct check *ck, const char *id,
-                        const dsmap_store__system_summary *sum)
+static int check_system(const char *id, const dsmap_store__system_summary *sum, void *payload)
 {
+	struct check *ck = payload;
+	dsmap_store *store = ck->store;
 	struct keys k;
 	int rc;
 
@@ -235,40 +235,18 @@ done:
 
 int dsmap__idindex_verify(dsmap_store *store, MDB_txn *txn, uint64_t *entries)
 {
-	struct check ck = { txn, NULL, 0, 0 };
-	MDB_cursor *cur = NULL;
+	struct check ck = { store, txn, NULL, 0 };
 	MDB_stat st;
-	MDB_val k, v;
-	int rc, op = MDB_FIRST;
+	int rc;
 
 	*entries = 0;
-	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_IDINDEX], &ck.idx)) != 0 ||
-	    (rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0) {
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_IDINDEX], &ck.idx)) != 0) {
+		ck.idx = NULL;
 		rc = dsmap_store__error(rc, "store %s: identifier index", store->path);
 		goto done;
 	}
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		dsmap_store__system_summary sum;
-		char id[DSMAP__SYSTEM_ID_MAX + 1];
-
-		op = MDB_NEXT;
-		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX) {
-			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: a bad key", store->path);
-			goto done;
-		}
-		memcpy(id, k.mv_data, k.mv_size);
-		id[k.mv_size] = '\0';
-		if ((rc = dsmap_store__system_get(store, txn, id, &sum)) < 0)
-			goto done;
-		rc = check_system(store, &ck, id, &sum);
-		free(sum.categories);
-		if (rc < 0)
-			goto done;
-	}
-	if (rc != MDB_NOTFOUND) {
-		rc = dsmap_store__error(rc, "store %s: systems", store->path);
+	if ((rc = dsmap_store__systems_each_in(store, txn, check_system, &ck)) < 0)
 		goto done;
-	}
 	if ((rc = mdb_stat(txn, store->dbi[DSMAP__DB_IDINDEX], &st)) != 0) {
 		rc = dsmap_store__error(rc, "store %s: identifier index", store->path);
 		goto done;
@@ -284,8 +262,6 @@ int dsmap__idindex_verify(dsmap_store *store, MDB_txn *txn, uint64_t *entries)
 	*entries = ck.entries;
 	rc = 0;
 done:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
 	if (ck.idx != NULL)
 		mdb_cursor_close(ck.idx);
 	return rc;

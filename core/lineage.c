@@ -578,22 +578,6 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 			if (sum.retired == 0)
 				sum.retired = (int64_t)time(NULL);
 			rc = dsmap_store__system_put(s, txn, gone[i], &sum);
-			if (rc == 0) {
-				/* its identity conflicts went with its inventory */
-				char key[DSMAP__SYSTEM_ID_MAX + 16];
-				MDB_val ck;
-
-				snprintf(key, sizeof(key), "conflicts:%s", gone[i]);
-				ck.mv_size = strlen(key);
-				ck.mv_data = key;
-				rc = mdb_del(txn, s->dbi[DSMAP__DB_META], &ck, NULL);
-				rc = rc == MDB_NOTFOUND ? 0 : rc;
-				snprintf(key, sizeof(key), "ident-rules:%s", gone[i]);
-				ck.mv_size = strlen(key);
-				if (rc == 0 && (rc = mdb_del(txn, s->dbi[DSMAP__DB_META], &ck, NULL)) ==
-				    MDB_NOTFOUND)
-					rc = 0;
-			}
 		}
 		free(sum.categories);
 		if (rc != 0)
@@ -872,17 +856,6 @@ static json_t *values(json_t *obj)
 }
 
 /* The categories of one id across groups, or one GROUP/ID. */
-/* The node of category `ref` (GROUP/ID) into `out`, when the graph has it. */
-static int matching_categories(struct dsmap__graph *r, const char *ref, json_t *out)
-{
-	json_t *n;
-	int rc = 0;
-
-	if ((n = get_node(r, 'c', ref, &rc)) != NULL)
-		json_array_append_new(out, n);
-	return rc;
-}
-
 static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 {
 	json_t *cats = json_array(), *purposes = json_object(), *recipients = json_object(), *cat;
@@ -898,12 +871,12 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 			dsmap_error_clear();
 		goto done;
 	}
-	if ((rc = matching_categories(r, given, cats)) != 0)
-		goto done;
-	if (json_array_size(cats) == 0) {
-		rc = DSMAP_ENOTFOUND;
+	/* one category; the answer keeps its list of them (docs/lineage.md) */
+	if ((cat = get_node(r, 'c', given, &rc)) == NULL) {
+		rc = rc ? rc : DSMAP_ENOTFOUND;
 		goto done;
 	}
+	json_array_append_new(cats, cat);
 	json_array_foreach(cats, i, cat) {
 		const char *ref = json_string_value(json_object_get(cat, "ref"));
 		json_t *users = json_array(), *pid;

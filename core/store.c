@@ -296,35 +296,28 @@ static int create_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
 
 /* The identifier index written anew from every system's current
  * generation, in one transaction. */
+struct fill {
+	dsmap_store *store;
+	MDB_txn *txn;
+};
+
+static int fill_system(const char *id, const dsmap_store__system_summary *sum, void *payload)
+{
+	struct fill *f = payload;
+
+	(void)id;
+	return dsmap__idindex_switch(f->store, f->txn, sum->sysno, 0, sum->gen);
+}
+
 static int index_fill(dsmap_store *store, MDB_txn *txn, void *payload)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, op = MDB_FIRST;
+	struct fill f = { store, txn };
+	int rc;
 
 	(void)payload;
-	if ((rc = mdb_drop(txn, store->dbi[DSMAP__DB_IDINDEX], 0)) != 0 ||
-	    (rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0)
+	if ((rc = mdb_drop(txn, store->dbi[DSMAP__DB_IDINDEX], 0)) != 0)
 		return rc;
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		dsmap_store__system_summary sum;
-		char id[DSMAP__SYSTEM_ID_MAX + 1];
-
-		op = MDB_NEXT;
-		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX) {
-			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: a bad key", store->path);
-			break;
-		}
-		memcpy(id, k.mv_data, k.mv_size);
-		id[k.mv_size] = '\0';
-		if ((rc = dsmap_store__system_get(store, txn, id, &sum)) < 0)
-			break;
-		free(sum.categories);
-		if ((rc = dsmap__idindex_switch(store, txn, sum.sysno, 0, sum.gen)) != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return dsmap_store__systems_each_in(store, txn, fill_system, &f);
 }
 
 int dsmap_store_rebuild_index(dsmap_store *store)
@@ -754,6 +747,28 @@ done:
 #define SYSTEM_TAIL_SIZE (8 + 8 + 2)
 #define SYSTEM_MAX_CATS 65536
 
+/* The meta facts of a system's inventory (inventory.h, ident.h): its
+ * identity conflicts and the identifier rules it was hashed with. */
+static int inventory_facts_drop(dsmap_store *store, MDB_txn *txn, const char *id)
+{
+	static const char *const prefixes[] = { "conflicts:", "ident-rules:" };
+	char key[DSMAP__SYSTEM_ID_MAX + 16];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+		MDB_val k;
+
+		snprintf(key, sizeof(key), "%s%s", prefixes[i], id);
+		k.mv_size = strlen(key);
+		k.mv_data = key;
+		if ((rc = mdb_del(txn, store->dbi[DSMAP__DB_META], &k, NULL)) != 0 &&
+		    rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
 int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
                             const dsmap_store__system_summary *sum)
 {
@@ -768,7 +783,10 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
 		return dsmap_error__set(DSMAP_EINVALID, "system %s: %zu categories, more than %d",
 		                        id, sum->category_count, SYSTEM_MAX_CATS);
 	/* The identifier index follows the system to its new generation in
-	 * this very transaction (idindex.h). */
+	 * this very transaction (idindex.h); what was said of an inventory
+	 * goes with it. */
+	if (sum->gen == 0 && (rc = inventory_facts_drop(store, txn, id)) != 0)
+		return rc;
 	if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v)) == 0) {
 		const unsigned char *old = v.mv_data;
 		uint32_t old_sysno, old_gen;
@@ -901,21 +919,17 @@ int dsmap_store__system_get(dsmap_store *store, MDB_txn *txn, const char *id,
 	return system_decode(store, &k, &v, sum);
 }
 
-int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload)
+int dsmap_store__systems_each_in(dsmap_store *store, MDB_txn *txn, dsmap_store__system_cb cb,
+                                 void *payload)
 {
-	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	char id[DSMAP__SYSTEM_ID_MAX + 1];
 	dsmap_store__system_summary sum;
 	int rc, op = MDB_FIRST;
 
-	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
-		return rc;
-	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0) {
-		rc = dsmap_store__error(rc, "store %s: systems", store->path);
-		goto done;
-	}
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0)
+		return dsmap_store__error(rc, "store %s: systems", store->path);
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		if ((rc = system_decode(store, &k, &v, &sum)) < 0)
@@ -933,6 +947,17 @@ int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, voi
 		rc = dsmap_store__error(rc, "store %s: systems", store->path);
 done:
 	mdb_cursor_close(cur);
+	return rc;
+}
+
+int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
+		return rc;
+	rc = dsmap_store__systems_each_in(store, txn, cb, payload);
 	mdb_txn_abort(txn);
 	return rc;
 }

@@ -171,6 +171,9 @@ int dsmap_store__system_get(dsmap_store *store, MDB_txn *txn, const char *id,
 typedef int (*dsmap_store__system_cb)(const char *id, const dsmap_store__system_summary *summary,
                                       void *payload);
 int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, void *payload);
+/* The same inside the caller's transaction (read or write). */
+int dsmap_store__systems_each_in(dsmap_store *store, MDB_txn *txn, dsmap_store__system_cb cb,
+                                 void *payload);
 
 /*
  * Facet numbers: each subject kind and each brand gets a number, stable

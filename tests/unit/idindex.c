@@ -189,7 +189,12 @@ static void test_idindex__follows_switches(void **state)
 static int retire_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	dsmap_store__system_summary *sum = payload;
+	int rc;
 
+	/* what a scan said of the inventory, as if it had */
+	if ((rc = dsmap_store__meta_put(store, txn, "conflicts:crm", "email 1 20", 10)) != 0 ||
+	    (rc = dsmap_store__meta_put(store, txn, "ident-rules:crm", "2", 1)) != 0)
+		return rc;
 	sum->gen = 0;
 	sum->retired = 1234;
 	return dsmap_store__system_put(store, txn, "crm", sum);
@@ -200,6 +205,8 @@ static void test_idindex__retirement_empties(void **state)
 	struct fixture *f = *state;
 	dsmap_store__system_summary crm, billing;
 	uint32_t v[4];
+	MDB_txn *txn;
+	char buf[32];
 
 	scan(f, "crm", 1, 0, 300, &crm);
 	scan(f, "billing", 2, 0, 100, &billing);
@@ -208,6 +215,14 @@ static void test_idindex__retirement_empties(void **state)
 	assert_int_equal(v[0], dsmap__idx_value(2, DSMAP__IDX_SUBJECT));
 	assert_int_equal(values(f, DSMAP_ID_CUSTOMER_NUMBER, 250, v, 4), 0);
 	assert_int_equal(verified(f), 200);
+	/* and what was said of its inventory went with it */
+	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+	assert_int_equal(dsmap_store__meta_get(f->store, txn, "conflicts:crm", buf, sizeof(buf)),
+	                 DSMAP_ENOTFOUND);
+	assert_int_equal(dsmap_store__meta_get(f->store, txn, "ident-rules:crm", buf, sizeof(buf)),
+	                 DSMAP_ENOTFOUND);
+	mdb_txn_abort(txn);
+	dsmap_error_clear();
 }
 
 static int downgrade_txn(dsmap_store *store, MDB_txn *txn, void *payload)
