@@ -12,6 +12,11 @@
 # define DSMAP__PRINTF(a, b)
 #endif
 
+/* The lowest DSMAP_E* code: every code is in [DSMAP__E_LOWEST, -1].  A
+ * code added to include/dsmap/errors.h moves it (tests/unit/errors.c
+ * checks that dsmap_strerror knows each one). */
+#define DSMAP__E_LOWEST DSMAP_EAMBIGUOUS
+
 /* The longest message kept; longer ones are cut with "...". */
 #define DSMAP__ERROR_MAX 2048
 

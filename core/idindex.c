@@ -39,30 +39,30 @@ static int keys_step(struct keys *k, MDB_cursor *c, MDB_val *key, int *rc, MDB_c
 		                        "%zu bytes", k->store->path, what, (unsigned int)k->gen,
 		                        key->mv_size);
 	if (*rc != 0 && *rc != MDB_NOTFOUND)
-		return dsmap_store__error(*rc, "store %s: %s of generation %u", k->store->path, what,
-		                          (unsigned int)k->gen);
+		return dsmap_store__lmdb(k->store, *rc, "%s of generation %u", what,
+		                         (unsigned int)k->gen);
 	return 0;
 }
 
-static int keys_open_one(struct keys *k, MDB_txn *txn, int type, MDB_cursor **c)
+static int keys_open_one(struct keys *k, MDB_txn *txn, enum dsmap__gen_type type,
+                         MDB_cursor **c)
 {
 	MDB_dbi dbi;
-	char name[16];
+	char name[DSMAP__GEN_NAME_SIZE];
 	int rc;
 
 	/* opened here rather than with dsmap_store__gen_dbi(), so that a
 	 * generation with no aliases sets no error (and clears none: a scan's
 	 * switch runs while another system's failure is being reported) */
 	*c = NULL;
-	snprintf(name, sizeof(name), "%c.%08x", type, (unsigned int)k->gen);
+	dsmap__gen_name(name, type, k->gen);
 	if ((rc = mdb_dbi_open(txn, name, 0, &dbi)) == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
-		return dsmap_store__error(rc, "store %s: database %s", k->store->path, name);
+		return dsmap_store__lmdb(k->store, rc, "database %s", name);
 	if ((rc = mdb_cursor_open(txn, dbi, c)) != 0) {
 		*c = NULL;
-		return dsmap_store__error(rc, "store %s: generation %u", k->store->path,
-		                          (unsigned int)k->gen);
+		return dsmap_store__lmdb(k->store, rc, "generation %u", (unsigned int)k->gen);
 	}
 	return 0;
 }
@@ -88,7 +88,7 @@ static int keys_next(struct keys *k)
 	}
 	while (k->arc == 0 && memcmp(k->ak.mv_data, k->cur, HASH) == 0) {
 		k->roles |= DSMAP__IDX_ALIAS;
-		if ((rc = keys_step(k, k->a, &k->ak, &k->arc, MDB_NEXT, 2 * HASH, "aliases")) < 0)
+		if ((rc = keys_step(k, k->a, &k->ak, &k->arc, MDB_NEXT, DSMAP__ALIAS_KEY_SIZE, "aliases")) < 0)
 			return rc;
 	}
 	return 0;
@@ -113,7 +113,7 @@ static int keys_open(struct keys *k, dsmap_store *store, MDB_txn *txn, uint32_t 
 	    (rc = keys_step(k, k->h, &k->hk, &k->hrc, MDB_FIRST, HASH, "holdings")) < 0)
 		return rc;
 	if (k->a != NULL &&
-	    (rc = keys_step(k, k->a, &k->ak, &k->arc, MDB_FIRST, 2 * HASH, "aliases")) < 0)
+	    (rc = keys_step(k, k->a, &k->ak, &k->arc, MDB_FIRST, DSMAP__ALIAS_KEY_SIZE, "aliases")) < 0)
 		return rc;
 	return keys_next(k);
 }
@@ -129,24 +129,30 @@ static void keys_close(struct keys *k)
 
 static int idx_put(dsmap_store *store, MDB_txn *txn, const unsigned char *hash, uint32_t value)
 {
-	unsigned char be[4];
+	unsigned char be[DSMAP__IDX_VALUE_SIZE];
 	MDB_val k = { HASH, (void *)hash }, v = { sizeof(be), be };
 	int rc;
 
 	dsmap__put_be32(be, value);
 	rc = mdb_put(txn, store->dbi[DSMAP__DB_IDINDEX], &k, &v, MDB_NODUPDATA);
-	return rc == MDB_KEYEXIST ? 0 : rc;
+	if (rc == 0 || rc == MDB_KEYEXIST)
+		return 0;
+	return dsmap_store__lmdb(store, rc, "identifier index: add system %u",
+	                         (unsigned int)dsmap__idx_sysno(value));
 }
 
 static int idx_del(dsmap_store *store, MDB_txn *txn, const unsigned char *hash, uint32_t value)
 {
-	unsigned char be[4];
+	unsigned char be[DSMAP__IDX_VALUE_SIZE];
 	MDB_val k = { HASH, (void *)hash }, v = { sizeof(be), be };
 	int rc;
 
 	dsmap__put_be32(be, value);
 	rc = mdb_del(txn, store->dbi[DSMAP__DB_IDINDEX], &k, &v);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		return 0;
+	return dsmap_store__lmdb(store, rc, "identifier index: drop system %u",
+	                         (unsigned int)dsmap__idx_sysno(value));
 }
 
 int dsmap__idindex_switch(dsmap_store *store, MDB_txn *txn, uint32_t sysno, uint32_t old_gen,
@@ -176,7 +182,7 @@ int dsmap__idindex_switch(dsmap_store *store, MDB_txn *txn, uint32_t sysno, uint
 			if ((rc = idx_del(store, txn, o.cur, dsmap__idx_value(sysno, o.roles))) == 0)
 				rc = idx_put(store, txn, n.cur, dsmap__idx_value(sysno, n.roles));
 		}
-		if (rc != 0)
+		if (rc < 0)
 			goto done;
 		if ((c <= 0 && (rc = keys_next(&o)) < 0) || (c >= 0 && (rc = keys_next(&n)) < 0))
 			goto done;
@@ -207,7 +213,7 @@ static int check_system(const char *id, const dsmap_store__system_summary *sum, 
 	if ((rc = keys_open(&k, store, ck->txn, sum->gen)) < 0)
 		goto done;
 	while (!k.done) {
-		unsigned char be[4];
+		unsigned char be[DSMAP__IDX_VALUE_SIZE];
 		MDB_val key = { HASH, k.cur }, v = { sizeof(be), be };
 
 		dsmap__put_be32(be, dsmap__idx_value(sum->sysno, k.roles));

@@ -26,71 +26,16 @@
 #include "ident.h"
 #include "inventory.h"
 
-#define HOLDING_VERSION 2
-#define HOLDING_FIXED_V1 26
-#define HOLDING_FIXED 34              /* version 2: version 1's, then the two facet masks */
-#define ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)
+#define ID_SIZE DSMAP__ID_SIZE
 #define RUN_ENTRIES 131072           /* records per run, at most */
 #define RUN_BYTES (12u << 20)        /* bytes of holdings per run, about */
 #define ALIAS_ENTRIES 262144         /* alias pairs per run */
 #define IO_BUFSIZE (256u << 10)
 #define LOAD_ENTRIES 100000          /* holdings per load transaction */
 #define LOAD_BYTES (16u << 20)
-#define LOC_MAX 512
+#define LOC_MAX DSMAP__HOLDING_LOC_MAX
 #define SHARED_MAX 4096              /* identity conflicts recorded per generation */
 #define BUCKETS 65536                /* the first two bytes of a hash */
-
-int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size)
-{
-	const unsigned char *p = data, *end = p + size;
-	size_t i, fixed;
-
-	memset(h, 0, sizeof(*h));
-	if (size < 1 || (p[0] != HOLDING_VERSION && p[0] != 1))
-		goto corrupt;
-	fixed = p[0] == 1 ? HOLDING_FIXED_V1 : HOLDING_FIXED;
-	if (size < fixed)
-		goto corrupt;
-	h->kind = p[1];
-	h->records = dsmap__get_be32(p + 2);
-	h->first = (int64_t)dsmap__get_be64(p + 6);
-	h->last = (int64_t)dsmap__get_be64(p + 14);
-	h->id_count = p[22];
-	h->loc_count = p[23];
-	h->bitmap_size = (size_t)p[24] << 8 | p[25];
-	if (fixed == HOLDING_FIXED) {
-		h->kinds = dsmap__get_be32(p + 26);
-		h->brands = dsmap__get_be32(p + 30);
-	}
-	if (h->id_count > DSMAP__HOLDING_MAX_IDS || h->loc_count > DSMAP__HOLDING_MAX_LOCS)
-		goto corrupt;
-	p += fixed;
-	if ((size_t)(end - p) < h->bitmap_size + h->id_count * ID_SIZE)
-		goto corrupt;
-	h->bitmap = p;
-	p += h->bitmap_size;
-	h->ids = p;
-	p += h->id_count * ID_SIZE;
-	for (i = 0; i < h->loc_count; i++) {
-		size_t n;
-
-		if (end - p < 2)
-			goto corrupt;
-		n = (size_t)p[0] << 8 | p[1];
-		p += 2;
-		if ((size_t)(end - p) < n)
-			goto corrupt;
-		h->locs[i] = (const char *)p;
-		h->loc_lens[i] = n;
-		p += n;
-	}
-	if (p != end)
-		goto corrupt;
-	return 0;
-corrupt:
-	return dsmap_error__set(DSMAP_ECORRUPT, "a holding of %zu bytes is not one this dsmap wrote",
-	                        size);
-}
 
 /* ---- holdings being merged ----------------------------------------------------- */
 
@@ -203,44 +148,30 @@ static void work_add_holding(struct work *w, const struct dsmap__holding *h)
 /* The most bytes work_encode() writes. */
 static size_t work_max(const struct work *w)
 {
-	return HOLDING_FIXED + w->bitmap_cap + sizeof(w->ids) +
-	       DSMAP__HOLDING_MAX_LOCS * (2 + LOC_MAX);
+	return DSMAP__HOLDING_MAX_SIZE(w->bitmap_cap);
 }
 
 static size_t work_encode(const struct work *w, unsigned char *out)
 {
-	unsigned char *p = out;
+	struct dsmap__holding h;
 	size_t i;
 
-	/* Version 1 when the masks say nothing: 8 bytes less a subject for the
-	 * sources that give no subject kind or brand. */
-	int masks = w->kinds != 0 || w->brands != 0;
-
-	p[0] = masks ? HOLDING_VERSION : 1;
-	p[1] = (unsigned char)w->kind;
-	dsmap__put_be32(p + 2, w->records);
-	dsmap__put_be64(p + 6, (uint64_t)w->first);
-	dsmap__put_be64(p + 14, (uint64_t)w->last);
-	p[22] = (unsigned char)w->id_count;
-	p[23] = (unsigned char)w->loc_count;
-	p[24] = (unsigned char)(w->bitmap_size >> 8);
-	p[25] = (unsigned char)w->bitmap_size;
-	if (masks) {
-		dsmap__put_be32(p + 26, w->kinds);
-		dsmap__put_be32(p + 30, w->brands);
-	}
-	p += masks ? HOLDING_FIXED : HOLDING_FIXED_V1;
-	memcpy(p, w->bitmap, w->bitmap_size);
-	p += w->bitmap_size;
-	memcpy(p, w->ids, w->id_count * ID_SIZE);
-	p += w->id_count * ID_SIZE;
+	h.kind = w->kind;
+	h.kinds = w->kinds;
+	h.brands = w->brands;
+	h.records = w->records;
+	h.first = w->first;
+	h.last = w->last;
+	h.bitmap_size = w->bitmap_size;
+	h.bitmap = w->bitmap;
+	h.id_count = w->id_count;
+	h.ids = w->ids[0];
+	h.loc_count = w->loc_count;
 	for (i = 0; i < w->loc_count; i++) {
-		p[0] = (unsigned char)(w->loc_lens[i] >> 8);
-		p[1] = (unsigned char)w->loc_lens[i];
-		memcpy(p + 2, w->locs[i], w->loc_lens[i]);
-		p += 2 + w->loc_lens[i];
+		h.locs[i] = w->locs[i];
+		h.loc_lens[i] = w->loc_lens[i];
 	}
-	return (size_t)(p - out);
+	return dsmap__holding_encode(out, &h);
 }
 
 /* ---- runs: sorted entries in unlinked files --------------------------------------- */
@@ -760,7 +691,7 @@ static int take_gen(dsmap_store *store, MDB_txn *txn, uint32_t *gen)
 	unsigned long next = 1;
 	int rc;
 
-	rc = dsmap_store__meta_get(store, txn, "gen-next", buf, sizeof(buf));
+	rc = dsmap_store__meta_get(store, txn, DSMAP__META_GEN_NEXT, buf, sizeof(buf));
 	if (rc == 0)
 		next = strtoul(buf, NULL, 10);
 	else if (rc != DSMAP_ENOTFOUND)
@@ -771,7 +702,7 @@ static int take_gen(dsmap_store *store, MDB_txn *txn, uint32_t *gen)
 		                        next);
 	*gen = (uint32_t)next;
 	snprintf(buf, sizeof(buf), "%lu", next + 1);
-	return dsmap_store__meta_put(store, txn, "gen-next", buf, strlen(buf));
+	return dsmap_store__meta_put(store, txn, DSMAP__META_GEN_NEXT, buf, strlen(buf));
 }
 
 static int load_txn(dsmap_store *store, MDB_txn *txn, void *payload)
@@ -790,25 +721,27 @@ static int load_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	                               DSMAP__GEN_HOLDINGS, c->gen, 1, &dbi)) < 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
-		return rc;
+		return dsmap_store__lmdb(store, rc, "generation %u", (unsigned int)c->gen);
 	while (p < end) {
 		MDB_val k = { DSMAP_IDENT_HASH_SIZE, (void *)p }, v;
 
 		if (c->aliases) {
 			/* the pair is the key; sorted runs make the appends in order */
-			k.mv_size = 2 * DSMAP_IDENT_HASH_SIZE;
+			k.mv_size = DSMAP__ALIAS_KEY_SIZE;
 			v.mv_size = 0;
 			v.mv_data = NULL;
 			rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
-			p += 2 * DSMAP_IDENT_HASH_SIZE;
+			p += DSMAP__ALIAS_KEY_SIZE;
 		} else {
 			struct dsmap__holding h;
 			size_t n = (size_t)p[16] << 8 | p[17], i, b;
 
 			v.mv_size = n;
 			v.mv_data = (void *)(p + DSMAP_IDENT_HASH_SIZE + 2);
-			if ((rc = dsmap__holding_decode(&h, v.mv_data, n)) < 0)
-				break;
+			if ((rc = dsmap__holding_decode(&h, v.mv_data, n)) < 0) {
+				mdb_cursor_close(cur);
+				return rc;
+			}
 			c->d_subjects++;
 			for (i = 0; i < h.bitmap_size; i++)
 				for (b = 0; b < 8; b++)
@@ -821,7 +754,8 @@ static int load_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 			break;
 	}
 	mdb_cursor_close(cur);
-	return rc;
+	return rc == 0 ? 0 : dsmap_store__lmdb(store, rc, "append to generation %u",
+	                                       (unsigned int)c->gen);
 }
 
 static int load_chunk(dsmap__ingest *ing, struct chunk *c)
@@ -1121,27 +1055,29 @@ static int summary_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	void **args = payload;
 	const char *conflicts = args[2];
-	char key[DSMAP__SYSTEM_ID_MAX + 16], rules[16];
+	char key[DSMAP__META_KEY_MAX], rules[16];
 	MDB_val k;
 	int rc;
 
 	/* the identifier rules its hashes follow */
-	snprintf(key, sizeof(key), "ident-rules:%s", (const char *)args[0]);
+	if ((rc = dsmap__meta_key(key, sizeof(key), DSMAP__META_IDENT_RULES, args[0])) < 0)
+		return rc;
 	snprintf(rules, sizeof(rules), "%d", DSMAP__IDENT_RULES);
-	if ((rc = dsmap_store__meta_put(store, txn, key, rules, strlen(rules))) != 0)
+	if ((rc = dsmap_store__meta_put(store, txn, key, rules, strlen(rules))) < 0)
 		return rc;
 	/* and the identity conflicts it holds, by kind (status shows them) */
-	snprintf(key, sizeof(key), "conflicts:%s", (const char *)args[0]);
-	if (*conflicts)
-		rc = dsmap_store__meta_put(store, txn, key, conflicts, strlen(conflicts));
-	else {
+	if ((rc = dsmap__meta_key(key, sizeof(key), DSMAP__META_CONFLICTS, args[0])) < 0)
+		return rc;
+	if (*conflicts) {
+		if ((rc = dsmap_store__meta_put(store, txn, key, conflicts, strlen(conflicts))) < 0)
+			return rc;
+	} else {
 		k.mv_size = strlen(key);
 		k.mv_data = key;
 		rc = mdb_del(txn, store->dbi[DSMAP__DB_META], &k, NULL);
-		rc = rc == MDB_NOTFOUND ? 0 : rc;
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return dsmap_store__lmdb(store, rc, "drop meta '%s'", key);
 	}
-	if (rc != 0)
-		return rc;
 	return dsmap_store__system_put(store, txn, args[0], args[1]);
 }
 
@@ -1253,7 +1189,7 @@ static int kept(const struct gens *g, uint32_t gen)
 	return 0;
 }
 
-static int mark(int type, uint32_t gen, void *payload)
+static int mark(enum dsmap__gen_type type, uint32_t gen, void *payload)
 {
 	struct collect *c = payload;
 	int rc;
@@ -1278,11 +1214,12 @@ static int collect_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	for (i = 0; i < c->drop.n; i++) {
 		MDB_dbi dbi;
 
-		if ((rc = dsmap_store__gen_dbi(store, txn, (int)c->drop_type.v[i], c->drop.v[i], 0,
-		                               &dbi)) < 0)
+		if ((rc = dsmap_store__gen_dbi(store, txn, (enum dsmap__gen_type)c->drop_type.v[i],
+		                               c->drop.v[i], 0, &dbi)) < 0)
 			return rc;
 		if ((rc = mdb_drop(txn, dbi, 1)) != 0)
-			return rc;
+			return dsmap_store__lmdb(store, rc, "drop generation %u",
+			                         (unsigned int)c->drop.v[i]);
 	}
 	return 0;
 }

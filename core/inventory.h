@@ -3,22 +3,10 @@
  *
  * Each generation is a pair of databases (store.h): holdings and aliases.
  *
- * holdings: key  16-byte subject hash;
- *           value version 2 (big-endian):
- *             u8 version, u8 subject kind, u32 records, i64 first seen,
- *             i64 last seen, u8 identifier count, u8 locator count,
- *             u16 bitmap bytes, u32 subject kinds, u32 brands (facet masks,
- *             bit n = facet n of store.h, ORed over the subject's records;
- *             0: unknown); the category bitmap (bit n = catbit n);
- *             the subject's other identifiers (u8 kind + 16-byte hash each);
- *             the locators (u16 length + bytes each).
- *           Version 1 is version 2 without the two masks: it is written
- *           when both masks are 0 (the sources said nothing), and read
- *           with masks 0.
- * aliases:  key  16-byte identifier hash, then a 16-byte subject hash,
- *           one key per pair; no value: the subjects of the records
- *           in which that identifier appears next to the one that names
- *           the subject.
+ * holdings: subject hash -> holding record (schema.h);
+ * aliases:  identifier hash, subject hash -> nothing: the subjects of the
+ *           records in which that identifier appears next to the one that
+ *           names the subject.
  *
  * A subject of a system is named by the first valid identifier of a record,
  * in the order of the source's `identifiers`; the record's other
@@ -41,34 +29,12 @@
 #include "dsmap/ident.h"
 #include "store.h"
 
-#define DSMAP__HOLDING_MAX_IDS 16     /* other identifiers kept per subject */
-#define DSMAP__HOLDING_MAX_LOCS 4     /* locators kept per subject */
-
 /* An identifier aliasing more subjects of one system than this is an
  * identity conflict (a placeholder, a shared value): locate does not
  * follow it (DSMAP_LOCATE_MAX_JOIN, its default limit), and each scan
  * counts them by kind into meta "conflicts:SYSTEM" ("email 3 1000;...":
  * kind, identifiers, the most subjects one names), which status shows. */
 #define DSMAP__MAX_JOIN 8
-
-/* A holding, decoded; pointers borrow the value. */
-struct dsmap__holding {
-	int kind;
-	uint32_t kinds;                /* subject kinds (facet bits, store.h); 0: unknown */
-	uint32_t brands;               /* brands (facet bits); 0: unknown */
-	uint32_t records;
-	int64_t first, last;
-	size_t bitmap_size;
-	const unsigned char *bitmap;
-	size_t id_count;
-	const unsigned char *ids;      /* id_count x (kind, hash) */
-	size_t loc_count;
-	const char *locs[DSMAP__HOLDING_MAX_LOCS];
-	size_t loc_lens[DSMAP__HOLDING_MAX_LOCS];
-};
-
-/* Decode a holding; DSMAP_ECORRUPT when it is not one. */
-int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size);
 
 /* A record on its way into the store, as a scan validated it. */
 struct dsmap__ingest_record {

@@ -2,27 +2,7 @@
  * The lineage graph: sync a revision's mapping into the store, and answer
  * lineage questions from it.
  *
- * Layout (see store.h):
- *   nodes    hash(16) -> 1, JSON            the content of a node, shared by
- *                                           every revision that has it
- *   graph    commit(20) 'c' ref     -> hash  category
- *            commit(20) 'p' id      -> hash  purpose
- *            commit(20) 'r' id      -> hash  recipient
- *            commit(20) 'k' id      -> hash  subject kind
- *            commit(20) 'g' id      -> hash  right
- *            commit(20) 'n' "notice" -> hash the notice itself (linking kinds...)
- *            commit(20) 'b' id      -> hash  brand
- *            commit(20) 'y' id      -> hash  system (purposes, sources, facets)
- *            commit(20) 'U' ref 0 purpose   (empty)  purpose uses category
- *            commit(20) 'S' id 0 purpose    (empty)  purpose shares with recipient
- *            commit(20) 'K' id 0 purpose    (empty)  purpose concerns subject kind
- *            commit(20) 'V' purpose 0 system (empty) system serves purpose (declared)
- *            commit(20) 'D' ref 0 system    (empty)  system declares category (a field)
- *   revs     commit(20) -> 1, synced at (i64), commit time (i64), nodes (u32), edges (u32)
- *   catbits  ref -> u32, from the meta counter "catbit-next"; never reused
- *
- * Node contents are canonical JSON (sorted keys), hashed with BLAKE2b
- * (libsodium's generic hash) to 16 bytes.
+ * The layout of the graph, nodes, revs and catbits databases is schema.h's.
  */
 #include "config.h"
 
@@ -33,7 +13,6 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "dsmap/lineage.h"
 #include "errors.h"
@@ -49,11 +28,9 @@
 #include "words.h"
 #include "workspace.h"
 
-#define OID 20
-#define HASH 16
-#define NODE_VERSION 1
-#define REV_VERSION 1
-#define KEY_MAX 511   /* LMDB's default maximum key size */
+#define OID DSMAP__OID_SIZE
+#define HASH DSMAP__NODE_HASH_SIZE
+#define KEY_MAX DSMAP__KEY_MAX
 
 void dsmap_free(void *p)
 {
@@ -286,11 +263,10 @@ struct sync {
 	dsmap_sync_result res;
 };
 
-static int put_node(dsmap_store *s, MDB_txn *txn, struct sync *sy, char type, const char *id,
-                    json_t *node)
+static int put_node(dsmap_store *s, MDB_txn *txn, struct sync *sy,
+                    enum dsmap__graph_type type, const char *id, json_t *node)
 {
-	unsigned char key[KEY_MAX], hash[HASH], *val;
-	size_t idlen = strlen(id);
+	unsigned char key[KEY_MAX], hash[HASH], *val = NULL;
 	char *text;
 	MDB_val k, v;
 	int rc;
@@ -301,61 +277,50 @@ static int put_node(dsmap_store *s, MDB_txn *txn, struct sync *sy, char type, co
 	json_decref(node);
 	if (text == NULL)
 		return dsmap_error__oom();
-	if (OID + 1 + idlen > sizeof(key)) {
+	if ((k.mv_size = dsmap__graph_node_key(key, sy->oid, type, id, strlen(id))) == 0) {
 		free(text);
 		return dsmap_error__set(DSMAP_EINVALID, "id '%s' is too long to store", id);
 	}
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)text, strlen(text), NULL, 0);
-	k.mv_size = HASH;
-	k.mv_data = hash;
-	/* version byte, the JSON, its NUL */
-	v.mv_size = 1 + strlen(text) + 1;
-	if ((val = malloc(v.mv_size)) == NULL) {
-		free(text);
-		return dsmap_error__oom();
-	}
-	val[0] = NODE_VERSION;
-	memcpy(val + 1, text, v.mv_size - 1);
-	v.mv_data = val;
-	rc = mdb_put(txn, s->dbi[DSMAP__DB_NODES], &k, &v, MDB_NOOVERWRITE);
-	free(val);
+	k.mv_data = key;
+	rc = dsmap__node_encode(&val, &v.mv_size, hash, text, strlen(text));
 	free(text);
+	if (rc < 0)
+		return rc;
+	/* the graph entry names the node by its hash... */
+	{
+		MDB_val hk = { HASH, hash };
+
+		v.mv_data = val;
+		rc = mdb_put(txn, s->dbi[DSMAP__DB_NODES], &hk, &v, MDB_NOOVERWRITE);
+	}
+	free(val);
 	if (rc == 0)
 		sy->res.new_nodes++;
 	else if (rc != MDB_KEYEXIST)
-		return rc;
-	memcpy(key, sy->oid, OID);
-	key[OID] = (unsigned char)type;
-	memcpy(key + OID + 1, id, idlen);
-	k.mv_size = OID + 1 + idlen;
-	k.mv_data = key;
+		return dsmap_store__lmdb(s, rc, "write node %s", id);
+	/* ...which every revision that has the same node shares */
 	v.mv_size = HASH;
 	v.mv_data = hash;
 	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_GRAPH], &k, &v, 0)) != 0)
-		return rc;
+		return dsmap_store__lmdb(s, rc, "write graph entry %s", id);
 	sy->res.nodes++;
 	return 0;
 }
 
-static int put_edge(dsmap_store *s, MDB_txn *txn, struct sync *sy, char type, const char *from,
-                    const char *to)
+static int put_edge(dsmap_store *s, MDB_txn *txn, struct sync *sy, enum dsmap__graph_type type,
+                    const char *from, const char *to)
 {
 	unsigned char key[KEY_MAX];
-	size_t lf = strlen(from), lt = strlen(to);
 	MDB_val k, v = { 0, (void *)"" };
 	int rc;
 
-	if (OID + 1 + lf + 1 + lt > sizeof(key))
-		return dsmap_error__set(DSMAP_EINVALID, "ids '%s' and '%s' are too long to store", from, to);
-	memcpy(key, sy->oid, OID);
-	key[OID] = (unsigned char)type;
-	memcpy(key + OID + 1, from, lf);
-	key[OID + 1 + lf] = '\0';
-	memcpy(key + OID + 2 + lf, to, lt);
-	k.mv_size = OID + 2 + lf + lt;
+	k.mv_size = dsmap__graph_edge_key(key, sy->oid, type, from, strlen(from), to, strlen(to));
+	if (k.mv_size == 0)
+		return dsmap_error__set(DSMAP_EINVALID, "ids '%s' and '%s' are too long to store",
+		                        from, to);
 	k.mv_data = key;
 	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_GRAPH], &k, &v, 0)) != 0)
-		return rc;
+		return dsmap_store__lmdb(s, rc, "write graph edge %s -> %s", from, to);
 	sy->res.edges++;
 	return 0;
 }
@@ -368,7 +333,7 @@ static int number_categories(dsmap_store *s, MDB_txn *txn, struct sync *sy)
 	size_t i;
 	int rc;
 
-	rc = dsmap_store__meta_get(s, txn, "catbit-next", buf, sizeof(buf));
+	rc = dsmap_store__meta_get(s, txn, DSMAP__META_CATBIT_NEXT, buf, sizeof(buf));
 	if (rc == 0)
 		next = strtoul(buf, NULL, 10);
 	else if (rc != DSMAP_ENOTFOUND)
@@ -377,22 +342,22 @@ static int number_categories(dsmap_store *s, MDB_txn *txn, struct sync *sy)
 	for (i = 0; i < sy->m->categories.count; i++) {
 		const struct dsmap__category *c = sy->m->categories.items[i];
 		MDB_val k = { strlen(c->ref), (void *)c->ref }, v;
-		unsigned char bit[4];
+		unsigned char bit[DSMAP__CATBIT_SIZE];
 
 		rc = mdb_get(txn, s->dbi[DSMAP__DB_CATBITS], &k, &v);
 		if (rc == 0)
 			continue;
 		if (rc != MDB_NOTFOUND)
-			return rc;
-		dsmap__put_be32(bit, (uint32_t)next++);
+			return dsmap_store__lmdb(s, rc, "catbits: %s", c->ref);
+		dsmap__catbit_encode(bit, (uint32_t)next++);
 		v.mv_size = sizeof(bit);
 		v.mv_data = bit;
 		if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_CATBITS], &k, &v, 0)) != 0)
-			return rc;
+			return dsmap_store__lmdb(s, rc, "number category %s", c->ref);
 		sy->res.new_categories++;
 	}
 	snprintf(buf, sizeof(buf), "%lu", next);
-	return dsmap_store__meta_put(s, txn, "catbit-next", buf, strlen(buf));
+	return dsmap_store__meta_put(s, txn, DSMAP__META_CATBIT_NEXT, buf, strlen(buf));
 }
 
 static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
@@ -421,7 +386,7 @@ static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 {
 	struct sync *sy = payload;
 	const dsmap_mapping *m = sy->m;
-	unsigned char rev[1 + 8 + 8 + 4 + 4];
+	unsigned char rev[DSMAP__REV_SIZE];
 	MDB_val k = { OID, sy->oid }, v = { sizeof(rev), rev };
 	size_t i, j;
 	int rc;
@@ -431,49 +396,49 @@ static int sync_txn(dsmap_store *s, MDB_txn *txn, void *payload)
 	memcpy(sy->res.commit, sy->hex, sizeof(sy->res.commit));
 	if ((rc = number_categories(s, txn, sy)) != 0 || (rc = number_facets(s, txn, m)) != 0)
 		return rc;
-	if ((rc = put_node(s, txn, sy, 'n', "notice", notice_json(m))) != 0)
+	if ((rc = put_node(s, txn, sy, DSMAP__NODE_NOTICE, "notice", notice_json(m))) != 0)
 		return rc;
 	for (i = 0; i < m->categories.count; i++) {
 		const struct dsmap__category *c = m->categories.items[i];
 
-		if ((rc = put_node(s, txn, sy, 'c', c->ref, category_json(c))) != 0)
+		if ((rc = put_node(s, txn, sy, DSMAP__NODE_CATEGORY, c->ref, category_json(c))) != 0)
 			return rc;
 	}
 	for (i = 0; i < m->recipients.count; i++) {
 		const struct dsmap__recipient *r = m->recipients.items[i];
 
-		if ((rc = put_node(s, txn, sy, 'r', r->id, recipient_json(r))) != 0)
+		if ((rc = put_node(s, txn, sy, DSMAP__NODE_RECIPIENT, r->id, recipient_json(r))) != 0)
 			return rc;
 	}
 	for (i = 0; i < m->subject_kinds.count; i++) {
 		const struct dsmap__subject_kind *sk = m->subject_kinds.items[i];
 
-		if ((rc = put_node(s, txn, sy, 'k', sk->id, subject_kind_json(sk))) != 0)
+		if ((rc = put_node(s, txn, sy, DSMAP__NODE_SUBJECT_KIND, sk->id, subject_kind_json(sk))) != 0)
 			return rc;
 	}
 	for (i = 0; i < m->rights.count; i++) {
 		const struct dsmap__right *r = m->rights.items[i];
 
-		if ((rc = put_node(s, txn, sy, 'g', r->id, right_json(r))) != 0)
+		if ((rc = put_node(s, txn, sy, DSMAP__NODE_RIGHT, r->id, right_json(r))) != 0)
 			return rc;
 	}
 	for (i = 0; i < m->purposes.count; i++) {
 		const struct dsmap__purpose *p = m->purposes.items[i];
 
-		if ((rc = put_node(s, txn, sy, 'p', p->id, purpose_json(p))) != 0)
+		if ((rc = put_node(s, txn, sy, DSMAP__NODE_PURPOSE, p->id, purpose_json(p))) != 0)
 			return rc;
 		for (j = 0; j < p->categories.count; j++)
-			if ((rc = put_edge(s, txn, sy, 'U',
+			if ((rc = put_edge(s, txn, sy, DSMAP__EDGE_USED_BY,
 			                   ((const struct dsmap__category *)p->categories.items[j])->ref,
 			                   p->id)) != 0)
 				return rc;
 		for (j = 0; j < p->recipients.count; j++)
-			if ((rc = put_edge(s, txn, sy, 'S',
+			if ((rc = put_edge(s, txn, sy, DSMAP__EDGE_SHARED_BY,
 			                   ((const struct dsmap__recipient *)p->recipients.items[j])->id,
 			                   p->id)) != 0)
 				return rc;
 		for (j = 0; j < p->subject_kinds.count; j++)
-			if ((rc = put_edge(s, txn, sy, 'K',
+			if ((rc = put_edge(s, txn, sy, DSMAP__EDGE_CONCERNED_BY,
 			                   ((const struct dsmap__subject_kind *)p->subject_kinds.items[j])->id,
 			                   p->id)) != 0)
 				return rc;
@@ -506,18 +471,16 @@ system_done:
 		if (rc != 0)
 			return rc;
 	}
-	rev[0] = REV_VERSION;
-	dsmap__put_be64(rev + 1, (uint64_t)time(NULL));
-	dsmap__put_be64(rev + 9, (uint64_t)sy->commit_time);
-	dsmap__put_be32(rev + 17, (uint32_t)sy->res.nodes);
-	dsmap__put_be32(rev + 21, (uint32_t)sy->res.edges);
+	dsmap__rev_encode(rev, &(struct dsmap__rev){ (int64_t)time(NULL), sy->commit_time,
+	                                              (uint32_t)sy->res.nodes,
+	                                              (uint32_t)sy->res.edges });
 	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_REVS], &k, &v, 0)) != 0)
-		return rc;
+		return dsmap_store__lmdb(s, rc, "write revision %s", sy->hex);
 	if (sy->keep_synced)
 		return 0;
 	if ((rc = retire_systems(s, txn, m, &sy->res)) != 0)
 		return rc;
-	return dsmap_store__meta_put(s, txn, "synced-rev", sy->hex, 40);
+	return dsmap_store__meta_put(s, txn, DSMAP__META_SYNCED_REV, sy->hex, 40);
 }
 
 /* Retire every system with an inventory that `m` does not define: gen 0
@@ -535,7 +498,7 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 	res->retired_systems = 0;
 	res->retired_subjects = 0;
 	if ((rc = mdb_cursor_open(txn, s->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0)
-		return rc;
+		return dsmap_store__lmdb(s, rc, "systems");
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX)
@@ -561,8 +524,10 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 	}
 	mdb_cursor_close(cur);
 	cur = NULL;
-	if (rc != MDB_NOTFOUND)
+	if (rc != MDB_NOTFOUND) {
+		rc = dsmap_store__lmdb(s, rc, "systems");
 		goto done;
+	}
 	rc = 0;
 	for (i = 0; i < n; i++) {
 		dsmap_store__system_summary sum;
@@ -606,7 +571,7 @@ static int set_synced(dsmap_store *s, MDB_txn *txn, void *payload)
 	if ((rc = number_facets(s, txn, ss->m)) != 0 ||
 	    (rc = retire_systems(s, txn, ss->m, ss->res)) != 0)
 		return rc;
-	return dsmap_store__meta_put(s, txn, "synced-rev", ss->hex, 40);
+	return dsmap_store__meta_put(s, txn, DSMAP__META_SYNCED_REV, ss->hex, 40);
 }
 
 /* Free the holdings of retired systems now, unless a scan is running (it
@@ -717,21 +682,18 @@ int dsmap_sync(dsmap_sync_result *out, dsmap_workspace *ws, const char *rev)
 
 /* The node `type`/`id` of the revision, parsed; NULL when absent (error set
  * only for a real failure, in *rc). */
-static json_t *get_node(struct dsmap__graph *r, char type, const char *id, int *rc)
+static json_t *get_node(struct dsmap__graph *r, enum dsmap__graph_type type, const char *id,
+                        int *rc)
 {
 	unsigned char key[KEY_MAX];
-	size_t len = strlen(id);
+	const char *text;
 	MDB_val k, v;
 	json_t *node;
 	json_error_t jerr;
 
 	*rc = 0;
-	if (OID + 1 + len > sizeof(key))
+	if ((k.mv_size = dsmap__graph_node_key(key, r->oid, type, id, strlen(id))) == 0)
 		return NULL;
-	memcpy(key, r->oid, OID);
-	key[OID] = (unsigned char)type;
-	memcpy(key + OID + 1, id, len);
-	k.mv_size = OID + 1 + len;
 	k.mv_data = key;
 	if ((*rc = mdb_get(r->txn, r->s->dbi[DSMAP__DB_GRAPH], &k, &v)) == MDB_NOTFOUND) {
 		*rc = 0;
@@ -742,42 +704,39 @@ static json_t *get_node(struct dsmap__graph *r, char type, const char *id, int *
 		return NULL;
 	}
 	if (v.mv_size != HASH) {
-		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: graph entry for %s is damaged",
-		                       r->s->path, id);
+		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: graph entry for %s is damaged; "
+		                       "run 'dsmap verify'", r->s->path, id);
 		return NULL;
 	}
 	k = v;
 	if ((*rc = mdb_get(r->txn, r->s->dbi[DSMAP__DB_NODES], &k, &v)) != 0) {
 		*rc = *rc == MDB_NOTFOUND ?
-		      dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is missing", r->s->path, id) :
+		      dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is missing; run "
+		                       "'dsmap verify'", r->s->path, id) :
 		      dsmap_store__error(*rc, "store %s: nodes", r->s->path);
 		return NULL;
 	}
-	if (v.mv_size < 2 || ((unsigned char *)v.mv_data)[0] != NODE_VERSION ||
-	    ((char *)v.mv_data)[v.mv_size - 1] != '\0' ||
-	    (node = json_loads((const char *)v.mv_data + 1, 0, &jerr)) == NULL) {
-		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged",
-		                       r->s->path, id);
+	if ((*rc = dsmap__node_check(&text, v.mv_data, v.mv_size, NULL)) < 0 ||
+	    (node = json_loads(text, 0, &jerr)) == NULL) {
+		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged; run "
+		                       "'dsmap verify'", r->s->path, id);
 		return NULL;
 	}
 	return node;
 }
 
 /* The ids at the far end of edges `type`/`from` (sorted, as the keys are). */
-static int edges(struct dsmap__graph *r, char type, const char *from, json_t *out)
+static int edges(struct dsmap__graph *r, enum dsmap__graph_type type, const char *from,
+                 json_t *out)
 {
 	unsigned char key[KEY_MAX];
-	size_t len = strlen(from), plen = OID + 2 + len;
+	size_t plen;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	int rc, op = MDB_SET_RANGE;
 
-	if (plen > sizeof(key))
+	if ((plen = dsmap__graph_edge_key(key, r->oid, type, from, strlen(from), NULL, 0)) == 0)
 		return 0;
-	memcpy(key, r->oid, OID);
-	key[OID] = (unsigned char)type;
-	memcpy(key + OID + 1, from, len);
-	key[OID + 1 + len] = '\0';
 	k.mv_size = plen;
 	k.mv_data = key;
 	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DSMAP__DB_GRAPH], &cur)) != 0)
@@ -798,11 +757,18 @@ static int catbit(struct dsmap__graph *r, const char *ref, long *bit)
 {
 	MDB_val k = { strlen(ref), (void *)ref }, v;
 	int rc = mdb_get(r->txn, r->s->dbi[DSMAP__DB_CATBITS], &k, &v);
+	uint32_t b;
 
 	*bit = -1;
-	if (rc == 0 && v.mv_size == 4)
-		*bit = (long)dsmap__get_be32(v.mv_data);
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : dsmap_store__error(rc, "store %s: catbits", r->s->path);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return dsmap_store__error(rc, "store %s: catbits", r->s->path);
+	if (dsmap__catbit_decode(&b, v.mv_data, v.mv_size) < 0)
+		return dsmap_error__prefix(DSMAP_ECORRUPT, "store %s: catbits: %s; run 'dsmap verify'",
+		                           r->s->path, ref);
+	*bit = (long)b;
+	return 0;
 }
 
 /* The retention rules of `purpose` that apply to category `ref`. */
@@ -832,7 +798,7 @@ static int add_recipients(struct dsmap__graph *r, json_t *set, json_t *purpose)
 		json_t *rec = json_object_get(set, rid);
 
 		if (rec == NULL) {
-			if ((rec = get_node(r, 'r', rid, &rc)) == NULL)
+			if ((rec = get_node(r, DSMAP__NODE_RECIPIENT, rid, &rc)) == NULL)
 				return rc ? rc : dsmap_error__set(DSMAP_ECORRUPT,
 				    "store %s: recipient %s of %s is missing", r->s->path, rid,
 				    json_string_value(json_object_get(purpose, "id")));
@@ -872,7 +838,7 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 		goto done;
 	}
 	/* one category; the answer keeps its list of them (docs/lineage.md) */
-	if ((cat = get_node(r, 'c', given, &rc)) == NULL) {
+	if ((cat = get_node(r, DSMAP__NODE_CATEGORY, given, &rc)) == NULL) {
 		rc = rc ? rc : DSMAP_ENOTFOUND;
 		goto done;
 	}
@@ -882,7 +848,7 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 		json_t *users = json_array(), *pid;
 		long bit;
 
-		if ((rc = catbit(r, ref, &bit)) != 0 || (rc = edges(r, 'U', ref, users)) != 0) {
+		if ((rc = catbit(r, ref, &bit)) != 0 || (rc = edges(r, DSMAP__EDGE_USED_BY, ref, users)) != 0) {
 			json_decref(users);
 			goto done;
 		}
@@ -892,7 +858,7 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 			json_t *entry = json_object_get(purposes, p), *node;
 
 			if (entry == NULL) {
-				if ((node = get_node(r, 'p', p, &rc)) == NULL) {
+				if ((node = get_node(r, DSMAP__NODE_PURPOSE, p, &rc)) == NULL) {
 					json_decref(users);
 					rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
 					                                r->s->path, p);
@@ -917,7 +883,7 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 				json_decref(node);
 			} else {
 				/* Asked by bare id: a purpose using the id in two groups. */
-				if ((node = get_node(r, 'p', p, &rc)) == NULL) {
+				if ((node = get_node(r, DSMAP__NODE_PURPOSE, p, &rc)) == NULL) {
 					json_decref(users);
 					rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
 					                                r->s->path, p);
@@ -941,7 +907,8 @@ done:
 
 /* Purposes found through edges `type`/`id`, with their categories; for a
  * recipient or a subject kind. */
-static int answer_via(struct dsmap__graph *r, char node_type, char edge_type, const char *id, json_t *ans)
+static int answer_via(struct dsmap__graph *r, enum dsmap__graph_type node_type,
+                      enum dsmap__graph_type edge_type, const char *id, json_t *ans)
 {
 	json_t *node, *ids = json_array(), *purposes = json_array(), *cats = json_array(), *pid, *c;
 	size_t i, j;
@@ -955,7 +922,7 @@ static int answer_via(struct dsmap__graph *r, char node_type, char edge_type, co
 	if ((rc = edges(r, edge_type, id, ids)) != 0)
 		goto done;
 	json_array_foreach(ids, i, pid) {
-		json_t *p = get_node(r, 'p', json_string_value(pid), &rc);
+		json_t *p = get_node(r, DSMAP__NODE_PURPOSE, json_string_value(pid), &rc);
 
 		if (p == NULL) {
 			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
@@ -988,13 +955,13 @@ static int answer_purpose(struct dsmap__graph *r, const char *id, json_t *ans)
 	size_t i;
 	int rc;
 
-	if ((node = get_node(r, 'p', id, &rc)) == NULL) {
+	if ((node = get_node(r, DSMAP__NODE_PURPOSE, id, &rc)) == NULL) {
 		rc = rc ? rc : DSMAP_ENOTFOUND;
 		goto done;
 	}
 	json_object_set_new(ans, "node", node);
 	json_array_foreach(json_object_get(node, "categories"), i, e) {
-		json_t *c = get_node(r, 'c', json_string_value(e), &rc);
+		json_t *c = get_node(r, DSMAP__NODE_CATEGORY, json_string_value(e), &rc);
 
 		if (c == NULL) {
 			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: category %s is missing",
@@ -1004,7 +971,7 @@ static int answer_purpose(struct dsmap__graph *r, const char *id, json_t *ans)
 		json_array_append_new(cats, c);
 	}
 	json_array_foreach(json_object_get(node, "recipients"), i, e) {
-		json_t *c = get_node(r, 'r', json_string_value(e), &rc);
+		json_t *c = get_node(r, DSMAP__NODE_RECIPIENT, json_string_value(e), &rc);
 
 		if (c == NULL) {
 			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: recipient %s is missing",
@@ -1153,12 +1120,12 @@ done:
 
 /* ---- for the other modules ------------------------------------------------------ */
 
-json_t *dsmap__graph_node(struct dsmap__graph *g, char type, const char *id, int *rc)
+json_t *dsmap__graph_node(struct dsmap__graph *g, enum dsmap__graph_type type, const char *id, int *rc)
 {
 	return get_node(g, type, id, rc);
 }
 
-int dsmap__graph_edges(struct dsmap__graph *g, char type, const char *from, json_t *out)
+int dsmap__graph_edges(struct dsmap__graph *g, enum dsmap__graph_type type, const char *from, json_t *out)
 {
 	return edges(g, type, from, out);
 }
@@ -1168,13 +1135,14 @@ json_t *dsmap__graph_rules_for(json_t *purpose, const char *ref)
 	return rules_for(purpose, ref);
 }
 
-int dsmap__graph_ids(struct dsmap__graph *g, char type, json_t *out)
+int dsmap__graph_ids(struct dsmap__graph *g, enum dsmap__graph_type type, json_t *out)
 {
 	unsigned char key[OID + 1];
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	int rc, op = MDB_SET_RANGE;
 
+	/* every key of one type: the prefix that its node keys share */
 	memcpy(key, g->oid, OID);
 	key[OID] = (unsigned char)type;
 	k.mv_size = sizeof(key);
@@ -1240,7 +1208,7 @@ int dsmap__graph_synced(struct dsmap__graph *g, dsmap_store *s, MDB_txn *txn)
 	memset(g, 0, sizeof(*g));
 	g->s = s;
 	g->txn = txn;
-	rc = dsmap_store__meta_get(s, txn, "synced-rev", buf, sizeof(buf));
+	rc = dsmap_store__meta_get(s, txn, DSMAP__META_SYNCED_REV, buf, sizeof(buf));
 	if (rc == DSMAP_ENOTFOUND)
 		return dsmap_error__set(DSMAP_ENOTFOUND, "nothing is synced yet; run 'dsmap sync' first");
 	if (rc < 0)
@@ -1609,7 +1577,7 @@ static int notice_language(struct dsmap__graph *r, char lang[3])
 	int rc = 0;
 
 	memcpy(lang, "en", 3);
-	if ((notice = dsmap__graph_node(r, 'n', "notice", &rc)) == NULL)
+	if ((notice = dsmap__graph_node(r, DSMAP__NODE_NOTICE, "notice", &rc)) == NULL)
 		return rc < 0 ? rc : 0;
 	l = json_string_value(json_object_get(notice, "language"));
 	if (l != NULL && strcmp(l, "fr") == 0)
@@ -1653,13 +1621,13 @@ int dsmap_lineage_lang(char **out, dsmap_workspace *ws, int kind, const char *id
 		rc = answer_purpose(&r, id, ans);
 		break;
 	case DSMAP_LINEAGE_RECIPIENT:
-		rc = answer_via(&r, 'r', 'S', id, ans);
+		rc = answer_via(&r, DSMAP__NODE_RECIPIENT, DSMAP__EDGE_SHARED_BY, id, ans);
 		break;
 	case DSMAP_LINEAGE_SYSTEM:
 		rc = answer_system(&r, id, ans);
 		break;
 	default:
-		rc = answer_via(&r, 'k', 'K', id, ans);
+		rc = answer_via(&r, DSMAP__NODE_SUBJECT_KIND, DSMAP__EDGE_CONCERNED_BY, id, ans);
 		break;
 	}
 	if (rc == DSMAP_ENOTFOUND) {

@@ -9,28 +9,11 @@
 
 #include "store.h"
 
-/* Node and edge types of the graph (the byte after the commit id). */
-enum {
-	DSMAP__NODE_CATEGORY = 'c',
-	DSMAP__NODE_PURPOSE = 'p',
-	DSMAP__NODE_RECIPIENT = 'r',
-	DSMAP__NODE_SUBJECT_KIND = 'k',
-	DSMAP__NODE_RIGHT = 'g',
-	DSMAP__NODE_NOTICE = 'n',
-	DSMAP__NODE_BRAND = 'b',
-	DSMAP__NODE_SYSTEM = 'y',
-	DSMAP__EDGE_USED_BY = 'U',        /* category -> purposes using it */
-	DSMAP__EDGE_SHARED_BY = 'S',      /* recipient -> purposes sharing with it */
-	DSMAP__EDGE_CONCERNED_BY = 'K',   /* subject kind -> purposes concerning it */
-	DSMAP__EDGE_SERVED_BY = 'V',      /* purpose -> systems serving it */
-	DSMAP__EDGE_DECLARED_BY = 'D'     /* category -> systems whose fields hold it */
-};
-
 /* The graph of one revision, read in a transaction the caller owns. */
 struct dsmap__graph {
 	dsmap_store *s;
 	MDB_txn *txn;
-	unsigned char oid[20];
+	unsigned char oid[DSMAP__OID_SIZE];
 	char hex[41];
 };
 
@@ -50,15 +33,15 @@ int dsmap__graph_synced(struct dsmap__graph *g, dsmap_store *s, MDB_txn *txn);
 /* The node `type`/`id` ('c' category, 'p' purpose, 'r' recipient, 'k'
  * subject kind, 'g' right, 'n' "notice"), parsed; NULL when absent, with
  * *rc set only for a real failure. */
-json_t *dsmap__graph_node(struct dsmap__graph *g, char type, const char *id, int *rc);
+json_t *dsmap__graph_node(struct dsmap__graph *g, enum dsmap__graph_type type, const char *id, int *rc);
 
 /* Append to `out` the ids at the far end of edges `type`/`from` ('U'
  * category -> purposes using it, 'S' recipient -> purposes, 'K' subject
  * kind -> purposes). */
-int dsmap__graph_edges(struct dsmap__graph *g, char type, const char *from, json_t *out);
+int dsmap__graph_edges(struct dsmap__graph *g, enum dsmap__graph_type type, const char *from, json_t *out);
 
 /* Append to `out` the ids of every node of `type`, in id order. */
-int dsmap__graph_ids(struct dsmap__graph *g, char type, json_t *out);
+int dsmap__graph_ids(struct dsmap__graph *g, enum dsmap__graph_type type, json_t *out);
 
 /* The retention rules of a purpose node that apply to category `ref`. */
 json_t *dsmap__graph_rules_for(json_t *purpose, const char *ref);

@@ -272,9 +272,10 @@ static int read_systems(dsmap_locator *l)
 			s->has_a = 1;
 		}
 	}
+	/* the loop ends on the cursor; every failure inside it jumps */
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
-	else if (!DSMAP__IS_DSMAP_CODE(rc))
+	else
 		rc = dsmap_store__error(rc, "store %s: systems", l->store->path);
 done:
 	mdb_cursor_close(cur);
@@ -331,7 +332,7 @@ static int read_links(dsmap_locator *l)
 	int rc, kind;
 
 	l->links = 0;
-	notice = dsmap__graph_node(&l->graph, 'n', "notice", &rc);
+	notice = dsmap__graph_node(&l->graph, DSMAP__NODE_NOTICE, "notice", &rc);
 	if (notice == NULL) {
 		if (rc < 0)
 			return rc;
@@ -590,28 +591,27 @@ static int look_aliases(dsmap_locator *l, dsmap_locate_result *r, size_t s,
 		                        "aliases of %s, which has none", l->store->path, l->sys[s].id);
 	/* aliases are (identifier, subject) keys: the range of this identifier */
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	while (rc == 0 && k.mv_size == 2 * DSMAP_IDENT_HASH_SIZE &&
+	while (rc == 0 && k.mv_size == DSMAP__ALIAS_KEY_SIZE &&
 	       memcmp(k.mv_data, hash, DSMAP_IDENT_HASH_SIZE) == 0 && *n < COUNT_CAP) {
 		const unsigned char *subject = (const unsigned char *)k.mv_data + DSMAP_IDENT_HASH_SIZE;
 
 		if (++*n <= l->max_join) {
 			MDB_val sk = { DSMAP_IDENT_HASH_SIZE, (void *)subject }, sv;
+			int grc = mdb_get(l->txn, l->sys[s].h, &sk, &sv), err;
 
-			rc = mdb_get(l->txn, l->sys[s].h, &sk, &sv);
-			if (rc == 0)
-				rc = cand_add(r, s, subject, &sv);
-			else if (rc == MDB_NOTFOUND)
-				rc = 0;   /* cannot happen in a generation written whole */
-			if (rc != 0)
-				break;
+			if (grc == 0) {
+				if ((err = cand_add(r, s, subject, &sv)) < 0)
+					return err;
+			} else if (grc != MDB_NOTFOUND) {   /* cannot be: a generation is written whole */
+				return dsmap_store__error(grc, "store %s: holdings of %s", l->store->path,
+				                          l->sys[s].id);
+			}
 		}
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
-	if (rc == 0 && k.mv_size != 2 * DSMAP_IDENT_HASH_SIZE)
-		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record",
-		                        l->store->path, l->sys[s].id);
-	if (DSMAP__IS_DSMAP_CODE(rc))
-		return rc;
+	if (rc == 0 && k.mv_size != DSMAP__ALIAS_KEY_SIZE)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: aliases of %s: a bad record; run "
+		                        "'dsmap verify'", l->store->path, l->sys[s].id);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return dsmap_store__error(rc, "store %s: aliases of %s", l->store->path, l->sys[s].id);
 	return 0;
@@ -662,17 +662,18 @@ static int look(dsmap_locator *l, dsmap_locate_result *r, size_t q)
 	while (rc == 0) {
 		const unsigned char *p = v.mv_data;
 
-		if (v.mv_size % 4 != 0)
+		if (v.mv_size % DSMAP__IDX_VALUE_SIZE != 0)
 			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: identifier index: a value "
-			                        "of %zu bytes", l->store->path, v.mv_size);
-		for (i = 0; i < v.mv_size / 4; i++) {
-			uint32_t e = dsmap__get_be32(p + 4 * i);
-			size_t s = system_of(l, e >> 2);
+			                        "of %zu bytes; run 'dsmap verify'", l->store->path,
+			                        v.mv_size);
+		for (i = 0; i < v.mv_size / DSMAP__IDX_VALUE_SIZE; i++) {
+			uint32_t e = dsmap__get_be32(p + DSMAP__IDX_VALUE_SIZE * i);
+			size_t s = system_of(l, dsmap__idx_sysno(e));
 			uint64_t n;
 
 			if (s == l->nsys)
 				continue;   /* retired, or no longer in the mapping */
-			if ((rc = look_in(l, r, s, e & 3u, hash, &n)) < 0)
+			if ((rc = look_in(l, r, s, dsmap__idx_roles(e), hash, &n)) < 0)
 				return rc;
 			if (n > worst.subjects) {
 				worst.sys = s;
@@ -866,7 +867,7 @@ const char *dsmap_locate_result_system(const dsmap_locate_result *r, size_t i)
 
 /* A node of the snapshot's graph, decoded once per snapshot and borrowed
  * from the locator's cache; NULL when absent (*rc < 0 for a failure). */
-static json_t *node_of(dsmap_locator *l, char type, const char *id, int *rc)
+static json_t *node_of(dsmap_locator *l, enum dsmap__graph_type type, const char *id, int *rc)
 {
 	char key[DSMAP__SYSTEM_ID_MAX + 300];
 	json_t *n;

@@ -56,7 +56,7 @@ int dsmap__category_resolve(struct dsmap__graph *g, const char *id, char *ref, s
 			return dsmap_error__set(DSMAP_EINVALID, "category '%s': '%.*s' is not a category "
 			                        "group (collected, obtained, observed, derived)", id,
 			                        (int)(slash - id), id);
-		if ((node = dsmap__graph_node(g, 'c', id, &rc)) == NULL)
+		if ((node = dsmap__graph_node(g, DSMAP__NODE_CATEGORY, id, &rc)) == NULL)
 			return rc ? rc : dsmap_error__set(DSMAP_ENOTFOUND, "no category '%s' at revision %.12s",
 			                                  id, g->hex);
 		json_decref(node);
@@ -64,7 +64,7 @@ int dsmap__category_resolve(struct dsmap__graph *g, const char *id, char *ref, s
 	}
 	for (i = 0; i < GROUPS; i++) {
 		snprintf(cand[n], sizeof(cand[n]), "%s/%s", dsmap_category_group_name(i), id);
-		if ((node = dsmap__graph_node(g, 'c', cand[n], &rc)) != NULL) {
+		if ((node = dsmap__graph_node(g, DSMAP__NODE_CATEGORY, cand[n], &rc)) != NULL) {
 			json_decref(node);
 			n++;
 		} else if (rc) {
@@ -90,15 +90,15 @@ int dsmap__category_resolve(struct dsmap__graph *g, const char *id, char *ref, s
 
 static const struct kind {
 	const char *name;        /* as in the command line */
-	char type;               /* node type in the graph */
+	enum dsmap__graph_type type;               /* node type in the graph */
 	const char *key;         /* the id's field */
 	int by_section;          /* listed in section order */
 } kinds[] = {
-	{ "purposes", 'p', "id", 1 },
-	{ "categories", 'c', "ref", 1 },
-	{ "recipients", 'r', "id", 1 },
-	{ "systems", 'y', "id", 0 },
-	{ "subject-kinds", 'k', "id", 0 },
+	{ "purposes", DSMAP__NODE_PURPOSE, "id", 1 },
+	{ "categories", DSMAP__NODE_CATEGORY, "ref", 1 },
+	{ "recipients", DSMAP__NODE_RECIPIENT, "id", 1 },
+	{ "systems", DSMAP__NODE_SYSTEM, "id", 0 },
+	{ "subject-kinds", DSMAP__NODE_SUBJECT_KIND, "id", 0 },
 };
 
 #define KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -177,7 +177,7 @@ static int valid_legal_basis(const char *s)
 }
 
 /* The node `type`/`id` a filter names; EINVALID when the revision has none. */
-static int filter_node(struct ls *ls, char type, const char *what, const char *id, json_t **out)
+static int filter_node(struct ls *ls, enum dsmap__graph_type type, const char *what, const char *id, json_t **out)
 {
 	int rc;
 
@@ -189,7 +189,7 @@ static int filter_node(struct ls *ls, char type, const char *what, const char *i
 
 /* Add the strings of `key` of the purposes at the end of edges `type`/`from`
  * to the set ls->reached. */
-static int reach(struct ls *ls, char type, const char *from, const char *key)
+static int reach(struct ls *ls, enum dsmap__graph_type type, const char *from, const char *key)
 {
 	json_t *ids = json_array(), *pid, *e;
 	size_t i, j;
@@ -202,7 +202,7 @@ static int reach(struct ls *ls, char type, const char *from, const char *key)
 	if ((rc = dsmap__graph_edges(&ls->g, type, from, ids)) != 0)
 		goto done;
 	json_array_foreach(ids, i, pid) {
-		json_t *p = dsmap__graph_node(&ls->g, 'p', json_string_value(pid), &rc);
+		json_t *p = dsmap__graph_node(&ls->g, DSMAP__NODE_PURPOSE, json_string_value(pid), &rc);
 
 		if (p == NULL) {
 			rc = rc ? rc : dsmap_error__set(DSMAP_ECORRUPT, "store %s: purpose %s is missing",
@@ -254,27 +254,27 @@ static int prepare(struct ls *ls)
 	if (ls->f[F_RECIPIENT]) {
 		json_t *r;
 
-		if ((rc = filter_node(ls, 'r', "recipient", ls->f[F_RECIPIENT], &r)) != 0)
+		if ((rc = filter_node(ls, DSMAP__NODE_RECIPIENT, "recipient", ls->f[F_RECIPIENT], &r)) != 0)
 			return rc;
 		json_decref(r);
 	}
 	if (ls->f[F_SUBJECT_KIND]) {
 		json_t *k;
 
-		if ((rc = filter_node(ls, 'k', "subject kind", ls->f[F_SUBJECT_KIND], &k)) != 0)
+		if ((rc = filter_node(ls, DSMAP__NODE_SUBJECT_KIND, "subject kind", ls->f[F_SUBJECT_KIND], &k)) != 0)
 			return rc;
 		json_decref(k);
 	}
-	if (ls->f[F_SYSTEM] && (rc = filter_node(ls, 'y', "system", ls->f[F_SYSTEM], &ls->system)) != 0)
+	if (ls->f[F_SYSTEM] && (rc = filter_node(ls, DSMAP__NODE_SYSTEM, "system", ls->f[F_SYSTEM], &ls->system)) != 0)
 		return rc;
 	if (ls->f[F_PURPOSE] &&
-	    (rc = filter_node(ls, 'p', "purpose", ls->f[F_PURPOSE], &ls->purpose)) != 0)
+	    (rc = filter_node(ls, DSMAP__NODE_PURPOSE, "purpose", ls->f[F_PURPOSE], &ls->purpose)) != 0)
 		return rc;
 	/* Filters that go through the purposes. */
 	if (ls->what == DSMAP_LS_CATEGORIES && ls->f[F_RECIPIENT])
-		return reach(ls, 'S', ls->f[F_RECIPIENT], "categories");
+		return reach(ls, DSMAP__EDGE_SHARED_BY, ls->f[F_RECIPIENT], "categories");
 	if (ls->what == DSMAP_LS_RECIPIENTS && ls->f[F_CATEGORY])
-		return reach(ls, 'U', ls->f[F_CATEGORY], "recipients");
+		return reach(ls, DSMAP__EDGE_USED_BY, ls->f[F_CATEGORY], "recipients");
 	return 0;
 }
 

@@ -1100,7 +1100,7 @@ static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	size_t i;
 	int rc;
 
-	rc = dsmap_store__meta_get(store, txn, "system-next", buf, sizeof(buf));
+	rc = dsmap_store__meta_get(store, txn, DSMAP__META_SYSTEM_NEXT, buf, sizeof(buf));
 	if (rc == 0)
 		next = strtoul(buf, NULL, 10);
 	else if (rc != DSMAP_ENOTFOUND)
@@ -1122,7 +1122,7 @@ static int number_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 		}
 	}
 	snprintf(buf, sizeof(buf), "%lu", next);
-	return dsmap_store__meta_put(store, txn, "system-next", buf, strlen(buf));
+	return dsmap_store__meta_put(store, txn, DSMAP__META_SYSTEM_NEXT, buf, strlen(buf));
 }
 
 /* Record in each failed system's record when and why its scan failed; its
@@ -1206,14 +1206,13 @@ static int read_catbits(struct scan *sc)
 		MDB_val k = { strlen(cat->ref), (void *)cat->ref }, v;
 
 		rc = mdb_get(txn, store->dbi[DSMAP__DB_CATBITS], &k, &v);
-		if (rc != 0 || v.mv_size != 4) {
+		if (rc != 0 || dsmap__catbit_decode(&sc->catbits[i], v.mv_data, v.mv_size) < 0) {
 			mdb_txn_abort(txn);
 			return rc == 0 || rc == MDB_NOTFOUND ?
-			       dsmap_error__set(DSMAP_ECORRUPT, "store %s: category %s has no number",
-			                        store->path, cat->ref) :
+			       dsmap_error__set(DSMAP_ECORRUPT, "store %s: category %s has no number; "
+			                        "run 'dsmap verify'", store->path, cat->ref) :
 			       dsmap_store__error(rc, "store %s: catbits", store->path);
 		}
-		sc->catbits[i] = dsmap__get_be32(v.mv_data);
 		if (sc->catbits[i] >= 1u << 20) {
 			mdb_txn_abort(txn);
 			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: category %s has number %u",

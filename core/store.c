@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -30,24 +31,8 @@
 #include "store.h"
 #include "util.h"
 
-#define MAGIC "dsmap-store"
 #define DEFAULT_MAPSIZE (256ull << 20)
 #define MAX_GROW_RETRIES 40
-
-static const char *const db_names[DSMAP__DB_COUNT] = {
-	[DSMAP__DB_META] = "meta",
-	[DSMAP__DB_SYSTEMS] = "systems",
-	[DSMAP__DB_REVS] = "revs",
-	[DSMAP__DB_GRAPH] = "graph",
-	[DSMAP__DB_NODES] = "nodes",
-	[DSMAP__DB_CATBITS] = "catbits",
-	[DSMAP__DB_IDINDEX] = "idindex",
-};
-
-/* Flags of the fixed databases. */
-static const unsigned int db_flags[DSMAP__DB_COUNT] = {
-	[DSMAP__DB_IDINDEX] = MDB_DUPSORT | MDB_DUPFIXED,
-};
 
 /* Fixed databases, and a pair per generation of each system's holdings,
  * with room for generations being written and not yet collected. */
@@ -135,6 +120,19 @@ int dsmap_store__error(int rc, const char *fmt, ...)
 	return dsmap_error__set(code, "%s: %s", ctx, mdb_strerror(rc));
 }
 
+int dsmap_store__lmdb(dsmap_store *store, int rc, const char *fmt, ...)
+{
+	char ctx[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	if (rc == MDB_MAP_FULL)
+		store->map_full = 1;
+	return dsmap_store__error(rc, "store %s: %s", store->path, ctx);
+}
+
 int dsmap_store__check(const dsmap_store *store)
 {
 	if (store == NULL || store->env == NULL)
@@ -209,26 +207,27 @@ int dsmap_store__write(dsmap_store *store, dsmap_store__txn_fn fn, void *payload
 		if (rc != 0)
 			return dsmap_store__error(rc, "store %s: %s: begin write",
 			                          store->path, what);
+		store->map_full = 0;
 		rc = fn(store, txn, payload);
+		/* The callback speaks our codes only (store.h). */
+		assert(rc <= 0 && rc >= DSMAP__E_LOWEST);
 		if (rc == 0) {
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
-		}
-		if (txn != NULL) {
+			if (rc != 0)
+				rc = dsmap_store__lmdb(store, rc, "%s: commit", what);
+		} else {
 			mdb_txn_abort(txn);
 			txn = NULL;
 		}
-		if (rc != MDB_MAP_FULL)
-			break;
+		if (rc == 0 || !store->map_full)
+			return rc;
 		if ((rc = grow(store, what)) < 0)
 			return rc;
 		dsmap_error_clear();
 	}
-	if (rc == 0)
-		return 0;
-	if (rc < 0 && rc > -1000)
-		return rc; /* a DSMAP_E* code; fn set the message */
-	return dsmap_store__error(rc, "store %s: %s", store->path, what);
+	return dsmap_error__set(DSMAP_EIO, "store %s: %s: the map is still full after growing "
+	                        "it %d times", store->path, what, MAX_GROW_RETRIES);
 }
 
 int dsmap_store__meta_put(dsmap_store *store, MDB_txn *txn, const char *key,
@@ -236,8 +235,9 @@ int dsmap_store__meta_put(dsmap_store *store, MDB_txn *txn, const char *key,
 {
 	MDB_val k = { strlen(key), (void *)key };
 	MDB_val v = { len, (void *)val };
+	int rc = mdb_put(txn, store->dbi[DSMAP__DB_META], &k, &v, 0);
 
-	return mdb_put(txn, store->dbi[DSMAP__DB_META], &k, &v, 0);
+	return rc == 0 ? 0 : dsmap_store__lmdb(store, rc, "write meta '%s'", key);
 }
 
 int dsmap_store__meta_get(dsmap_store *store, MDB_txn *txn, const char *key,
@@ -261,23 +261,41 @@ int dsmap_store__meta_get(dsmap_store *store, MDB_txn *txn, const char *key,
 	return 0;
 }
 
+/* Open (creating when absent) every fixed database of the schema. */
+static int dbs_open_all(dsmap_store *store, MDB_txn *txn)
+{
+	int i, rc;
+
+	for (i = 0; i < DSMAP__DB_COUNT; i++)
+		if ((rc = mdb_dbi_open(txn, dsmap__schema_dbs[i].name,
+		                       MDB_CREATE | dsmap__schema_dbs[i].flags, &store->dbi[i])) != 0)
+			return dsmap_store__lmdb(store, rc, "create database '%s'",
+			                         dsmap__schema_dbs[i].name);
+	return 0;
+}
+
+static int schema_put(dsmap_store *store, MDB_txn *txn)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", DSMAP_STORE_SCHEMA);
+	return dsmap_store__meta_put(store, txn, DSMAP__META_SCHEMA, buf, strlen(buf));
+}
+
 /* A brand-new store: every database and the meta values. */
 static int create_layout(dsmap_store *store, MDB_txn *txn, void *payload)
 {
 	char buf[32];
-	int i, rc;
+	int rc;
 
 	(void)payload;
-	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &store->dbi[i])) != 0)
-			return rc;
-	if ((rc = dsmap_store__meta_put(store, txn, "magic", MAGIC, strlen(MAGIC))) != 0)
-		return rc;
-	snprintf(buf, sizeof(buf), "%d", DSMAP_STORE_SCHEMA);
-	if ((rc = dsmap_store__meta_put(store, txn, "schema", buf, strlen(buf))) != 0)
+	if ((rc = dbs_open_all(store, txn)) < 0 ||
+	    (rc = dsmap_store__meta_put(store, txn, DSMAP__META_MAGIC, DSMAP__SCHEMA_MAGIC,
+	                                strlen(DSMAP__SCHEMA_MAGIC))) < 0 ||
+	    (rc = schema_put(store, txn)) < 0)
 		return rc;
 	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
-	return dsmap_store__meta_put(store, txn, "created", buf, strlen(buf));
+	return dsmap_store__meta_put(store, txn, DSMAP__META_CREATED, buf, strlen(buf));
 }
 
 /* Databases added by later schemas are created by the first open that
@@ -285,13 +303,8 @@ static int create_layout(dsmap_store *store, MDB_txn *txn, void *payload)
  * for the write lock. */
 static int create_dbs(dsmap_store *store, MDB_txn *txn, void *payload)
 {
-	int i, rc;
-
 	(void)payload;
-	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &store->dbi[i])) != 0)
-			return rc;
-	return 0;
+	return dbs_open_all(store, txn);
 }
 
 /* The identifier index written anew from every system's current
@@ -316,7 +329,7 @@ static int index_fill(dsmap_store *store, MDB_txn *txn, void *payload)
 
 	(void)payload;
 	if ((rc = mdb_drop(txn, store->dbi[DSMAP__DB_IDINDEX], 0)) != 0)
-		return rc;
+		return dsmap_store__lmdb(store, rc, "empty the identifier index");
 	return dsmap_store__systems_each_in(store, txn, fill_system, &f);
 }
 
@@ -336,33 +349,29 @@ int dsmap_store_rebuild_index(dsmap_store *store)
  */
 static int upgrade_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
-	static const char bloom[] = "bloom.";
+	const char *bloom = dsmap__meta_prefix(DSMAP__META_BLOOM);
+	size_t blen = strlen(bloom);
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
-	char buf[32];
-	int i, rc;
+	int rc;
 
 	(void)payload;
-	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &store->dbi[i])) != 0)
-			return rc;
-	if ((rc = index_fill(store, txn, NULL)) != 0)
+	if ((rc = dbs_open_all(store, txn)) < 0 || (rc = index_fill(store, txn, NULL)) < 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_META], &cur)) != 0)
-		return rc;
+		return dsmap_store__lmdb(store, rc, "meta");
 	for (;;) {
-		k.mv_size = sizeof(bloom) - 1;
+		k.mv_size = blen;
 		k.mv_data = (void *)bloom;
 		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0 ||
-		    k.mv_size < sizeof(bloom) || memcmp(k.mv_data, bloom, sizeof(bloom) - 1) != 0 ||
+		    k.mv_size <= blen || memcmp(k.mv_data, bloom, blen) != 0 ||
 		    (rc = mdb_cursor_del(cur, 0)) != 0)
 			break;
 	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return rc;
-	snprintf(buf, sizeof(buf), "%d", DSMAP_STORE_SCHEMA);
-	return dsmap_store__meta_put(store, txn, "schema", buf, strlen(buf));
+		return dsmap_store__lmdb(store, rc, "drop the Bloom filters of schema 1");
+	return schema_put(store, txn);
 }
 
 static int open_dbs(dsmap_store *store)
@@ -373,7 +382,8 @@ static int open_dbs(dsmap_store *store)
 	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
 		return rc;
 	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = mdb_dbi_open(txn, db_names[i], db_flags[i], &store->dbi[i])) != 0)
+		if ((rc = mdb_dbi_open(txn, dsmap__schema_dbs[i].name, dsmap__schema_dbs[i].flags,
+		                       &store->dbi[i])) != 0)
 			break;
 	if (rc == 0) {
 		/* Committing, not aborting, keeps the handles open. */
@@ -384,7 +394,7 @@ static int open_dbs(dsmap_store *store)
 	mdb_txn_abort(txn);
 	if (rc != MDB_NOTFOUND)
 		return dsmap_store__error(rc, "store %s: open database '%s'", store->path,
-		                          db_names[i]);
+		                          dsmap__schema_dbs[i].name);
 	return dsmap_store__write(store, create_dbs, NULL, "create databases");
 }
 
@@ -397,7 +407,7 @@ static int check_meta(dsmap_store *store)
 
 	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
 		return rc;
-	rc = mdb_dbi_open(txn, db_names[DSMAP__DB_META], 0, &store->dbi[DSMAP__DB_META]);
+	rc = mdb_dbi_open(txn, dsmap__schema_dbs[DSMAP__DB_META].name, 0, &store->dbi[DSMAP__DB_META]);
 	if (rc == MDB_NOTFOUND) {
 		rc = dsmap_error__set(DSMAP_ECORRUPT,
 		    "store %s: not a dsmap store (an LMDB environment without its meta database)",
@@ -408,13 +418,13 @@ static int check_meta(dsmap_store *store)
 		rc = dsmap_store__error(rc, "store %s: open meta database", store->path);
 		goto done;
 	}
-	if ((rc = dsmap_store__meta_get(store, txn, "magic", buf, sizeof(buf))) < 0 ||
-	    strcmp(buf, MAGIC) != 0) {
+	if ((rc = dsmap_store__meta_get(store, txn, DSMAP__META_MAGIC, buf, sizeof(buf))) < 0 ||
+	    strcmp(buf, DSMAP__SCHEMA_MAGIC) != 0) {
 		rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: not a dsmap store (bad magic)",
 		                      store->path);
 		goto done;
 	}
-	if ((rc = dsmap_store__meta_get(store, txn, "schema", buf, sizeof(buf))) < 0)
+	if ((rc = dsmap_store__meta_get(store, txn, DSMAP__META_SCHEMA, buf, sizeof(buf))) < 0)
 		goto done;
 	errno = 0;
 	schema = strtoul(buf, &end, 10);
@@ -648,8 +658,126 @@ int dsmap_store_info_get(dsmap_store_info *out, dsmap_store *store)
 	return 0;
 }
 
-static int walk_db(MDB_txn *txn, MDB_dbi dbi, const char *name, const char *path,
-                   uint64_t *count)
+/* ---- verify: every page walked, every record decoded ------------------------------ */
+
+/* A record checked by its database's decoder (schema.h); DSMAP_ECORRUPT
+ * with the message set when it is not one this dsmap wrote. */
+typedef int (*record_check)(const MDB_val *k, const MDB_val *v);
+
+static int bad_key(const MDB_val *k)
+{
+	return dsmap_error__set(DSMAP_ECORRUPT, "a key of %zu bytes", k->mv_size);
+}
+
+static int check_meta_record(const MDB_val *k, const MDB_val *v)
+{
+	(void)v;
+	return k->mv_size == 0 ? bad_key(k) : 0;
+}
+
+static int check_system_record(const MDB_val *k, const MDB_val *v)
+{
+	dsmap_store__system_summary sum;
+	int rc;
+
+	if (k->mv_size == 0 || k->mv_size > DSMAP__SYSTEM_ID_MAX)
+		return bad_key(k);
+	rc = dsmap__system_decode(&sum, v->mv_data, v->mv_size);
+	free(sum.categories);
+	return rc;
+}
+
+static int check_rev_record(const MDB_val *k, const MDB_val *v)
+{
+	struct dsmap__rev rev;
+
+	return k->mv_size != DSMAP__OID_SIZE ? bad_key(k) :
+	       dsmap__rev_decode(&rev, v->mv_data, v->mv_size);
+}
+
+static int check_graph_record(const MDB_val *k, const MDB_val *v)
+{
+	struct dsmap__graph_key key;
+
+	return dsmap__graph_key_decode(&key, k->mv_data, k->mv_size, v->mv_size);
+}
+
+static int check_node_record(const MDB_val *k, const MDB_val *v)
+{
+	const char *json;
+
+	return k->mv_size != DSMAP__NODE_HASH_SIZE ? bad_key(k) :
+	       dsmap__node_check(&json, v->mv_data, v->mv_size, k->mv_data);
+}
+
+static int check_catbit_record(const MDB_val *k, const MDB_val *v)
+{
+	uint32_t bit;
+
+	return k->mv_size == 0 ? bad_key(k) : dsmap__catbit_decode(&bit, v->mv_data, v->mv_size);
+}
+
+static int check_index_record(const MDB_val *k, const MDB_val *v)
+{
+	if (k->mv_size != DSMAP_IDENT_HASH_SIZE)
+		return bad_key(k);
+	if (v->mv_size != DSMAP__IDX_VALUE_SIZE ||
+	    dsmap__idx_roles(dsmap__get_be32(v->mv_data)) == 0)
+		return dsmap_error__set(DSMAP_ECORRUPT, "an index value of %zu bytes that names no "
+		                        "role", v->mv_size);
+	return 0;
+}
+
+static int check_holding_record(const MDB_val *k, const MDB_val *v)
+{
+	struct dsmap__holding h;
+
+	return k->mv_size != DSMAP_IDENT_HASH_SIZE ? bad_key(k) :
+	       dsmap__holding_decode(&h, v->mv_data, v->mv_size);
+}
+
+static int check_alias_record(const MDB_val *k, const MDB_val *v)
+{
+	if (k->mv_size != DSMAP__ALIAS_KEY_SIZE)
+		return bad_key(k);
+	return v->mv_size == 0 ? 0 :
+	       dsmap_error__set(DSMAP_ECORRUPT, "an alias with a value of %zu bytes", v->mv_size);
+}
+
+static const record_check db_checks[DSMAP__DB_COUNT] = {
+	[DSMAP__DB_META] = check_meta_record,
+	[DSMAP__DB_SYSTEMS] = check_system_record,
+	[DSMAP__DB_REVS] = check_rev_record,
+	[DSMAP__DB_GRAPH] = check_graph_record,
+	[DSMAP__DB_NODES] = check_node_record,
+	[DSMAP__DB_CATBITS] = check_catbit_record,
+	[DSMAP__DB_IDINDEX] = check_index_record,
+};
+
+/* A key as a person can cite it: its text when printable, else the hex
+ * of its first bytes. */
+static void key_text(char *out, size_t size, const MDB_val *k)
+{
+	const unsigned char *p = k->mv_data;
+	size_t i, n = k->mv_size < 32 ? k->mv_size : 32;
+	int text = k->mv_size > 0;
+
+	for (i = 0; i < k->mv_size && text; i++)
+		text = p[i] >= 0x20 && p[i] < 0x7f;
+	if (text) {
+		snprintf(out, size, "'%.*s'", (int)(k->mv_size < 200 ? k->mv_size : 200),
+		         (const char *)p);
+		return;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n && 2 * i + 3 < size; i++)
+		snprintf(out + 2 * i, size - 2 * i, "%02x", p[i]);
+	if (n < k->mv_size && strlen(out) + 4 < size)
+		strcat(out, "...");
+}
+
+static int walk_db(dsmap_store *store, MDB_txn *txn, MDB_dbi dbi, const char *name,
+                   record_check check, uint64_t *count)
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -658,19 +786,28 @@ static int walk_db(MDB_txn *txn, MDB_dbi dbi, const char *name, const char *path
 	int rc;
 
 	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
-		return dsmap_store__error(rc, "store %s: database '%s'", path, name);
-	while ((rc = mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST)) == 0)
+		return dsmap_store__error(rc, "store %s: database '%s'", store->path, name);
+	while ((rc = mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST)) == 0) {
 		n++;
+		if (check != NULL && (rc = check(&k, &v)) < 0) {
+			char kt[512];
+
+			key_text(kt, sizeof(kt), &k);
+			mdb_cursor_close(cur);
+			return dsmap_error__prefix(rc, "store %s: database '%s', record %llu, key %s",
+			                           store->path, name, (unsigned long long)n, kt);
+		}
+	}
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND)
 		return dsmap_store__error(rc, "store %s: database '%s', after record %llu",
-		                          path, name, (unsigned long long)n);
+		                          store->path, name, (unsigned long long)n);
 	if ((rc = mdb_stat(txn, dbi, &st)) != 0)
-		return dsmap_store__error(rc, "store %s: database '%s'", path, name);
+		return dsmap_store__error(rc, "store %s: database '%s'", store->path, name);
 	if (st.ms_entries != n)
 		return dsmap_error__set(DSMAP_ECORRUPT,
 		    "store %s: database '%s' claims %zu records, %llu were found",
-		    path, name, st.ms_entries, (unsigned long long)n);
+		    store->path, name, st.ms_entries, (unsigned long long)n);
 	*count += n;
 	return 0;
 }
@@ -681,17 +818,18 @@ struct walk {
 	uint64_t *count;
 };
 
-static int walk_gen(int type, uint32_t gen, void *payload)
+static int walk_gen(enum dsmap__gen_type type, uint32_t gen, void *payload)
 {
 	struct walk *w = payload;
 	MDB_dbi dbi;
-	char name[16];
+	char name[DSMAP__GEN_NAME_SIZE];
 	int rc;
 
 	if ((rc = dsmap_store__gen_dbi(w->store, w->txn, type, gen, 0, &dbi)) < 0)
 		return rc;
-	snprintf(name, sizeof(name), "%c.%08x", type, (unsigned int)gen);
-	return walk_db(w->txn, dbi, name, w->store->path, w->count);
+	dsmap__gen_name(name, type, gen);
+	return walk_db(w->store, w->txn, dbi, name, type == DSMAP__GEN_HOLDINGS ?
+	               check_holding_record : check_alias_record, w->count);
 }
 
 int dsmap_store_verify(uint64_t *entries, dsmap_store *store)
@@ -708,18 +846,19 @@ int dsmap_store_verify(uint64_t *entries, dsmap_store *store)
 		rc = dsmap_store__error(rc, "store %s: main database", store->path);
 		goto done;
 	}
-	if ((rc = walk_db(txn, main_dbi, "(main)", store->path, &n)) < 0)
+	if ((rc = walk_db(store, txn, main_dbi, "(main)", NULL, &n)) < 0)
 		goto done;
 	for (i = 0; i < DSMAP__DB_COUNT; i++)
-		if ((rc = walk_db(txn, store->dbi[i], db_names[i], store->path, &n)) < 0)
+		if ((rc = walk_db(store, txn, store->dbi[i], dsmap__schema_dbs[i].name, db_checks[i],
+		                  &n)) < 0)
 			goto done;
 	if ((rc = dsmap_store__gens_each(store, txn, walk_gen, &(struct walk){ store, txn, &n })) < 0)
 		goto done;
 	if ((rc = dsmap__idindex_verify(store, txn, &indexed)) < 0)
 		goto done;
-	if ((rc = dsmap_store__meta_get(store, txn, "magic", buf, sizeof(buf))) < 0)
+	if ((rc = dsmap_store__meta_get(store, txn, DSMAP__META_MAGIC, buf, sizeof(buf))) < 0)
 		goto done;
-	if (strcmp(buf, MAGIC) != 0) {
+	if (strcmp(buf, DSMAP__SCHEMA_MAGIC) != 0) {
 		rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: bad magic", store->path);
 		goto done;
 	}
@@ -732,39 +871,27 @@ done:
 }
 
 
-/*
- * A system's record, version 3:
- *   u8 version, u32 sysno, u32 gen, i64 last_scan, u64 records, u64 subjects,
- *   u64 rejected, u64 invalid, i64 first_seen, i64 last_seen, 40 hex commit,
- *   u32 category count, then per category u32 catbit, u64 subjects, u64 records,
- *   then i64 retired, i64 failed_at, u16 failure length, the failure's bytes.
- * All big-endian.  Version 2 is version 3 without the tail; it is read as
- * a system never retired and never failed, and rewritten as version 3.
- */
-#define SYSTEM_VALUE_VERSION 3
-#define SYSTEM_FIXED_SIZE (1 + 4 + 4 + 8 * 7 + 40 + 4)
-#define SYSTEM_CAT_SIZE (4 + 8 + 8)
-#define SYSTEM_TAIL_SIZE (8 + 8 + 2)
-#define SYSTEM_MAX_CATS 65536
-
 /* The meta facts of a system's inventory (inventory.h, ident.h): its
  * identity conflicts and the identifier rules it was hashed with. */
 static int inventory_facts_drop(dsmap_store *store, MDB_txn *txn, const char *id)
 {
-	static const char *const prefixes[] = { "conflicts:", "ident-rules:" };
-	char key[DSMAP__SYSTEM_ID_MAX + 16];
+	static const enum dsmap__meta_family facts[] = {
+		DSMAP__META_CONFLICTS, DSMAP__META_IDENT_RULES
+	};
+	char key[DSMAP__META_KEY_MAX];
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+	for (i = 0; i < sizeof(facts) / sizeof(*facts); i++) {
 		MDB_val k;
 
-		snprintf(key, sizeof(key), "%s%s", prefixes[i], id);
+		if ((rc = dsmap__meta_key(key, sizeof(key), facts[i], id)) < 0)
+			return rc;
 		k.mv_size = strlen(key);
 		k.mv_data = key;
 		if ((rc = mdb_del(txn, store->dbi[DSMAP__DB_META], &k, NULL)) != 0 &&
 		    rc != MDB_NOTFOUND)
-			return rc;
+			return dsmap_store__lmdb(store, rc, "drop meta '%s'", key);
 	}
 	return 0;
 }
@@ -773,133 +900,59 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
                             const dsmap_store__system_summary *sum)
 {
 	MDB_val k = { strlen(id), (void *)id }, v;
-	unsigned char *buf, *p;
-	size_t i, flen;
 	int rc;
 
 	if (k.mv_size == 0 || k.mv_size > DSMAP__SYSTEM_ID_MAX)
 		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': empty or too long", id);
-	if (sum->category_count > SYSTEM_MAX_CATS)
+	if ((v.mv_size = dsmap__system_size(sum)) == 0)
 		return dsmap_error__set(DSMAP_EINVALID, "system %s: %zu categories, more than %d",
-		                        id, sum->category_count, SYSTEM_MAX_CATS);
+		                        id, sum->category_count, DSMAP__SYSTEM_MAX_CATS);
 	/* The identifier index follows the system to its new generation in
 	 * this very transaction (idindex.h); what was said of an inventory
 	 * goes with it. */
-	if (sum->gen == 0 && (rc = inventory_facts_drop(store, txn, id)) != 0)
+	if (sum->gen == 0 && (rc = inventory_facts_drop(store, txn, id)) < 0)
 		return rc;
 	if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v)) == 0) {
-		const unsigned char *old = v.mv_data;
 		uint32_t old_sysno, old_gen;
 
-		if (v.mv_size < 9 || (old[0] != SYSTEM_VALUE_VERSION && old[0] != 2))
-			return dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: the record of %s "
-			                        "is not one this dsmap wrote", store->path, id);
-		old_sysno = dsmap__get_be32(old + 1);
-		old_gen = dsmap__get_be32(old + 5);
+		if (dsmap__system_peek(v.mv_data, v.mv_size, &old_sysno, &old_gen) < 0)
+			return dsmap_error__prefix(DSMAP_ECORRUPT, "store %s: systems: %s",
+			                           store->path, id);
 		if (old_sysno != sum->sysno) {
-			if ((rc = dsmap__idindex_switch(store, txn, old_sysno, old_gen, 0)) != 0 ||
-			    (rc = dsmap__idindex_switch(store, txn, sum->sysno, 0, sum->gen)) != 0)
+			if ((rc = dsmap__idindex_switch(store, txn, old_sysno, old_gen, 0)) < 0 ||
+			    (rc = dsmap__idindex_switch(store, txn, sum->sysno, 0, sum->gen)) < 0)
 				return rc;
-		} else if ((rc = dsmap__idindex_switch(store, txn, sum->sysno, old_gen, sum->gen)) != 0) {
+		} else if ((rc = dsmap__idindex_switch(store, txn, sum->sysno, old_gen, sum->gen)) < 0) {
 			return rc;
 		}
 	} else if (rc != MDB_NOTFOUND) {
-		return rc;
-	} else if ((rc = dsmap__idindex_switch(store, txn, sum->sysno, 0, sum->gen)) != 0) {
+		return dsmap_store__lmdb(store, rc, "systems: %s", id);
+	} else if ((rc = dsmap__idindex_switch(store, txn, sum->sysno, 0, sum->gen)) < 0) {
 		return rc;
 	}
-	flen = strnlen(sum->failure, sizeof(sum->failure) - 1);
-	v.mv_size = SYSTEM_FIXED_SIZE + sum->category_count * SYSTEM_CAT_SIZE + SYSTEM_TAIL_SIZE + flen;
+	v.mv_size = dsmap__system_size(sum);
 	/* MDB_RESERVE: encode straight into the page. */
 	v.mv_data = NULL;
 	if ((rc = mdb_put(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v, MDB_RESERVE)) != 0)
-		return rc;
-	p = buf = v.mv_data;
-	*p++ = SYSTEM_VALUE_VERSION;
-	dsmap__put_be32(p, sum->sysno), p += 4;
-	dsmap__put_be32(p, sum->gen), p += 4;
-	dsmap__put_be64(p, (uint64_t)sum->last_scan), p += 8;
-	dsmap__put_be64(p, sum->records), p += 8;
-	dsmap__put_be64(p, sum->subjects), p += 8;
-	dsmap__put_be64(p, sum->rejected), p += 8;
-	dsmap__put_be64(p, sum->invalid), p += 8;
-	dsmap__put_be64(p, (uint64_t)sum->first_seen), p += 8;
-	dsmap__put_be64(p, (uint64_t)sum->last_seen), p += 8;
-	memset(p, '0', 40);
-	memcpy(p, sum->commit, strnlen(sum->commit, 40)), p += 40;
-	dsmap__put_be32(p, (uint32_t)sum->category_count), p += 4;
-	for (i = 0; i < sum->category_count; i++) {
-		dsmap__put_be32(p, sum->categories[i].catbit), p += 4;
-		dsmap__put_be64(p, sum->categories[i].subjects), p += 8;
-		dsmap__put_be64(p, sum->categories[i].records), p += 8;
-	}
-	dsmap__put_be64(p, (uint64_t)sum->retired), p += 8;
-	dsmap__put_be64(p, (uint64_t)sum->failed_at), p += 8;
-	p[0] = (unsigned char)(flen >> 8);
-	p[1] = (unsigned char)flen;
-	p += 2;
-	memcpy(p, sum->failure, flen), p += flen;
-	return (size_t)(p - buf) == v.mv_size ? 0 : dsmap_error__set(DSMAP_ERROR,
-	    "system %s: encoded %zu bytes, reserved %zu", id, (size_t)(p - buf), v.mv_size);
+		return dsmap_store__lmdb(store, rc, "write system %s", id);
+	dsmap__system_encode(v.mv_data, sum);
+	return 0;
 }
 
 /* Decode a system's record; categories are malloc'ed. */
 static int system_decode(dsmap_store *store, const MDB_val *k, const MDB_val *v,
                          dsmap_store__system_summary *sum)
 {
-	const unsigned char *p = v->mv_data;
-	size_t i, n, body, flen = 0;
+	int rc;
 
 	memset(sum, 0, sizeof(*sum));
-	if (k->mv_size == 0 || k->mv_size > DSMAP__SYSTEM_ID_MAX || v->mv_size < SYSTEM_FIXED_SIZE ||
-	    (p[0] != SYSTEM_VALUE_VERSION && p[0] != 2))
-		goto corrupt;
-	n = dsmap__get_be32(p + SYSTEM_FIXED_SIZE - 4);
-	if (n > SYSTEM_MAX_CATS)
-		goto corrupt;
-	body = SYSTEM_FIXED_SIZE + n * SYSTEM_CAT_SIZE;
-	if (p[0] == 2 && v->mv_size != body)
-		goto corrupt;
-	if (p[0] == SYSTEM_VALUE_VERSION) {
-		if (v->mv_size < body + SYSTEM_TAIL_SIZE)
-			goto corrupt;
-		flen = (size_t)p[body + 16] << 8 | p[body + 17];
-		if (flen >= sizeof(sum->failure) || v->mv_size != body + SYSTEM_TAIL_SIZE + flen)
-			goto corrupt;
-	}
-	p++;
-	sum->sysno = dsmap__get_be32(p), p += 4;
-	sum->gen = dsmap__get_be32(p), p += 4;
-	sum->last_scan = (int64_t)dsmap__get_be64(p), p += 8;
-	sum->records = dsmap__get_be64(p), p += 8;
-	sum->subjects = dsmap__get_be64(p), p += 8;
-	sum->rejected = dsmap__get_be64(p), p += 8;
-	sum->invalid = dsmap__get_be64(p), p += 8;
-	sum->first_seen = (int64_t)dsmap__get_be64(p), p += 8;
-	sum->last_seen = (int64_t)dsmap__get_be64(p), p += 8;
-	memcpy(sum->commit, p, 40), p += 40;
-	sum->commit[40] = '\0';
-	p += 4;
-	if (n > 0 && (sum->categories = calloc(n, sizeof(*sum->categories))) == NULL)
-		return dsmap_error__oom();
-	for (i = 0; i < n; i++) {
-		sum->categories[i].catbit = dsmap__get_be32(p), p += 4;
-		sum->categories[i].subjects = dsmap__get_be64(p), p += 8;
-		sum->categories[i].records = dsmap__get_be64(p), p += 8;
-	}
-	sum->category_count = n;
-	if (((const unsigned char *)v->mv_data)[0] == SYSTEM_VALUE_VERSION) {
-		sum->retired = (int64_t)dsmap__get_be64(p), p += 8;
-		sum->failed_at = (int64_t)dsmap__get_be64(p), p += 8;
-		p += 2;
-		memcpy(sum->failure, p, flen);
-		sum->failure[flen] = '\0';
-	}
-	return 0;
-corrupt:
-	return dsmap_error__set(DSMAP_ECORRUPT,
-	    "store %s: systems: a record of %zu bytes with version %u is not one this dsmap wrote",
-	    store->path, v->mv_size, v->mv_size ? (unsigned int)p[0] : 0u);
+	if (k->mv_size == 0 || k->mv_size > DSMAP__SYSTEM_ID_MAX)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: a key of %zu bytes",
+		                        store->path, k->mv_size);
+	if ((rc = dsmap__system_decode(sum, v->mv_data, v->mv_size)) == DSMAP_ECORRUPT)
+		return dsmap_error__prefix(rc, "store %s: systems: %.*s", store->path,
+		                           (int)k->mv_size, (const char *)k->mv_data);
+	return rc;
 }
 
 int dsmap_store__system_get(dsmap_store *store, MDB_txn *txn, const char *id,
@@ -1010,15 +1063,14 @@ void dsmap_store__forget(dsmap_store *store)
 #endif
 }
 
-int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, int type, uint32_t gen, int create,
-                         MDB_dbi *dbi)
+int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, enum dsmap__gen_type type,
+                         uint32_t gen, int create, MDB_dbi *dbi)
 {
-	unsigned int flags = 0;
-	char name[16];
+	char name[DSMAP__GEN_NAME_SIZE];
 	int rc;
 
-	snprintf(name, sizeof(name), "%c.%08x", type, (unsigned int)gen);
-	rc = mdb_dbi_open(txn, name, flags | (create ? MDB_CREATE : 0), dbi);
+	dsmap__gen_name(name, type, gen);
+	rc = mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, dbi);
 	if (rc == MDB_NOTFOUND)
 		return dsmap_error__set(DSMAP_ENOTFOUND, "store %s: no database %s", store->path, name);
 	if (rc == MDB_INCOMPATIBLE)
@@ -1029,7 +1081,7 @@ int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, int type, uint32_t ge
 		                        "holds; too many systems, or old generations not collected",
 		                        store->path, MAX_DBS);
 	if (rc != 0)
-		return dsmap_store__error(rc, "store %s: database %s", store->path, name);
+		return dsmap_store__lmdb(store, rc, "database %s", name);
 	return 0;
 }
 
@@ -1039,33 +1091,26 @@ int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb
 	MDB_cursor *cur = NULL;
 	MDB_dbi main_dbi;
 	MDB_val k, v;
-	int rc, op = MDB_FIRST;
+	int rc, stop = 0, op = MDB_FIRST;
 
 	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
 	    (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0)
 		return dsmap_store__error(rc, "store %s: main database", store->path);
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		const char *p = k.mv_data;
-		unsigned long gen;
-		char hex[9], *end;
+		enum dsmap__gen_type type;
+		uint32_t gen;
 
 		op = MDB_NEXT;
-		if (k.mv_size != 10 || (p[0] != DSMAP__GEN_HOLDINGS && p[0] != DSMAP__GEN_ALIASES) ||
-		    p[1] != '.')
+		if (!dsmap__gen_name_parse(k.mv_data, k.mv_size, &type, &gen))
 			continue;
-		memcpy(hex, p + 2, 8);
-		hex[8] = '\0';
-		gen = strtoul(hex, &end, 16);
-		if (*end != '\0')
-			continue;
-		if ((rc = cb(p[0], (uint32_t)gen, payload)) != 0)
+		if ((stop = cb(type, gen, payload)) != 0)
 			break;
 	}
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND || rc == 0)
+	if (stop != 0)
+		return stop;   /* the callback's */
+	if (rc == MDB_NOTFOUND)
 		return 0;
-	if (DSMAP__IS_DSMAP_CODE(rc))
-		return rc;   /* the callback's */
 	return dsmap_store__error(rc, "store %s: main database", store->path);
 }
 
@@ -1085,8 +1130,9 @@ int dsmap_store__category_refs(dsmap_store *store, MDB_txn *txn, char ***out, si
 		uint32_t bit;
 
 		op = MDB_NEXT;
-		if (v.mv_size != 4 || (bit = dsmap__get_be32(v.mv_data)) >= 1u << 20) {
-			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: catbits: a bad record", store->path);
+		if (dsmap__catbit_decode(&bit, v.mv_data, v.mv_size) < 0 || bit >= 1u << 20) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: catbits: a bad record",
+			                      store->path);
 			goto fail;
 		}
 		if (bit >= n) {
@@ -1130,18 +1176,23 @@ void dsmap_store__category_refs_free(char **refs, size_t count)
 
 /* ---- facet numbers ------------------------------------------------------------------ */
 
-static const char *const facet_prefix[] = { "kindbit", "brandbit" };
+static enum dsmap__meta_family facet_family(int type)
+{
+	return type == DSMAP__FACET_KIND ? DSMAP__META_KINDBIT : DSMAP__META_BRANDBIT;
+}
 
 int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const char *id,
                            int create, unsigned int *bit)
 {
-	char key[DSMAP__SYSTEM_ID_MAX + 32], buf[32], *end;
+	char key[DSMAP__META_KEY_MAX], buf[32], *end;
+	const char *counter;
 	unsigned long n;
 	int rc;
 
 	if ((type != DSMAP__FACET_KIND && type != DSMAP__FACET_BRAND) || strlen(id) > DSMAP__SYSTEM_ID_MAX)
 		return dsmap_error__set(DSMAP_EINVALID, "facet '%s': bad type or id", id);
-	snprintf(key, sizeof(key), "%s:%s", facet_prefix[type], id);
+	if ((rc = dsmap__meta_key(key, sizeof(key), facet_family(type), id)) < 0)
+		return rc;
 	rc = dsmap_store__meta_get(store, txn, key, buf, sizeof(buf));
 	if (rc == 0) {
 		n = strtoul(buf, &end, 10);
@@ -1154,11 +1205,11 @@ int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const cha
 	if (rc != DSMAP_ENOTFOUND || !create)
 		return rc;
 	dsmap_error_clear();
-	snprintf(buf, sizeof(buf), "%s-next", facet_prefix[type]);
+	counter = dsmap__meta_counter(facet_family(type));
 	{
 		char next[32];
 
-		rc = dsmap_store__meta_get(store, txn, buf, next, sizeof(next));
+		rc = dsmap_store__meta_get(store, txn, counter, next, sizeof(next));
 		if (rc == DSMAP_ENOTFOUND) {
 			dsmap_error_clear();
 			n = 0;
@@ -1168,7 +1219,7 @@ int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const cha
 			n = strtoul(next, &end, 10);
 			if (*end != '\0' || n > DSMAP__FACET_MAX)
 				return dsmap_error__set(DSMAP_ECORRUPT, "store %s: meta %s is damaged",
-				                        store->path, buf);
+				                        store->path, counter);
 		}
 		if (n >= DSMAP__FACET_MAX)
 			return dsmap_error__set(DSMAP_EINVALID, "%s '%s': the store numbers at most %d %s",
@@ -1176,7 +1227,7 @@ int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const cha
 			                        DSMAP__FACET_MAX,
 			                        type == DSMAP__FACET_KIND ? "subject kinds" : "brands");
 		snprintf(next, sizeof(next), "%lu", n + 1);
-		if ((rc = dsmap_store__meta_put(store, txn, buf, next, strlen(next))) != 0)
+		if ((rc = dsmap_store__meta_put(store, txn, counter, next, strlen(next))) != 0)
 			return rc;
 		snprintf(next, sizeof(next), "%lu", n);
 		if ((rc = dsmap_store__meta_put(store, txn, key, next, strlen(next))) != 0)
@@ -1189,7 +1240,7 @@ int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const cha
 int dsmap_store__facet_names(dsmap_store *store, MDB_txn *txn, int type,
                              char *names[DSMAP__FACET_MAX])
 {
-	char prefix[16];
+	const char *prefix;
 	size_t plen;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -1198,11 +1249,12 @@ int dsmap_store__facet_names(dsmap_store *store, MDB_txn *txn, int type,
 	memset(names, 0, DSMAP__FACET_MAX * sizeof(*names));
 	if (type != DSMAP__FACET_KIND && type != DSMAP__FACET_BRAND)
 		return dsmap_error__set(DSMAP_EINVALID, "facet type %d", type);
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s:", facet_prefix[type]);
+	prefix = dsmap__meta_prefix(facet_family(type));
+	plen = strlen(prefix);
 	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_META], &cur)) != 0)
 		return dsmap_store__error(rc, "store %s: meta", store->path);
 	k.mv_size = plen;
-	k.mv_data = prefix;
+	k.mv_data = (void *)prefix;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		char buf[16], *end;
@@ -1230,7 +1282,7 @@ int dsmap_store__facet_names(dsmap_store *store, MDB_txn *txn, int type,
 	return 0;
 corrupt:
 	rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: meta: a damaged %s record", store->path,
-	                      facet_prefix[type]);
+	                      prefix);
 fail:
 	mdb_cursor_close(cur);
 	dsmap_store__facet_names_free(names);

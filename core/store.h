@@ -9,20 +9,7 @@
 
 #include "dsmap/store.h"
 #include "errors.h"
-
-/* The named databases.  Keys are fixed-width and big-endian where they can
- * be; values start with a version byte, except the meta database's, which
- * are short strings. */
-enum dsmap_store__db {
-	DSMAP__DB_META = 0,   /* "schema", "magic", "created", "synced-rev"... */
-	DSMAP__DB_SYSTEMS,    /* system id -> last scan summary */
-	DSMAP__DB_REVS,       /* commit id (20) -> synced revision summary */
-	DSMAP__DB_GRAPH,      /* commit id (20) + type + id -> node hash, or an edge */
-	DSMAP__DB_NODES,      /* node hash (16) -> version byte + the node as JSON */
-	DSMAP__DB_CATBITS,    /* "group/id" -> u32 bit, stable, never reused */
-	DSMAP__DB_IDINDEX,    /* identifier hash (16) -> the systems holding it (idindex.h) */
-	DSMAP__DB_COUNT
-};
+#include "schema.h"
 
 struct dsmap_store {
 	MDB_env *env;
@@ -35,12 +22,15 @@ struct dsmap_store {
 	MDB_dbi dbi[DSMAP__DB_COUNT];
 	dev_t dev;      /* the directory's identity, for the open-stores list */
 	ino_t ino;
+	int map_full;   /* LMDB said MDB_MAP_FULL in the write running now */
 	struct dsmap_store *next_open;
 };
 
 /* The callback run by dsmap_store__write inside a write transaction.  It
- * returns 0, an LMDB code (MDB_MAP_FULL makes the transaction start again
- * on a larger map) or a negative DSMAP_E* code with the error set. */
+ * returns 0 or a negative DSMAP_E* code with the error set, never an LMDB
+ * code: it translates those with dsmap_store__lmdb(), which also notes a
+ * full map so that dsmap_store__write grows it and runs the callback
+ * again from scratch. */
 typedef int (*dsmap_store__txn_fn)(dsmap_store *store, MDB_txn *txn, void *payload);
 
 /* Run `fn` in a write transaction and commit it, growing the map and
@@ -61,74 +51,21 @@ int dsmap_store__check(const dsmap_store *store);
  * run there cannot write to them.  Best effort; Linux only. */
 void dsmap_store__forget(dsmap_store *store);
 
-/* Whether `rc` is one of our DSMAP_E* codes (with the message set), as
- * opposed to an LMDB or errno code still to be translated. */
-#define DSMAP__IS_DSMAP_CODE(rc) ((rc) < 0 && (rc) > -1000)
-
 /* Translate an LMDB or errno return code into a DSMAP_E* code with the
  * message "<context>: <LMDB's message>". */
 int dsmap_store__error(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
 
-/* Meta values: strings stored under a key of DSMAP__DB_META. */
+/* The same for an LMDB call on `store` inside a write transaction or a
+ * read: the message is "store PATH: <context>: <LMDB's message>", and an
+ * MDB_MAP_FULL is noted on the store for dsmap_store__write. */
+int dsmap_store__lmdb(dsmap_store *store, int rc, const char *fmt, ...) DSMAP__PRINTF(3, 4);
+
+/* Meta values: strings stored under a key of DSMAP__DB_META (schema.h). */
 int dsmap_store__meta_put(dsmap_store *store, MDB_txn *txn, const char *key,
                           const void *val, size_t len);
 /* Copy the value of `key` into buf (NUL-terminated); DSMAP_ENOTFOUND if absent. */
 int dsmap_store__meta_get(dsmap_store *store, MDB_txn *txn, const char *key,
                           char *buf, size_t bufsize);
-
-/* Big-endian helpers for keys and values: byte-order neutral, and inline,
- * since the scan's sort compares hashes with them. */
-static inline void dsmap__put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static inline void dsmap__put_be64(unsigned char *p, uint64_t v)
-{
-	dsmap__put_be32(p, (uint32_t)(v >> 32));
-	dsmap__put_be32(p + 4, (uint32_t)v);
-}
-
-static inline uint32_t dsmap__get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t dsmap__get_be64(const unsigned char *p)
-{
-	return (uint64_t)dsmap__get_be32(p) << 32 | dsmap__get_be32(p + 4);
-}
-
-/* How many subjects and records of a system hold one category. */
-typedef struct {
-	uint32_t catbit;
-	uint64_t subjects;
-	uint64_t records;
-} dsmap_store__cat_count;
-
-/* A system as the store knows it: its number, the generation of holdings
- * that readers see, and what the scan that wrote that generation found. */
-typedef struct {
-	uint32_t sysno;          /* stable, never reused */
-	uint32_t gen;            /* current generation; 0 before the first scan */
-	int64_t last_scan;       /* seconds since the epoch; 0 before the first scan */
-	uint64_t records;        /* records stored */
-	uint64_t subjects;
-	uint64_t rejected;       /* records left out */
-	uint64_t invalid;        /* identifiers that failed validation */
-	int64_t first_seen;      /* oldest record timestamp; 0 when none */
-	int64_t last_seen;
-	char commit[41];         /* the mapping revision the definition came from, hex */
-	int64_t retired;         /* when the system left the mapping and its inventory was
-	                          * dropped (gen 0, counts kept for history); 0 while defined */
-	int64_t failed_at;       /* when its last scan failed, if after last_scan; else 0 */
-	char failure[256];       /* why that scan failed (no identifier value); "" when none */
-	size_t category_count;
-	dsmap_store__cat_count *categories;   /* by catbit; owned by whoever filled it */
-} dsmap_store__system_summary;
 
 /*
  * The inventory lives in one pair of databases per generation (see
@@ -138,16 +75,14 @@ typedef struct {
  * duplicates reads every leaf page, dropping a plain one only its branch
  * pages.
  */
-enum { DSMAP__GEN_HOLDINGS = 'h', DSMAP__GEN_ALIASES = 'a' };
-
 /* The database of generation `gen` of `type`; with `create` (in a write
  * transaction) made when absent.  DSMAP_ENOTFOUND when absent. */
-int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, int type, uint32_t gen, int create,
-                         MDB_dbi *dbi);
+int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, enum dsmap__gen_type type,
+                         uint32_t gen, int create, MDB_dbi *dbi);
 
 /* Call `cb` for each generation database of the store, by name order;
  * a non-zero return stops the walk and is returned. */
-typedef int (*dsmap_store__gen_cb)(int type, uint32_t gen, void *payload);
+typedef int (*dsmap_store__gen_cb)(enum dsmap__gen_type type, uint32_t gen, void *payload);
 int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb cb,
                            void *payload);
 
@@ -197,8 +132,5 @@ int dsmap_store__facet_bit(dsmap_store *store, MDB_txn *txn, int type, const cha
 int dsmap_store__facet_names(dsmap_store *store, MDB_txn *txn, int type,
                              char *names[DSMAP__FACET_MAX]);
 void dsmap_store__facet_names_free(char *names[DSMAP__FACET_MAX]);
-
-/* Longest system id the store accepts. */
-#define DSMAP__SYSTEM_ID_MAX 128
 
 #endif

@@ -614,7 +614,7 @@ static int status_scanned(const char *id, const dsmap_store__system_summary *sum
 static int status_conflicts(struct status_build *b, dsmap_store *store)
 {
 	MDB_txn *txn = NULL;
-	char key[DSMAP__SYSTEM_ID_MAX + 16], val[512];
+	char key[DSMAP__META_KEY_MAX], val[512];
 	size_t i;
 	int rc = 0;
 
@@ -630,7 +630,8 @@ static int status_conflicts(struct status_build *b, dsmap_store *store)
 		 * without conflicts sets no error and clears none (status runs
 		 * after a scan whose failure is still to be reported) */
 		/* the rules its hashes follow: absent, those of schema 1 */
-		snprintf(key, sizeof(key), "ident-rules:%s", s->id);
+		if ((rc = dsmap__meta_key(key, sizeof(key), DSMAP__META_IDENT_RULES, s->id)) < 0)
+			break;
 		k.mv_size = strlen(key);
 		k.mv_data = key;
 		if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_META], &k, &v)) == 0) {
@@ -645,7 +646,8 @@ static int status_conflicts(struct status_build *b, dsmap_store *store)
 			rc = dsmap_store__error(rc, "store %s: %s", store->path, key);
 			break;
 		}
-		snprintf(key, sizeof(key), "conflicts:%s", s->id);
+		if ((rc = dsmap__meta_key(key, sizeof(key), DSMAP__META_CONFLICTS, s->id)) < 0)
+			break;
 		k.mv_size = strlen(key);
 		k.mv_data = key;
 		if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_META], &k, &v)) == MDB_NOTFOUND) {
@@ -814,14 +816,14 @@ int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 
 	if ((rc = dsmap_store__read_begin(ws->store, &txn)) < 0)
 		goto done;
-	rc = dsmap_store__meta_get(ws->store, txn, "synced-rev", b.st->synced, sizeof(b.st->synced));
+	rc = dsmap_store__meta_get(ws->store, txn, DSMAP__META_SYNCED_REV, b.st->synced, sizeof(b.st->synced));
 	if (rc == DSMAP_ENOTFOUND) {
 		b.st->synced[0] = '\0';
 		dsmap_error_clear();
 	} else if (rc < 0) {
 		goto done;
 	}
-	if (dsmap_store__meta_get(ws->store, txn, "created", buf, sizeof(buf)) == 0)
+	if (dsmap_store__meta_get(ws->store, txn, DSMAP__META_CREATED, buf, sizeof(buf)) == 0)
 		b.st->created = strtoll(buf, NULL, 10);
 	else
 		dsmap_error_clear();

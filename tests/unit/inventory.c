@@ -316,7 +316,7 @@ static void test_inventory__identity_conflicts_counted(void **state)
 	}
 }
 
-static int count_gens(int type, uint32_t gen, void *payload)
+static int count_gens(enum dsmap__gen_type type, uint32_t gen, void *payload)
 {
 	(void)type;
 	(void)gen;

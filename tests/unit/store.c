@@ -352,6 +352,61 @@ static void test_store__foreign_record_detected(void **state)
 	dsmap_store_free(s);
 }
 
+/* Records that LMDB keeps whole but that are not what dsmap wrote: verify
+ * decodes each and names the database and the key. */
+struct raw { int db; MDB_val k, v; };
+
+static int put_raw_in(dsmap_store *s, MDB_txn *txn, void *payload)
+{
+	struct raw *r = payload;
+	int rc = mdb_put(txn, s->dbi[r->db], &r->k, &r->v, 0);
+
+	return rc == 0 ? 0 : dsmap_store__lmdb(s, rc, "raw");
+}
+
+static void verify_finds(const char *dir, int db, const void *k, size_t klen, const void *v,
+                         size_t vlen, const char *needle)
+{
+	struct raw r = { db, { klen, (void *)k }, { vlen, (void *)v } };
+	dsmap_store *s = create(dir, 0);
+	uint64_t n = 0;
+
+	assert_int_equal(dsmap_store_verify(&n, s), 0);
+	assert_int_equal(dsmap_store__write(s, put_raw_in, &r, "raw"), 0);
+	assert_int_equal(dsmap_store_verify(&n, s), DSMAP_ECORRUPT);
+	if (!th_error_contains(needle))
+		fail_msg("expected '%s' in: %s", needle, dsmap_error_last()->message);
+	dsmap_store_free(s);
+	th_rmtree(strdup(dir));
+}
+
+static void test_store__verify_decodes_every_record(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char hash[DSMAP__NODE_HASH_SIZE], *node = NULL, key[64];
+	size_t n;
+
+	/* a node whose content no longer hashes to its key */
+	assert_int_equal(dsmap__node_encode(&node, &n, hash, "{\"id\":\"a\"}", 10), 0);
+	node[3] ^= 1;
+	verify_finds(f->dir, DSMAP__DB_NODES, hash, sizeof(hash), node, n,
+	             "database 'nodes', record 1");
+	free(node);
+	/* a graph key of no known type */
+	memset(key, 1, sizeof(key));
+	key[DSMAP__OID_SIZE] = 'Z';
+	verify_finds(f->dir, DSMAP__DB_GRAPH, key, DSMAP__OID_SIZE + 4, hash, sizeof(hash),
+	             "database 'graph'");
+	/* a category number of the wrong size, a revision record cut short */
+	verify_finds(f->dir, DSMAP__DB_CATBITS, "collected/iban", 14, "\0\0\1", 3,
+	             "key 'collected/iban': a category number of 3 bytes");
+	verify_finds(f->dir, DSMAP__DB_REVS, key, DSMAP__OID_SIZE, "\1\0", 2,
+	             "database 'revs'");
+	/* an index value that names no role */
+	verify_finds(f->dir, DSMAP__DB_IDINDEX, key, DSMAP_IDENT_HASH_SIZE, "\0\0\0\x10", 4,
+	             "names no role");
+}
+
 static void test_store__open_twice_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -408,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__corrupt_pages_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__foreign_record_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__verify_decodes_every_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__open_twice_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__used_after_fork_refused, setup, teardown),
 	};
