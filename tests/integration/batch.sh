@@ -110,6 +110,12 @@ assert [(s["system"], s["subjects"]) for s in d["systems"]] == [("billing", 1), 
 assert d["conflicts"] == [], d["conflicts"]' "$T_TMP/out"
 dsmap -C "$W" locate --max-join 0 email:a@example.com
 expect_rc 2 "--max-join 0 is a usage error"
+dsmap -C "$W" locate --max-join abc email:a@example.com
+expect_rc 2 "--max-join abc is a usage error"
+expect_err "^dsmap: locate: --max-join is a number of subjects from 1 to 1000000, not 'abc'$" \
+	"that names the bounds and the value"
+dsmap -C "$W" locate --max-join 99999999999999999999 email:a@example.com
+expect_rc 2 "a --max-join past the bound is a usage error, not a wrap-around"
 
 # ---- --stdin ----------------------------------------------------------------
 

@@ -76,6 +76,11 @@ expect_rc 0 "lineage subject-kind prospects"
 expect_out "^subject-kind prospects " "names the subject kind"
 expect_out "^  7\.1\.2 +prospecting-by-proximus" "lists the purposes that concern it"
 
+dsmap -C "$ws" lineage --lang de subject-kind prospects
+expect_rc 2 "a language the notice is not written in is a usage error"
+expect_err "^dsmap: lineage: --lang is en or fr, not 'de'$" "that names the languages"
+expect_empty_out "and prints no answer"
+
 dsmap -C "$ws" lineage --lang en category national-register-number
 expect_out "^purposes that use it: 5$" "the text answer counts the purposes"
 expect_out "^  fps-economy +authority " "and lists the recipients with their kind"
