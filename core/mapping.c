@@ -24,6 +24,7 @@
 #include "errors.h"
 #include "git.h"
 #include "dsmap/ident.h"
+#include "dsmap/plugin.h"
 #include "mapping.h"
 #include "store.h"
 #include "util.h"
@@ -1448,7 +1449,7 @@ static int secret_key(const char *key)
 	static const char *const words[] = { "password", "passwd", "secret", "token", "key" };
 	size_t i;
 
-	if (strcmp(key, "key") == 0)   /* a source's locator column */
+	if (strcmp(key, DSMAP_PLUGIN_KEY_OPTION) == 0)   /* a source's locator field */
 		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcasestr(key, words[i]) != NULL)
@@ -1626,6 +1627,77 @@ static struct dsmap__facet *read_facet(struct ctx *c, const yaml_node_t *n, int 
 	return f;
 }
 
+/* Field names as a plugin may resolve them: SQL folds or ignores the case
+ * of names, so the check takes the widest reading, ASCII case ignored. */
+static int same_field(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return *a == *b;
+}
+
+/* A source's locator field (its option `key`, DSMAP_PLUGIN_KEY_OPTION, for
+ * every plugin) must not be a field the source maps as personal: a
+ * locator is stored in the inventory and printed by locate, so its value
+ * would be a raw identifier or category value there.  Every `key` of the
+ * options is checked, since the plugin reads the last one. */
+static void check_locator_key(struct ctx *c, const char *what, const struct dsmap__source *src,
+                              const yaml_node_t *opts)
+{
+	yaml_node_pair_t *p;
+	size_t i;
+
+	if (opts == NULL || opts->type != YAML_MAPPING_NODE)
+		return;
+	for (p = opts->data.mapping.pairs.start; p < opts->data.mapping.pairs.top; p++) {
+		yaml_node_t *vn = node(c, p->value);
+		const char *k = scalar(node(c, p->key)), *v = scalar(vn);
+		const char *field = NULL, *under = NULL, *as = NULL;
+		char name[600];
+
+		if (k == NULL || strcmp(k, DSMAP_PLUGIN_KEY_OPTION) != 0 || v == NULL || is_null(vn))
+			continue;
+		for (i = 0; field == NULL && i < src->id_fields.count; i++) {
+			const struct dsmap__id_field *f = src->id_fields.items[i];
+
+			if (same_field(v, f->field)) {
+				field = f->field;
+				under = "identifiers";
+				as = dsmap_ident_kind_name(f->kind);
+			}
+		}
+		for (i = 0; field == NULL && i < src->cat_fields.count; i++) {
+			const struct dsmap__cat_field *f = src->cat_fields.items[i];
+
+			if (same_field(v, f->field)) {
+				field = f->field;
+				under = "categories";
+				as = f->categories.count > 0 ?
+				     ((const struct dsmap__category *)f->categories.items[0])->ref : NULL;
+			}
+		}
+		if (field == NULL)
+			continue;
+		/* "under categories as 'iban'": the mapping's spelling, when the key's differs */
+		name[0] = '\0';
+		if (strcmp(v, field) != 0)
+			snprintf(name, sizeof(name), " as '%s'", field);
+		ERR(c, vn, "%s: option %s: field '%s' is listed under %s%s%s%s%s: a locator is "
+		    "stored and printed by locate, so it must hold no personal data; name a field "
+		    "listed under neither identifiers nor categories, or leave %s out", what,
+		    DSMAP_PLUGIN_KEY_OPTION, v, under, name, as ? " (" : "", as ? as : "",
+		    as ? ")" : "", DSMAP_PLUGIN_KEY_OPTION);
+	}
+}
+
 static void read_source(struct ctx *c, struct dsmap__system *sys, const yaml_node_t *e,
                         const struct failed *failed)
 {
@@ -1715,6 +1787,7 @@ static void read_source(struct ctx *c, struct dsmap__system *sys, const yaml_nod
 			push(c, &src->cat_fields, f);
 		}
 	}
+	check_locator_key(c, what, src, get(c, e, "options"));
 	src->subject_kind = read_facet(c, get(c, e, "subject_kind"), 0, what, failed);
 	src->brand = read_facet(c, get(c, e, "brand"), 1, what, failed);
 	push(c, &sys->sources, src);

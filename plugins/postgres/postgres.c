@@ -19,9 +19,10 @@
  *                     override what it says
  * Source options:
  *   key   the column whose value locates a row (default: the table's
- *         primary key when it has a single column that is not an identifier
- *         field, else ctid); never an identifier field, since locators are
- *         stored
+ *         primary key when it has a single column that is neither an
+ *         identifier nor a category field, else ctid); never an identifier
+ *         or category field, since locators are stored and printed
+ *         (DSMAP_PLUGIN_KEY_OPTION)
  *
  * A record's locator is "<source name>/<key value>".  Its `updated` time
  * comes from the timestamp column: a date or time stamp, a whole number of
@@ -389,14 +390,22 @@ static int column_row(const PGresult *cat, const char *name)
 	return -1;
 }
 
-static int is_id_field(const dsmap_plugin_source *d, const char *name)
+/* What the column at `row` of the catalog is to the source when it maps it
+ * as personal ("an identifier field", "a category field"), or NULL.  The
+ * plugin quotes every name, so a field is the column of exactly that name
+ * (column_row()): comparing catalog rows compares columns as the server
+ * resolves them. */
+static const char *personal(const PGresult *cat, const dsmap_plugin_source *d, int row)
 {
 	size_t i;
 
 	for (i = 0; i < d->id_field_count; i++)
-		if (strcmp(d->id_fields[i].field, name) == 0)
-			return 1;
-	return 0;
+		if (column_row(cat, d->id_fields[i].field) == row)
+			return "an identifier field";
+	for (i = 0; i < d->category_field_count; i++)
+		if (column_row(cat, d->category_fields[i].field) == row)
+			return "a category field";
+	return NULL;
 }
 
 /* Type OIDs (pg_type.h): stable across releases. */
@@ -550,8 +559,8 @@ static int add_timestamp(struct ctx *c, const dsmap_plugin_source *d, struct buf
 static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 {
 	const dsmap_plugin_source *d = s->def;
-	const char *key = option(d->options, d->option_count, "key");
-	const char *missing = NULL, *dot, *param;
+	const char *key = option(d->options, d->option_count, DSMAP_PLUGIN_KEY_OPTION);
+	const char *missing = NULL, *what, *dot, *param;
 	struct buf table = { NULL, 0, 0, 0 }, b = { NULL, 0, 0, 0 }, q = { NULL, 0, 0, 0 };
 	PGresult *cat = NULL, *res = NULL;
 	size_t i, j, k, n;
@@ -559,10 +568,6 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 
 	if (d->name == NULL || *d->name == '\0')
 		return fail(c, DSMAP_PLUGIN_ECONFIG, "a source has no table name");
-	if (key != NULL && is_id_field(d, key))
-		return fail(c, DSMAP_PLUGIN_ECONFIG,
-		            "source %s: option key: column '%s' is an identifier field, "
-		            "and locators must not hold personal data", d->name, key);
 
 	/* "schema.table" or "table" */
 	if ((dot = strchr(d->name, '.')) != NULL) {
@@ -609,11 +614,19 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 		rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: no column '%s'", d->name, missing);
 		goto done;
 	}
+	/* A locator is stored and printed: never a column the source maps as
+	 * personal, named or by default. */
+	if (key_row >= 0 && (what = personal(cat, d, key_row)) != NULL) {
+		rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: option key: column '%s' is %s, and a "
+		          "locator must hold no personal data (it is stored and printed by locate): "
+		          "name a column that is neither an identifier nor a category field",
+		          d->name, key, what);
+		goto done;
+	}
 	if (key == NULL) {
-		/* The single-column primary key, unless it is an identifier. */
+		/* The single-column primary key, unless it is personal; else ctid. */
 		for (row = 0; row < PQntuples(cat); row++)
-			if (strcmp(PQgetvalue(cat, row, CAT_PK), "t") == 0 &&
-			    !is_id_field(d, PQgetvalue(cat, row, CAT_NAME)))
+			if (strcmp(PQgetvalue(cat, row, CAT_PK), "t") == 0 && personal(cat, d, row) == NULL)
 				key_row = row;
 		if (key_row < 0 && strchr("vf", PQgetvalue(cat, 0, CAT_RELKIND)[0]) != NULL) {
 			rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: a view or foreign table has no "
@@ -797,7 +810,7 @@ static int pg_open(void **out, dsmap_plugin_host *host, const dsmap_plugin_confi
 	    (rc = check_values(c)) != 0)
 		goto done;
 	for (i = 0; i < config->source_count; i++) {
-		static const char *const src_known[] = { "key", NULL };
+		static const char *const src_known[] = { DSMAP_PLUGIN_KEY_OPTION, NULL };
 		const dsmap_plugin_source *d = &config->sources[i];
 
 		if ((rc = check_options(c, d, d->options, d->option_count, src_known)) != 0)
@@ -1303,7 +1316,7 @@ static const dsmap_plugin_descriptor descriptor = {
 	"connect_timeout  seconds to wait for a connection (default: 10)\n"
 	"conninfo         a libpq connection string or URI; the options above override it\n"
 	"key              per source: the column that locates a row (default: a single-column "
-	"primary key, else ctid); not an identifier\n",
+	"primary key, else ctid); never an identifier or category field\n",
 	pg_open,
 	pg_scan,
 	pg_lookup,

@@ -11,7 +11,10 @@
  *   directory   the directory a relative `path` is relative to
  * Source options:
  *   key         the column whose value locates a row (default: rowid); it
- *               must not be an identifier field, since locators are stored
+ *               must be neither an identifier nor a category field, since
+ *               locators are stored and printed (DSMAP_PLUGIN_KEY_OPTION).
+ *               Nor may the row id be one, when it is the alias of a column
+ *               (an INTEGER PRIMARY KEY): then option key is needed.
  *
  * A record's locator is "<table>/<key value>".  Its `updated` time comes
  * from the source's timestamp column: ISO 8601 text (anything SQLite's date
@@ -328,11 +331,92 @@ static int has_column(char *const *cols, const char *name)
 	return 0;
 }
 
+/* The column the row id of `table` is an alias of (its INTEGER PRIMARY
+ * KEY), newly allocated into *out; NULL when it has none.  A table's
+ * single primary key column is that alias exactly when SQLite made no index
+ * for the key (any other primary key, and WITHOUT ROWID, has one). */
+static int rowid_alias(struct ctx *c, const char *table, char **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_prepare_v2(c->db,
+	                        "SELECT (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0),"
+	                        " (SELECT name FROM pragma_table_info(?1) WHERE pk > 0),"
+	                        " (SELECT count(*) FROM pragma_index_list(?1) WHERE origin = 'pk')",
+	                        -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+
+		rc = DSMAP_PLUGIN_OK;
+		if (sqlite3_column_int(st, 0) == 1 && sqlite3_column_int(st, 2) == 0 &&
+		    (name == NULL || (*out = strdup(name)) == NULL))
+			rc = oom(c);
+	} else {
+		rc = fail(c, code_of(rc), "source %s: cannot read the table's primary key: %s", table,
+		          sqlite3_errmsg(c->db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* What a column is to the source when it maps it as personal ("an
+ * identifier field", "a category field"), or NULL.  Compared as SQLite
+ * resolves names: ASCII case ignored. */
+static const char *personal(const dsmap_plugin_source *d, const char *column)
+{
+	size_t i;
+
+	for (i = 0; i < d->id_field_count; i++)
+		if (sqlite3_stricmp(column, d->id_fields[i].field) == 0)
+			return "an identifier field";
+	for (i = 0; i < d->category_field_count; i++)
+		if (sqlite3_stricmp(column, d->category_fields[i].field) == 0)
+			return "a category field";
+	return NULL;
+}
+
+/* A locator is stored and printed: refuse a key whose values the source
+ * maps as personal, whether named by option key or reached through the row
+ * id (the default, or key: rowid) when that is the alias of such a column. */
+static int check_key(struct ctx *c, const dsmap_plugin_source *d, const char *key,
+                     char *const *cols)
+{
+	char *alias = NULL;
+	const char *what;
+	int rc;
+
+	if (key != NULL && has_column(cols, key)) {
+		if ((what = personal(d, key)) == NULL)
+			return DSMAP_PLUGIN_OK;
+		return fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: option key: column '%s' is %s, "
+		            "and a locator must hold no personal data (it is stored and printed by "
+		            "locate): name a column that is neither an identifier nor a category field",
+		            d->name, key, what);
+	}
+	if ((rc = rowid_alias(c, d->name, &alias)) != 0)
+		return rc;
+	if (alias != NULL && (what = personal(d, alias)) != NULL)
+		rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: %s%s%s is column '%s' (the table's "
+		          "INTEGER PRIMARY KEY), %s, and a locator must hold no personal data (it is "
+		          "stored and printed by locate): set option key to a column that is neither an "
+		          "identifier nor a category field", d->name,
+		          key != NULL ? "option key: '" : "the row id, the default locator,",
+		          key != NULL ? key : "", key != NULL ? "'" : "", alias, what);
+	free(alias);
+	return rc;
+}
+
 /* Check the source against its table and build its SELECT. */
 static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 {
 	const dsmap_plugin_source *d = s->def;
-	const char *key = option(d->options, d->option_count, "key");
+	const char *key = option(d->options, d->option_count, DSMAP_PLUGIN_KEY_OPTION);
 	const char *missing = NULL;
 	char **cols = NULL;
 	struct buf b = { NULL, 0, 0, 0 };
@@ -341,13 +425,6 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 
 	if (d->name == NULL || *d->name == '\0')
 		return fail(c, DSMAP_PLUGIN_ECONFIG, "a source has no table name");
-	if (key != NULL) {
-		for (i = 0; i < d->id_field_count; i++)
-			if (sqlite3_stricmp(key, d->id_fields[i].field) == 0)
-				return fail(c, DSMAP_PLUGIN_ECONFIG,
-				            "source %s: option key: column '%s' is an identifier field, "
-				            "and locators must not hold personal data", d->name, key);
-	}
 	if ((rc = table_columns(c, d->name, &cols)) != 0)
 		return rc;
 	if (cols == NULL) {
@@ -375,6 +452,8 @@ static int prepare_source(struct ctx *c, struct src *s, size_t *max_cats)
 		rc = fail(c, DSMAP_PLUGIN_ECONFIG, "source %s: no column '%s'", d->name, missing);
 		goto done;
 	}
+	if ((rc = check_key(c, d, key, cols)) != 0)
+		goto done;
 
 	/* SELECT ids..., categories..., [timestamp,] attributes..., key FROM table */
 	buf_add(&b, "SELECT ");
@@ -510,7 +589,7 @@ static int sqlite_open(void **out, dsmap_plugin_host *host, const dsmap_plugin_c
 	/* Every source's options before the database: a typo is a typo
 	 * whether or not the file is there. */
 	for (i = 0; i < config->source_count; i++) {
-		static const char *const src_known[] = { "key", NULL };
+		static const char *const src_known[] = { DSMAP_PLUGIN_KEY_OPTION, NULL };
 		const dsmap_plugin_source *d = &config->sources[i];
 
 		if ((rc = check_options(c, d, d->options, d->option_count, src_known)) != 0)
@@ -811,7 +890,8 @@ static const dsmap_plugin_descriptor descriptor = {
 	"reads the tables of an SQLite database file, read-only",
 	"path       the database file (required; never created)\n"
 	"directory  what a relative path is relative to (default: the working directory)\n"
-	"key        per source: the column that locates a row (default: rowid); not an identifier\n",
+	"key        per source: the column that locates a row (default: rowid); never an "
+	"identifier or category field\n",
 	sqlite_open,
 	sqlite_scan,
 	sqlite_lookup,

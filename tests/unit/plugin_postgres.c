@@ -186,7 +186,7 @@ static int on_reject(const dsmap_plugin_source *src, uint64_t number, const char
 static const char fixture_sql[] =
 	"SET client_min_messages = warning;"
 	"DROP SCHEMA IF EXISTS crm CASCADE;"
-	"DROP TABLE IF EXISTS customers, orders, events, stamps, ticks, devices, big CASCADE;"
+	"DROP TABLE IF EXISTS customers, orders, events, stamps, ticks, devices, big, accounts CASCADE;"
 	"CREATE TABLE customers (id serial PRIMARY KEY, email text, phone varchar(32),"
 	"  custno integer, birth date, newsletter boolean, address text, code text,"
 	"  updated_at timestamptz);"
@@ -218,6 +218,8 @@ static const char fixture_sql[] =
 	"   '2024-01-02'),"
 	"  ('00000000-0000-0000-0000-000000000002', '2001:db8::1/64', 9223372036854775807, '',"
 	"   NULL, NULL);"
+	"CREATE TABLE accounts (iban text PRIMARY KEY, email text, ref text);"
+	"INSERT INTO accounts VALUES ('BE68539007547034', 'alice@example.org', 'R-1');"
 	"CREATE SCHEMA crm;"
 	"CREATE TABLE crm.contacts (email text PRIMARY KEY, \"Nick \"\"Name\"\"\" text);"
 	"INSERT INTO crm.contacts VALUES ('carol@example.org', 'Caz');"
@@ -551,6 +553,69 @@ static void test_plugin_postgres__key_identifier_refused(void **state)
 	sources[0] = customers_source(missing, 1);
 	assert_int_equal(open_with(&ctx, &h, &cfg, NULL, 0, sources, 1), DSMAP_PLUGIN_ECONFIG);
 	assert_string_equal(h.msg, "system pg: source customers: no column 'nosuch'");
+}
+
+/* A key the source maps as a category is refused too.  Names are quoted,
+ * so a key in another case is another column: here none, and refused. */
+static void test_plugin_postgres__key_personal_refused(void **state)
+{
+	static const char *const keys[] = { "birth", "address", "newsletter", "custno", "email" };
+	static const char *const what[] = { "a category field", "a category field",
+	                                    "a category field", "an identifier field",
+	                                    "an identifier field" };
+	dsmap_plugin_option key[1];
+	dsmap_plugin_source sources[1];
+	dsmap_plugin_config cfg;
+	struct th_host h;
+	char want[256];
+	size_t i;
+	void *ctx;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		key[0].key = DSMAP_PLUGIN_KEY_OPTION;
+		key[0].value = keys[i];
+		sources[0] = customers_source(key, 1);
+		assert_int_equal(open_with(&ctx, &h, &cfg, NULL, 0, sources, 1), DSMAP_PLUGIN_ECONFIG);
+		assert_null(ctx);
+		snprintf(want, sizeof(want), "system pg: source customers: option key: column '%s' is "
+		         "%s, and a locator must hold no personal data", keys[i], what[i]);
+		assert_msg(&h, want);
+		assert_no_value(h.msg);
+	}
+	key[0].value = "BIRTH";
+	sources[0] = customers_source(key, 1);
+	assert_int_equal(open_with(&ctx, &h, &cfg, NULL, 0, sources, 1), DSMAP_PLUGIN_ECONFIG);
+	assert_string_equal(h.msg, "system pg: source customers: no column 'BIRTH'");
+}
+
+/* A primary key the source maps as a category is no default locator: the
+ * row's address is; a column that is not personal is a key. */
+static void test_plugin_postgres__personal_primary_key_not_default(void **state)
+{
+	static const char *const cats_iban[] = { "collected/financial-data" };
+	static const dsmap_plugin_category_field iban[] = { { "iban", 1, cats_iban } };
+	dsmap_plugin_option ref[] = { { "key", "ref" } };
+	dsmap_plugin_source sources[2] = {
+		{ "accounts", 1, email_id, 1, iban, NULL, 0, NULL, 0, NULL },
+		{ "accounts", 1, email_id, 1, iban, NULL, 1, ref, 0, NULL },
+	};
+	dsmap_plugin_config cfg;
+	struct th_host h;
+	struct got g = { 0 };
+	void *ctx;
+
+	(void)state;
+	if (open_with(&ctx, &h, &cfg, NULL, 0, sources, 2) != 0)
+		fail_msg("%s", h.msg);
+	got_reset(&g, &cfg);
+	assert_int_equal(dsmap_plugin_entry()->scan(ctx, on_record, NULL, &g), 0);
+	assert_string_equal(got_text(&g),
+	                    "1 accounts/(0,1) ids=1:alice@example.org cats=collected/financial-data t=0\n"
+	                    "1 accounts/R-1 ids=1:alice@example.org cats=collected/financial-data t=0\n");
+	assert_null(strstr(got_text(&g), "BE68"));
+	dsmap_plugin_entry()->close(ctx);
+	got_reset(&g, NULL);
 }
 
 static void test_plugin_postgres__timestamps(void **state)
@@ -1010,6 +1075,8 @@ int main(void)
 		cmocka_unit_test(test_plugin_postgres__schema_and_quoting),
 		cmocka_unit_test(test_plugin_postgres__key_option),
 		cmocka_unit_test(test_plugin_postgres__key_identifier_refused),
+		cmocka_unit_test(test_plugin_postgres__key_personal_refused),
+		cmocka_unit_test(test_plugin_postgres__personal_primary_key_not_default),
 		cmocka_unit_test(test_plugin_postgres__timestamps),
 		cmocka_unit_test(test_plugin_postgres__bad_timestamp_fails),
 		cmocka_unit_test(test_plugin_postgres__wrong_password),

@@ -199,6 +199,8 @@ static const char crm_sql[] =
 	"CREATE TABLE tags (tag TEXT PRIMARY KEY, email TEXT) WITHOUT ROWID;"
 	"INSERT INTO tags VALUES ('t-1', 'alice@example.org');"
 	"CREATE VIEW customer_view AS SELECT code, email FROM customers;"
+	"CREATE TABLE accounts (custno INTEGER PRIMARY KEY, email TEXT, ref TEXT);"
+	"INSERT INTO accounts VALUES (1001, 'alice@example.org', 'R-1');"
 	"CREATE TABLE \"odd \"\"name\"\"\" (\"e \"\"mail\"\"\" TEXT);"
 	"INSERT INTO \"odd \"\"name\"\"\" VALUES ('odd@example.org');";
 
@@ -440,6 +442,86 @@ static void test_plugin_sqlite__key_identifier_refused(void **state)
 	assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), DSMAP_PLUGIN_ECONFIG);
 	assert_null(ctx);
 	assert_msg(&h, "system crm: source customers: option key: column 'EMAIL' is an identifier");
+}
+
+/* A key the source maps as a category is refused as well, in any case
+ * (SQLite ignores the case of names), and so is an identifier's. */
+static void test_plugin_sqlite__key_personal_refused(void **state)
+{
+	static const char *const keys[] = { "birth", "ADDRESS", "Newsletter", "custno", "Phone" };
+	static const char *const what[] = { "a category field", "a category field",
+	                                    "a category field", "an identifier field",
+	                                    "an identifier field" };
+	struct fixture *fx = *state;
+	dsmap_plugin_option opts[] = { { "path", fx->db } };
+	dsmap_plugin_option key[1];
+	dsmap_plugin_source sources[1];
+	dsmap_plugin_config cfg;
+	struct th_host h;
+	char want[256];
+	size_t i;
+	void *ctx;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		key[0].key = DSMAP_PLUGIN_KEY_OPTION;
+		key[0].value = keys[i];
+		sources[0] = customers_source(key, 1);
+		assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), DSMAP_PLUGIN_ECONFIG);
+		assert_null(ctx);
+		snprintf(want, sizeof(want), "system crm: source customers: option key: column '%s' "
+		         "is %s, and a locator must hold no personal data", keys[i], what[i]);
+		assert_msg(&h, want);
+		assert_no_value(h.msg);
+	}
+}
+
+/* The row id of a table with an INTEGER PRIMARY KEY is that column: when
+ * the source maps it as personal, neither the default nor key: rowid may
+ * be the locator, and another key column is. */
+static void test_plugin_sqlite__rowid_alias_personal_refused(void **state)
+{
+	static const dsmap_plugin_id_field ids[] = { { "custno", DSMAP_ID_CUSTOMER_NUMBER },
+	                                             { "email", DSMAP_ID_EMAIL } };
+	struct fixture *fx = *state;
+	dsmap_plugin_option opts[] = { { "path", fx->db } };
+	dsmap_plugin_option rowid[] = { { "key", "ROWID" } };
+	dsmap_plugin_option ref[] = { { "key", "ref" } };
+	dsmap_plugin_source sources[1] = { { "accounts", 2, ids, 0, NULL, NULL, 0, NULL, 0, NULL } };
+	dsmap_plugin_config cfg;
+	struct th_host h;
+	struct got g = { 0 };
+	void *ctx;
+
+	assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), DSMAP_PLUGIN_ECONFIG);
+	assert_string_equal(h.msg, "system crm: source accounts: the row id, the default locator, "
+	                    "is column 'custno' (the table's INTEGER PRIMARY KEY), an identifier "
+	                    "field, and a locator must hold no personal data (it is stored and "
+	                    "printed by locate): set option key to a column that is neither an "
+	                    "identifier nor a category field");
+	sources[0].options = rowid;
+	sources[0].option_count = 1;
+	assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), DSMAP_PLUGIN_ECONFIG);
+	assert_msg(&h, "system crm: source accounts: option key: 'ROWID' is column 'custno' (the "
+	           "table's INTEGER PRIMARY KEY), an identifier field, ");
+	assert_no_value(h.msg);
+
+	sources[0].options = ref;
+	assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), 0);
+	g.config = &cfg;
+	assert_int_equal(dsmap_plugin_entry()->scan(ctx, on_record, NULL, &g), 0);
+	assert_string_equal(got_text(&g), "1 accounts/R-1 ids=4:1001,1:alice@example.org cats= t=0\n");
+	dsmap_plugin_entry()->close(ctx);
+	got_free(&g);
+
+	/* An INTEGER PRIMARY KEY that is not personal stays the default. */
+	sources[0] = orders_source();
+	assert_int_equal(open_with(&ctx, &h, &cfg, opts, 1, sources, 1), 0);
+	g.config = &cfg;
+	assert_int_equal(dsmap_plugin_entry()->scan(ctx, on_record, NULL, &g), 0);
+	assert_string_equal(got_text(&g), "1 orders/10 ids=1:alice@example.org cats=financial/purchases t=0\n"
+	                                  "2 orders/20 ids= cats=financial/purchases t=0\n");
+	dsmap_plugin_entry()->close(ctx);
+	got_free(&g);
 }
 
 static void test_plugin_sqlite__key_missing_column(void **state)
@@ -862,7 +944,9 @@ static void test_plugin_sqlite__timestamps_as_sqlite_reads_them(void **state)
 	struct fixture *fx = *state;
 	char path[512], v[128];
 	dsmap_plugin_option opts[] = { { "path", path } };
-	static const dsmap_plugin_id_field ids[] = { { "id", DSMAP_ID_ACCOUNT_ID } };
+	/* An identifier column of its own: the row id, `id`, is the locator,
+	 * and a locator is never an identifier. */
+	static const dsmap_plugin_id_field ids[] = { { "acct", DSMAP_ID_ACCOUNT_ID } };
 	dsmap_plugin_source sources[1] = { { "stamps", 1, ids, 0, NULL, "v", 0, NULL, 0, NULL } };
 	dsmap_plugin_config cfg;
 	struct th_host h;
@@ -875,7 +959,7 @@ static void test_plugin_sqlite__timestamps_as_sqlite_reads_them(void **state)
 
 	snprintf(path, sizeof(path), "%s/stamps.db", fx->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE stamps (id INTEGER PRIMARY KEY, v);"
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE stamps (id INTEGER PRIMARY KEY, acct, v);"
 	                              "BEGIN; INSERT INTO stamps (v) VALUES (NULL), (''),"
 	                              " (1700000000), (-12.7);", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO stamps (v) VALUES (?1)", -1, &ins, NULL),
@@ -992,6 +1076,8 @@ int main(void)
 		cmocka_unit_test(test_plugin_sqlite__scan),
 		cmocka_unit_test(test_plugin_sqlite__key_option),
 		cmocka_unit_test(test_plugin_sqlite__key_identifier_refused),
+		cmocka_unit_test(test_plugin_sqlite__key_personal_refused),
+		cmocka_unit_test(test_plugin_sqlite__rowid_alias_personal_refused),
 		cmocka_unit_test(test_plugin_sqlite__key_missing_column),
 		cmocka_unit_test(test_plugin_sqlite__bad_timestamp_fails),
 		cmocka_unit_test(test_plugin_sqlite__bad_timestamp_skipped),

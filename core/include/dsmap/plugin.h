@@ -91,6 +91,21 @@ typedef enum {
 	DSMAP_ID_DEVICE_ID = 8
 } dsmap_id_kind;
 
+/** The per-source option that names a record's locator field.
+ *
+ *  A locator is stored in the inventory and printed by `dsmap locate`, so it
+ *  must hold no personal data: it is a row id, a line number, or the value
+ *  of a field that the mapping does not list under `identifiers` or
+ *  `categories`.  A plugin whose locator quotes a field's value takes that
+ *  field in this option, under this name and no other, so that dsmap can
+ *  check it without loading the plugin: `dsmap check` refuses a source
+ *  whose `key` names one of its identifier or category fields (ASCII case
+ *  ignored).  The plugin refuses it again at open() with DSMAP_PLUGIN_ECONFIG,
+ *  comparing names the way it resolves them in the source (SQLite ignores
+ *  case; an alias of the row id is the column it aliases), and never picks
+ *  such a field as a default locator. */
+#define DSMAP_PLUGIN_KEY_OPTION "key"
+
 /** A key/value option from the system definition ("path", "delimiter"...). */
 typedef struct {
 	const char *key;
