@@ -415,7 +415,7 @@ static void found(lb_sqlite *b, const struct cand *c, int expand)
 		return;
 	b->seen[b->nseen].sys = c->sys;
 	memcpy(b->seen[b->nseen++].subject, c->subject, DSMAP_IDENT_HASH_SIZE);
-	if (dsmap__holding_decode(&h, b->buf + c->off, c->len) < 0)
+	if (dsmap__holding_decode(&h, c->subject, b->buf + c->off, c->len) < 0)
 		lb_die("decode a holding");
 	if (!b->hit[c->sys]) {
 		b->hit[c->sys] = 1;

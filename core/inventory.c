@@ -151,7 +151,7 @@ static size_t work_max(const struct work *w)
 	return DSMAP__HOLDING_MAX_SIZE(w->bitmap_cap);
 }
 
-static size_t work_encode(const struct work *w, unsigned char *out)
+static size_t work_encode(const struct work *w, const unsigned char *key, unsigned char *out)
 {
 	struct dsmap__holding h;
 	size_t i;
@@ -171,7 +171,7 @@ static size_t work_encode(const struct work *w, unsigned char *out)
 		h.locs[i] = w->locs[i];
 		h.loc_lens[i] = w->loc_lens[i];
 	}
-	return dsmap__holding_encode(out, &h);
+	return dsmap__holding_encode(out, key, &h);
 }
 
 /* ---- runs: sorted entries in unlinked files --------------------------------------- */
@@ -548,14 +548,14 @@ static int spill(dsmap__ingest *ing, struct slot *s)
 				for (k = i; k < j; k++) {
 					struct dsmap__holding h;
 
-					if ((rc = dsmap__holding_decode(&h, s->buf + s->ents[k].off,
+					if ((rc = dsmap__holding_decode(&h, e->hash, s->buf + s->ents[k].off,
 					                                s->ents[k].len)) < 0) {
 						close(w.fd);
 						return rc;
 					}
 					work_add_holding(&ing->w, &h);
 				}
-				n = work_encode(&ing->w, ing->val);
+				n = work_encode(&ing->w, e->hash, ing->val);
 				v = ing->val;
 			}
 			len[0] = (unsigned char)(n >> 8);
@@ -607,7 +607,7 @@ int dsmap__ingest_add(dsmap__ingest *ing, size_t slot, const struct dsmap__inges
 
 	work_reset(&ing->w, rec->ids[0]);
 	work_add_record(&ing->w, rec);
-	n = work_encode(&ing->w, s->buf + s->used);
+	n = work_encode(&ing->w, rec->ids + 1, s->buf + s->used);
 	e = &s->ents[s->nents++];
 	memcpy(e->hash, rec->ids + 1, DSMAP_IDENT_HASH_SIZE);
 	e->off = (uint32_t)s->used;
@@ -738,7 +738,7 @@ static int load_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 
 			v.mv_size = n;
 			v.mv_data = (void *)(p + DSMAP_IDENT_HASH_SIZE + 2);
-			if ((rc = dsmap__holding_decode(&h, v.mv_data, n)) < 0) {
+			if ((rc = dsmap__holding_decode(&h, k.mv_data, v.mv_data, n)) < 0) {
 				mdb_cursor_close(cur);
 				return rc;
 			}
@@ -877,11 +877,12 @@ static int load_holdings(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 
 				if (h[i].done || hcmp(h[i].hash, hash) != 0)
 					continue;
-				if ((rc = dsmap__holding_decode(&hd, h[i].r.buf + h[i].r.pos, h[i].len)) < 0)
+				if ((rc = dsmap__holding_decode(&hd, hash, h[i].r.buf + h[i].r.pos,
+				                                h[i].len)) < 0)
 					goto done;
 				work_add_holding(&ing->w, &hd);
 			}
-			vlen = work_encode(&ing->w, ing->val);
+			vlen = work_encode(&ing->w, hash, ing->val);
 			v = ing->val;
 		}
 		len[0] = (unsigned char)(vlen >> 8);
@@ -1005,7 +1006,8 @@ static int shared_kinds(dsmap__ingest *ing, struct chunk *c)
 		MDB_val k = { DSMAP_IDENT_HASH_SIZE, e->subject }, v;
 		struct dsmap__holding hd;
 
-		if (mdb_get(txn, dbi, &k, &v) != 0 || dsmap__holding_decode(&hd, v.mv_data, v.mv_size) < 0) {
+		if (mdb_get(txn, dbi, &k, &v) != 0 ||
+		    dsmap__holding_decode(&hd, e->subject, v.mv_data, v.mv_size) < 0) {
 			dsmap_error_clear();
 			continue;   /* left "unknown": only the count is at stake */
 		}

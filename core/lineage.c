@@ -471,7 +471,7 @@ system_done:
 		if (rc != 0)
 			return rc;
 	}
-	dsmap__rev_encode(rev, &(struct dsmap__rev){ (int64_t)time(NULL), sy->commit_time,
+	dsmap__rev_encode(rev, sy->oid, &(struct dsmap__rev){ (int64_t)time(NULL), sy->commit_time,
 	                                              (uint32_t)sy->res.nodes,
 	                                              (uint32_t)sy->res.edges });
 	if ((rc = mdb_put(txn, s->dbi[DSMAP__DB_REVS], &k, &v, 0)) != 0)
@@ -716,7 +716,8 @@ static json_t *get_node(struct dsmap__graph *r, enum dsmap__graph_type type, con
 		      dsmap_store__error(*rc, "store %s: nodes", r->s->path);
 		return NULL;
 	}
-	if ((*rc = dsmap__node_check(&text, v.mv_data, v.mv_size, NULL)) < 0 ||
+	/* k is the node's hash: a node record checks itself */
+	if ((*rc = dsmap__node_check(&text, v.mv_data, v.mv_size, k.mv_data)) < 0 ||
 	    (node = json_loads(text, 0, &jerr)) == NULL) {
 		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged; run "
 		                       "'dsmap verify'", r->s->path, id);

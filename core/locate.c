@@ -504,7 +504,7 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 	r->seen[r->nseen].sys = s;
 	memcpy(r->seen[r->nseen].subject, subject, DSMAP_IDENT_HASH_SIZE);
 	r->nseen++;
-	if ((rc = dsmap__holding_decode(&h, val->mv_data, val->mv_size)) < 0)
+	if ((rc = dsmap__holding_decode(&h, subject, val->mv_data, val->mv_size)) < 0)
 		return dsmap_error__prefix(rc, "store %s: system %s", l->store->path, l->sys[s].id);
 
 	if (rs->subjects++ == 0)

@@ -14,7 +14,10 @@
 
 _Static_assert(DSMAP__SYSTEM_FIXED == 109, "the system record's fixed part");
 _Static_assert(DSMAP__SYSTEM_CAT == 20, "a system record's category entry");
-_Static_assert(DSMAP__REV_SIZE == 25, "the revision record");
+_Static_assert(DSMAP__REV_SIZE_V1 == 25, "the revision record of schema 2");
+_Static_assert(crypto_shorthash_KEYBYTES == DSMAP_IDENT_HASH_SIZE,
+               "a subject hash keys the SipHash of its holding");
+_Static_assert(crypto_shorthash_BYTES >= DSMAP__SUM_SIZE, "a checksum is SipHash, cut");
 _Static_assert(DSMAP__HOLDING_FIXED == DSMAP__HOLDING_FIXED_V1 + 8,
                "version 2 of a holding is version 1 and two masks");
 _Static_assert(DSMAP__HOLDING_FIXED_V1 == 1 + 1 + 4 + 8 + 8 + 1 + 1 + 2, "holding version 1");
@@ -81,6 +84,39 @@ const char *dsmap__meta_counter(enum dsmap__meta_family family)
 	}
 }
 
+/* ---- checksums --------------------------------------------------------------- */
+
+uint32_t dsmap__sum(const void *key, size_t klen, const void *val, size_t vlen)
+{
+	unsigned char out[crypto_generichash_BYTES_MIN];
+
+	if (klen == crypto_shorthash_KEYBYTES) {
+		crypto_shorthash(out, val, vlen, key);
+	} else {
+		crypto_generichash_state st;
+
+		crypto_generichash_init(&st, NULL, 0, sizeof(out));
+		crypto_generichash_update(&st, key, klen);
+		crypto_generichash_update(&st, val, vlen);
+		crypto_generichash_final(&st, out, sizeof(out));
+	}
+	return dsmap__get_be32(out);
+}
+
+int dsmap__sum_ok(const void *key, size_t klen, const void *val, size_t vlen)
+{
+	const unsigned char *p = val;
+
+	return vlen >= DSMAP__SUM_SIZE &&
+	       dsmap__sum(key, klen, val, vlen - DSMAP__SUM_SIZE) ==
+	       dsmap__get_be32(p + vlen - DSMAP__SUM_SIZE);
+}
+
+static void sum_put(unsigned char *val, size_t vlen, const void *key, size_t klen)
+{
+	dsmap__put_be32(val + vlen, dsmap__sum(key, klen, val, vlen));
+}
+
 /* ---- generations ------------------------------------------------------------ */
 
 void dsmap__gen_name(char out[DSMAP__GEN_NAME_SIZE], enum dsmap__gen_type type, uint32_t gen)
@@ -121,10 +157,11 @@ size_t dsmap__system_size(const dsmap_store__system_summary *sum)
 	if (sum->category_count > DSMAP__SYSTEM_MAX_CATS)
 		return 0;
 	return DSMAP__SYSTEM_FIXED + sum->category_count * DSMAP__SYSTEM_CAT + DSMAP__SYSTEM_TAIL +
-	       strnlen(sum->failure, sizeof(sum->failure) - 1);
+	       strnlen(sum->failure, sizeof(sum->failure) - 1) + DSMAP__SUM_SIZE;
 }
 
-void dsmap__system_encode(unsigned char *out, const dsmap_store__system_summary *sum)
+void dsmap__system_encode(unsigned char *out, const char *id, size_t idlen,
+                          const dsmap_store__system_summary *sum)
 {
 	unsigned char *p = out;
 	size_t i, flen = strnlen(sum->failure, sizeof(sum->failure) - 1);
@@ -153,6 +190,8 @@ void dsmap__system_encode(unsigned char *out, const dsmap_store__system_summary 
 	p[1] = (unsigned char)flen;
 	p += 2;
 	memcpy(p, sum->failure, flen);
+	p += flen;
+	sum_put(out, (size_t)(p - out), id, idlen);
 }
 
 /* The category count and the total size a record says it has. */
@@ -161,8 +200,10 @@ static int system_sizes(const unsigned char *p, size_t size, size_t *ncats, size
 	size_t n, body;
 
 	*flen = 0;
-	if (size < DSMAP__SYSTEM_FIXED || (p[0] != DSMAP__SYSTEM_VERSION && p[0] != 2))
+	if (size < DSMAP__SYSTEM_FIXED || p[0] < 2 || p[0] > DSMAP__SYSTEM_VERSION)
 		return -1;
+	if (p[0] == DSMAP__SYSTEM_VERSION)
+		size -= DSMAP__SUM_SIZE;    /* the checksum, checked by the caller */
 	n = dsmap__get_be32(p + DSMAP__SYSTEM_FIXED - 4);
 	if (n > DSMAP__SYSTEM_MAX_CATS)
 		return -1;
@@ -201,7 +242,8 @@ int dsmap__system_peek(const void *data, size_t size, uint32_t *sysno, uint32_t 
 	return 0;
 }
 
-int dsmap__system_decode(dsmap_store__system_summary *sum, const void *data, size_t size)
+int dsmap__system_decode(dsmap_store__system_summary *sum, const char *id, size_t idlen,
+                         const void *data, size_t size)
 {
 	const unsigned char *p = data;
 	int version;
@@ -210,6 +252,9 @@ int dsmap__system_decode(dsmap_store__system_summary *sum, const void *data, siz
 	memset(sum, 0, sizeof(*sum));
 	if (system_sizes(p, size, &n, &flen) < 0)
 		return system_corrupt(data, size);
+	if (p[0] == DSMAP__SYSTEM_VERSION && !dsmap__sum_ok(id, idlen, data, size))
+		return dsmap_error__set(DSMAP_ECORRUPT, "the record of system %.*s does not match "
+		                        "its checksum: it was damaged", (int)idlen, id);
 	version = *p++;
 	sum->sysno = dsmap__get_be32(p), p += 4;
 	sum->gen = dsmap__get_be32(p), p += 4;
@@ -231,7 +276,7 @@ int dsmap__system_decode(dsmap_store__system_summary *sum, const void *data, siz
 		sum->categories[i].records = dsmap__get_be64(p), p += 8;
 	}
 	sum->category_count = n;
-	if (version == DSMAP__SYSTEM_VERSION) {
+	if (version >= 3) {
 		sum->retired = (int64_t)dsmap__get_be64(p), p += 8;
 		sum->failed_at = (int64_t)dsmap__get_be64(p), p += 8;
 		p += 2;
@@ -243,22 +288,29 @@ int dsmap__system_decode(dsmap_store__system_summary *sum, const void *data, siz
 
 /* ---- revisions -------------------------------------------------------------- */
 
-void dsmap__rev_encode(unsigned char out[DSMAP__REV_SIZE], const struct dsmap__rev *rev)
+void dsmap__rev_encode(unsigned char out[DSMAP__REV_SIZE], const unsigned char oid[20],
+                       const struct dsmap__rev *rev)
 {
 	out[0] = DSMAP__REV_VERSION;
 	dsmap__put_be64(out + 1, (uint64_t)rev->synced_at);
 	dsmap__put_be64(out + 9, (uint64_t)rev->commit_time);
 	dsmap__put_be32(out + 17, rev->nodes);
 	dsmap__put_be32(out + 21, rev->edges);
+	sum_put(out, DSMAP__REV_SIZE_V1, oid, DSMAP__OID_SIZE);
 }
 
-int dsmap__rev_decode(struct dsmap__rev *rev, const void *data, size_t size)
+int dsmap__rev_decode(struct dsmap__rev *rev, const unsigned char oid[20], const void *data,
+                      size_t size)
 {
 	const unsigned char *p = data;
 
-	if (size != DSMAP__REV_SIZE || p[0] != DSMAP__REV_VERSION)
+	if (!(size == DSMAP__REV_SIZE && p[0] == DSMAP__REV_VERSION) &&
+	    !(size == DSMAP__REV_SIZE_V1 && p[0] == 1))
 		return dsmap_error__set(DSMAP_ECORRUPT,
 		    "a revision record of %zu bytes is not one this dsmap wrote", size);
+	if (p[0] == DSMAP__REV_VERSION && !dsmap__sum_ok(oid, DSMAP__OID_SIZE, data, size))
+		return dsmap_error__set(DSMAP_ECORRUPT, "a revision record does not match its "
+		                        "checksum: it was damaged");
 	rev->synced_at = (int64_t)dsmap__get_be64(p + 1);
 	rev->commit_time = (int64_t)dsmap__get_be64(p + 9);
 	rev->nodes = dsmap__get_be32(p + 17);
@@ -422,7 +474,12 @@ int dsmap__catbit_decode(uint32_t *bit, const void *data, size_t size)
 
 /* ---- holdings --------------------------------------------------------------- */
 
-size_t dsmap__holding_encode(unsigned char *out, const struct dsmap__holding *h)
+/* Versions 2 and 4 carry the facet masks, 3 and 4 a checksum. */
+#define HOLDING_MASKS(v) ((v) == 2 || (v) == 4)
+#define HOLDING_SUMMED(v) ((v) >= 3)
+
+size_t dsmap__holding_encode(unsigned char *out, const unsigned char key[DSMAP_IDENT_HASH_SIZE],
+                             const struct dsmap__holding *h)
 {
 	unsigned char *p = out;
 	size_t i;
@@ -430,7 +487,7 @@ size_t dsmap__holding_encode(unsigned char *out, const struct dsmap__holding *h)
 	 * sources that give no subject kind or brand. */
 	int masks = h->kinds != 0 || h->brands != 0;
 
-	p[0] = masks ? DSMAP__HOLDING_VERSION : 1;
+	p[0] = masks ? DSMAP__HOLDING_VERSION : 3;
 	p[1] = (unsigned char)h->kind;
 	dsmap__put_be32(p + 2, h->records);
 	dsmap__put_be64(p + 6, (uint64_t)h->first);
@@ -454,19 +511,34 @@ size_t dsmap__holding_encode(unsigned char *out, const struct dsmap__holding *h)
 		memcpy(p + 2, h->locs[i], h->loc_lens[i]);
 		p += 2 + h->loc_lens[i];
 	}
-	return (size_t)(p - out);
+	sum_put(out, (size_t)(p - out), key, DSMAP_IDENT_HASH_SIZE);
+	return (size_t)(p - out) + DSMAP__SUM_SIZE;
 }
 
-int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size)
+int dsmap__holding_summed(const void *data, size_t size)
+{
+	return size > 0 && HOLDING_SUMMED(((const unsigned char *)data)[0]);
+}
+
+int dsmap__holding_decode(struct dsmap__holding *h, const unsigned char key[DSMAP_IDENT_HASH_SIZE],
+                          const void *data, size_t size)
 {
 	const unsigned char *p = data, *end = p + size;
 	size_t i, fixed;
 
 	memset(h, 0, sizeof(*h));
-	if (size < 1 || (p[0] != DSMAP__HOLDING_VERSION && p[0] != 1))
+	if (size < 1 || p[0] < 1 || p[0] > DSMAP__HOLDING_VERSION)
 		goto corrupt;
-	fixed = p[0] == 1 ? DSMAP__HOLDING_FIXED_V1 : DSMAP__HOLDING_FIXED;
-	if (size < fixed)
+	if (HOLDING_SUMMED(p[0])) {
+		if (size < DSMAP__SUM_SIZE)
+			goto corrupt;
+		if (!dsmap__sum_ok(key, DSMAP_IDENT_HASH_SIZE, data, size))
+			return dsmap_error__set(DSMAP_ECORRUPT, "a holding of %zu bytes does not match "
+			                        "its checksum: it was damaged", size);
+		end -= DSMAP__SUM_SIZE;
+	}
+	fixed = HOLDING_MASKS(p[0]) ? DSMAP__HOLDING_FIXED : DSMAP__HOLDING_FIXED_V1;
+	if ((size_t)(end - p) < fixed)
 		goto corrupt;
 	h->kind = p[1];
 	h->records = dsmap__get_be32(p + 2);
@@ -475,7 +547,7 @@ int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t siz
 	h->id_count = p[22];
 	h->loc_count = p[23];
 	h->bitmap_size = (size_t)p[24] << 8 | p[25];
-	if (fixed == DSMAP__HOLDING_FIXED) {
+	if (HOLDING_MASKS(p[0])) {
 		h->kinds = dsmap__get_be32(p + 26);
 		h->brands = dsmap__get_be32(p + 30);
 	}

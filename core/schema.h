@@ -146,6 +146,24 @@ void dsmap__gen_name(char out[DSMAP__GEN_NAME_SIZE], enum dsmap__gen_type type, 
 int dsmap__gen_name_parse(const void *name, size_t len, enum dsmap__gen_type *type,
                           uint32_t *gen);
 
+/* ---- checksums --------------------------------------------------------------- */
+
+/*
+ * Records that LMDB cannot check for us carry a 4-byte checksum of their
+ * key and value, last in the value, so that a damaged byte is found by the
+ * reader instead of changing an answer: SipHash-2-4 (libsodium's
+ * crypto_shorthash) keyed with a 16-byte key itself, else BLAKE2b of the
+ * key and the value.  It guards against damage, not against an attacker
+ * who can write the store.
+ */
+#define DSMAP__SUM_SIZE 4
+
+uint32_t dsmap__sum(const void *key, size_t klen, const void *val, size_t vlen);
+
+/* Whether the last DSMAP__SUM_SIZE bytes of `val` are the checksum of `key`
+ * and the bytes before them. */
+int dsmap__sum_ok(const void *key, size_t klen, const void *val, size_t vlen);
+
 /* ---- systems ---------------------------------------------------------------- */
 
 /* How many subjects and records of a system hold one category. */
@@ -177,16 +195,17 @@ typedef struct {
 } dsmap_store__system_summary;
 
 /*
- * System record, version 3:
- *   u8 3, u32 sysno, u32 generation, i64 last scan, u64 records,
+ * System record, version 4:
+ *   u8 4, u32 sysno, u32 generation, i64 last scan, u64 records,
  *   u64 subjects, u64 rejected, u64 invalid, i64 first seen, i64 last seen,
  *   40 bytes commit (hex, '0'-padded), u32 category count, then per
  *   category u32 catbit, u64 subjects, u64 records; then i64 retired,
- *   i64 failed at, u16 failure length, the failure's bytes.
- * Version 2 is version 3 without the tail (read as never retired, never
- * failed).
+ *   i64 failed at, u16 failure length, the failure's bytes; the checksum
+ *   of the id and all of that.
+ * Version 3 (schema 2) is version 4 without the checksum; version 2 is
+ * version 3 without the tail (read as never retired, never failed).
  */
-#define DSMAP__SYSTEM_VERSION 3
+#define DSMAP__SYSTEM_VERSION 4
 #define DSMAP__SYSTEM_FIXED (1 + 4 + 4 + 8 * 7 + 40 + 4)
 #define DSMAP__SYSTEM_CAT (4 + 8 + 8)
 #define DSMAP__SYSTEM_TAIL (8 + 8 + 2)
@@ -195,22 +214,27 @@ typedef struct {
 /* The size of `sum` encoded; 0 when it has too many categories. */
 size_t dsmap__system_size(const dsmap_store__system_summary *sum);
 
-/* Encode `sum` into `out`, exactly dsmap__system_size(sum) bytes. */
-void dsmap__system_encode(unsigned char *out, const dsmap_store__system_summary *sum);
+/* Encode `sum`, the record of system `id`, into `out`, exactly
+ * dsmap__system_size(sum) bytes. */
+void dsmap__system_encode(unsigned char *out, const char *id, size_t idlen,
+                          const dsmap_store__system_summary *sum);
 
-/* Decode a record (categories malloc'ed: free them).  DSMAP_ECORRUPT or
- * DSMAP_ENOMEM with the message set. */
-int dsmap__system_decode(dsmap_store__system_summary *sum, const void *data, size_t size);
+/* Decode the record of system `id` (categories malloc'ed: free them).
+ * DSMAP_ECORRUPT or DSMAP_ENOMEM with the message set. */
+int dsmap__system_decode(dsmap_store__system_summary *sum, const char *id, size_t idlen,
+                         const void *data, size_t size);
 
 /* The number and generation of a record, without decoding the rest. */
 int dsmap__system_peek(const void *data, size_t size, uint32_t *sysno, uint32_t *gen);
 
 /* ---- revisions -------------------------------------------------------------- */
 
-/* Revision record, version 1: u8 1, i64 synced at, i64 commit time,
- * u32 nodes, u32 edges. */
-#define DSMAP__REV_VERSION 1
-#define DSMAP__REV_SIZE (1 + 8 + 8 + 4 + 4)
+/* Revision record, version 2: u8 2, i64 synced at, i64 commit time,
+ * u32 nodes, u32 edges, the checksum of the commit id and all of that.
+ * Version 1 (schema 2) is version 2 without the checksum. */
+#define DSMAP__REV_VERSION 2
+#define DSMAP__REV_SIZE_V1 (1 + 8 + 8 + 4 + 4)
+#define DSMAP__REV_SIZE (DSMAP__REV_SIZE_V1 + DSMAP__SUM_SIZE)
 
 struct dsmap__rev {
 	int64_t synced_at;
@@ -219,8 +243,10 @@ struct dsmap__rev {
 	uint32_t edges;
 };
 
-void dsmap__rev_encode(unsigned char out[DSMAP__REV_SIZE], const struct dsmap__rev *rev);
-int dsmap__rev_decode(struct dsmap__rev *rev, const void *data, size_t size);
+void dsmap__rev_encode(unsigned char out[DSMAP__REV_SIZE], const unsigned char oid[20],
+                       const struct dsmap__rev *rev);
+int dsmap__rev_decode(struct dsmap__rev *rev, const unsigned char oid[20], const void *data,
+                      size_t size);
 
 /* ---- the lineage graph ------------------------------------------------------ */
 
@@ -299,18 +325,19 @@ int dsmap__catbit_decode(uint32_t *bit, const void *data, size_t size);
 #define DSMAP__ID_SIZE (1 + DSMAP_IDENT_HASH_SIZE)   /* kind, hash */
 
 /*
- * Holding record, version 2:
- *   u8 2, u8 subject kind, u32 records, i64 first seen, i64 last seen,
+ * Holding record, version 4:
+ *   u8 4, u8 subject kind, u32 records, i64 first seen, i64 last seen,
  *   u8 identifier count, u8 locator count, u16 bitmap bytes,
  *   u32 subject kinds, u32 brands (facet masks, bit n = facet n of
  *   store.h, ORed over the subject's records; 0: unknown);
  *   the category bitmap (bit n = catbit n); the subject's other
  *   identifiers (u8 kind + 16-byte hash each); the locators (u16 length
- *   + bytes each).
- * Version 1 is version 2 without the two masks: it is written when both
+ *   + bytes each); the checksum of the subject hash and all of that.
+ * Version 3 is version 4 without the two masks: it is written when both
  * masks are 0 (the sources said nothing), and read with masks 0.
+ * Versions 2 and 1 (schema 2) are versions 4 and 3 without the checksum.
  */
-#define DSMAP__HOLDING_VERSION 2
+#define DSMAP__HOLDING_VERSION 4
 #define DSMAP__HOLDING_FIXED_V1 26
 #define DSMAP__HOLDING_FIXED 34
 
@@ -334,14 +361,21 @@ struct dsmap__holding {
 /* The most bytes a holding with a bitmap of `bitmap_size` bytes takes. */
 #define DSMAP__HOLDING_MAX_SIZE(bitmap_size) \
 	(DSMAP__HOLDING_FIXED + (bitmap_size) + DSMAP__HOLDING_MAX_IDS * DSMAP__ID_SIZE + \
-	 DSMAP__HOLDING_MAX_LOCS * (2 + DSMAP__HOLDING_LOC_MAX))
+	 DSMAP__HOLDING_MAX_LOCS * (2 + DSMAP__HOLDING_LOC_MAX) + DSMAP__SUM_SIZE)
 
-/* Encode `h` into `out` (DSMAP__HOLDING_MAX_SIZE(h->bitmap_size) bytes
- * at least); returns the bytes written. */
-size_t dsmap__holding_encode(unsigned char *out, const struct dsmap__holding *h);
+/* Encode `h`, the holding of subject `key`, into `out`
+ * (DSMAP__HOLDING_MAX_SIZE(h->bitmap_size) bytes at least); returns the
+ * bytes written. */
+size_t dsmap__holding_encode(unsigned char *out, const unsigned char key[DSMAP_IDENT_HASH_SIZE],
+                             const struct dsmap__holding *h);
 
-/* Decode a holding; DSMAP_ECORRUPT when it is not one. */
-int dsmap__holding_decode(struct dsmap__holding *h, const void *data, size_t size);
+/* Decode the holding of subject `key`; DSMAP_ECORRUPT when it is not one,
+ * or when its checksum does not match. */
+int dsmap__holding_decode(struct dsmap__holding *h, const unsigned char key[DSMAP_IDENT_HASH_SIZE],
+                          const void *data, size_t size);
+
+/* Whether a holding record carries a checksum (schema 3 on). */
+int dsmap__holding_summed(const void *data, size_t size);
 
 /* ---- aliases ---------------------------------------------------------------- */
 

@@ -341,11 +341,18 @@ int dsmap_store_rebuild_index(dsmap_store *store)
 }
 
 /*
- * Schema 1 had no identifier index, and a Bloom filter per generation in
- * the meta database ("bloom.GGGGGGGG") instead.  The upgrade builds the
- * index from every system's current generation, drops the filters and
- * says schema 2, in one transaction: a store is either upgraded whole or
- * left as it was.
+ * Upgrades, in one transaction: a store is either upgraded whole or left
+ * as it was.
+ *   1 to 2: schema 1 had no identifier index, and a Bloom filter per
+ *     generation in the meta database ("bloom.GGGGGGGG") instead; the
+ *     index is built from every system's current generation and the
+ *     filters are dropped.
+ *   2 to 3: records carry checksums (schema.h).  Records of schema 2 are
+ *     still read as they are, and get theirs when they are next written:
+ *     a system's record and holdings at its next scan, a revision's
+ *     record never (it is written once; verify decodes it as before).
+ *     Nothing to rewrite, then, but a newer schema number, so that a
+ *     dsmap of schema 2 refuses the store instead of misreading it.
  */
 static int upgrade_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
@@ -356,7 +363,11 @@ static int upgrade_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	int rc;
 
 	(void)payload;
-	if ((rc = dbs_open_all(store, txn)) < 0 || (rc = index_fill(store, txn, NULL)) < 0)
+	if ((rc = dbs_open_all(store, txn)) < 0)
+		return rc;
+	if (store->schema >= 2)
+		return schema_put(store, txn);
+	if ((rc = index_fill(store, txn, NULL)) < 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_META], &cur)) != 0)
 		return dsmap_store__lmdb(store, rc, "meta");
@@ -682,7 +693,7 @@ static int check_system_record(const MDB_val *k, const MDB_val *v)
 
 	if (k->mv_size == 0 || k->mv_size > DSMAP__SYSTEM_ID_MAX)
 		return bad_key(k);
-	rc = dsmap__system_decode(&sum, v->mv_data, v->mv_size);
+	rc = dsmap__system_decode(&sum, k->mv_data, k->mv_size, v->mv_data, v->mv_size);
 	free(sum.categories);
 	return rc;
 }
@@ -692,7 +703,7 @@ static int check_rev_record(const MDB_val *k, const MDB_val *v)
 	struct dsmap__rev rev;
 
 	return k->mv_size != DSMAP__OID_SIZE ? bad_key(k) :
-	       dsmap__rev_decode(&rev, v->mv_data, v->mv_size);
+	       dsmap__rev_decode(&rev, k->mv_data, v->mv_data, v->mv_size);
 }
 
 static int check_graph_record(const MDB_val *k, const MDB_val *v)
@@ -733,7 +744,7 @@ static int check_holding_record(const MDB_val *k, const MDB_val *v)
 	struct dsmap__holding h;
 
 	return k->mv_size != DSMAP_IDENT_HASH_SIZE ? bad_key(k) :
-	       dsmap__holding_decode(&h, v->mv_data, v->mv_size);
+	       dsmap__holding_decode(&h, k->mv_data, v->mv_data, v->mv_size);
 }
 
 static int check_alias_record(const MDB_val *k, const MDB_val *v)
@@ -935,7 +946,7 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
 	v.mv_data = NULL;
 	if ((rc = mdb_put(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v, MDB_RESERVE)) != 0)
 		return dsmap_store__lmdb(store, rc, "write system %s", id);
-	dsmap__system_encode(v.mv_data, sum);
+	dsmap__system_encode(v.mv_data, id, k.mv_size, sum);
 	return 0;
 }
 
@@ -949,7 +960,8 @@ static int system_decode(dsmap_store *store, const MDB_val *k, const MDB_val *v,
 	if (k->mv_size == 0 || k->mv_size > DSMAP__SYSTEM_ID_MAX)
 		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: systems: a key of %zu bytes",
 		                        store->path, k->mv_size);
-	if ((rc = dsmap__system_decode(sum, v->mv_data, v->mv_size)) == DSMAP_ECORRUPT)
+	if ((rc = dsmap__system_decode(sum, k->mv_data, k->mv_size, v->mv_data,
+	                               v->mv_size)) == DSMAP_ECORRUPT)
 		return dsmap_error__prefix(rc, "store %s: systems: %.*s", store->path,
 		                           (int)k->mv_size, (const char *)k->mv_data);
 	return rc;

@@ -101,11 +101,11 @@ static void test_schema__system_round_trip(void **state)
 	in.categories = cats;
 	n = dsmap__system_size(&in);
 	assert_int_equal(n, DSMAP__SYSTEM_FIXED + 2 * DSMAP__SYSTEM_CAT + DSMAP__SYSTEM_TAIL +
-	                 strlen(in.failure));
+	                 strlen(in.failure) + DSMAP__SUM_SIZE);
 	assert_true(n <= sizeof(buf));
-	dsmap__system_encode(buf, &in);
+	dsmap__system_encode(buf, "crm", 3, &in);
 	assert_int_equal(buf[0], DSMAP__SYSTEM_VERSION);
-	assert_int_equal(dsmap__system_decode(&out, buf, n), 0);
+	assert_int_equal(dsmap__system_decode(&out, "crm", 3, buf, n), 0);
 	assert_int_equal(out.sysno, 5);
 	assert_int_equal(out.gen, 42);
 	assert_true(out.first_seen == -5);
@@ -121,13 +121,22 @@ static void test_schema__system_round_trip(void **state)
 
 	/* every truncation, and a byte too many, is refused */
 	for (size_t cut = 0; cut < n; cut++) {
-		assert_int_equal(dsmap__system_decode(&out, buf, cut), DSMAP_ECORRUPT);
+		assert_int_equal(dsmap__system_decode(&out, "crm", 3, buf, cut), DSMAP_ECORRUPT);
 		assert_null(out.categories);
 	}
-	assert_int_equal(dsmap__system_decode(&out, buf, n + 1), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__system_decode(&out, "crm", 3, buf, n + 1), DSMAP_ECORRUPT);
+	/* any one bit flipped, in the record or in its key, is seen */
+	for (size_t bit = 8; bit < 8 * n; bit += 7) {
+		buf[bit / 8] ^= (unsigned char)(1u << bit % 8);
+		if (dsmap__system_decode(&out, "crm", 3, buf, n) != DSMAP_ECORRUPT)
+			fail_msg("bit %zu flipped and the record still decodes", bit);
+		buf[bit / 8] ^= (unsigned char)(1u << bit % 8);
+	}
+	assert_int_equal(dsmap__system_decode(&out, "crn", 3, buf, n), DSMAP_ECORRUPT);
+	assert_true(th_error_contains("the record of system crn does not match its checksum"));
 	/* a category count that overruns the record */
 	buf[DSMAP__SYSTEM_FIXED - 2] = 0xff;
-	assert_int_equal(dsmap__system_decode(&out, buf, n), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__system_decode(&out, "crm", 3, buf, n), DSMAP_ECORRUPT);
 	assert_true(th_error_contains("not one this dsmap wrote"));
 	buf[DSMAP__SYSTEM_FIXED - 2] = 0;
 	/* a version never written */
@@ -135,7 +144,7 @@ static void test_schema__system_round_trip(void **state)
 	assert_int_equal(dsmap__system_peek(buf, n, &sysno, &gen), DSMAP_ECORRUPT);
 }
 
-static void test_schema__system_version_2(void **state)
+static void test_schema__system_older_versions(void **state)
 {
 	dsmap_store__system_summary in, out;
 	unsigned char buf[256];
@@ -145,12 +154,20 @@ static void test_schema__system_version_2(void **state)
 	memset(&in, 0, sizeof(in));
 	in.sysno = 1;
 	in.gen = 2;
+	in.retired = 77;
 	snprintf(in.failure, sizeof(in.failure), "x");
-	dsmap__system_encode(buf, &in);
+	dsmap__system_encode(buf, "crm", 3, &in);
+	/* version 3 (schema 2) is version 4 without the checksum */
+	buf[0] = 3;
+	n = dsmap__system_size(&in) - DSMAP__SUM_SIZE;
+	assert_int_equal(dsmap__system_decode(&out, "any", 3, buf, n), 0);
+	assert_true(out.retired == 77);
+	assert_string_equal(out.failure, "x");
+	free(out.categories);
 	/* version 2 is version 3 without the tail */
 	buf[0] = 2;
 	n = DSMAP__SYSTEM_FIXED;
-	assert_int_equal(dsmap__system_decode(&out, buf, n), 0);
+	assert_int_equal(dsmap__system_decode(&out, "any", 3, buf, n), 0);
 	assert_int_equal(out.gen, 2);
 	assert_string_equal(out.failure, "");
 	assert_true(out.retired == 0 && out.failed_at == 0);
@@ -160,17 +177,26 @@ static void test_schema__system_version_2(void **state)
 static void test_schema__rev(void **state)
 {
 	struct dsmap__rev in = { 1700000000, 1690000000, 120, 340 }, out;
-	unsigned char buf[DSMAP__REV_SIZE + 1];
+	unsigned char buf[DSMAP__REV_SIZE + 1], oid[DSMAP__OID_SIZE];
 
 	(void)state;
-	dsmap__rev_encode(buf, &in);
-	assert_int_equal(dsmap__rev_decode(&out, buf, DSMAP__REV_SIZE), 0);
+	memset(oid, 0x5a, sizeof(oid));
+	dsmap__rev_encode(buf, oid, &in);
+	assert_int_equal(dsmap__rev_decode(&out, oid, buf, DSMAP__REV_SIZE), 0);
 	assert_true(out.synced_at == in.synced_at && out.commit_time == in.commit_time);
 	assert_int_equal(out.nodes, 120);
 	assert_int_equal(out.edges, 340);
-	assert_int_equal(dsmap__rev_decode(&out, buf, DSMAP__REV_SIZE - 1), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__rev_decode(&out, oid, buf, DSMAP__REV_SIZE - 1), DSMAP_ECORRUPT);
+	/* a record under another commit's key */
+	oid[19] ^= 1;
+	assert_int_equal(dsmap__rev_decode(&out, oid, buf, DSMAP__REV_SIZE), DSMAP_ECORRUPT);
+	assert_true(th_error_contains("checksum"));
+	/* version 1 (schema 2): no checksum */
+	buf[0] = 1;
+	assert_int_equal(dsmap__rev_decode(&out, oid, buf, DSMAP__REV_SIZE_V1), 0);
+	assert_int_equal(out.edges, 340);
 	buf[0] = 7;
-	assert_int_equal(dsmap__rev_decode(&out, buf, DSMAP__REV_SIZE), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__rev_decode(&out, oid, buf, DSMAP__REV_SIZE), DSMAP_ECORRUPT);
 }
 
 static void test_schema__graph_keys(void **state)
@@ -264,11 +290,12 @@ static void test_schema__catbits(void **state)
 static void test_schema__holdings(void **state)
 {
 	unsigned char ids[2 * DSMAP__ID_SIZE], bitmap[3] = { 0x05, 0x00, 0x80 };
-	unsigned char buf[DSMAP__HOLDING_MAX_SIZE(3)];
+	unsigned char buf[DSMAP__HOLDING_MAX_SIZE(3)], key[DSMAP_IDENT_HASH_SIZE];
 	struct dsmap__holding in, out;
-	size_t n, cut;
+	size_t n, cut, bit;
 
 	(void)state;
+	memset(key, 0x42, sizeof(key));
 	memset(&in, 0, sizeof(in));
 	memset(ids, 0x11, sizeof(ids));
 	ids[0] = 2;
@@ -287,11 +314,13 @@ static void test_schema__holdings(void **state)
 	in.locs[1] = "";
 	in.loc_lens[1] = 0;
 
-	/* without facet masks: version 1, 8 bytes shorter */
-	n = dsmap__holding_encode(buf, &in);
-	assert_int_equal(buf[0], 1);
-	assert_int_equal(n, DSMAP__HOLDING_FIXED_V1 + 3 + 2 * DSMAP__ID_SIZE + 2 + 6 + 2);
-	assert_int_equal(dsmap__holding_decode(&out, buf, n), 0);
+	/* without facet masks: version 3, 8 bytes shorter */
+	n = dsmap__holding_encode(buf, key, &in);
+	assert_int_equal(buf[0], 3);
+	assert_int_equal(n, DSMAP__HOLDING_FIXED_V1 + 3 + 2 * DSMAP__ID_SIZE + 2 + 6 + 2 +
+	                 DSMAP__SUM_SIZE);
+	assert_true(dsmap__holding_summed(buf, n));
+	assert_int_equal(dsmap__holding_decode(&out, key, buf, n), 0);
 	assert_int_equal(out.kinds, 0);
 	assert_int_equal(out.records, 4);
 	assert_int_equal(out.loc_count, 2);
@@ -300,22 +329,39 @@ static void test_schema__holdings(void **state)
 
 	in.kinds = 0x2;
 	in.brands = 0x8;
-	n = dsmap__holding_encode(buf, &in);
+	n = dsmap__holding_encode(buf, key, &in);
 	assert_int_equal(buf[0], DSMAP__HOLDING_VERSION);
-	assert_int_equal(dsmap__holding_decode(&out, buf, n), 0);
+	assert_int_equal(dsmap__holding_decode(&out, key, buf, n), 0);
 	assert_int_equal(out.kinds, 0x2);
 	assert_int_equal(out.brands, 0x8);
 	assert_int_equal(out.id_count, 2);
 	assert_int_equal(out.ids[DSMAP__ID_SIZE], 3);
 	for (cut = 0; cut < n; cut++)
-		assert_int_equal(dsmap__holding_decode(&out, buf, cut), DSMAP_ECORRUPT);
-	assert_int_equal(dsmap__holding_decode(&out, buf, n + 1), DSMAP_ECORRUPT);
+		assert_int_equal(dsmap__holding_decode(&out, key, buf, cut), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__holding_decode(&out, key, buf, n + 1), DSMAP_ECORRUPT);
+	/* any one bit flipped in the value, or a holding read under another
+	 * subject's key, is seen */
+	for (bit = 0; bit < 8 * n; bit++) {
+		buf[bit / 8] ^= (unsigned char)(1u << bit % 8);
+		if (dsmap__holding_decode(&out, key, buf, n) != DSMAP_ECORRUPT)
+			fail_msg("bit %zu flipped and the holding still decodes", bit);
+		buf[bit / 8] ^= (unsigned char)(1u << bit % 8);
+	}
+	key[15] ^= 1;
+	assert_int_equal(dsmap__holding_decode(&out, key, buf, n), DSMAP_ECORRUPT);
+	assert_true(th_error_contains("does not match its checksum"));
+	key[15] ^= 1;
+	/* schema 2's versions (1 and 2) carry no checksum and are read as they are */
+	buf[0] = 2;
+	assert_int_equal(dsmap__holding_decode(&out, key, buf, n - DSMAP__SUM_SIZE), 0);
+	assert_false(dsmap__holding_summed(buf, n - DSMAP__SUM_SIZE));
+	assert_int_equal(out.brands, 0x8);
 	/* counts past the bounds */
 	buf[22] = DSMAP__HOLDING_MAX_IDS + 1;
-	assert_int_equal(dsmap__holding_decode(&out, buf, n), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__holding_decode(&out, key, buf, n - DSMAP__SUM_SIZE), DSMAP_ECORRUPT);
 	buf[22] = 2;
 	buf[23] = DSMAP__HOLDING_MAX_LOCS + 1;
-	assert_int_equal(dsmap__holding_decode(&out, buf, n), DSMAP_ECORRUPT);
+	assert_int_equal(dsmap__holding_decode(&out, key, buf, n - DSMAP__SUM_SIZE), DSMAP_ECORRUPT);
 }
 
 static void test_schema__index_values(void **state)
@@ -336,7 +382,7 @@ int main(void)
 		cmocka_unit_test(test_schema__meta_keys),
 		cmocka_unit_test(test_schema__gen_names),
 		cmocka_unit_test(test_schema__system_round_trip),
-		cmocka_unit_test(test_schema__system_version_2),
+		cmocka_unit_test(test_schema__system_older_versions),
 		cmocka_unit_test(test_schema__rev),
 		cmocka_unit_test(test_schema__graph_keys),
 		cmocka_unit_test(test_schema__nodes_check_themselves),

@@ -20,8 +20,9 @@ DSMAP_BEGIN_DECL
 /** An open store.  Opaque; one per process per store directory. */
 typedef struct dsmap_store dsmap_store;
 
-/** The schema version this library writes and reads. */
-#define DSMAP_STORE_SCHEMA 2
+/** The schema version this library writes (it reads every older one,
+ *  upgrading the store on open).  3: records carry checksums. */
+#define DSMAP_STORE_SCHEMA 3
 
 /** Flags for dsmap_store_options.flags. */
 enum {
