@@ -730,7 +730,7 @@ static int take_frames(struct scan *sc, struct job *j)
 			for (i = 0; i < n; i++)
 				if ((unsigned char)msg[i] < 0x20)
 					msg[i] = ' ';
-			if (code >= 0 || code < DSMAP_EAMBIGUOUS)
+			if (code >= 0 || code < DSMAP__E_LOWEST)
 				code = DSMAP_ERROR;
 			job_fail(j, code, "%s", msg);
 			break;
