@@ -68,9 +68,14 @@ struct job {
 	char errtail[ERRTAIL_SIZE];
 	size_t errlen;
 	double started, last_word, ended;
-	int got_end;
-	char *failure;                   /* why it failed, malloc'ed */
+	int got_end;                     /* an 'E' frame whose count matched */
+	int killed;                      /* kill_job() was called */
+	/* A failed job is never committed.  The flag is set before anything
+	 * else and never cleared; the message is cut to fit and allocates
+	 * nothing, so no shortage of memory can lose a failure. */
+	int failed;
 	int failure_code;
+	char failure[DSMAP__ERROR_MAX];  /* why it failed, when failed */
 	/* what it found */
 	uint64_t records, rejected, invalid;
 	struct report_issue *issues;
@@ -118,15 +123,19 @@ static void job_fail(struct job *j, int code, const char *fmt, ...) DSMAP__PRINT
 static void job_fail(struct job *j, int code, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[DSMAP__ERROR_MAX];
+	int n;
 
-	if (j->failure != NULL)
+	if (j->failed)
 		return;   /* the first reason is the real one */
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	j->failure = strdup(buf);
+	j->failed = 1;
 	j->failure_code = code;
+	va_start(ap, fmt);
+	n = vsnprintf(j->failure, sizeof(j->failure), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		snprintf(j->failure, sizeof(j->failure), "the scan failed (code %d)", code);
+	else if ((size_t)n >= sizeof(j->failure))
+		memcpy(j->failure + sizeof(j->failure) - 4, "...", 4);
 }
 
 /* ---- configuration --------------------------------------------------------------- */
@@ -366,7 +375,7 @@ static int prepare(struct scan *sc, struct job *j)
 		return dsmap_error__oom();
 	j->config.system_id = sys->id;
 	rc = options(sc, j, "config", &sys->options, &j->config.option_count, &j->config.options);
-	if (rc == DSMAP_EINVALID && j->failure)
+	if (rc == DSMAP_EINVALID && j->failed)
 		return 0;
 	if (rc < 0)
 		return rc;
@@ -392,7 +401,7 @@ static int prepare(struct scan *sc, struct job *j)
 		srcs[i].name = s->name;
 		srcs[i].timestamp_field = s->timestamp;
 		rc = options(sc, j, what, &s->options, &srcs[i].option_count, &srcs[i].options);
-		if (rc == DSMAP_EINVALID && j->failure)
+		if (rc == DSMAP_EINVALID && j->failed)
 			return 0;
 		if (rc < 0)
 			return rc;
@@ -450,7 +459,7 @@ static int prepare(struct scan *sc, struct job *j)
 				return dsmap_error__oom();
 			for (f = 0; f < 2; f++) {
 				rc = prepare_facet(sc, j, s, f, &j->rsources[i].facets[f], attrs, &nattrs);
-				if (rc == DSMAP_EINVALID && j->failure)
+				if (rc == DSMAP_EINVALID && j->failed)
 					return 0;
 				if (rc < 0)
 					return rc;
@@ -558,8 +567,11 @@ found:
 
 /* ---- frames ---------------------------------------------------------------------- */
 
+/* Kill the job's runner.  Whatever it sent is never committed: finish()
+ * refuses a killed runner's data even if the job was not failed first. */
 static void kill_job(struct job *j)
 {
+	j->killed = 1;
 	if (j->pid > 0)
 		kill(j->pid, SIGKILL);
 }
@@ -633,7 +645,7 @@ static int take_frames(struct scan *sc, struct job *j)
 	size_t off = 0;
 	int rc = 0;
 
-	while (j->inlen - off >= DSMAP__FRAME_HEADER && j->failure == NULL) {
+	while (j->inlen - off >= DSMAP__FRAME_HEADER && !j->failed) {
 		const unsigned char *h = j->in + off, *p;
 		uint32_t len;
 
@@ -760,7 +772,7 @@ static int start(struct scan *sc, struct job *j)
 
 	j->started = j->last_word = now();
 	j->state = DSMAP_SCAN_RUNNING;
-	if (j->failure != NULL)
+	if (j->failed)
 		return 0;   /* failed while being prepared */
 	if ((j->in = malloc(INBUF_SIZE)) == NULL)
 		return dsmap_error__oom();
@@ -855,9 +867,9 @@ static int read_frames(struct scan *sc, struct job *j)
 			break;
 		j->inlen += (size_t)n;
 		j->last_word = now();
-		if (j->failure == NULL && (rc = take_frames(sc, j)) < 0)
+		if (!j->failed && (rc = take_frames(sc, j)) < 0)
 			return rc;
-		if (j->failure != NULL)
+		if (j->failed)
 			j->inlen = 0;   /* read and drop the rest */
 	}
 	if (n == 0) {
@@ -886,13 +898,19 @@ static const char *stderr_tail(struct job *j)
 	return *p ? p : NULL;
 }
 
+/* A runner is gone: commit its system's new inventory, or drop it.  Only
+ * the runner of a job that never failed, that was never killed, that sent
+ * an 'E' frame whose count matched and exited with status 0 is committed;
+ * each is tested here, so that a path that forgot to fail its job still
+ * cannot commit. */
 static int finish(struct scan *sc, struct job *j, int status)
 {
+	int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	int rc;
 
 	j->ended = now();
 	j->pid = 0;
-	if (j->failure == NULL) {
+	if (!j->failed) {
 		const char *tail = stderr_tail(j);
 
 		if (WIFSIGNALED(status))
@@ -901,14 +919,17 @@ static int finish(struct scan *sc, struct job *j, int status)
 			         strsignal(WTERMSIG(status)), WTERMSIG(status),
 			         (unsigned long long)j->records, tail ? "; its last words: " : "",
 			         tail ? tail : "");
-		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !j->got_end)
+		else if (!clean || !j->got_end)
 			job_fail(j, DSMAP_ERROR, "the runner ended (exit status %d) before the end of "
 			         "the scan, after %llu records%s%s",
 			         WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 			         (unsigned long long)j->records, tail ? "; the plugin's last words: " : "",
 			         tail ? tail : "");
+		else if (j->killed)
+			job_fail(j, DSMAP_ERROR, "the runner was killed after %llu records had arrived",
+			         (unsigned long long)j->records);
 	}
-	if (j->failure != NULL) {
+	if (j->failed || j->killed || !j->got_end || !clean) {
 		dsmap__ingest_drop(sc->ing, j->slot);
 		j->state = DSMAP_SCAN_FAILED;
 		return 0;
@@ -1033,7 +1054,7 @@ static int run_all(struct scan *sc, unsigned int jobs)
 
 			if (j->state != DSMAP_SCAN_RUNNING || j->pid <= 0)
 				continue;
-			if (t - j->last_word > (double)j->timeout && j->failure == NULL) {
+			if (t - j->last_word > (double)j->timeout && !j->failed) {
 				job_fail(j, DSMAP_ETIMEOUT, "the plugin sent nothing for %u s (%s): killed "
 				         "after %llu records had arrived", j->timeout,
 				         sc->opts->timeout ? "--timeout" : "the system's timeout",
@@ -1137,6 +1158,8 @@ static int failures_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	for (i = 0; i < sc->njobs; i++) {
 		const struct job *j = &sc->jobs[i];
 		dsmap_store__system_summary sum;
+		const char *why;
+		size_t n;
 
 		if (j->state == DSMAP_SCAN_DONE)
 			continue;
@@ -1148,8 +1171,12 @@ static int failures_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 		if (rc < 0)
 			return rc;
 		sum.failed_at = (int64_t)time(NULL);
-		snprintf(sum.failure, sizeof(sum.failure), "%s",
-		         j->failure ? j->failure : "the scan did not finish");
+		why = j->failed ? j->failure : "the scan did not finish";
+		n = strlen(why);
+		if (n >= sizeof(sum.failure))
+			n = sizeof(sum.failure) - 1;   /* the store keeps the start */
+		memcpy(sum.failure, why, n);
+		sum.failure[n] = '\0';
 		rc = dsmap_store__system_put(store, txn, j->sys->id, &sum);
 		free(sum.categories);
 		if (rc != 0)
@@ -1246,8 +1273,8 @@ static int fill_report(struct scan *sc, dsmap_scan_report *r)
 
 		o->system = j->sys->id;
 		o->plugin = j->sys->plugin;
-		o->error = j->failure ? (j->failure_code < 0 ? j->failure_code : DSMAP_ERROR) : 0;
-		o->message = j->failure;
+		o->error = j->failed ? (j->failure_code < 0 ? j->failure_code : DSMAP_ERROR) : 0;
+		o->message = j->failed ? j->failure : NULL;
 		o->records = j->records;
 		o->rejected = j->rejected;
 		o->had_inventory = j->old.gen != 0;
@@ -1329,7 +1356,6 @@ void dsmap_scan_report_free(dsmap_scan_report *r)
 		for (k = 0; k < j->issue_count; k++)
 			free(j->issues[k].reason);
 		free(j->issues);
-		free(j->failure);
 	}
 	free(r->jobs);
 	free(r->systems);
