@@ -134,9 +134,13 @@ int dsmap_error__from_errno(int errnum)
 	}
 }
 
+_Static_assert(DSMAP__E_LOWEST < DSMAP_ERROR, "DSMAP__E_LOWEST is a DSMAP_E* code");
+
 const char *dsmap_strerror(int code)
 {
-	switch (code) {
+	/* On the enum, with no default: a code added to dsmap_error_code and
+	 * not named here fails the build (-Wswitch). */
+	switch ((dsmap_error_code)code) {
 	case DSMAP_OK: return "success";
 	case DSMAP_ERROR: return "error";
 	case DSMAP_ENOMEM: return "out of memory";
@@ -151,6 +155,6 @@ const char *dsmap_strerror(int code)
 	case DSMAP_EBUSY: return "busy";
 	case DSMAP_ETIMEOUT: return "timed out";
 	case DSMAP_EAMBIGUOUS: return "ambiguous name";
-	default: return "unknown error";
 	}
+	return "unknown error";
 }

@@ -12,9 +12,14 @@
 # define DSMAP__PRINTF(a, b)
 #endif
 
-/* The lowest DSMAP_E* code: every code is in [DSMAP__E_LOWEST, -1].  A
- * code added to include/dsmap/errors.h moves it (tests/unit/errors.c
- * checks that dsmap_strerror knows each one). */
+/*
+ * The lowest (most negative) DSMAP_E* code: every code is in
+ * [DSMAP__E_LOWEST, DSMAP_OK].  A code that crosses a process boundary (a
+ * runner's 'X' frame, frame.h) is checked against it.  Kept true by
+ * dsmap_strerror(), whose switch names every code (-Wswitch fails the
+ * build on a code it lacks), and by tests/unit/errors.c, which asks it for
+ * every code down to this one and for none below.
+ */
 #define DSMAP__E_LOWEST DSMAP_EAMBIGUOUS
 
 /* The longest message kept; longer ones are cut with "...". */

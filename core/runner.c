@@ -47,6 +47,12 @@ struct run {
 	char msg[DSMAP__ERROR_MAX];  /* the plugin's set_error, or ours */
 };
 
+_Static_assert(DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX <= OUT_BUFSIZE,
+               "the largest frame fits the output buffer");
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static void die_quietly(void)
 {
 	_exit(1);
@@ -77,81 +83,80 @@ static void flush(struct run *r)
 	r->flushed = now();
 }
 
-/* Room for a frame of `len` payload bytes; returns where the payload goes. */
-static unsigned char *frame(struct run *r, int type, size_t len)
-{
-	unsigned char *p;
-	uint32_t n = (uint32_t)len;
+static void fail(struct run *r, int code, const char *fmt, ...) DSMAP__PRINTF(3, 4);
 
-	if (r->used + DSMAP__FRAME_HEADER + len > OUT_BUFSIZE)
+/* Queue frame `f`, sending the buffer first when it has no room for it.
+ * Returns 0, or -1 when the codec refused the frame (a fault of the
+ * runner's, not the plugin's: the run is failed). */
+static int put_frame(struct run *r, const struct dsmap__frame *f)
+{
+	const char *why = "";
+	size_t need = dsmap__frame_size(f), n;
+
+	if (need > 0 && r->used + need > OUT_BUFSIZE)
 		flush(r);
-	p = r->buf + r->used;
-	p[0] = (unsigned char)type;
-	p[1] = 'D';
-	p[2] = 'S';
-	p[3] = 'M';
-	memcpy(p + 4, &n, 4);
-	r->used += DSMAP__FRAME_HEADER + len;
-	return p + DSMAP__FRAME_HEADER;
+	if (dsmap__frame_encode(r->buf + r->used, OUT_BUFSIZE - r->used, &n, &why, f) < 0) {
+		fail(r, DSMAP_ERROR, "cannot encode a frame of type '%c': %s", f->type, why);
+		return -1;
+	}
+	r->used += n;
+	return 0;
 }
 
+/* A reason as long as a frame takes: longer ones are cut. */
 static size_t clamp_reason(const char *reason)
 {
 	size_t n = strlen(reason);
 
-	return n > DSMAP__REASON_MAX ? DSMAP__REASON_MAX : n;
+	return n > DSMAP__FRAME_REASON_MAX ? DSMAP__FRAME_REASON_MAX : n;
 }
 
-static void send_invalid(struct run *r, uint64_t number, uint16_t source, int kind,
-                         const char *reason)
+static int send_invalid(struct run *r, uint64_t number, uint16_t source, int kind,
+                        const char *reason)
 {
-	uint16_t len = (uint16_t)clamp_reason(reason);
-	unsigned char *p = frame(r, DSMAP__FRAME_INVALID, 14 + (size_t)len);
+	struct dsmap__frame f = {
+		.type = DSMAP__FRAME_INVALID,
+		.invalid = { .number = number, .source = source, .kind = kind,
+		             .reason_len = clamp_reason(reason), .reason = reason }
+	};
 
-	memcpy(p, &number, 8);
-	memcpy(p + 8, &source, 2);
-	p[10] = (unsigned char)kind;
-	p[11] = 0;
-	memcpy(p + 12, &len, 2);
-	memcpy(p + 14, reason, len);
+	return put_frame(r, &f);
 }
 
-static void send_reject(struct run *r, uint64_t number, uint16_t source, const char *reason)
+static int send_reject(struct run *r, uint64_t number, uint16_t source, const char *reason)
 {
-	uint16_t len = (uint16_t)clamp_reason(reason);
-	unsigned char *p = frame(r, DSMAP__FRAME_REJECT, 12 + (size_t)len);
+	struct dsmap__frame f = {
+		.type = DSMAP__FRAME_REJECT,
+		.reject = { .number = number, .source = source, .reason_len = clamp_reason(reason),
+		            .reason = reason }
+	};
 
-	memcpy(p, &number, 8);
-	memcpy(p + 8, &source, 2);
-	memcpy(p + 10, &len, 2);
-	memcpy(p + 12, reason, len);
+	return put_frame(r, &f);
 }
 
-static void send_unmapped(struct run *r, uint64_t number, uint16_t source, int facet)
+static int send_unmapped(struct run *r, uint64_t number, uint16_t source, int facet)
 {
-	unsigned char *p = frame(r, DSMAP__FRAME_UNMAPPED, DSMAP__UNMAPPED_SIZE);
+	struct dsmap__frame f = {
+		.type = DSMAP__FRAME_UNMAPPED,
+		.unmapped = { .number = number, .source = source, .facet = facet }
+	};
 
-	memcpy(p, &number, 8);
-	memcpy(p + 8, &source, 2);
-	p[10] = (unsigned char)facet;
-	p[11] = 0;
+	return put_frame(r, &f);
 }
 
+/* The 'X' frame, sent at once: the runner exits after it. */
 static void send_error(struct run *r, int code, const char *msg)
 {
 	size_t len = strlen(msg);
-	unsigned char *p;
-	int32_t c = code;
+	struct dsmap__frame f = { .type = DSMAP__FRAME_ERROR };
 
-	if (len > DSMAP__FRAME_MAX - 4)
-		len = DSMAP__FRAME_MAX - 4;
-	p = frame(r, DSMAP__FRAME_ERROR, 4 + len);
-	memcpy(p, &c, 4);
-	memcpy(p + 4, msg, len);
+	f.error.code = code;
+	f.error.msg = msg;
+	f.error.msg_len = len > DSMAP__FRAME_MESSAGE_MAX ? DSMAP__FRAME_MESSAGE_MAX : len;
+	put_frame(r, &f);
 	flush(r);
 }
 
-static void fail(struct run *r, int code, const char *fmt, ...) DSMAP__PRINTF(3, 4);
 static void fail(struct run *r, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -230,14 +235,14 @@ uint32_t dsmap__runner_facet_mask(const struct dsmap__runner_facet *f,
 static int on_record(const dsmap_plugin_record *rec, void *payload)
 {
 	struct run *r = payload;
-	unsigned char ids[DSMAP__RECORD_MAX_IDS][1 + DSMAP_IDENT_HASH_SIZE];
-	uint32_t cats[DSMAP__RECORD_MAX_CATS];
+	unsigned char ids[DSMAP__FRAME_MAX_IDS][DSMAP__FRAME_ID_SIZE];
+	uint32_t cats[DSMAP__FRAME_MAX_CATS];
 	char norm[DSMAP_IDENT_MAX + 1];
-	size_t nids = 0, ncats = 0, i, j, len;
+	size_t nids = 0, ncats = 0, i, j;
 	int64_t first = 0, last = 0;
 	uint32_t masks[2];
-	uint16_t source, u16;
-	unsigned char *p;
+	uint16_t source;
+	struct dsmap__frame fr;
 	int si, f, too_many = 0;
 
 	if (r->failed)
@@ -264,16 +269,16 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 		     rec->source->attribute_field_count);
 		return 1;
 	}
-	if (rec->locator_len > DSMAP__LOCATOR_MAX) {
+	if (rec->locator_len > DSMAP__FRAME_LOCATOR_MAX) {
 		fail(r, DSMAP_EINVALID, "source %s: record %llu: a locator of %zu bytes, more than %d",
 		     rec->source->name, (unsigned long long)rec->number, rec->locator_len,
-		     DSMAP__LOCATOR_MAX);
+		     DSMAP__FRAME_LOCATOR_MAX);
 		return 1;
 	}
-	if (rec->category_count > DSMAP__RECORD_MAX_CATS) {
+	if (rec->category_count > DSMAP__FRAME_MAX_CATS) {
 		fail(r, DSMAP_EINVALID, "source %s: record %llu: %zu categories, more than %d",
 		     rec->source->name, (unsigned long long)rec->number, rec->category_count,
-		     DSMAP__RECORD_MAX_CATS);
+		     DSMAP__FRAME_MAX_CATS);
 		return 1;
 	}
 	for (i = 0; i < rec->identifier_count; i++) {
@@ -300,7 +305,8 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 			return 1;
 		}
 		if (why != NULL) {
-			send_invalid(r, rec->number, source, id->kind, why);
+			if (send_invalid(r, rec->number, source, id->kind, why) < 0)
+				return 1;
 			continue;
 		}
 		dsmap_ident__hash(h, r->job->key, id->kind, norm, n);
@@ -309,7 +315,7 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 				break;
 		if (j < nids)
 			continue;
-		if (nids == DSMAP__RECORD_MAX_IDS) {
+		if (nids == DSMAP__FRAME_MAX_IDS) {
 			too_many = 1;
 			continue;
 		}
@@ -317,14 +323,13 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 		memcpy(ids[nids] + 1, h, sizeof(h));
 		nids++;
 	}
-	if (too_many)
-		send_invalid(r, rec->number, source, 0, "more than 32 distinct identifiers in one "
-		             "record: the rest were left out");
-	if (nids == 0) {
-		send_reject(r, rec->number, source, rec->identifier_count ? "no valid identifier" :
-		            "no identifier");
-		return 0;
-	}
+	if (too_many && send_invalid(r, rec->number, source, 0, "more than "
+	                             STR(DSMAP__FRAME_MAX_IDS) " distinct identifiers in one "
+	                             "record: the rest were left out") < 0)
+		return 1;
+	if (nids == 0)
+		return send_reject(r, rec->number, source, rec->identifier_count ?
+		                   "no valid identifier" : "no identifier") < 0 ? 1 : 0;
 	for (i = 0; i < rec->category_count; i++) {
 		uint32_t bit;
 
@@ -346,8 +351,8 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 		masks[f] = dsmap__runner_facet_mask(&r->job->sources[source].facets[f],
 		                                    r->attrs ? rec->attributes : NULL,
 		                                    r->attrs ? rec->attribute_count : 0, &unmapped);
-		if (unmapped)
-			send_unmapped(r, rec->number, source, f);
+		if (unmapped && send_unmapped(r, rec->number, source, f) < 0)
+			return 1;
 	}
 	if (rec->created > 0)
 		first = last = rec->created;
@@ -358,27 +363,22 @@ static int on_record(const dsmap_plugin_record *rec, void *payload)
 			last = rec->updated;
 	}
 
-	len = DSMAP__RECORD_FIXED + nids * (1 + DSMAP_IDENT_HASH_SIZE) + ncats * 4 + rec->locator_len;
-	p = frame(r, DSMAP__FRAME_RECORD, len);
-	memcpy(p, &rec->number, 8);
-	memcpy(p + 8, &first, 8);
-	memcpy(p + 16, &last, 8);
-	memcpy(p + 24, &source, 2);
-	p[26] = (unsigned char)nids;
-	p[27] = 0;
-	u16 = (uint16_t)ncats;
-	memcpy(p + 28, &u16, 2);
-	u16 = (uint16_t)rec->locator_len;
-	memcpy(p + 30, &u16, 2);
-	memcpy(p + 32, &masks[0], 4);
-	memcpy(p + 36, &masks[1], 4);
-	p += DSMAP__RECORD_FIXED;
-	memcpy(p, ids, nids * (1 + DSMAP_IDENT_HASH_SIZE));
-	p += nids * (1 + DSMAP_IDENT_HASH_SIZE);
-	memcpy(p, cats, ncats * 4);
-	p += ncats * 4;
-	if (rec->locator_len)
-		memcpy(p, rec->locator, rec->locator_len);
+	memset(&fr, 0, sizeof(fr));
+	fr.type = DSMAP__FRAME_RECORD;
+	fr.record.number = rec->number;
+	fr.record.first = first;
+	fr.record.last = last;
+	fr.record.source = source;
+	fr.record.kinds = masks[DSMAP__RUNNER_KIND];
+	fr.record.brands = masks[DSMAP__RUNNER_BRAND];
+	fr.record.id_count = nids;
+	fr.record.ids = ids[0];
+	fr.record.cat_count = ncats;
+	fr.record.cats = (const unsigned char *)cats;
+	fr.record.loc_len = rec->locator_len;
+	fr.record.loc = rec->locator;
+	if (put_frame(r, &fr) < 0)
+		return 1;
 	if ((r->records & 255) == 0 || r->used < 4096)
 		if (now() - r->flushed > FLUSH_EVERY)
 			flush(r);
@@ -398,8 +398,8 @@ static int on_reject(const dsmap_plugin_source *src, uint64_t number, const char
 		return 1;
 	}
 	r->records++;
-	send_reject(r, number, (uint16_t)si, reason ? reason : "rejected by the plugin");
-	return 0;
+	return send_reject(r, number, (uint16_t)si, reason ? reason : "rejected by the plugin") < 0 ?
+	       1 : 0;
 }
 
 static int code_of(int plugin_rc)
@@ -528,7 +528,14 @@ void dsmap__runner_main(const struct dsmap__runner_job *job, int fd, int errfd)
 		send_error(&r, code_of(rc), without_system(&r));
 		_exit(1);
 	}
-	memcpy(frame(&r, DSMAP__FRAME_END, 8), &r.records, 8);
+	{
+		struct dsmap__frame end = { .type = DSMAP__FRAME_END, .end = { .records = r.records } };
+
+		if (put_frame(&r, &end) < 0) {
+			send_error(&r, r.fail_code, r.msg);
+			_exit(1);
+		}
+	}
 	flush(&r);
 	/* The plugin stays loaded: its destructors could still misbehave, and the
 	 * process is about to go anyway. */

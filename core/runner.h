@@ -7,24 +7,9 @@
  * and brand values to facet masks (store.h); the scan process trusts none
  * of it and checks every frame (see scan.c).
  *
- * A frame is an 8-byte header, then `len` bytes of payload:
- *   u8 type, the three bytes "DSM", u32 len (native byte order: both ends
- *   are the same program on the same machine).
- * Payloads, native byte order, packed as written:
- *   'R' record:  u64 number, i64 first, i64 last, u16 source, u8 nids,
- *                u8 0, u16 ncats, u16 loclen, u32 subject kinds, u32 brands
- *                (facet masks, 0: unknown), then nids x (u8 kind, 16-byte
- *                hash), the first being the subject's; ncats x u32 catbit;
- *                loclen bytes of locator.
- *   'U' a facet not mapped: u64 number, u16 source, u8 facet (0 subject
- *                kind, 1 brand), u8 0: the record's value of the facet's
- *                field is none of its `values`, and it has no default (the
- *                value itself never crosses).
- *   'I' invalid identifier: u64 number, u16 source, u8 kind, u8 0,
- *                u16 reasonlen, reason.
- *   'J' rejected record: u64 number, u16 source, u16 reasonlen, reason.
- *   'E' end:     u64 records read.
- *   'X' error:   i32 DSMAP_E* code, then the message.
+ * The frames, their layout and the limits they set (identifiers and
+ * categories per record, locator and reason lengths) are frame.h's: the
+ * runner writes them only through dsmap__frame_encode().
  */
 #ifndef DSMAP_CORE_RUNNER_H
 #define DSMAP_CORE_RUNNER_H
@@ -33,25 +18,8 @@
 
 #include "dsmap/ident.h"
 #include "dsmap/plugin.h"
+#include "frame.h"
 #include "store.h"
-
-#define DSMAP__FRAME_HEADER 8
-#define DSMAP__FRAME_MAX 16384          /* the largest payload a scan accepts */
-#define DSMAP__RECORD_FIXED 40
-#define DSMAP__UNMAPPED_SIZE 12
-#define DSMAP__RECORD_MAX_IDS 32        /* distinct identifiers per record */
-#define DSMAP__RECORD_MAX_CATS 1024
-#define DSMAP__LOCATOR_MAX 512
-#define DSMAP__REASON_MAX 512
-
-enum {
-	DSMAP__FRAME_RECORD = 'R',
-	DSMAP__FRAME_INVALID = 'I',
-	DSMAP__FRAME_REJECT = 'J',
-	DSMAP__FRAME_UNMAPPED = 'U',
-	DSMAP__FRAME_END = 'E',
-	DSMAP__FRAME_ERROR = 'X'
-};
 
 /* A category a source's fields can name, and its bit in the store. */
 struct dsmap__runner_cat {
@@ -71,7 +39,10 @@ struct dsmap__runner_facet_value {
  * nothing); else the record's value of attribute field `attr` is looked up
  * in `values`, else it gets `dflt` when `has_default`, else 0 and the
  * record is reported as not mapped ('U'). */
-enum { DSMAP__RUNNER_KIND = 0, DSMAP__RUNNER_BRAND = 1 };
+enum {
+	DSMAP__RUNNER_KIND = DSMAP__FRAME_FACET_KIND,   /* a 'U' frame's facet is the index */
+	DSMAP__RUNNER_BRAND = DSMAP__FRAME_FACET_BRAND
+};
 struct dsmap__runner_facet {
 	int attr;
 	uint32_t fixed;

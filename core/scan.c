@@ -30,6 +30,7 @@
 #include "dsmap/scan.h"
 #include "arena.h"
 #include "errors.h"
+#include "frame.h"
 #include "inventory.h"
 #include "mapping.h"
 #include "plugins.h"
@@ -41,6 +42,11 @@
 #define ERRTAIL_SIZE 2048
 #define MAX_ISSUES 64
 #define TICK_MS 100
+
+/* take_frames() leaves less than one whole frame in a job's buffer: a full
+ * buffer means the runner is not sending frames. */
+_Static_assert(INBUF_SIZE > DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX,
+               "a whole frame fits the input buffer");
 
 struct report_issue {
 	dsmap_scan_issue pub;
@@ -68,9 +74,14 @@ struct job {
 	char errtail[ERRTAIL_SIZE];
 	size_t errlen;
 	double started, last_word, ended;
-	int got_end;
-	char *failure;                   /* why it failed, malloc'ed */
+	int got_end;                     /* an 'E' frame whose count matched */
+	int killed;                      /* kill_job() was called */
+	/* A failed job is never committed.  The flag is set before anything
+	 * else and never cleared; the message is cut to fit and allocates
+	 * nothing, so no shortage of memory can lose a failure. */
+	int failed;
 	int failure_code;
+	char failure[DSMAP__ERROR_MAX];  /* why it failed, when failed */
 	/* what it found */
 	uint64_t records, rejected, invalid;
 	struct report_issue *issues;
@@ -118,15 +129,19 @@ static void job_fail(struct job *j, int code, const char *fmt, ...) DSMAP__PRINT
 static void job_fail(struct job *j, int code, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[DSMAP__ERROR_MAX];
+	int n;
 
-	if (j->failure != NULL)
+	if (j->failed)
 		return;   /* the first reason is the real one */
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	j->failure = strdup(buf);
+	j->failed = 1;
 	j->failure_code = code;
+	va_start(ap, fmt);
+	n = vsnprintf(j->failure, sizeof(j->failure), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		snprintf(j->failure, sizeof(j->failure), "the scan failed (code %d)", code);
+	else if ((size_t)n >= sizeof(j->failure))
+		memcpy(j->failure + sizeof(j->failure) - 4, "...", 4);
 }
 
 /* ---- configuration --------------------------------------------------------------- */
@@ -366,7 +381,7 @@ static int prepare(struct scan *sc, struct job *j)
 		return dsmap_error__oom();
 	j->config.system_id = sys->id;
 	rc = options(sc, j, "config", &sys->options, &j->config.option_count, &j->config.options);
-	if (rc == DSMAP_EINVALID && j->failure)
+	if (rc == DSMAP_EINVALID && j->failed)
 		return 0;
 	if (rc < 0)
 		return rc;
@@ -392,7 +407,7 @@ static int prepare(struct scan *sc, struct job *j)
 		srcs[i].name = s->name;
 		srcs[i].timestamp_field = s->timestamp;
 		rc = options(sc, j, what, &s->options, &srcs[i].option_count, &srcs[i].options);
-		if (rc == DSMAP_EINVALID && j->failure)
+		if (rc == DSMAP_EINVALID && j->failed)
 			return 0;
 		if (rc < 0)
 			return rc;
@@ -450,7 +465,7 @@ static int prepare(struct scan *sc, struct job *j)
 				return dsmap_error__oom();
 			for (f = 0; f < 2; f++) {
 				rc = prepare_facet(sc, j, s, f, &j->rsources[i].facets[f], attrs, &nattrs);
-				if (rc == DSMAP_EINVALID && j->failure)
+				if (rc == DSMAP_EINVALID && j->failed)
 					return 0;
 				if (rc < 0)
 					return rc;
@@ -558,190 +573,162 @@ found:
 
 /* ---- frames ---------------------------------------------------------------------- */
 
+/* Kill the job's runner.  Whatever it sent is never committed: finish()
+ * refuses a killed runner's data even if the job was not failed first. */
 static void kill_job(struct job *j)
 {
+	j->killed = 1;
 	if (j->pid > 0)
 		kill(j->pid, SIGKILL);
 }
 
-static uint16_t rd16(const unsigned char *p)
+/* A frame well formed (frame.h checked its shape) but wrong for this job:
+ * the plugin wrote where it must not, or the runner is broken. */
+static void bad_frame(struct job *j, const char *what)
 {
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
+	job_fail(j, DSMAP_EINVALID, "the runner sent %s (%llu records in); killed", what,
+	         (unsigned long long)j->records);
+	kill_job(j);
 }
 
-static uint64_t rd64(const unsigned char *p)
+/* One record frame into the ingest.  Returns 0 (the job failed when the
+ * record is not one this system can send), or a negative DSMAP_E* code for
+ * the store. */
+static int take_record(struct scan *sc, struct job *j, const struct dsmap__frame_record *fr)
 {
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* One record frame into the ingest.  Returns 0, a negative DSMAP_E* code for
- * the store, or 1 when the frame is garbage (the job is failed). */
-static int take_record(struct scan *sc, struct job *j, const unsigned char *p, size_t len)
-{
-	uint32_t cats[DSMAP__RECORD_MAX_CATS];
+	uint32_t cats[DSMAP__FRAME_MAX_CATS];
 	struct dsmap__ingest_record r;
-	size_t nids, ncats, loclen, i;
-	uint16_t source;
+	size_t i;
 
-	if (len < DSMAP__RECORD_FIXED)
-		goto garbage;
-	source = rd16(p + 24);
-	nids = p[26];
-	ncats = rd16(p + 28);
-	loclen = rd16(p + 30);
-	if (source >= j->config.source_count || nids == 0 || nids > DSMAP__RECORD_MAX_IDS ||
-	    ncats > DSMAP__RECORD_MAX_CATS || loclen > DSMAP__LOCATOR_MAX ||
-	    len != DSMAP__RECORD_FIXED + nids * (1 + DSMAP_IDENT_HASH_SIZE) + ncats * 4 + loclen)
-		goto garbage;
-	memcpy(&r.kinds, p + 32, 4);
-	memcpy(&r.brands, p + 36, 4);
-	/* only the bits the source's definition can give */
-	if ((r.kinds & ~j->rsources[source].facets[DSMAP__RUNNER_KIND].allowed) != 0 ||
-	    (r.brands & ~j->rsources[source].facets[DSMAP__RUNNER_BRAND].allowed) != 0)
-		goto garbage;
-	r.ids = p + DSMAP__RECORD_FIXED;
-	r.id_count = nids;
-	for (i = 0; i < nids; i++)
-		if (dsmap_ident_kind_name(r.ids[i * (1 + DSMAP_IDENT_HASH_SIZE)]) == NULL)
-			goto garbage;
-	memcpy(cats, r.ids + nids * (1 + DSMAP_IDENT_HASH_SIZE), ncats * 4);
-	for (i = 0; i < ncats; i++)
-		if (cats[i] >= sc->catbit_count ||
-		    !(j->allowed[cats[i] >> 3] & (1u << (cats[i] & 7))))
-			goto garbage;
+	if (fr->source >= j->config.source_count) {
+		bad_frame(j, "a record of no source of the system");
+		return 0;
+	}
+	/* only the facet bits and categories the source's definition can give */
+	if ((fr->kinds & ~j->rsources[fr->source].facets[DSMAP__RUNNER_KIND].allowed) != 0 ||
+	    (fr->brands & ~j->rsources[fr->source].facets[DSMAP__RUNNER_BRAND].allowed) != 0) {
+		bad_frame(j, "a record with a subject kind or brand its source cannot give");
+		return 0;
+	}
+	for (i = 0; i < fr->cat_count; i++) {
+		cats[i] = dsmap__frame_cat(fr, i);
+		if (cats[i] >= sc->catbit_count || !(j->allowed[cats[i] >> 3] & (1u << (cats[i] & 7)))) {
+			bad_frame(j, "a record with a category the system cannot hold");
+			return 0;
+		}
+	}
+	r.ids = fr->ids;
+	r.id_count = fr->id_count;
 	r.cats = cats;
-	r.cat_count = ncats;
-	r.loc = (const char *)p + len - loclen;
-	r.loc_len = loclen;
-	r.first = (int64_t)rd64(p + 8);
-	r.last = (int64_t)rd64(p + 16);
+	r.cat_count = fr->cat_count;
+	r.loc = fr->loc;
+	r.loc_len = fr->loc_len;
+	r.first = fr->first;
+	r.last = fr->last;
+	r.kinds = fr->kinds;
+	r.brands = fr->brands;
 	j->records++;
 	return dsmap__ingest_add(sc->ing, j->slot, &r);
-garbage:
-	return 1;
 }
 
-/* The frames in a job's buffer.  Returns 0 or a negative code for the store. */
+/* An 'X' frame: the runner's own account of why it failed. */
+static void take_error(struct job *j, const struct dsmap__frame_error *fe)
+{
+	char msg[DSMAP__ERROR_MAX];
+	size_t n = fe->msg_len < sizeof(msg) ? fe->msg_len : sizeof(msg) - 1, i;
+	int code = fe->code;
+
+	memcpy(msg, fe->msg, n);
+	msg[n] = '\0';
+	for (i = 0; i < n; i++)
+		if ((unsigned char)msg[i] < 0x20)
+			msg[i] = ' ';
+	/* from another process: only a code this dsmap has */
+	if (code >= 0 || code < DSMAP__E_LOWEST)
+		code = DSMAP_ERROR;
+	job_fail(j, code, "%s", msg);
+}
+
+/* The whole frames in a job's buffer, each decoded by frame.c and checked
+ * against the job.  Returns 0 or a negative code for the store. */
 static int take_frames(struct scan *sc, struct job *j)
 {
-	size_t off = 0;
+	size_t off = 0, used;
 	int rc = 0;
 
-	while (j->inlen - off >= DSMAP__FRAME_HEADER && j->failure == NULL) {
-		const unsigned char *h = j->in + off, *p;
-		uint32_t len;
+	while (off < j->inlen && !j->failed) {
+		struct dsmap__frame f;
+		const char *why = "";
 
-		memcpy(&len, h + 4, 4);
-		if (h[1] != 'D' || h[2] != 'S' || h[3] != 'M' || len > DSMAP__FRAME_MAX) {
-			job_fail(j, DSMAP_EINVALID, "the runner sent garbage (not a frame, %llu records "
-			         "in): the plugin wrote where it must not; killed",
-			         (unsigned long long)j->records);
+		if (dsmap__frame_decode(&f, &used, &why, j->in + off, j->inlen - off) < 0) {
+			if (used == 0)
+				job_fail(j, DSMAP_EINVALID, "the runner sent garbage (%s, %llu records in): "
+				         "the plugin wrote where it must not; killed", why,
+				         (unsigned long long)j->records);
+			else
+				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame (type %u: %s, "
+				         "%llu records in); killed", (unsigned int)f.type, why,
+				         (unsigned long long)j->records);
 			kill_job(j);
 			break;
 		}
-		if (j->inlen - off < DSMAP__FRAME_HEADER + (size_t)len)
-			break;
-		p = h + DSMAP__FRAME_HEADER;
-		switch (h[0]) {
+		if (used == 0)
+			break;           /* the rest of it is on its way */
+		off += used;
+		switch (f.type) {
 		case DSMAP__FRAME_RECORD:
-			rc = take_record(sc, j, p, len);
-			if (rc < 0)
+			if ((rc = take_record(sc, j, &f.record)) < 0)
 				return rc;
-			if (rc == 1) {
-				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed record (%llu records "
-				         "in); killed", (unsigned long long)j->records);
-				kill_job(j);
-			}
 			break;
 		case DSMAP__FRAME_INVALID:
-			if (len < 14 || len != 14u + rd16(p + 12) || rd16(p + 8) >= j->config.source_count ||
-			    (p[10] != 0 && dsmap_ident_kind_name(p[10]) == NULL)) {
-				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
-				kill_job(j);
+			if (f.invalid.source >= j->config.source_count) {
+				bad_frame(j, "an invalid identifier of no source of the system");
 				break;
 			}
 			j->invalid++;
-			add_issue(j, rd16(p + 8), p[10], (const char *)p + 14, rd16(p + 12), rd64(p));
+			add_issue(j, f.invalid.source, f.invalid.kind, f.invalid.reason,
+			          f.invalid.reason_len, f.invalid.number);
 			break;
 		case DSMAP__FRAME_REJECT:
-			if (len < 12 || len != 12u + rd16(p + 10) || rd16(p + 8) >= j->config.source_count) {
-				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
-				kill_job(j);
+			if (f.reject.source >= j->config.source_count) {
+				bad_frame(j, "a rejected record of no source of the system");
 				break;
 			}
 			j->records++;
 			j->rejected++;
-			add_issue(j, rd16(p + 8), 0, (const char *)p + 12, rd16(p + 10), rd64(p));
+			add_issue(j, f.reject.source, 0, f.reject.reason, f.reject.reason_len,
+			          f.reject.number);
 			break;
 		case DSMAP__FRAME_UNMAPPED: {
 			const struct dsmap__runner_facet *rf;
-			char why[300];
+			char why_u[300];
 			int n;
 
-			if (len != DSMAP__UNMAPPED_SIZE || rd16(p + 8) >= j->config.source_count ||
-			    p[10] > DSMAP__RUNNER_BRAND ||
-			    (rf = &j->rsources[rd16(p + 8)].facets[p[10]])->field == NULL ||
+			if (f.unmapped.source >= j->config.source_count ||
+			    (rf = &j->rsources[f.unmapped.source].facets[f.unmapped.facet])->field == NULL ||
 			    rf->has_default) {
-				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
-				kill_job(j);
+				bad_frame(j, "an unmapped value of a facet its source maps");
 				break;
 			}
 			/* the field's name, never its value */
-			n = snprintf(why, sizeof(why), "%s not mapped (field '%s')", facet_what[p[10]],
-			             rf->field);
-			add_issue(j, rd16(p + 8), 0, why, n < 0 ? 0 : (size_t)n < sizeof(why) ?
-			          (size_t)n : sizeof(why) - 1, rd64(p));
+			n = snprintf(why_u, sizeof(why_u), "%s not mapped (field '%s')",
+			             facet_what[f.unmapped.facet], rf->field);
+			add_issue(j, f.unmapped.source, 0, why_u, n < 0 ? 0 : (size_t)n < sizeof(why_u) ?
+			          (size_t)n : sizeof(why_u) - 1, f.unmapped.number);
 			break;
 		}
 		case DSMAP__FRAME_END:
-			if (len != 8) {
-				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
-				kill_job(j);
-				break;
-			}
-			if (rd64(p) != j->records) {
+			if (f.end.records != j->records) {
 				job_fail(j, DSMAP_EINVALID, "the runner counted %llu records, %llu arrived",
-				         (unsigned long long)rd64(p), (unsigned long long)j->records);
+				         (unsigned long long)f.end.records, (unsigned long long)j->records);
 				break;
 			}
 			j->got_end = 1;
 			break;
-		case DSMAP__FRAME_ERROR: {
-			int32_t code;
-			char msg[DSMAP__ERROR_MAX];
-			size_t n = len >= 4 ? len - 4 : 0, i;
-
-			if (len < 4) {
-				job_fail(j, DSMAP_EINVALID, "the runner sent a malformed frame; killed");
-				kill_job(j);
-				break;
-			}
-			memcpy(&code, p, 4);
-			if (n >= sizeof(msg))
-				n = sizeof(msg) - 1;
-			memcpy(msg, p + 4, n);
-			msg[n] = '\0';
-			for (i = 0; i < n; i++)
-				if ((unsigned char)msg[i] < 0x20)
-					msg[i] = ' ';
-			if (code >= 0 || code < DSMAP_EAMBIGUOUS)
-				code = DSMAP_ERROR;
-			job_fail(j, code, "%s", msg);
+		case DSMAP__FRAME_ERROR:
+			take_error(j, &f.error);
 			break;
 		}
-		default:
-			job_fail(j, DSMAP_EINVALID, "the runner sent a frame of unknown type %u; killed",
-			         (unsigned int)h[0]);
-			kill_job(j);
-			break;
-		}
-		off += DSMAP__FRAME_HEADER + len;
 	}
 	if (off > 0) {
 		memmove(j->in, j->in + off, j->inlen - off);
@@ -760,7 +747,7 @@ static int start(struct scan *sc, struct job *j)
 
 	j->started = j->last_word = now();
 	j->state = DSMAP_SCAN_RUNNING;
-	if (j->failure != NULL)
+	if (j->failed)
 		return 0;   /* failed while being prepared */
 	if ((j->in = malloc(INBUF_SIZE)) == NULL)
 		return dsmap_error__oom();
@@ -855,9 +842,9 @@ static int read_frames(struct scan *sc, struct job *j)
 			break;
 		j->inlen += (size_t)n;
 		j->last_word = now();
-		if (j->failure == NULL && (rc = take_frames(sc, j)) < 0)
+		if (!j->failed && (rc = take_frames(sc, j)) < 0)
 			return rc;
-		if (j->failure != NULL)
+		if (j->failed)
 			j->inlen = 0;   /* read and drop the rest */
 	}
 	if (n == 0) {
@@ -886,13 +873,19 @@ static const char *stderr_tail(struct job *j)
 	return *p ? p : NULL;
 }
 
+/* A runner is gone: commit its system's new inventory, or drop it.  Only
+ * the runner of a job that never failed, that was never killed, that sent
+ * an 'E' frame whose count matched and exited with status 0 is committed;
+ * each is tested here, so that a path that forgot to fail its job still
+ * cannot commit. */
 static int finish(struct scan *sc, struct job *j, int status)
 {
+	int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	int rc;
 
 	j->ended = now();
 	j->pid = 0;
-	if (j->failure == NULL) {
+	if (!j->failed) {
 		const char *tail = stderr_tail(j);
 
 		if (WIFSIGNALED(status))
@@ -901,14 +894,17 @@ static int finish(struct scan *sc, struct job *j, int status)
 			         strsignal(WTERMSIG(status)), WTERMSIG(status),
 			         (unsigned long long)j->records, tail ? "; its last words: " : "",
 			         tail ? tail : "");
-		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !j->got_end)
+		else if (!clean || !j->got_end)
 			job_fail(j, DSMAP_ERROR, "the runner ended (exit status %d) before the end of "
 			         "the scan, after %llu records%s%s",
 			         WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 			         (unsigned long long)j->records, tail ? "; the plugin's last words: " : "",
 			         tail ? tail : "");
+		else if (j->killed)
+			job_fail(j, DSMAP_ERROR, "the runner was killed after %llu records had arrived",
+			         (unsigned long long)j->records);
 	}
-	if (j->failure != NULL) {
+	if (j->failed || j->killed || !j->got_end || !clean) {
 		dsmap__ingest_drop(sc->ing, j->slot);
 		j->state = DSMAP_SCAN_FAILED;
 		return 0;
@@ -1033,7 +1029,7 @@ static int run_all(struct scan *sc, unsigned int jobs)
 
 			if (j->state != DSMAP_SCAN_RUNNING || j->pid <= 0)
 				continue;
-			if (t - j->last_word > (double)j->timeout && j->failure == NULL) {
+			if (t - j->last_word > (double)j->timeout && !j->failed) {
 				job_fail(j, DSMAP_ETIMEOUT, "the plugin sent nothing for %u s (%s): killed "
 				         "after %llu records had arrived", j->timeout,
 				         sc->opts->timeout ? "--timeout" : "the system's timeout",
@@ -1137,6 +1133,8 @@ static int failures_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 	for (i = 0; i < sc->njobs; i++) {
 		const struct job *j = &sc->jobs[i];
 		dsmap_store__system_summary sum;
+		const char *why;
+		size_t n;
 
 		if (j->state == DSMAP_SCAN_DONE)
 			continue;
@@ -1148,8 +1146,12 @@ static int failures_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 		if (rc < 0)
 			return rc;
 		sum.failed_at = (int64_t)time(NULL);
-		snprintf(sum.failure, sizeof(sum.failure), "%s",
-		         j->failure ? j->failure : "the scan did not finish");
+		why = j->failed ? j->failure : "the scan did not finish";
+		n = strlen(why);
+		if (n >= sizeof(sum.failure))
+			n = sizeof(sum.failure) - 1;   /* the store keeps the start */
+		memcpy(sum.failure, why, n);
+		sum.failure[n] = '\0';
 		rc = dsmap_store__system_put(store, txn, j->sys->id, &sum);
 		free(sum.categories);
 		if (rc != 0)
@@ -1245,8 +1247,8 @@ static int fill_report(struct scan *sc, dsmap_scan_report *r)
 
 		o->system = j->sys->id;
 		o->plugin = j->sys->plugin;
-		o->error = j->failure ? (j->failure_code < 0 ? j->failure_code : DSMAP_ERROR) : 0;
-		o->message = j->failure;
+		o->error = j->failed ? (j->failure_code < 0 ? j->failure_code : DSMAP_ERROR) : 0;
+		o->message = j->failed ? j->failure : NULL;
 		o->records = j->records;
 		o->rejected = j->rejected;
 		o->had_inventory = j->old.gen != 0;
@@ -1328,7 +1330,6 @@ void dsmap_scan_report_free(dsmap_scan_report *r)
 		for (k = 0; k < j->issue_count; k++)
 			free(j->issues[k].reason);
 		free(j->issues);
-		free(j->failure);
 	}
 	free(r->jobs);
 	free(r->systems);

@@ -97,6 +97,21 @@ static void test_errors__strerror(void **state)
 	assert_string_equal(dsmap_strerror(-999), "unknown error");
 }
 
+/* DSMAP__E_LOWEST is the lowest code: every code from DSMAP_ERROR down to it
+ * has a description, and none below it does (a code added without moving
+ * DSMAP__E_LOWEST fails here; one dsmap_strerror() lacks fails the build). */
+static void test_errors__lowest(void **state)
+{
+	int code;
+
+	(void)state;
+	for (code = DSMAP_ERROR; code >= DSMAP__E_LOWEST; code--)
+		assert_string_not_equal(dsmap_strerror(code), "unknown error");
+	for (code = DSMAP__E_LOWEST - 1; code >= DSMAP__E_LOWEST - 1000; code--)
+		assert_string_equal(dsmap_strerror(code), "unknown error");
+	assert_string_equal(dsmap_strerror(1), "unknown error");
+}
+
 static void *other_thread(void *arg)
 {
 	int *seen = arg;
@@ -133,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_errors__long_message_is_cut),
 		cmocka_unit_test(test_errors__oom),
 		cmocka_unit_test(test_errors__strerror),
+		cmocka_unit_test(test_errors__lowest),
 		cmocka_unit_test(test_errors__per_thread),
 	};
 
