@@ -444,21 +444,48 @@ static int close_stdout(void)
 }
 
 /*
- * LMDB maps the data file and does not check the offsets inside a page: a
- * store damaged inside a page can make a read fault past the end of the
- * file.  Say so, instead of dying without a word.
+ * LMDB maps the data file and trusts the pages it reads: a store damaged
+ * inside a page can make it read past the end of the file (SIGBUS) or
+ * follow a pointer out of the map (SIGSEGV), and its own assertions on a
+ * page abort() (SIGABRT, after printing which).  Say so and exit 1, instead
+ * of dying without a word or dumping core.  Only write() and _exit() here:
+ * a signal handler may call nothing else.  The handler runs on its own
+ * stack, so that a fault from a deep recursion is reported too.
  */
-static void on_sigbus(int sig)
+static void on_fault(int sig)
 {
-	static const char msg[] =
-		"dsmap: fatal: a read from the store faulted (SIGBUS): its data file is "
-		"damaged, or was truncated while in use; run 'dsmap verify', and restore "
-		"the store from a backup or rescan\n";
-	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	static const char head[] = "dsmap: fatal: a read from the store faulted (";
+	static const char tail[] =
+		"): the store is damaged (or was truncated while in use), or dsmap has a "
+		"bug; run 'dsmap verify', and if it finds damage, rebuild the store "
+		"(man dsmap: Repairing a store)\n";
+	const char *name = sig == SIGBUS ? "SIGBUS" : sig == SIGABRT ? "SIGABRT" : "SIGSEGV";
+	ssize_t n;
 
+	n = write(STDERR_FILENO, head, sizeof(head) - 1);
+	n = write(STDERR_FILENO, name, strlen(name));
+	n = write(STDERR_FILENO, tail, sizeof(tail) - 1);
 	(void)n;
-	(void)sig;
 	_exit(CLI_EXIT_ERROR);
+}
+
+static void catch_faults(void)
+{
+	static char altstack[64 * 1024];
+	struct sigaction sa;
+	stack_t ss;
+
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
+	ss.ss_flags = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sa.sa_flags = SA_RESETHAND | (sigaltstack(&ss, NULL) == 0 ? SA_ONSTACK : 0);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	/* LMDB's own checks on a page abort() after printing what failed */
+	sigaction(SIGABRT, &sa, NULL);
 }
 
 int main(int argc, char **argv)
@@ -471,13 +498,9 @@ int main(int argc, char **argv)
 	};
 	struct cli_global g = { NULL };
 	const struct cli_command *cmd;
-	struct sigaction sa;
 	int c, rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigbus;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	catch_faults();
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {

@@ -471,6 +471,7 @@ void dsmap__runner_main(const struct dsmap__runner_job *job, int fd, int errfd)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGBUS, SIG_DFL);
 	signal(SIGSEGV, SIG_DFL);
+	signal(SIGABRT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	dsmap_store__forget(job->store);
 	if (settle_fds(fd, errfd) < 0)

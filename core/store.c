@@ -790,7 +790,8 @@ static void key_text(char *out, size_t size, const MDB_val *k)
 static int walk_db(dsmap_store *store, MDB_txn *txn, MDB_dbi dbi, const char *name,
                    record_check check, uint64_t *count)
 {
-	MDB_cursor *cur = NULL;
+	MDB_cursor *cur = NULL, *look = NULL;
+	unsigned int flags;
 	MDB_val k, v;
 	MDB_stat st;
 	uint64_t n = 0;
@@ -798,17 +799,38 @@ static int walk_db(dsmap_store *store, MDB_txn *txn, MDB_dbi dbi, const char *na
 
 	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		return dsmap_store__error(rc, "store %s: database '%s'", store->path, name);
-	while ((rc = mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST)) == 0) {
-		n++;
-		if (check != NULL && (rc = check(&k, &v)) < 0) {
-			char kt[512];
-
-			key_text(kt, sizeof(kt), &k);
-			mdb_cursor_close(cur);
-			return dsmap_error__prefix(rc, "store %s: database '%s', record %llu, key %s",
-			                           store->path, name, (unsigned long long)n, kt);
-		}
+	if ((rc = mdb_cursor_open(txn, dbi, &look)) != 0) {
+		mdb_cursor_close(cur);
+		return dsmap_store__error(rc, "store %s: database '%s'", store->path, name);
 	}
+	if ((rc = mdb_dbi_flags(txn, dbi, &flags)) != 0)
+		flags = 0;
+	while ((rc = mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST)) == 0) {
+		MDB_val lk = k, lv = v;
+		char kt[512];
+		int lrc;
+
+		n++;
+		if (check != NULL && (rc = check(&k, &v)) < 0)
+			goto bad;
+		/* Every record found by walking the leaves is found again by a
+		 * search from the root: a damaged branch key or an unsorted leaf
+		 * would hide records from every lookup while the walk sees them. */
+		lrc = mdb_cursor_get(look, &lk, &lv, flags & MDB_DUPSORT ? MDB_GET_BOTH : MDB_SET_KEY);
+		if (lrc != 0 || lv.mv_size != v.mv_size || memcmp(lv.mv_data, v.mv_data, v.mv_size) != 0) {
+			rc = dsmap_error__set(DSMAP_ECORRUPT, "a search from the root does not find it "
+			                      "(%s)", lrc == 0 ? "another value" : mdb_strerror(lrc));
+			goto bad;
+		}
+		continue;
+bad:
+		key_text(kt, sizeof(kt), &k);
+		mdb_cursor_close(look);
+		mdb_cursor_close(cur);
+		return dsmap_error__prefix(rc, "store %s: database '%s', record %llu, key %s",
+		                           store->path, name, (unsigned long long)n, kt);
+	}
+	mdb_cursor_close(look);
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND)
 		return dsmap_store__error(rc, "store %s: database '%s', after record %llu",

@@ -125,6 +125,12 @@ static int ws_open_parts(dsmap_workspace *ws, unsigned int store_flags)
 		return rc;
 	if ((storedir = dsmap__path_join(ws->dotdir, "store")) == NULL)
 		return dsmap_error__oom();
+	/* The store holds nothing that the mapping repository and the sources
+	 * cannot give again: a workspace whose store was moved aside (to
+	 * repair it, dsmap(1)) gets a new, empty one, which sync and scan
+	 * fill.  Only a store that is absent: a damaged one is an error. */
+	if (access(storedir, F_OK) != 0 && errno == ENOENT)
+		store_flags |= DSMAP_STORE_CREATE;
 	sopts.flags = store_flags;
 	rc = dsmap_store_open(&ws->store, storedir, &sopts);
 	free(storedir);

@@ -83,6 +83,22 @@ expect_rc 1 "verify re-hashes nodes against their keys"
 expect_err "database 'nodes', record 1, key [0-9a-f]*: a node record does not hash to its key" \
 	"and names the database, the record and the key"
 
+# ---- the repair path (dsmap(1), Repairing a store) -------------------------------
+
+mv "$S" "$S.damaged"
+dsmap -C "$W" sync
+expect_rc 0 "a new store: sync the mapping again"
+dsmap -C "$W" scan --quiet
+expect_rc 0 "and scan the systems again"
+dsmap -C "$W" verify
+expect_rc 0 "the rebuilt store is sound"
+dsmap -C "$W" locate --format json email:alice@example.com
+expect_rc 0 "and locate answers from it"
+check "as before the damage" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [s["system"] for s in d["systems"]] == ["crm"], d["systems"]' "$T_TMP/out"
+
 # ---- a damaged category number --------------------------------------------------
 
 dsmap init ws2
