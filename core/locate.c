@@ -1213,24 +1213,24 @@ static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 	json_t *ans, *query = json_array(), *links = json_array(), *rights = json_array();
 	json_t *ids = json_array(), *id;
 	size_t i;
-	int rc;
+	int rc, links_given = 0, rights_given = 0;
 
 	*out = NULL;
 	ans = json_pack("{s:i, s:s, s:b, s:b}", "schema", DSMAP_LOCATE_SCHEMA,
 	                "revision", l->graph.hex, "found", r->found > 0, "truncated", r->truncated);
-	if (ans == NULL || query == NULL || links == NULL || rights == NULL || ids == NULL ||
-	    json_object_set_new(ans, "query", query) < 0) {
+	if (ans == NULL || query == NULL || links == NULL || rights == NULL || ids == NULL) {
 		json_decref(query);
-		json_decref(links);
-		json_decref(rights);
-		rc = dsmap_error__oom();
-		goto fail;
+		goto oom;
 	}
+	/* json_object_set_new() takes the value, even when it fails */
+	if (json_object_set_new(ans, "query", query) < 0)
+		goto oom;
 	for (i = 0; i < r->nquery; i++)
 		if (json_array_append_new(query, json_pack("{s:s, s:b}", "kind",
 		    dsmap_ident_kind_name((int)r->query_kinds[i]), "links",
 		    (l->links >> r->query_kinds[i]) & 1)) < 0)
 			goto oom;
+	links_given = 1;
 	if (json_object_set_new(ans, "links", links) < 0)
 		goto oom;
 	for (i = 0; i < r->nlinks; i++)
@@ -1243,6 +1243,7 @@ static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 		goto fail;
 	if ((rc = scoped_json(l, r, ans)) < 0)
 		goto fail;
+	rights_given = 1;
 	if (json_object_set_new(ans, "rights", rights) < 0)
 		goto oom;
 	if ((rc = dsmap__graph_ids(&l->graph, DSMAP__NODE_RIGHT, ids)) < 0)
@@ -1261,6 +1262,11 @@ static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 oom:
 	rc = dsmap_error__oom();
 fail:
+	/* a damaged node read half-way leaves what the answer does not own yet */
+	if (!links_given)
+		json_decref(links);
+	if (!rights_given)
+		json_decref(rights);
 	json_decref(ids);
 	json_decref(ans);
 	return rc;
