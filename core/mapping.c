@@ -2164,7 +2164,9 @@ static int dir_read(void *src, const char *rel, char **data, size_t *len,
 
 	if (path == NULL)
 		return dsmap_error__oom();
-	rc = dsmap__read_file(data, len, path, MAX_FILE_SIZE);
+	/* Not a link: git keeps a link's target path, not the file, so a
+	 * linked file would read one way here and another once committed. */
+	rc = dsmap__read_regular(data, len, path, MAX_FILE_SIZE, DSMAP__READ_NOFOLLOW);
 	free(path);
 	return rc;
 }
@@ -2246,9 +2248,12 @@ static int tree_read(void *src, const char *rel, char **data, size_t *len,
 	}
 	if (rc < 0)
 		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, rel);
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+		rc = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
 		git_tree_entry_free(e);
-		return dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s is not a file", t->rev, rel);
+		return dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s: %s, not a regular file",
+		                        t->rev, rel, rc ? "a symbolic link" : "a directory or submodule");
 	}
 	*cached = NULL;
 	memcpy(oid, git_tree_entry_id(e)->id, 20);

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Bounded inputs: what a mapping folder or revision may hold that dsmap
+# refuses quickly, with the file named, instead of hanging or growing.
+. "${DSMAP_SRCDIR:-.}/tests/integration/lib.sh"
+fx=$DSMAP_SRCDIR/tests/fixtures/mappings
+cd "$T_TMP"
+
+# fresh NAME: a copy of the minimal fixture in $T_TMP/NAME.
+fresh() {
+	rm -rf "$T_TMP/$1"
+	cp -R "$fx/minimal" "$T_TMP/$1"
+}
+
+# A FIFO named like a mapping file: opening it for reading would wait for
+# a writer forever.  `timeout` turns a hang into exit 124.
+fresh fifo
+mkfifo fifo/purposes/x.yaml
+T_RC=0
+timeout 10 "$DSMAP_BIN" check fifo > "$T_TMP/out" 2> "$T_TMP/err" || T_RC=$?
+check "a FIFO named x.yaml does not hang check" test "$T_RC" -ne 124
+expect_rc 1 "a FIFO named x.yaml is refused"
+expect_err "^dsmap: check: fifo/purposes/x.yaml: a FIFO, not a regular file$" "and named"
+
+fresh link
+ln -s ../notice.yaml link/purposes/y.yaml
+dsmap check link
+expect_rc 1 "a symbolic link in a mapping folder is refused"
+expect_err "^dsmap: check: link/purposes/y.yaml: a symbolic link, not a regular file$" \
+	"and named"
+
+# In a revision, git keeps the link's target path, not the file.
+dsmap init ws
+ln -s camera-surveillance.yaml ws/mappings/purposes/linked.yaml
+git -C ws add mappings/purposes/linked.yaml
+git -C ws -c user.name=t -c user.email=t@example.org commit -qm "A link"
+dsmap -C ws check --rev HEAD
+expect_rc 1 "a symbolic link in a revision is refused"
+expect_err "^dsmap: check: HEAD:mappings/purposes/linked.yaml: a symbolic link, not a regular file$" \
+	"and named"
+
+finish
