@@ -28,6 +28,7 @@
 #include "store.h"
 #include "util.h"
 #include "workspace.h"
+#include "yamldoc.h"
 
 #define MAX_FILE_SIZE (8u << 20)
 
@@ -696,40 +697,6 @@ struct src {
 	size_t len;
 };
 
-/* The aliases of a document: a node referenced twice came from an alias. */
-static int find_alias(struct ctx *c, yaml_node_t **at)
-{
-	yaml_node_t *n;
-	size_t count = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
-	unsigned char *refs = calloc(count + 1, 1);
-	int found = 0;
-
-	if (refs == NULL) {
-		c->oom = 1;
-		return 0;
-	}
-	for (n = c->doc->nodes.start; n < c->doc->nodes.top && !found; n++) {
-		yaml_node_item_t *it;
-		yaml_node_pair_t *p;
-
-		if (n->type == YAML_SEQUENCE_NODE) {
-			for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-				if (refs[*it]++) {
-					*at = node(c, *it);
-					found = 1;
-				}
-		} else if (n->type == YAML_MAPPING_NODE) {
-			for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
-				if (refs[p->key]++ || refs[p->value]++) {
-					*at = node(c, refs[p->key] > 1 ? p->key : p->value);
-					found = 1;
-				}
-		}
-	}
-	free(refs);
-	return found;
-}
-
 /* Features the mapping format excludes: tags and block scalars. */
 static int find_excluded(struct ctx *c, yaml_node_t **at, const char **what)
 {
@@ -756,67 +723,30 @@ static int find_excluded(struct ctx *c, yaml_node_t **at, const char **what)
 
 /*
  * Parse one file into c->doc and check what every file must be: valid
- * YAML, one document, a mapping with `schema: 1` first.  Returns the root
- * node, or NULL (with diagnostics) when the file cannot be used.
+ * YAML within the limits of yamldoc.h, one document, a mapping with
+ * `schema: 1` first.  Returns the root node, or NULL (with diagnostics)
+ * when the file cannot be used.
  */
 static yaml_node_t *parse(struct ctx *c, const struct src *f)
 {
-	yaml_parser_t parser;
-	yaml_document_t extra;
+	struct dsmap__yaml_error err;
 	yaml_node_t *root, *first, *at = NULL;
 	const char *what;
-	int ok;
+	int rc;
 
-	if (!yaml_parser_initialize(&parser)) {
+	rc = dsmap__yaml_load(c->doc, f->data, f->len, &err);
+	if (rc == DSMAP_EINVALID) {
+		diag_at(c, DSMAP_DIAG_ERROR, (struct dsmap__loc){ c->file, err.line, err.column },
+		        "%s", err.message);
+		return NULL;
+	}
+	if (rc < 0) {
 		c->oom = 1;
 		return NULL;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)f->data, f->len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	ok = yaml_parser_load(&parser, c->doc);
-	if (!ok) {
-		const char *ctxt = parser.context;
-
-		diag_at(c, DSMAP_DIAG_ERROR,
-		        (struct dsmap__loc){ c->file, (unsigned int)parser.problem_mark.line + 1,
-		                             (unsigned int)parser.problem_mark.column + 1 },
-		        "YAML syntax: %s%s%s", parser.problem ? parser.problem : "unknown error",
-		        ctxt ? " " : "", ctxt ? ctxt : "");
-		yaml_parser_delete(&parser);
-		return NULL;
-	}
-	/* One document per file. */
-	if (yaml_parser_load(&parser, &extra)) {
-		if (yaml_document_get_root_node(&extra) != NULL) {
-			yaml_node_t *r = yaml_document_get_root_node(&extra);
-
-			diag_at(c, DSMAP_DIAG_ERROR,
-			        (struct dsmap__loc){ c->file, (unsigned int)r->start_mark.line + 1,
-			                             (unsigned int)r->start_mark.column + 1 },
-			        "a mapping file holds one YAML document; this is a second one");
-			yaml_document_delete(&extra);
-			yaml_parser_delete(&parser);
-			goto fail;
-		}
-		yaml_document_delete(&extra);
-	} else {
-		diag_at(c, DSMAP_DIAG_ERROR,
-		        (struct dsmap__loc){ c->file, (unsigned int)parser.problem_mark.line + 1,
-		                             (unsigned int)parser.problem_mark.column + 1 },
-		        "YAML syntax: %s", parser.problem ? parser.problem : "unknown error");
-		yaml_parser_delete(&parser);
-		goto fail;
-	}
-	yaml_parser_delete(&parser);
-
 	root = yaml_document_get_root_node(c->doc);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
 		ERR(c, root, "the file must be a YAML mapping that starts with 'schema: 1'");
-		goto fail;
-	}
-	if (find_alias(c, &at)) {
-		ERR(c, at, "anchors and aliases are not used in mapping files; this value is used "
-		    "twice: write it out");
 		goto fail;
 	}
 	if (find_excluded(c, &at, &what)) {

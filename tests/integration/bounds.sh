@@ -38,4 +38,24 @@ expect_rc 1 "a symbolic link in a revision is refused"
 expect_err "^dsmap: check: HEAD:mappings/purposes/linked.yaml: a symbolic link, not a regular file$" \
 	"and named"
 
+# 2 MB of nested flow lists: libyaml alone is quadratic in their depth
+# (7 s at 40,000, minutes at 1,000,000); the depth limit stops it at 65.
+fresh deep
+python3 -c 'import sys; n = 1000000; sys.stdout.write("schema: 1\nx: " + "[" * n + "]" * n + "\n")' \
+	> deep/purposes/deep.yaml
+T_RC=0
+timeout 20 "$DSMAP_BIN" check deep > "$T_TMP/out" 2> "$T_TMP/err" || T_RC=$?
+check "a file nested 1,000,000 deep does not stall check" test "$T_RC" -ne 124
+expect_rc 1 "it is an error"
+expect_out "^deep/purposes/deep.yaml:2:67: error: lists and mappings nested more than 64 deep" \
+	"named with the file, line and column of level 65"
+
+fresh deep-block
+{ printf 'schema: 1\nx:\n'; i=0; while [ $i -lt 100 ]; do printf -- '- '; i=$((i + 1)); done; echo x; } \
+	> deep-block/purposes/deep.yaml
+dsmap check deep-block
+expect_rc 1 "block nesting counts alike"
+expect_out "^deep-block/purposes/deep.yaml:3:127: error: lists and mappings nested more than 64 deep" \
+	"and is named alike"
+
 finish
