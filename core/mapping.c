@@ -394,10 +394,22 @@ static void vdiag(struct ctx *c, int severity, unsigned int line, unsigned int c
                   const char *fmt, va_list ap)
 {
 	dsmap_mapping *m = c->m;
-	dsmap_diag *d = dsmap__arena_alloc(&m->arena, sizeof(*d));
+	dsmap_diag *d;
 	char buf[1024];
 
-	if (d == NULL) {
+	if (severity == DSMAP_DIAG_ERROR)
+		m->errors++;
+	else if (severity == DSMAP_DIAG_WARNING)
+		m->warnings++;
+	else
+		m->notes++;
+	/* The first ones are kept, the others counted: a file of a million
+	 * typos must not cost a million messages. */
+	if (m->diags.count >= DSMAP_MAPPING_DIAG_MAX) {
+		m->diags_omitted++;
+		return;
+	}
+	if ((d = dsmap__arena_alloc(&m->arena, sizeof(*d))) == NULL) {
 		c->oom = 1;
 		return;
 	}
@@ -407,16 +419,8 @@ static void vdiag(struct ctx *c, int severity, unsigned int line, unsigned int c
 	d->line = line;
 	d->column = column;
 	if ((d->message = dsmap__arena_strdup(&m->arena, buf)) == NULL ||
-	    dsmap__vec_push(&m->arena, &m->diags, d) < 0) {
+	    dsmap__vec_push(&m->arena, &m->diags, d) < 0)
 		c->oom = 1;
-		return;
-	}
-	if (severity == DSMAP_DIAG_ERROR)
-		m->errors++;
-	else if (severity == DSMAP_DIAG_WARNING)
-		m->warnings++;
-	else
-		m->notes++;
 }
 
 #if defined(__GNUC__)
@@ -1963,8 +1967,8 @@ static int diag_order(const void *a, const void *b, const dsmap_mapping *m)
 	return 0;
 }
 
-/* A stable insertion sort: diagnostics are few, and equal ones keep the
- * order they were raised in. */
+/* A stable insertion sort: diagnostics are few (DSMAP_MAPPING_DIAG_MAX at
+ * most), and equal ones keep the order they were raised in. */
 static void sort_diags(dsmap_mapping *m)
 {
 	size_t i, j;
@@ -2315,6 +2319,11 @@ void dsmap_mapping_free(dsmap_mapping *m)
 size_t dsmap_mapping_diag_count(const dsmap_mapping *m)
 {
 	return m ? m->diags.count : 0;
+}
+
+size_t dsmap_mapping_diag_omitted(const dsmap_mapping *m)
+{
+	return m ? m->diags_omitted : 0;
 }
 
 const dsmap_diag *dsmap_mapping_diag(const dsmap_mapping *m, size_t i)

@@ -58,4 +58,55 @@ expect_rc 1 "block nesting counts alike"
 expect_out "^deep-block/purposes/deep.yaml:3:127: error: lists and mappings nested more than 64 deep" \
 	"and is named alike"
 
+# Diagnostics: the first 100 are kept and printed, the rest counted.
+fresh typos
+python3 -c 'import sys; sys.stdout.write("schema: 1\n" + "".join("k%d: 1\n" % i for i in range(1000)))' \
+	> typos/purposes/typos.yaml
+dsmap check typos
+expect_rc 1 "a file of 1,000 unknown keys fails check"
+check "100 diagnostics are printed" \
+	test "$(grep -c '^typos/purposes/typos.yaml:[0-9]*:[0-9]*: error: ' "$T_TMP/out")" -eq 100
+expect_out "^typos/purposes/typos.yaml:101:1: error: purpose file: unknown key 'k99' " \
+	"the first ones, in order"
+expect_out '^\.\.\. and 901 more$' "then one line counts the others"
+expect_out '^1001 errors, 0 warnings in 10 files$' "and the errors are all counted"
+dsmap check --format json typos
+check "JSON gives the 100 and the count of the others" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["diagnostics"]) == 100, len(d["diagnostics"])
+assert d["diagnostics_omitted"] == 901, d["diagnostics_omitted"]
+assert d["counts"]["errors"] == 1001, d["counts"]
+' "$T_TMP/out"
+dsmap check "$fx/minimal"
+expect_rc 0 "a clean mapping"
+if grep -q '^\.\.\. and' "$T_TMP/out"; then not_ok "has no '... and' line"; else ok "has no '... and' line"; fi
+
+# Nodes: an 8 MiB list of 4 million one-letter values cost 686 MB of
+# libyaml document before the limit, and 400,000 unknown keys 199 MB of
+# diagnostics before the cap.
+fresh nodes
+python3 -c 'import sys; sys.stdout.write("schema: 1\nx: [" + "a," * (4 * 1024 * 1024 - 20) + "b]\n")' \
+	> nodes/purposes/nodes.yaml
+dsmap check nodes
+expect_rc 1 "a file of more than 100,000 nodes is refused"
+expect_out "^nodes/purposes/nodes.yaml:2:199995: error: more than 100000 YAML nodes" \
+	"at the node past the limit (the 99,996th value)"
+fresh keys
+python3 -c 'import sys; sys.stdout.write("schema: 1\n" + "".join("k%d: 1\n" % i for i in range(49000)))' \
+	> keys/purposes/keys.yaml
+# peak DIR: the peak resident memory (KB) of a check of DIR, run straight
+peak() {
+	python3 - "$DSMAP_BIN" "$1" <<'EOF'
+import resource, subprocess, sys
+subprocess.run([sys.argv[1], "check", sys.argv[2]], stdout=subprocess.DEVNULL,
+               stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+EOF
+}
+for dir in nodes keys; do
+	kb=$(peak "$dir")
+	check "check of $dir peaks under 100 MB ($kb KB)" test "$kb" -lt 100000
+done
+
 finish
