@@ -228,7 +228,9 @@ int dsmap_store__write(dsmap_store *store, dsmap_store__txn_fn fn, void *payload
 		return 0;
 	if (rc < 0 && rc > -1000)
 		return rc; /* a DSMAP_E* code; fn set the message */
-	return dsmap_store__error(rc, "store %s: %s", store->path, what);
+	/* LMDB reports a short write (a disk that filled up) as EIO */
+	return dsmap_store__error(dsmap__write_errno(rc, store->path), "store %s: %s",
+	                          store->path, what);
 }
 
 int dsmap_store__meta_put(dsmap_store *store, MDB_txn *txn, const char *key,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -222,6 +223,18 @@ done:
 int dsmap__read_file(char **out, size_t *len, const char *path, size_t max)
 {
 	return dsmap__read_regular(out, len, path, max, 0);
+}
+
+int dsmap__write_errno(int err, const char *path)
+{
+	struct statvfs vfs;
+	unsigned long long left;
+
+	if (err != EIO || statvfs(path, &vfs) != 0)
+		return err;
+	/* root may write into the blocks kept for it */
+	left = (unsigned long long)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
+	return left < DSMAP__FULL_BELOW ? ENOSPC : err;
 }
 
 char *dsmap__realpath(const char *path)

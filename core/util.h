@@ -43,6 +43,16 @@ int dsmap__read_file(char **out, size_t *len, const char *path, size_t max);
 int dsmap__read_regular(char **out, size_t *len, const char *path, size_t max,
                         unsigned int flags);
 
+/*
+ * The errno a failed write to the file system holding `path` is to be
+ * reported with.  LMDB turns a short write, which is how a disk that fills
+ * up mid-write shows itself, into EIO; when that file system has less than
+ * DSMAP__FULL_BELOW bytes left for this user, ENOSPC is what happened.
+ * Other values come back as they are.
+ */
+#define DSMAP__FULL_BELOW (1u << 20)
+int dsmap__write_errno(int err, const char *path);
+
 /* The absolute, symlink-free form of `path` (which must exist), newly
  * allocated; NULL with the error set otherwise. */
 char *dsmap__realpath(const char *path);
