@@ -457,6 +457,9 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 	}
 	if (optind < argc)
 		return cli_usage_error("demo", "takes no arguments");
+	/* Private whatever the umask, as dsmap init makes it: data/ holds raw
+	 * personal data, if made up. */
+	umask(umask(0) | 077);
 	if (keep != NULL) {
 		if (mkdir(keep, 0700) != 0 && errno != EEXIST)
 			return fail(keep, strerror(errno));

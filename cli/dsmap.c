@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -478,6 +479,9 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_sigbus;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
+	/* Nothing dsmap makes is writable by others, whatever the umask
+	 * (init and demo make theirs private: cmd_init.c, cmd_demo.c). */
+	umask(umask(0) | 022);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {
