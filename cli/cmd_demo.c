@@ -149,6 +149,21 @@ static int make_files(struct demo *d)
 	return ok ? 0 : fail(bad, strerror(errno));
 }
 
+/* data/ holds the sources' raw personal data: git never picks it up,
+ * whatever one commits in the kept workspace.  Beside init's /.dsmap/, in
+ * the repository's own exclude file, so that nothing untracked appears. */
+static int ignore_data(struct demo *d)
+{
+	FILE *f = fopen(at(d, ".git/info/exclude"), "a");
+
+	if (f == NULL ||
+	    fputs("# dsmap demo: the sources' raw personal data never go into the repository\n"
+	          "/data/\n", f) < 0 ||
+	    fclose(f) != 0)
+		return fail(at(d, ".git/info/exclude"), strerror(errno));
+	return 0;
+}
+
 static int write_file(struct demo *d, const char *rel, const char *text)
 {
 	FILE *f = fopen(at(d, rel), "w");
@@ -479,8 +494,8 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 	       top);
 
 	heading("Source systems, made up for the occasion");
-	if (mkdir(at(&d, "data"), 0700) != 0 || make_crm(&d) != 0 || make_files(&d) != 0 ||
-	    declare_systems(&d) != 0)
+	if (mkdir(at(&d, "data"), 0700) != 0 || ignore_data(&d) != 0 || make_crm(&d) != 0 ||
+	    make_files(&d) != 0 || declare_systems(&d) != 0)
 		goto done;
 	printf("  crm      SQLite, %lu customers: customer number, e-mail, phone, national register "
 	       "number,\n           birth date, IBAN\n", d.subjects);
