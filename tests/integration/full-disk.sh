@@ -65,6 +65,44 @@ d = json.load(open(sys.argv[1]))
 assert len(d["synced"]) == 40, d
 ' "$T_TMP/out"
 
+# A scan that runs out of room: the system fails with the disk named, and
+# its previous inventory stays whole.
+DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
+export DSMAP_PLUGIN_PATH
+mkdir "$W/data"
+python3 -c '
+print("customer_no,email")
+for i in range(2000):
+    print("C%07d,user%d@example.com" % (i, i))' > "$W/data/crm.csv"
+cat > "$W/mappings/systems/crm.yaml" <<'YAML'
+schema: 1
+system:
+  id: crm
+  name: "CRM"
+  plugin: csv
+  purposes: [contract-conclusion]
+  sources:
+    - name: data/crm.csv
+      identifiers:
+        customer_no: customer-number
+        email: email
+      categories:
+        email: collected/identification-contact
+      subject_kind: customers
+YAML
+git -C "$W" add mappings
+git -C "$W" -c user.name=t -c user.email=t@example.org commit -qm "A CRM"
+dsmap -C "$W" scan --quiet
+expect_rc 0 "a scan with room"
+fill 64
+dsmap -C "$W" scan --quiet
+expect_rc 1 "a scan on a full disk fails"
+expect_out "^crm \(csv\): FAILED .*: No space left on device$" "and says the disk is full"
+expect_out "^  the previous inventory of crm is kept$" "and keeps the previous inventory"
+rm -f full/filler
+dsmap -C "$W" locate email:user44@example.com
+expect_rc 0 "which still answers"
+
 # init on a full disk names the file it could not write.
 rm -rf "$W"
 for kb in 0 8 100; do
