@@ -83,8 +83,8 @@ expect_rc 0 "a clean mapping"
 if grep -q '^\.\.\. and' "$T_TMP/out"; then not_ok "has no '... and' line"; else ok "has no '... and' line"; fi
 
 # Nodes: an 8 MiB list of 4 million one-letter values cost 686 MB of
-# libyaml document before the limit, and 400,000 unknown keys 199 MB of
-# diagnostics before the cap.
+# libyaml document (and 5 s) before the limit; now some 27 MB, 80 MB under
+# AddressSanitizer.
 fresh nodes
 python3 -c 'import sys; sys.stdout.write("schema: 1\nx: [" + "a," * (4 * 1024 * 1024 - 20) + "b]\n")' \
 	> nodes/purposes/nodes.yaml
@@ -92,21 +92,14 @@ dsmap check nodes
 expect_rc 1 "a file of more than 100,000 nodes is refused"
 expect_out "^nodes/purposes/nodes.yaml:2:199995: error: more than 100000 YAML nodes" \
 	"at the node past the limit (the 99,996th value)"
-fresh keys
-python3 -c 'import sys; sys.stdout.write("schema: 1\n" + "".join("k%d: 1\n" % i for i in range(49000)))' \
-	> keys/purposes/keys.yaml
-# peak DIR: the peak resident memory (KB) of a check of DIR, run straight
-peak() {
-	python3 - "$DSMAP_BIN" "$1" <<'EOF'
+# the peak resident memory (KB) of the check, run straight, not under a runner
+kb=$(python3 - "$DSMAP_BIN" nodes <<'EOF'
 import resource, subprocess, sys
 subprocess.run([sys.argv[1], "check", sys.argv[2]], stdout=subprocess.DEVNULL,
                stderr=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 EOF
-}
-for dir in nodes keys; do
-	kb=$(peak "$dir")
-	check "check of $dir peaks under 100 MB ($kb KB)" test "$kb" -lt 100000
-done
+)
+check "and its check peaks under 150 MB ($kb KB)" test "$kb" -lt 150000
 
 finish
