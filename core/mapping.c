@@ -2184,10 +2184,13 @@ static int tree_read(void *src, const char *rel, char **data, size_t *len,
 		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, rel);
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
-		rc = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+		/* a link's blob is its target path: refused as in a folder */
+		const char *what = git_tree_entry_type(e) == GIT_OBJECT_BLOB ?
+		                   "a symbolic link" : "a directory or submodule";
+
 		git_tree_entry_free(e);
 		return dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s: %s, not a regular file",
-		                        t->rev, rel, rc ? "a symbolic link" : "a directory or submodule");
+		                        t->rev, rel, what);
 	}
 	*cached = NULL;
 	memcpy(oid, git_tree_entry_id(e)->id, 20);

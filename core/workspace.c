@@ -139,6 +139,14 @@ static const struct {
  * init does before it creates anything).  Returns 0, or DSMAP_EPERM with
  * each problem and the chmod or chown that puts it right.
  */
+/* Is `path` below directory `dir`? */
+static int below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 static int check_private(const char *top, size_t parts)
 {
 	struct dsmap__out o = { NULL, 0, 0, 0 };
@@ -147,7 +155,6 @@ static int check_private(const char *top, size_t parts)
 	uid_t uid = geteuid();
 	int rc = 0;
 
-	user_name(me, sizeof(me), uid);
 	for (i = 0; i < parts && rc == 0; i++) {
 		const char *rel = private_parts[i].rel;
 		char *path = rel ? dsmap__path_join(top, rel) : strdup(top);
@@ -165,8 +172,8 @@ static int check_private(const char *top, size_t parts)
 			continue;
 		}
 		/* a directory chowned -R takes what it holds along */
-		if (sb.st_uid != uid && (chowned == NULL || strncmp(path, chowned, strlen(chowned)) != 0 ||
-		                         path[strlen(chowned)] != '/')) {
+		if (sb.st_uid != uid && (chowned == NULL || !below(path, chowned))) {
+			user_name(me, sizeof(me), uid);   /* only now: NSS may be slow */
 			user_name(owner, sizeof(owner), sb.st_uid);
 			dsmap__outf(&o, "%s%s is owned by %s, not by you (%s): run '%s %s ",
 			            problems++ ? "; " : "", path, owner, me,
