@@ -38,6 +38,8 @@ static void print_text(const char *prefix, const dsmap_mapping *m)
 		if (d->severity != DSMAP_DIAG_NOTE)
 			print_diag(prefix, d);
 	}
+	if (dsmap_mapping_diag_omitted(m) > 0)
+		printf("... and %zu more\n", dsmap_mapping_diag_omitted(m));
 	for (i = 0; i < count; i++) {
 		const dsmap_diag *d = dsmap_mapping_diag(m, i);
 
@@ -80,7 +82,7 @@ static int print_json(const char *source, const char *prefix, const dsmap_mappin
 	}
 	dsmap_mapping_counts_get(&n, m);
 	root = json_pack("{s:i, s:s, s:b, s:{s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
-	                 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
+	                 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:I}",
 	    "schema", CLI_JSON_SCHEMA, "source", source, "ok", n.errors == 0,
 	    "counts",
 	    "categories", (json_int_t)n.categories,
@@ -102,7 +104,8 @@ static int print_json(const char *source, const char *prefix, const dsmap_mappin
 	    "errors", (json_int_t)n.errors,
 	    "warnings", (json_int_t)n.warnings,
 	    "files", (json_int_t)n.files,
-	    "diagnostics", diags);
+	    "diagnostics", diags,
+	    "diagnostics_omitted", (json_int_t)dsmap_mapping_diag_omitted(m));
 	if (root == NULL) {
 		fprintf(stderr, "dsmap: check: out of memory building JSON\n");
 		return CLI_EXIT_ERROR;

@@ -112,28 +112,56 @@ static int make_crm(struct demo *d)
  * the web log 2 in 3, by customer number, IP and set-top box. */
 static int make_files(struct demo *d)
 {
-	FILE *csv = fopen(at(d, "data/billing.csv"), "w");
-	FILE *log = csv ? fopen(at(d, "data/weblog.jsonl"), "w") : NULL;
+	char csv_path[4096], log_path[4096];
+	FILE *csv, *log = NULL;
+	const char *bad = csv_path;   /* the file a failure is about */
 	unsigned long n;
-	int ok = csv != NULL && log != NULL;
+	int ok;
 
+	snprintf(csv_path, sizeof(csv_path), "%s", at(d, "data/billing.csv"));
+	snprintf(log_path, sizeof(log_path), "%s", at(d, "data/weblog.jsonl"));
+	ok = (csv = fopen(csv_path, "w")) != NULL;
+	if (ok && (log = fopen(log_path, "w")) == NULL) {
+		bad = log_path;
+		ok = 0;
+	}
 	if (ok)
 		ok = fputs("invoice;customer_no;iban;amount;date\n", csv) >= 0;
 	for (n = 1; ok && n <= d->subjects; n++) {
 		if (n % 5 != 0)
 			ok = fprintf(csv, "F%09lu;C%08lu;BE%02lu%012lu;%lu.%02lu;2026-%02lu-01\n", n, n,
 			             n % 97, n, n % 200, n % 100, 1 + n % 12) > 0;
-		if (ok && n % 3 != 0)
-			ok = fprintf(log, "{\"ts\":%lu,\"customer\":{\"no\":\"C%08lu\"},"
-			             "\"ip\":\"10.%lu.%lu.%lu\",\"device\":{\"id\":\"stb-%08lx\"},"
-			             "\"url\":\"/tv/channel/%lu\"}\n", 1767225600ul + n, n,
-			             n >> 16 & 255, n >> 8 & 255, n & 255, n, n % 80) > 0;
+		if (ok && n % 3 != 0 &&
+		    !(ok = fprintf(log, "{\"ts\":%lu,\"customer\":{\"no\":\"C%08lu\"},"
+		                   "\"ip\":\"10.%lu.%lu.%lu\",\"device\":{\"id\":\"stb-%08lx\"},"
+		                   "\"url\":\"/tv/channel/%lu\"}\n", 1767225600ul + n, n,
+		                   n >> 16 & 255, n >> 8 & 255, n & 255, n, n % 80) > 0))
+			bad = log_path;
 	}
-	if (csv != NULL && fclose(csv) != 0)
+	if (csv != NULL && fclose(csv) != 0 && ok) {
+		bad = csv_path;
 		ok = 0;
-	if (log != NULL && fclose(log) != 0)
+	}
+	if (log != NULL && fclose(log) != 0 && ok) {
+		bad = log_path;
 		ok = 0;
-	return ok ? 0 : fail("write the sources", strerror(errno));
+	}
+	return ok ? 0 : fail(bad, strerror(errno));
+}
+
+/* data/ holds the sources' raw personal data: git never picks it up,
+ * whatever one commits in the kept workspace.  Beside init's /.dsmap/, in
+ * the repository's own exclude file, so that nothing untracked appears. */
+static int ignore_data(struct demo *d)
+{
+	FILE *f = fopen(at(d, ".git/info/exclude"), "a");
+
+	if (f == NULL ||
+	    fputs("# dsmap demo: the sources' raw personal data never go into the repository\n"
+	          "/data/\n", f) < 0 ||
+	    fclose(f) != 0)
+		return fail(at(d, ".git/info/exclude"), strerror(errno));
+	return 0;
 }
 
 static int write_file(struct demo *d, const char *rel, const char *text)
@@ -444,6 +472,9 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 	}
 	if (optind < argc)
 		return cli_usage_error("demo", "takes no arguments");
+	/* Private whatever the umask, as dsmap init makes it: data/ holds raw
+	 * personal data, if made up. */
+	umask(umask(0) | 077);
 	if (keep != NULL) {
 		if (mkdir(keep, 0700) != 0 && errno != EEXIST)
 			return fail(keep, strerror(errno));
@@ -463,8 +494,8 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 	       top);
 
 	heading("Source systems, made up for the occasion");
-	if (mkdir(at(&d, "data"), 0700) != 0 || make_crm(&d) != 0 || make_files(&d) != 0 ||
-	    declare_systems(&d) != 0)
+	if (mkdir(at(&d, "data"), 0700) != 0 || ignore_data(&d) != 0 || make_crm(&d) != 0 ||
+	    make_files(&d) != 0 || declare_systems(&d) != 0)
 		goto done;
 	printf("  crm      SQLite, %lu customers: customer number, e-mail, phone, national register "
 	       "number,\n           birth date, IBAN\n", d.subjects);

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -51,6 +52,10 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 		dir = joined;
 	}
 
+	/* A workspace is private whatever the umask: the library makes its
+	 * directory, .dsmap/, the store and the key so, and the umask does the
+	 * same for the repository and the mapping files. */
+	umask(umask(0) | 077);
 	rc = dsmap_workspace_init(&ws, dir, &iopts);
 	free(joined);
 	if (rc < 0)

@@ -61,7 +61,7 @@ static int make_crm(const char *path, unsigned long subjects)
 	                 "updated_at TEXT); BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO customers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	                       -1, &st, NULL) != SQLITE_OK) {
-		fail("make the CRM", db ? sqlite3_errmsg(db) : "out of memory");
+		fail(path, db ? sqlite3_errmsg(db) : "out of memory");
 		goto done;
 	}
 	for (n = 1; n <= subjects; n++) {
@@ -83,20 +83,20 @@ static int make_crm(const char *path, unsigned long subjects)
 		sqlite3_bind_text(st, 7, iban, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 8, upd, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			fail("make the CRM", sqlite3_errmsg(db));
+			fail(path, sqlite3_errmsg(db));
 			goto done;
 		}
 		sqlite3_reset(st);
 	}
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		fail("make the CRM", sqlite3_errmsg(db));
+		fail(path, sqlite3_errmsg(db));
 		goto done;
 	}
 	rc = 0;
 done:
 	sqlite3_finalize(st);
 	if (sqlite3_close(db) != SQLITE_OK && rc == 0)
-		rc = fail("make the CRM", sqlite3_errmsg(db));
+		rc = fail(path, sqlite3_errmsg(db));
 	return rc;
 }
 

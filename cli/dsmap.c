@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -501,6 +502,9 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	catch_faults();
+	/* Nothing dsmap makes is writable by others, whatever the umask
+	 * (init and demo make theirs private: cmd_init.c, cmd_demo.c). */
+	umask(umask(0) | 022);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {

@@ -118,9 +118,10 @@ int dsmap_error__from_errno(int errnum)
 		return DSMAP_EPERM;
 	case ENOMEM:
 		return DSMAP_ENOMEM;
-	case EIO:
 	case ENOSPC:
 	case EDQUOT:
+		return DSMAP_ENOSPC;
+	case EIO:
 	case EFBIG:
 		return DSMAP_EIO;
 	case EBUSY:
@@ -155,6 +156,7 @@ const char *dsmap_strerror(int code)
 	case DSMAP_EBUSY: return "busy";
 	case DSMAP_ETIMEOUT: return "timed out";
 	case DSMAP_EAMBIGUOUS: return "ambiguous name";
+	case DSMAP_ENOSPC: return "no space left on device";
 	}
 	return "unknown error";
 }

@@ -20,7 +20,7 @@
  * build on a code it lacks), and by tests/unit/errors.c, which asks it for
  * every code down to this one and for none below.
  */
-#define DSMAP__E_LOWEST DSMAP_EAMBIGUOUS
+#define DSMAP__E_LOWEST DSMAP_ENOSPC
 
 /* The longest message kept; longer ones are cut with "...". */
 #define DSMAP__ERROR_MAX 2048

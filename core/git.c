@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -158,6 +159,10 @@ int dsmap_git__error(int rc, const char *fmt, ...)
 		code = DSMAP_ERROR;
 		break;
 	}
+	/* libgit2 keeps no errno, but an OS error's message ends with strerror() */
+	if (code == DSMAP_ERROR && e != NULL && e->klass == GIT_ERROR_OS && e->message != NULL &&
+	    (strstr(e->message, strerror(ENOSPC)) != NULL || strstr(e->message, strerror(EDQUOT)) != NULL))
+		code = DSMAP_ENOSPC;
 	return dsmap_error__set(code, "%s: %s", ctx,
 	                        e && e->message ? e->message : "libgit2 error");
 }

@@ -67,6 +67,7 @@
 	X(git_signature_now) \
 	X(git_tree_entry_byindex) \
 	X(git_tree_entry_bypath) \
+	X(git_tree_entry_filemode) \
 	X(git_tree_entry_free) \
 	X(git_tree_entry_id) \
 	X(git_tree_entry_name) \
@@ -124,6 +125,7 @@ extern struct dsmap__git_functions dsmap__git;
 #define git_signature_now (dsmap__git.p_git_signature_now)
 #define git_tree_entry_byindex (dsmap__git.p_git_tree_entry_byindex)
 #define git_tree_entry_bypath (dsmap__git.p_git_tree_entry_bypath)
+#define git_tree_entry_filemode (dsmap__git.p_git_tree_entry_filemode)
 #define git_tree_entry_free (dsmap__git.p_git_tree_entry_free)
 #define git_tree_entry_id (dsmap__git.p_git_tree_entry_id)
 #define git_tree_entry_name (dsmap__git.p_git_tree_entry_name)

@@ -505,7 +505,8 @@ static int open_run(dsmap__ingest *ing, struct writer *w)
 	memset(w, 0, sizeof(*w));
 	w->buf = ing->iobuf;
 	if ((w->fd = tmp_open(ing->tmpdir)) < 0)
-		return dsmap_error__errno(DSMAP_EIO, errno, "a temporary file in %s", ing->tmpdir);
+		return dsmap_error__errno(dsmap_error__from_errno(errno), errno, "a temporary file in %s",
+		                          ing->tmpdir);
 	return 0;
 }
 
@@ -514,8 +515,8 @@ static int close_run(dsmap__ingest *ing, struct writer *w, struct run **runs, si
 	w_flush(w);
 	if (w->err) {
 		close(w->fd);
-		return dsmap_error__errno(DSMAP_EIO, w->err, "write a temporary file in %s",
-		                          ing->tmpdir);
+		return dsmap_error__errno(dsmap_error__from_errno(w->err), w->err,
+		                          "write a temporary file in %s", ing->tmpdir);
 	}
 	if (lseek(w->fd, 0, SEEK_SET) != 0 || add_run(runs, n, w->fd, w->total) < 0) {
 		close(w->fd);

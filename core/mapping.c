@@ -29,6 +29,7 @@
 #include "store.h"
 #include "util.h"
 #include "workspace.h"
+#include "yamldoc.h"
 
 #define MAX_FILE_SIZE (8u << 20)
 
@@ -394,10 +395,22 @@ static void vdiag(struct ctx *c, int severity, unsigned int line, unsigned int c
                   const char *fmt, va_list ap)
 {
 	dsmap_mapping *m = c->m;
-	dsmap_diag *d = dsmap__arena_alloc(&m->arena, sizeof(*d));
+	dsmap_diag *d;
 	char buf[1024];
 
-	if (d == NULL) {
+	if (severity == DSMAP_DIAG_ERROR)
+		m->errors++;
+	else if (severity == DSMAP_DIAG_WARNING)
+		m->warnings++;
+	else
+		m->notes++;
+	/* The first ones are kept, the others counted: a file of a million
+	 * typos must not cost a million messages. */
+	if (m->diags.count >= DSMAP_MAPPING_DIAG_MAX) {
+		m->diags_omitted++;
+		return;
+	}
+	if ((d = dsmap__arena_alloc(&m->arena, sizeof(*d))) == NULL) {
 		c->oom = 1;
 		return;
 	}
@@ -407,16 +420,8 @@ static void vdiag(struct ctx *c, int severity, unsigned int line, unsigned int c
 	d->line = line;
 	d->column = column;
 	if ((d->message = dsmap__arena_strdup(&m->arena, buf)) == NULL ||
-	    dsmap__vec_push(&m->arena, &m->diags, d) < 0) {
+	    dsmap__vec_push(&m->arena, &m->diags, d) < 0)
 		c->oom = 1;
-		return;
-	}
-	if (severity == DSMAP_DIAG_ERROR)
-		m->errors++;
-	else if (severity == DSMAP_DIAG_WARNING)
-		m->warnings++;
-	else
-		m->notes++;
 }
 
 #if defined(__GNUC__)
@@ -697,40 +702,6 @@ struct src {
 	size_t len;
 };
 
-/* The aliases of a document: a node referenced twice came from an alias. */
-static int find_alias(struct ctx *c, yaml_node_t **at)
-{
-	yaml_node_t *n;
-	size_t count = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
-	unsigned char *refs = calloc(count + 1, 1);
-	int found = 0;
-
-	if (refs == NULL) {
-		c->oom = 1;
-		return 0;
-	}
-	for (n = c->doc->nodes.start; n < c->doc->nodes.top && !found; n++) {
-		yaml_node_item_t *it;
-		yaml_node_pair_t *p;
-
-		if (n->type == YAML_SEQUENCE_NODE) {
-			for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-				if (refs[*it]++) {
-					*at = node(c, *it);
-					found = 1;
-				}
-		} else if (n->type == YAML_MAPPING_NODE) {
-			for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
-				if (refs[p->key]++ || refs[p->value]++) {
-					*at = node(c, refs[p->key] > 1 ? p->key : p->value);
-					found = 1;
-				}
-		}
-	}
-	free(refs);
-	return found;
-}
-
 /* Features the mapping format excludes: tags and block scalars. */
 static int find_excluded(struct ctx *c, yaml_node_t **at, const char **what)
 {
@@ -757,67 +728,30 @@ static int find_excluded(struct ctx *c, yaml_node_t **at, const char **what)
 
 /*
  * Parse one file into c->doc and check what every file must be: valid
- * YAML, one document, a mapping with `schema: 1` first.  Returns the root
- * node, or NULL (with diagnostics) when the file cannot be used.
+ * YAML within the limits of yamldoc.h, one document, a mapping with
+ * `schema: 1` first.  Returns the root node, or NULL (with diagnostics)
+ * when the file cannot be used.
  */
 static yaml_node_t *parse(struct ctx *c, const struct src *f)
 {
-	yaml_parser_t parser;
-	yaml_document_t extra;
+	struct dsmap__yaml_error err;
 	yaml_node_t *root, *first, *at = NULL;
 	const char *what;
-	int ok;
+	int rc;
 
-	if (!yaml_parser_initialize(&parser)) {
+	rc = dsmap__yaml_load(c->doc, f->data, f->len, &err);
+	if (rc == DSMAP_EINVALID) {
+		diag_at(c, DSMAP_DIAG_ERROR, (struct dsmap__loc){ c->file, err.line, err.column },
+		        "%s", err.message);
+		return NULL;
+	}
+	if (rc < 0) {
 		c->oom = 1;
 		return NULL;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)f->data, f->len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	ok = yaml_parser_load(&parser, c->doc);
-	if (!ok) {
-		const char *ctxt = parser.context;
-
-		diag_at(c, DSMAP_DIAG_ERROR,
-		        (struct dsmap__loc){ c->file, (unsigned int)parser.problem_mark.line + 1,
-		                             (unsigned int)parser.problem_mark.column + 1 },
-		        "YAML syntax: %s%s%s", parser.problem ? parser.problem : "unknown error",
-		        ctxt ? " " : "", ctxt ? ctxt : "");
-		yaml_parser_delete(&parser);
-		return NULL;
-	}
-	/* One document per file. */
-	if (yaml_parser_load(&parser, &extra)) {
-		if (yaml_document_get_root_node(&extra) != NULL) {
-			yaml_node_t *r = yaml_document_get_root_node(&extra);
-
-			diag_at(c, DSMAP_DIAG_ERROR,
-			        (struct dsmap__loc){ c->file, (unsigned int)r->start_mark.line + 1,
-			                             (unsigned int)r->start_mark.column + 1 },
-			        "a mapping file holds one YAML document; this is a second one");
-			yaml_document_delete(&extra);
-			yaml_parser_delete(&parser);
-			goto fail;
-		}
-		yaml_document_delete(&extra);
-	} else {
-		diag_at(c, DSMAP_DIAG_ERROR,
-		        (struct dsmap__loc){ c->file, (unsigned int)parser.problem_mark.line + 1,
-		                             (unsigned int)parser.problem_mark.column + 1 },
-		        "YAML syntax: %s", parser.problem ? parser.problem : "unknown error");
-		yaml_parser_delete(&parser);
-		goto fail;
-	}
-	yaml_parser_delete(&parser);
-
 	root = yaml_document_get_root_node(c->doc);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
 		ERR(c, root, "the file must be a YAML mapping that starts with 'schema: 1'");
-		goto fail;
-	}
-	if (find_alias(c, &at)) {
-		ERR(c, at, "anchors and aliases are not used in mapping files; this value is used "
-		    "twice: write it out");
 		goto fail;
 	}
 	if (find_excluded(c, &at, &what)) {
@@ -2106,8 +2040,8 @@ static int diag_order(const void *a, const void *b, const dsmap_mapping *m)
 	return 0;
 }
 
-/* A stable insertion sort: diagnostics are few, and equal ones keep the
- * order they were raised in. */
+/* A stable insertion sort: diagnostics are few (DSMAP_MAPPING_DIAG_MAX at
+ * most), and equal ones keep the order they were raised in. */
 static void sort_diags(dsmap_mapping *m)
 {
 	size_t i, j;
@@ -2237,7 +2171,9 @@ static int dir_read(void *src, const char *rel, char **data, size_t *len,
 
 	if (path == NULL)
 		return dsmap_error__oom();
-	rc = dsmap__read_file(data, len, path, MAX_FILE_SIZE);
+	/* Not a link: git keeps a link's target path, not the file, so a
+	 * linked file would read one way here and another once committed. */
+	rc = dsmap__read_regular(data, len, path, MAX_FILE_SIZE, DSMAP__READ_NOFOLLOW);
 	free(path);
 	return rc;
 }
@@ -2319,9 +2255,15 @@ static int tree_read(void *src, const char *rel, char **data, size_t *len,
 	}
 	if (rc < 0)
 		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, rel);
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+		/* a link's blob is its target path: refused as in a folder */
+		const char *what = git_tree_entry_type(e) == GIT_OBJECT_BLOB ?
+		                   "a symbolic link" : "a directory or submodule";
+
 		git_tree_entry_free(e);
-		return dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s is not a file", t->rev, rel);
+		return dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s: %s, not a regular file",
+		                        t->rev, rel, what);
 	}
 	*cached = NULL;
 	memcpy(oid, git_tree_entry_id(e)->id, 20);
@@ -2453,6 +2395,11 @@ void dsmap_mapping_free(dsmap_mapping *m)
 size_t dsmap_mapping_diag_count(const dsmap_mapping *m)
 {
 	return m ? m->diags.count : 0;
+}
+
+size_t dsmap_mapping_diag_omitted(const dsmap_mapping *m)
+{
+	return m ? m->diags_omitted : 0;
 }
 
 const dsmap_diag *dsmap_mapping_diag(const dsmap_mapping *m, size_t i)

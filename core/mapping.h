@@ -194,8 +194,9 @@ struct dsmap__system {
 struct dsmap_mapping {
 	dsmap__arena arena;
 	dsmap__vec files;          /* const char *, relative paths */
-	dsmap__vec diags;          /* dsmap_diag * */
-	size_t errors, warnings, notes;
+	dsmap__vec diags;          /* dsmap_diag *, the first DSMAP_MAPPING_DIAG_MAX */
+	size_t diags_omitted;      /* raised past those */
+	size_t errors, warnings, notes;   /* all raised */
 	/* notice metadata */
 	const char *notice_id;
 	const char *notice_version;

@@ -130,6 +130,8 @@ int dsmap_store__lmdb(dsmap_store *store, int rc, const char *fmt, ...)
 	va_end(ap);
 	if (rc == MDB_MAP_FULL)
 		store->map_full = 1;
+	/* LMDB reports a short write (a disk that filled up) as EIO */
+	rc = dsmap__write_errno(rc, store->path);
 	return dsmap_store__error(rc, "store %s: %s", store->path, ctx);
 }
 
@@ -215,7 +217,7 @@ int dsmap_store__write(dsmap_store *store, dsmap_store__txn_fn fn, void *payload
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
 			if (rc != 0)
-				rc = dsmap_store__lmdb(store, rc, "%s: commit", what);
+				rc = dsmap_store__lmdb(store, rc, "%s", what);
 		} else {
 			mdb_txn_abort(txn);
 			txn = NULL;

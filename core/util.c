@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -146,7 +147,20 @@ int dsmap__write_new_file(const char *path, const void *data, size_t len, mode_t
 	return rc;
 }
 
-int dsmap__read_file(char **out, size_t *len, const char *path, size_t max)
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "a special file";
+}
+
+int dsmap__read_regular(char **out, size_t *len, const char *path, size_t max, unsigned int flags)
 {
 	struct stat sb;
 	char *buf = NULL;
@@ -154,7 +168,13 @@ int dsmap__read_file(char **out, size_t *len, const char *path, size_t max)
 	int fd, rc = 0;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer
+	 * forever; it is refused below, once fstat() says what it is. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	          (flags & DSMAP__READ_NOFOLLOW ? O_NOFOLLOW : 0));
+	if (fd < 0 && errno == ELOOP && (flags & DSMAP__READ_NOFOLLOW))
+		return dsmap_error__set(DSMAP_EINVALID, "%s: a symbolic link, not a regular file",
+		                        path);
 	if (fd < 0)
 		return dsmap_error__errno(dsmap_error__from_errno(errno), errno, "open %s", path);
 	if (fstat(fd, &sb) != 0) {
@@ -162,7 +182,8 @@ int dsmap__read_file(char **out, size_t *len, const char *path, size_t max)
 		goto done;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		rc = dsmap_error__set(DSMAP_EINVALID, "%s: not a regular file", path);
+		rc = dsmap_error__set(DSMAP_EINVALID, "%s: %s, not a regular file", path,
+		                      file_kind(sb.st_mode));
 		goto done;
 	}
 	if ((uint64_t)sb.st_size > max) {
@@ -174,6 +195,7 @@ int dsmap__read_file(char **out, size_t *len, const char *path, size_t max)
 		rc = dsmap_error__oom();
 		goto done;
 	}
+	/* A file that grows while it is read is read up to its size at fstat(). */
 	while (got < (size_t)sb.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
 
@@ -196,6 +218,23 @@ done:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int dsmap__read_file(char **out, size_t *len, const char *path, size_t max)
+{
+	return dsmap__read_regular(out, len, path, max, 0);
+}
+
+int dsmap__write_errno(int err, const char *path)
+{
+	struct statvfs vfs;
+	unsigned long long left;
+
+	if (err != EIO || statvfs(path, &vfs) != 0)
+		return err;
+	/* root may write into the blocks kept for it */
+	left = (unsigned long long)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
+	return left < DSMAP__FULL_BELOW ? ENOSPC : err;
 }
 
 char *dsmap__realpath(const char *path)

@@ -31,9 +31,27 @@ int dsmap__rm_rf(const char *path);
  * then fsync it.  Returns 0 or a DSMAP_E* code with the error set. */
 int dsmap__write_new_file(const char *path, const void *data, size_t len, mode_t mode);
 
-/* Read a whole file of at most `max` bytes into a new buffer (NUL-terminated
- * for convenience).  Returns 0 or a DSMAP_E* code. */
+/* Read a whole regular file of at most `max` bytes into a new buffer
+ * (NUL-terminated for convenience).  Anything else (a FIFO, a device, a
+ * directory) is refused with DSMAP_EINVALID, without waiting on it.
+ * Returns 0 or a DSMAP_E* code. */
 int dsmap__read_file(char **out, size_t *len, const char *path, size_t max);
+
+/* dsmap__read_file() with flags: DSMAP__READ_NOFOLLOW refuses a symbolic
+ * link (DSMAP_EINVALID) instead of reading its target. */
+#define DSMAP__READ_NOFOLLOW 1u
+int dsmap__read_regular(char **out, size_t *len, const char *path, size_t max,
+                        unsigned int flags);
+
+/*
+ * The errno a failed write to the file system holding `path` is to be
+ * reported with.  LMDB turns a short write, which is how a disk that fills
+ * up mid-write shows itself, into EIO; when that file system has less than
+ * DSMAP__FULL_BELOW bytes left for this user, ENOSPC is what happened.
+ * Other values come back as they are.
+ */
+#define DSMAP__FULL_BELOW (1u << 20)
+int dsmap__write_errno(int err, const char *path);
 
 /* The absolute, symlink-free form of `path` (which must exist), newly
  * allocated; NULL with the error set otherwise. */

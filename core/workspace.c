@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,27 +59,17 @@ void dsmap_workspace_free(dsmap_workspace *ws)
 
 static int read_key(dsmap_workspace *ws)
 {
-	struct stat sb;
 	char *path, *buf = NULL;
 	size_t len = 0;
 	int rc;
 
+	/* its mode and owner were checked with the rest (check_private) */
 	if ((path = dsmap__path_join(ws->dotdir, "secret.key")) == NULL)
 		return dsmap_error__oom();
-	if (stat(path, &sb) != 0) {
-		rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno,
-		                        "workspace %s: secret key", ws->path);
+	if ((rc = dsmap__read_file(&buf, &len, path, 4096)) < 0) {
+		dsmap_error__prefix(rc, "workspace %s: secret key", ws->path);
 		goto done;
 	}
-	if (sb.st_mode & 077) {
-		rc = dsmap_error__set(DSMAP_EPERM,
-		    "workspace %s: secret key %s is accessible by group or others "
-		    "(mode %04o); run 'chmod 600 %s'", ws->path, path,
-		    (unsigned int)(sb.st_mode & 07777), path);
-		goto done;
-	}
-	if ((rc = dsmap__read_file(&buf, &len, path, 4096)) < 0)
-		goto done;
 	if (len != sizeof(ws->key)) {
 		rc = dsmap_error__set(DSMAP_ECORRUPT,
 		    "workspace %s: secret key %s is %zu bytes, expected %zu",
@@ -93,6 +84,123 @@ done:
 		free(buf);
 	}
 	free(path);
+	return rc;
+}
+
+/* ---- permissions -------------------------------------------------------- */
+
+/* `path` as a shell word: as it is when it needs no quoting, else in
+ * double quotes (the message puts the command in single quotes). */
+static void shell_word(struct dsmap__out *o, const char *path)
+{
+	const char *p;
+
+	if (path[strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                      "0123456789/._-+,:@%=")] == '\0') {
+		dsmap__outf(o, "%s", path);
+		return;
+	}
+	dsmap__outf(o, "\"");
+	for (p = path; *p; p++)
+		dsmap__outf(o, "%s%c", strchr("\"$`\\", *p) ? "\\" : "", *p);
+	dsmap__outf(o, "\"");
+}
+
+static void user_name(char *buf, size_t size, uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
+		snprintf(buf, size, "%s", pw->pw_name);
+	else
+		snprintf(buf, size, "%lu", (unsigned long)uid);
+}
+
+/* What check_private() looks at: a path under the workspace (NULL: the
+ * top directory), and the mode bits it must not have. */
+static const struct {
+	const char *rel;
+	mode_t deny;
+} private_parts[] = {
+	{ NULL, 022 },
+	{ DOTDIR, 022 },
+	{ DOTDIR "/secret.key", 077 },   /* no one else reads the secret either */
+	{ DOTDIR "/store", 022 },
+	{ DOTDIR "/store/data.mdb", 022 },
+	{ DOTDIR "/store/lock.mdb", 022 },
+};
+
+/*
+ * Refuse a workspace that someone else could change under us: its top
+ * directory, .dsmap/, the store's directory and files and the key, when
+ * group or others may write them (or, for the key, read them), or when
+ * another user owns them.  A part that does not exist yet is passed over.
+ * `parts` is how many of private_parts to look at (1: the top only, as
+ * init does before it creates anything).  Returns 0, or DSMAP_EPERM with
+ * each problem and the chmod or chown that puts it right.
+ */
+/* Is `path` below directory `dir`? */
+static int below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+static int check_private(const char *top, size_t parts)
+{
+	struct dsmap__out o = { NULL, 0, 0, 0 };
+	char me[64], owner[64], *chowned = NULL;   /* a directory chowned with -R */
+	size_t i, problems = 0;
+	uid_t uid = geteuid();
+	int rc = 0;
+
+	for (i = 0; i < parts && rc == 0; i++) {
+		const char *rel = private_parts[i].rel;
+		char *path = rel ? dsmap__path_join(top, rel) : strdup(top);
+		struct stat sb;
+
+		if (path == NULL) {
+			rc = dsmap_error__oom();
+			break;
+		}
+		if (stat(path, &sb) != 0) {
+			if (errno != ENOENT)
+				rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno,
+				                        "workspace %s: %s", top, path);
+			free(path);
+			continue;
+		}
+		/* a directory chowned -R takes what it holds along */
+		if (sb.st_uid != uid && (chowned == NULL || !below(path, chowned))) {
+			user_name(me, sizeof(me), uid);   /* only now: NSS may be slow */
+			user_name(owner, sizeof(owner), sb.st_uid);
+			dsmap__outf(&o, "%s%s is owned by %s, not by you (%s): run '%s %s ",
+			            problems++ ? "; " : "", path, owner, me,
+			            S_ISDIR(sb.st_mode) ? "chown -R" : "chown", me);
+			shell_word(&o, path);
+			dsmap__outf(&o, "'%s, or use dsmap as %s", uid == 0 ? "" : " as root", owner);
+			if (S_ISDIR(sb.st_mode) && chowned == NULL && (chowned = strdup(path)) == NULL)
+				rc = dsmap_error__oom();
+		}
+		if ((sb.st_mode & private_parts[i].deny) != 0) {
+			int secret = private_parts[i].deny == 077;
+
+			dsmap__outf(&o, "%s%s is %s by group or others (mode %04o): run '%s ",
+			            problems++ ? "; " : "", path,
+			            secret ? "readable or writable" : "writable",
+			            (unsigned int)(sb.st_mode & 07777), secret ? "chmod 600" : "chmod go-w");
+			shell_word(&o, path);
+			dsmap__outf(&o, "'");
+		}
+		free(path);
+	}
+	if (rc == 0 && o.oom)
+		rc = dsmap_error__oom();
+	else if (rc == 0 && problems > 0)
+		rc = dsmap_error__set(DSMAP_EPERM, "workspace %s is not private: %s", top, o.buf);
+	free(chowned);
+	free(o.buf);
 	return rc;
 }
 
@@ -121,7 +229,8 @@ static int ws_open_parts(dsmap_workspace *ws, unsigned int store_flags)
 
 	if (sodium_init() < 0)
 		return dsmap_error__set(DSMAP_ERROR, "libsodium failed to initialise");
-	if ((rc = read_key(ws)) < 0)
+	if ((rc = check_private(ws->path, sizeof(private_parts) / sizeof(private_parts[0]))) < 0 ||
+	    (rc = read_key(ws)) < 0)
 		return rc;
 	if ((storedir = dsmap__path_join(ws->dotdir, "store")) == NULL)
 		return dsmap_error__oom();
@@ -287,8 +396,9 @@ static int seed_file(git_index *index, const char *top,
 	}
 	slash = strrchr(dir, '/');
 	*slash = '\0';
-	if ((rc = dsmap__mkdir_p(dir, 0777)) < 0 ||
-	    (rc = dsmap__write_new_file(full, data, size, 0666)) < 0)
+	/* never writable by others, whatever the umask */
+	if ((rc = dsmap__mkdir_p(dir, 0755)) < 0 ||
+	    (rc = dsmap__write_new_file(full, data, size, 0644)) < 0)
 		goto done;
 	if ((rc = git_index_add_bypath(index, relpath)) < 0)
 		rc = dsmap_git__error(rc, "stage %s", relpath);
@@ -447,12 +557,18 @@ int dsmap_workspace_init(dsmap_workspace **out, const char *path,
 	}
 
 	if (access(path, F_OK) != 0) {
-		if ((rc = dsmap__mkdir_p(path, 0777)) < 0) {
+		/* private whatever the umask; the parents it makes are not
+		 * writable by others either */
+		if ((rc = dsmap__mkdir_p(path, 0755)) < 0) {
 			dsmap_error__prefix(rc, "init");
 			goto done;
 		}
 		if ((undo.top = dsmap__realpath(path)) == NULL) {
 			rc = DSMAP_ERROR;
+			goto done;
+		}
+		if (chmod(undo.top, 0700) != 0) {
+			rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno, "init %s", undo.top);
 			goto done;
 		}
 	} else if (!dsmap__is_dir(path)) {
@@ -465,6 +581,11 @@ int dsmap_workspace_init(dsmap_workspace **out, const char *path,
 	}
 	if (access(top, W_OK) != 0) {
 		rc = dsmap_error__errno(DSMAP_EPERM, errno, "init %s: cannot write there", top);
+		goto done;
+	}
+	/* refused before anything is made, rather than by every command after */
+	if (undo.top == NULL && (rc = check_private(top, 1)) < 0) {
+		dsmap_error__prefix(rc, "init");
 		goto done;
 	}
 	if ((probe = dsmap__path_join(top, DOTDIR)) == NULL) {

@@ -60,6 +60,11 @@ for v in user44@example.com C00000044; do
 	grep -rqaF "$v" "$W/.dsmap" && found="$found $v"
 done
 check "its store holds no raw identifier" test -z "$found"
+check "git ignores data/, which holds the raw personal data" test \
+	"$(git -C "$W" check-ignore data/crm.sqlite data/billing.csv data/weblog.jsonl | wc -l)" -eq 3
+check "so that git add -A in the kept workspace leaves it out" sh -c '
+	cd "$1" && git add -A && test -z "$(git diff --cached --name-only | grep "^data/")"
+	status=$?; git reset -q; exit $status' sh "$W"
 
 # With a PostgreSQL server named by PGHOST, a fourth system.
 . "$DSMAP_SRCDIR/tests/pg.sh"

@@ -12,6 +12,7 @@ T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dsmap-it-XXXXXX")
 trap 'rm -rf "$T_TMP"' EXIT
 T_PASS=0
 T_FAIL=0
+T_RC=0
 unset DSMAP_DIR
 
 # dsmap ARGS: run the binary, stdout in $T_TMP/out, stderr in $T_TMP/err,

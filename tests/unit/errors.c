@@ -52,7 +52,9 @@ static void test_errors__errno(void **state)
 	assert_string_equal(dsmap_error_last()->message, "write x: No space left on device");
 	assert_int_equal(dsmap_error__from_errno(ENOENT), DSMAP_ENOTFOUND);
 	assert_int_equal(dsmap_error__from_errno(EACCES), DSMAP_EPERM);
-	assert_int_equal(dsmap_error__from_errno(ENOSPC), DSMAP_EIO);
+	assert_int_equal(dsmap_error__from_errno(ENOSPC), DSMAP_ENOSPC);
+	assert_int_equal(dsmap_error__from_errno(EDQUOT), DSMAP_ENOSPC);
+	assert_int_equal(dsmap_error__from_errno(EIO), DSMAP_EIO);
 	assert_int_equal(dsmap_error__from_errno(EEXIST), DSMAP_EEXISTS);
 	assert_int_equal(dsmap_error__from_errno(EXDEV), DSMAP_ERROR);
 }
@@ -94,6 +96,7 @@ static void test_errors__strerror(void **state)
 	assert_string_equal(dsmap_strerror(DSMAP_ECORRUPT), "corrupted data");
 	assert_string_equal(dsmap_strerror(DSMAP_EABI), "incompatible plugin ABI");
 	assert_string_equal(dsmap_strerror(DSMAP_EAMBIGUOUS), "ambiguous name");
+	assert_string_equal(dsmap_strerror(DSMAP_ENOSPC), "no space left on device");
 	assert_string_equal(dsmap_strerror(-999), "unknown error");
 }
 

@@ -285,6 +285,36 @@ static void test_mapping__excluded_yaml_features(void **state)
 	}
 }
 
+/* The first DSMAP_MAPPING_DIAG_MAX diagnostics are kept, the rest counted. */
+static void test_mapping__diagnostics_are_capped(void **state)
+{
+	struct dsmap__out o = { NULL, 0, 0, 0 };
+	dsmap_mapping_counts n;
+	dsmap_mapping *m = NULL;
+	char *dir;
+	size_t i;
+
+	(void)state;
+	dsmap__outf(&o, "schema: 1\nrights: []\n");
+	for (i = 0; i < 250; i++)
+		dsmap__outf(&o, "typo%zu: 1\n", i);
+	assert_false(o.oom);
+	dir = minimal_with("rights.yaml", o.buf);
+	assert_int_equal(dsmap_mapping_load_dir(&m, dir), DSMAP_EINVALID);
+	assert_int_equal(dsmap_mapping_diag_count(m), DSMAP_MAPPING_DIAG_MAX);
+	assert_int_equal(dsmap_mapping_diag_omitted(m), 250 - DSMAP_MAPPING_DIAG_MAX);
+	dsmap_mapping_counts_get(&n, m);
+	assert_int_equal(n.errors, 250);
+	/* the first ones raised, in order */
+	assert_non_null(strstr(dsmap_mapping_diag(m, 0)->message, "'typo0'"));
+	assert_int_equal(dsmap_mapping_diag(m, 0)->line, 3);
+	assert_non_null(strstr(dsmap_mapping_diag(m, DSMAP_MAPPING_DIAG_MAX - 1)->message, "'typo99'"));
+	assert_null(dsmap_mapping_diag(m, DSMAP_MAPPING_DIAG_MAX));
+	dsmap_mapping_free(m);
+	th_rmtree(dir);
+	free(o.buf);
+}
+
 static void test_mapping__durations_and_triggers(void **state)
 {
 	char *src = srcpath("tests/fixtures/mappings/minimal/purposes/pickx-promotion.yaml");
@@ -354,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_mapping__camera_retention),
 		cmocka_unit_test(test_mapping__legal_bases_6_3_3_1),
 		cmocka_unit_test(test_mapping__excluded_yaml_features),
+		cmocka_unit_test(test_mapping__diagnostics_are_capped),
 		cmocka_unit_test(test_mapping__durations_and_triggers),
 		cmocka_unit_test(test_mapping__load_rev_matches_dir),
 	};

@@ -272,6 +272,71 @@ static void test_workspace__open_refuses_shared_key(void **state)
 	free(key);
 }
 
+static mode_t mode_of(const char *dir, const char *rel)
+{
+	char p[2048];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s%s%s", dir, rel ? "/" : "", rel ? rel : "");
+	assert_int_equal(stat(p, &sb), 0);
+	return sb.st_mode & 07777;
+}
+
+/* The library makes its parts private whatever the umask; the mapping
+ * files are never writable by others (the repository follows the umask:
+ * libgit2 makes it, and dsmap init sets one). */
+static void test_workspace__init_private_whatever_the_umask(void **state)
+{
+	struct fixture *f = *state;
+	mode_t old = umask(0);
+	dsmap_workspace *ws = init(f->ws, NULL);
+
+	umask(old);
+	dsmap_workspace_free(ws);
+	assert_int_equal(mode_of(f->ws, NULL), 0700);
+	assert_int_equal(mode_of(f->ws, ".dsmap"), 0700);
+	assert_int_equal(mode_of(f->ws, ".dsmap/secret.key"), 0600);
+	assert_int_equal(mode_of(f->ws, ".dsmap/store"), 0700);
+	assert_int_equal(mode_of(f->ws, ".dsmap/store/data.mdb"), 0600);
+	assert_int_equal(mode_of(f->ws, ".dsmap/store/lock.mdb"), 0600);
+	assert_int_equal(mode_of(f->ws, "mappings"), 0755);
+	assert_int_equal(mode_of(f->ws, "mappings/purposes"), 0755);
+	assert_int_equal(mode_of(f->ws, "mappings/notice.yaml"), 0644);
+}
+
+/* Each part others may write is refused with its chmod; all of them at once. */
+static void test_workspace__open_refuses_writable_parts(void **state)
+{
+	static const char *const parts[] = {
+		NULL, ".dsmap", ".dsmap/store", ".dsmap/store/data.mdb", ".dsmap/store/lock.mdb"
+	};
+	struct fixture *f = *state;
+	dsmap_workspace *ws = init(f->ws, NULL);
+	char *real = realpath(f->ws, NULL), want[8192], p[2048];
+	size_t i;
+
+	assert_non_null(real);
+	dsmap_workspace_free(ws);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		mode_t m;
+
+		snprintf(p, sizeof(p), "%s%s%s", real, parts[i] ? "/" : "", parts[i] ? parts[i] : "");
+		m = mode_of(p, NULL);
+
+		assert_int_equal(chmod(p, m | 002), 0);
+		ws = NULL;
+		assert_int_equal(dsmap_workspace_open(&ws, real), DSMAP_EPERM);
+		assert_null(ws);
+		snprintf(want, sizeof(want), "%s is writable by group or others (mode %04o): run "
+		         "'chmod go-w %s'", p, (unsigned int)(m | 002), p);
+		assert_true(th_error_contains(want));
+		assert_int_equal(chmod(p, m), 0);
+	}
+	assert_int_equal(dsmap_workspace_open(&ws, real), 0);
+	dsmap_workspace_free(ws);
+	free(real);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +348,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_workspace__seed_from_dir_and_systems, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workspace__discover_walks_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workspace__open_refuses_shared_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workspace__init_private_whatever_the_umask, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_workspace__open_refuses_writable_parts, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests_name("workspace", tests, NULL, NULL);

@@ -29,11 +29,14 @@ typedef enum {
 	DSMAP_EABI = -6,       /**< a plugin built for an ABI this host does not speak */
 	DSMAP_ECORRUPT = -7,   /**< stored data failed a consistency check */
 	DSMAP_EVERSION = -8,   /**< data written by a newer dsmap */
-	DSMAP_EIO = -9,        /**< an input/output error, e.g. a full disk */
+	DSMAP_EIO = -9,        /**< an input/output error */
 	DSMAP_EPERM = -10,     /**< refused for its permissions or ownership */
 	DSMAP_EBUSY = -11,     /**< in use by another process */
 	DSMAP_ETIMEOUT = -12,  /**< an operation took longer than allowed */
-	DSMAP_EAMBIGUOUS = -13 /**< a name that several things have; the message names them */
+	DSMAP_EAMBIGUOUS = -13, /**< a name that several things have; the message names them */
+	DSMAP_ENOSPC = -14     /**< no space left: the disk or a quota is full; the message
+	                            names the file or store.  (A store whose map is at its
+	                            configured maximum is DSMAP_EIO.) */
 } dsmap_error_code;
 
 /** The last error raised on the calling thread. */

@@ -66,8 +66,22 @@ DSMAP_EXTERN(int) dsmap_mapping_load_rev(dsmap_mapping **out, dsmap_workspace *w
 /** Free a mapping.  NULL is a no-op. */
 DSMAP_EXTERN(void) dsmap_mapping_free(dsmap_mapping *mapping);
 
-/** The number of diagnostics, in the order of the files and lines. */
+/**
+ * The most diagnostics a mapping keeps: the first ones raised.  Those past
+ * it are counted (dsmap_mapping_diag_omitted(), and the errors, warnings
+ * and notes of dsmap_mapping_counts), not kept, so that a file of a
+ * million mistakes costs no more than a file of a hundred.
+ */
+#define DSMAP_MAPPING_DIAG_MAX 100
+
+/**
+ * The number of diagnostics kept, at most DSMAP_MAPPING_DIAG_MAX; they are
+ * sorted by file, line and column.
+ */
 DSMAP_EXTERN(size_t) dsmap_mapping_diag_count(const dsmap_mapping *mapping);
+
+/** The number of diagnostics raised and not kept (0 when all were). */
+DSMAP_EXTERN(size_t) dsmap_mapping_diag_omitted(const dsmap_mapping *mapping);
 
 /** Diagnostic `i` (0-based), or NULL past the end. */
 DSMAP_EXTERN(const dsmap_diag *) dsmap_mapping_diag(const dsmap_mapping *mapping, size_t i);
@@ -88,7 +102,7 @@ typedef struct {
 	size_t systems;              /**< source systems (systems/ID.yaml) */
 	size_t system_sources;       /**< their tables, files and streams */
 	size_t files;
-	size_t errors;
+	size_t errors;               /**< all raised, kept or not */
 	size_t warnings;
 	size_t notes;
 } dsmap_mapping_counts;

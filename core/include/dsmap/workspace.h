@@ -11,6 +11,13 @@
  *
  * .dsmap/ is listed in the repository's info/exclude, so `git add -A` in the
  * workspace never picks it up.
+ *
+ * A workspace is private to the user who owns it.  Opening one refuses it
+ * (DSMAP_EPERM) when its top directory, .dsmap/, the store's directory or
+ * files are writable by group or others, when the secret key is readable
+ * or writable by them, or when another user owns any of these; the message
+ * gives, for each, the chmod or chown that puts it right.  A top directory
+ * others may read (a git checkout is often 0755) is fine.
  */
 #ifndef DSMAP_WORKSPACE_H
 #define DSMAP_WORKSPACE_H
@@ -41,6 +48,13 @@ typedef struct {
 /**
  * Create a workspace in directory `path` (created when missing) and open it.
  *
+ * Whatever the process umask, `path` when this call creates it, .dsmap/
+ * and the store's directory are made 0700, the key and the store's files
+ * 0600, and the mapping files never writable by group or others.  The
+ * repository (.git) is made by libgit2 under the process umask: dsmap init
+ * sets 077 for it.  An existing `path` that others may write, or that
+ * another user owns, is refused before anything is made.
+ *
  * The first commit of the mapping repository holds the mapping files; its
  * author is taken from git's configuration (user.name, user.email), or is
  * "dsmap <dsmap@localhost>" when none is set.  When creation fails half-way,
@@ -50,8 +64,8 @@ typedef struct {
  * @param path the directory
  * @param opts options, or NULL for the defaults
  * @return 0; DSMAP_EEXISTS when `path` holds a workspace or a git
- *         repository already; DSMAP_EPERM when it cannot be written;
- *         another DSMAP_E* code otherwise
+ *         repository already; DSMAP_EPERM when it cannot be written, or
+ *         others may write it; another DSMAP_E* code otherwise
  */
 DSMAP_EXTERN(int) dsmap_workspace_init(dsmap_workspace **out, const char *path,
                                        const dsmap_workspace_init_options *opts);
@@ -69,8 +83,8 @@ DSMAP_EXTERN(int) dsmap_workspace_init(dsmap_workspace **out, const char *path,
  * @param out set to the open workspace; free it with dsmap_workspace_free()
  * @param path the workspace's top directory
  * @return 0; DSMAP_ENOTFOUND when `path` is not a workspace; DSMAP_EPERM when
- *         the secret key is readable by others; DSMAP_ECORRUPT,
- *         DSMAP_EVERSION... from the store
+ *         it is not private (see above); DSMAP_ECORRUPT, DSMAP_EVERSION...
+ *         from the store
  */
 DSMAP_EXTERN(int) dsmap_workspace_open(dsmap_workspace **out, const char *path);
 
