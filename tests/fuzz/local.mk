@@ -1,10 +1,13 @@
 ## tests/fuzz: the fuzz targets, included by the top Makefile.am.
 ##
-## Each target (tests/fuzz/TARGET_fuzzer.c) is built by `make check`, with
-## the normal compiler and tests/fuzz/standalone.c, as
-## tests/fuzz/replay-TARGET, a test that runs the target on every committed
-## input of tests/fuzz/corpus/TARGET/ and tests/fuzz/crashes/TARGET/ (in
-## the valgrind and sanitizer runs of the suite too).
+## Each target (tests/fuzz/TARGET_fuzzer.c) is built twice:
+##  - by `make check`, with the normal compiler and tests/fuzz/standalone.c,
+##    as tests/fuzz/replay-TARGET, a test that runs the target on every
+##    committed input of tests/fuzz/corpus/TARGET/ and
+##    tests/fuzz/crashes/TARGET/ (in the valgrind and sanitizer runs of the
+##    suite too);
+##  - by `make fuzz`, with clang and libFuzzer, as tests/fuzz/fuzz-TARGET
+##    (tests/fuzz/fuzz.mk).
 
 FUZZ_TESTS = \
 	tests/fuzz/replay-mapping \
@@ -39,5 +42,41 @@ tests_fuzz_replay_jsonl_LDADD = plugins/common/libfsrc.la $(JANSSON_LIBS)
 EXTRA_DIST += \
 	tests/fuzz/README.md \
 	tests/fuzz/bundle.sh \
+	tests/fuzz/fuzz.mk \
 	tests/fuzz/corpus \
 	tests/fuzz/crashes
+
+# The libFuzzer binaries: configure checked that FUZZ_CC builds them.
+fuzz: $(BUILT_SOURCES)
+	@if test "x$(FUZZ_CC_WORKS)" != xyes; then \
+		if test -z "$(FUZZ_CC)"; then \
+			echo "make fuzz: clang was not found when configure ran: install the Debian package clang (apt-get install clang) and run configure again, or configure with FUZZ_CC=/path/to/clang" >&2; \
+		else \
+			echo "make fuzz: $(FUZZ_CC) cannot build libFuzzer targets (-fsanitize=fuzzer,address,undefined; config.log says why): install the Debian package clang and run configure again, or configure with FUZZ_CC=/path/to/clang" >&2; \
+		fi; \
+		exit 1; \
+	fi
+	$(MAKE) -f $(srcdir)/tests/fuzz/fuzz.mk all \
+		top_srcdir='$(top_srcdir)' \
+		FUZZ_CC='$(FUZZ_CC)' AR='$(AR)' \
+		WARN_CFLAGS='$(WARN_CFLAGS)' \
+		FUZZ_CPPFLAGS='-I$(top_builddir) $(DEFS) -I$(top_srcdir)/core/include -I$(top_builddir)/core/include' \
+		CORE_SOURCES='$(core_libdsmap_core_la_SOURCES)' \
+		LMDB_CFLAGS='$(LMDB_CFLAGS)' LMDB_LIBS='$(LMDB_LIBS)' \
+		LIBGIT2_CFLAGS='$(LIBGIT2_CFLAGS)' \
+		YAML_CFLAGS='$(YAML_CFLAGS)' YAML_LIBS='$(YAML_LIBS)' \
+		SODIUM_CFLAGS='$(SODIUM_CFLAGS)' SODIUM_LIBS='$(SODIUM_LIBS)' \
+		JANSSON_CFLAGS='$(JANSSON_CFLAGS)' JANSSON_LIBS='$(JANSSON_LIBS)' \
+		LIBIDN2_CFLAGS='$(LIBIDN2_CFLAGS)' LIBIDN2_LIBS='$(LIBIDN2_LIBS)' \
+		UNISTRING_LIBS='$(UNISTRING_LIBS)' DL_LIBS='$(DL_LIBS)' \
+		CSV_LIBS='$(CSV_LIBS)' LIBS='$(LIBS)'
+.PHONY: fuzz
+
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/obj tests/fuzz/fuzz-mapping tests/fuzz/fuzz-ident \
+		tests/fuzz/fuzz-csv tests/fuzz/fuzz-jsonl
+.PHONY: clean-fuzz
+# What bench/fuzz learned (its default FUZZ_WORKDIR) survives make clean.
+distclean-local:
+	rm -rf tests/fuzz/work
