@@ -7,7 +7,7 @@
 ##    tests/fuzz/crashes/TARGET/ (in the valgrind and sanitizer runs of the
 ##    suite too);
 ##  - by `make fuzz`, with clang and libFuzzer, as tests/fuzz/fuzz-TARGET
-##    (tests/fuzz/fuzz.mk).
+##    (tests/fuzz/fuzz.mk), which bench/fuzz runs.
 
 FUZZ_TESTS = \
 	tests/fuzz/replay-mapping \
@@ -40,6 +40,7 @@ tests_fuzz_replay_jsonl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_replay_jsonl_LDADD = plugins/common/libfsrc.la $(JANSSON_LIBS)
 
 EXTRA_DIST += \
+	bench/fuzz \
 	tests/fuzz/README.md \
 	tests/fuzz/bundle.sh \
 	tests/fuzz/fuzz.mk \
