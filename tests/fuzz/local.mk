@@ -21,7 +21,8 @@ FUZZ_PLUGIN_SOURCES = $(FUZZ_COMMON_SOURCES) tests/fuzz/plugin_fuzzer.c tests/fu
 FUZZ_REPLAY_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_SRCDIR='"$(abs_top_srcdir)"'
 
 tests_fuzz_replay_mapping_SOURCES = tests/fuzz/mapping_fuzzer.c $(FUZZ_COMMON_SOURCES)
-tests_fuzz_replay_mapping_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"mapping"'
+tests_fuzz_replay_mapping_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"mapping"' \
+	-I$(top_srcdir)/core
 tests_fuzz_replay_mapping_LDADD = core/libdsmap-core.la
 
 tests_fuzz_replay_ident_SOURCES = tests/fuzz/ident_fuzzer.c $(FUZZ_COMMON_SOURCES)

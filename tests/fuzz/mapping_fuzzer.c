@@ -23,7 +23,11 @@
  *    for the first two, and 0 exactly when the mapping counts no error;
  *  - every diagnostic has a known severity, a file, a message, and there
  *    is an error diagnostic when errors are counted;
- *  - a mapping without errors compared with itself has no change.
+ *  - a mapping without errors compared with itself has no change;
+ *  - compared with the shipped notice (built into the library, loaded
+ *    once), both ways, the changes come in the order diff.h gives, with
+ *    a known type and direction, and mirror each other: what one way adds
+ *    the other removes, and what changes one way changes the other.
  */
 #include "config.h"
 
@@ -36,6 +40,7 @@
 
 #include <dsmap.h>
 
+#include "embedded.h"   /* the shipped notice, built into the library */
 #include "fuzz.h"
 
 static const char *const top_files[] = {
@@ -47,21 +52,59 @@ static const char *const subdirs[] = { "purposes", "systems" };
 #define N_SUB (sizeof(subdirs) / sizeof(subdirs[0]))
 #define NAME_MAX_LEN 64
 
-static const char *dir;
+static char dir[4096];          /* the input's folder */
+static dsmap_mapping *shipped;  /* the notice built into the library */
+static size_t n_types;          /* dsmap_change_type values */
+
+static void make_dir(const char *path)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		fuzz_fail("cannot make %s: %s", path, strerror(errno));
+}
+
+/* Load the shipped notice once: inputs that load clean are compared with
+ * it both ways. */
+static void load_shipped(const char *base)
+{
+	const struct dsmap__embedded_file *f;
+	char top[4096], path[4096], sub[4096];
+	const char *rel;
+	size_t i;
+	int rc;
+
+	fuzz_path(top, sizeof(top), base, "shipped");
+	make_dir(top);
+	for (i = 0; i < N_SUB; i++) {
+		fuzz_path(sub, sizeof(sub), top, subdirs[i]);
+		make_dir(sub);
+	}
+	for (f = dsmap__default_mappings; f->path != NULL; f++) {
+		rel = strncmp(f->path, "mappings/", 9) == 0 ? f->path + 9 : f->path;
+		fuzz_path(path, sizeof(path), top, rel);
+		fuzz_write(path, f->data, f->size);
+	}
+	rc = dsmap_mapping_load_dir(&shipped, top);
+	FUZZ_CHECK(rc == 0, "the shipped notice does not load: %d (%s)", rc,
+	           dsmap_error_last()->message);
+	while (dsmap_change_type_name((dsmap_change_type)n_types) != NULL)
+		n_types++;
+	FUZZ_CHECK(n_types > DSMAP_CHANGE_SYSTEM_PURPOSE_REMOVED && n_types <= 64, "%zu change types",
+	           n_types);
+}
 
 static void setup(void)
 {
-	char path[4096];
+	const char *base = fuzz_tmpdir("mapping");
+	char sub[4096];
 	size_t i;
 
-	dir = fuzz_tmpdir("mapping");
+	fuzz_path(dir, sizeof(dir), base, "input");
+	make_dir(dir);
 	for (i = 0; i < N_SUB; i++) {
-		fuzz_path(path, sizeof(path), dir, subdirs[i]);
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			perror(path);
-			abort();
-		}
+		fuzz_path(sub, sizeof(sub), dir, subdirs[i]);
+		make_dir(sub);
 	}
+	load_shipped(base);
 }
 
 static int name_char(unsigned char c)
@@ -202,6 +245,100 @@ static void put_files(const struct file *files, size_t n)
 	disk_count = n;
 }
 
+static void touch_str(const char *s)
+{
+	if (s != NULL)
+		fuzz_touch(s, strlen(s));
+}
+
+/* Diff a to b, check what diff.h promises of the list, and count the
+ * changes by type.  Returns 0, or -1 when memory ran out. */
+static int diff_counts(const dsmap_mapping *a, const dsmap_mapping *b, size_t *counts,
+                       const char *what)
+{
+	const dsmap_change *ch;
+	dsmap_diff *d = NULL;
+	size_t i, n;
+	int rc, prev = -1;
+
+	rc = dsmap_diff_mappings(&d, a, b);
+	if (rc == DSMAP_ENOMEM)
+		return -1;
+	FUZZ_CHECK(rc == 0 && d != NULL, "diff %s: %d (%s)", what, rc, dsmap_error_last()->message);
+	n = dsmap_diff_count(d);
+	for (i = 0; i < n; i++) {
+		ch = dsmap_diff_get(d, i);
+		FUZZ_CHECK(ch != NULL, "diff %s: change %zu of %zu is NULL", what, i, n);
+		FUZZ_CHECK((size_t)ch->type < n_types, "diff %s: change %zu has type %d", what, i,
+		           (int)ch->type);
+		FUZZ_CHECK((int)ch->type >= prev, "diff %s: change %zu (%s) after a %s", what, i,
+		           dsmap_change_type_name(ch->type),
+		           dsmap_change_type_name((dsmap_change_type)prev));
+		FUZZ_CHECK(ch->direction >= -1 && ch->direction <= 1, "diff %s: direction %d", what,
+		           ch->direction);
+		prev = (int)ch->type;
+		counts[ch->type]++;
+		touch_str(ch->purpose);
+		touch_str(ch->category);
+		touch_str(ch->recipient);
+		touch_str(ch->system);
+		touch_str(ch->before);
+		touch_str(ch->after);
+		touch_str(ch->detail);
+		touch_str(ch->source);
+		touch_str(ch->field);
+	}
+	FUZZ_CHECK(dsmap_diff_get(d, n) == NULL, "diff %s: a change past the end", what);
+	dsmap_diff_free(d);
+	return 0;
+}
+
+/* Compare a clean mapping with the shipped notice both ways: what one
+ * direction adds, the other removes, and what changes, changes both
+ * ways. */
+static void check_diffs(const dsmap_mapping *m)
+{
+	static const struct {
+		dsmap_change_type a, b;
+	} mirror[] = {
+		{ DSMAP_CHANGE_PURPOSE_ADDED, DSMAP_CHANGE_PURPOSE_REMOVED },
+		{ DSMAP_CHANGE_PURPOSE_RENAMED, DSMAP_CHANGE_PURPOSE_RENAMED },
+		{ DSMAP_CHANGE_PURPOSE_CATEGORY_ADDED, DSMAP_CHANGE_PURPOSE_CATEGORY_REMOVED },
+		{ DSMAP_CHANGE_LEGAL_BASIS_CHANGED, DSMAP_CHANGE_LEGAL_BASIS_CHANGED },
+		{ DSMAP_CHANGE_RETENTION_CHANGED, DSMAP_CHANGE_RETENTION_CHANGED },
+		{ DSMAP_CHANGE_PURPOSE_RECIPIENT_ADDED, DSMAP_CHANGE_PURPOSE_RECIPIENT_REMOVED },
+		{ DSMAP_CHANGE_RECIPIENT_KIND_CHANGED, DSMAP_CHANGE_RECIPIENT_KIND_CHANGED },
+		{ DSMAP_CHANGE_RECIPIENT_TRANSFER_CHANGED, DSMAP_CHANGE_RECIPIENT_TRANSFER_CHANGED },
+		{ DSMAP_CHANGE_CATEGORY_ADDED, DSMAP_CHANGE_CATEGORY_REMOVED },
+		{ DSMAP_CHANGE_RECIPIENT_ADDED, DSMAP_CHANGE_RECIPIENT_REMOVED },
+		{ DSMAP_CHANGE_SYSTEM_ADDED, DSMAP_CHANGE_SYSTEM_REMOVED },
+		{ DSMAP_CHANGE_SYSTEM_MAPPING_CHANGED, DSMAP_CHANGE_SYSTEM_MAPPING_CHANGED },
+		{ DSMAP_CHANGE_SYSTEM_PURPOSE_ADDED, DSMAP_CHANGE_SYSTEM_PURPOSE_REMOVED },
+	};
+	size_t fwd[64] = { 0 }, back[64] = { 0 }, i;
+
+	if (diff_counts(shipped, m, fwd, "shipped -> input") < 0 ||
+	    diff_counts(m, shipped, back, "input -> shipped") < 0)
+		return;
+	for (i = 0; i < sizeof(mirror) / sizeof(mirror[0]); i++) {
+		FUZZ_CHECK(fwd[mirror[i].a] == back[mirror[i].b] && fwd[mirror[i].b] == back[mirror[i].a],
+		           "shipped -> input: %zu %s, %zu %s; input -> shipped: %zu %s, %zu %s",
+		           fwd[mirror[i].a], dsmap_change_type_name(mirror[i].a),
+		           fwd[mirror[i].b], dsmap_change_type_name(mirror[i].b),
+		           back[mirror[i].b], dsmap_change_type_name(mirror[i].b),
+		           back[mirror[i].a], dsmap_change_type_name(mirror[i].a));
+	}
+	if (fuzz_verbose()) {
+		size_t nf = 0, nb = 0;
+
+		for (i = 0; i < n_types; i++) {
+			nf += fwd[i];
+			nb += back[i];
+		}
+		fprintf(stderr, "  diff with the shipped notice: %zu changes, %zu back\n", nf, nb);
+	}
+}
+
 static void check(int rc, dsmap_mapping *m)
 {
 	const dsmap_diag *d;
@@ -249,6 +386,7 @@ static void check(int rc, dsmap_mapping *m)
 	           "the first %s", dsmap_diff_count(diff),
 	           dsmap_change_type_name(dsmap_diff_get(diff, 0)->type));
 	dsmap_diff_free(diff);
+	check_diffs(m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -260,7 +398,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static size_t cap;
 	size_t n;
 
-	if (dir == NULL)
+	if (dir[0] == '\0')
 		setup();
 	n = unbundle(data, size, &files, &cap);
 	put_files(files, n);
