@@ -6,11 +6,12 @@
  *
  *     #> PATH
  *
- * at the start of a line (which may end in CRLF), and holds the bytes up to
- * the next marker line or the end.  PATH is one of notice.yaml, categories.yaml,
- * recipients.yaml, subject-kinds.yaml, rights.yaml, or purposes/NAME or
- * systems/NAME with NAME made of [A-Za-z0-9._-] (not starting with a dot,
- * at most 64 bytes; names not ending in .yaml are there to be ignored).
+ * at the start of a line (which may end in CRLF), and holds the bytes up
+ * to the next marker line or the end.  PATH is one of notice.yaml,
+ * categories.yaml, recipients.yaml, subject-kinds.yaml, rights.yaml, or
+ * purposes/NAME or systems/NAME with NAME made of [A-Za-z0-9._-] (not
+ * starting with a dot, at most 64 bytes; names not ending in .yaml are
+ * there to be ignored).
  * A marker with another path drops its bytes; bytes before the first
  * marker are ignored; a later marker of the same path wins.  A file the
  * bundle does not hold is missing, as in a real folder.  Lines that start
@@ -18,7 +19,8 @@
  * tests/fuzz/bundle.sh packs a folder into one and unpacks one back.
  *
  * The bundle is written into a folder made once per process (only the
- * files that differ from the previous input's), and loaded.  Invariants checked beyond memory safety:
+ * files that differ from the previous input's), and loaded.  Invariants
+ * checked beyond memory safety:
  *  - the return code is 0, DSMAP_EINVALID or DSMAP_ENOMEM, with a mapping
  *    for the first two, and 0 exactly when the mapping counts no error;
  *  - every diagnostic has a known severity, a file, a message, and there
