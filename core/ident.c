@@ -233,6 +233,15 @@ static const char *idna_reason(int rc)
 	}
 }
 
+/* Whether s (n bytes) has only ASCII letters, digits, '-' and '.'. */
+static int ldh_only(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '.')
+			return 0;
+	return 1;
+}
+
 /*
  * An internationalised domain, s (n bytes of well-formed UTF-8 whose labels
  * passed domain()'s checks), as lowercase A-labels, at most `room` bytes
@@ -264,7 +273,15 @@ static const char *idna(char *out, size_t room, size_t *outlen, const unsigned c
 	if ((rc = idn2_lookup_u8(buf, &alabels, IDN2_NO_TR46)) != IDN2_OK)
 		return idna_reason(rc);
 	len = strlen((const char *)alabels);
-	if (len > DOMAIN_MAX)
+	/*
+	 * libidn2 passes an ASCII label through unchecked, and NFC can make
+	 * one: U+037E GREEK QUESTION MARK is canonically ';', U+1FEF is '`'.
+	 * So the answer is held to the letters, digits, '-' and '.' that
+	 * domain() allows an ASCII domain.
+	 */
+	if (!ldh_only(alabels, len))
+		why = R_EMAIL "invalid character in domain after Unicode normalisation";
+	else if (len > DOMAIN_MAX)
 		why = R_EMAIL "domain longer than 253 bytes in IDNA form";
 	else if (len > room)
 		why = R_EMAIL "longer than 254 bytes in IDNA form";

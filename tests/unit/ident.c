@@ -206,6 +206,9 @@ static const struct invalid invalid[] = {
 	{ EMAIL, "jan@\xcc\x88x.example", 0, "combining mark" },
 	{ EMAIL, "jan@\xd7\x90" "a.example", 0, "right-to-left" },             /* alef, a */
 	{ EMAIL, "jan@\xc3\xbc-.example", 0, "ends with '-'" },
+	/* NFC maps U+037E to ';' and U+1FEF to '`': ASCII labels libidn2 passes (fuzzer) */
+	{ EMAIL, "a@b\xcd\xbe" "c.de", 0, "invalid character in domain after Unicode" },
+	{ EMAIL, "a@b\xe1\xbf\xaf" "c.de", 0, "invalid character in domain after Unicode" },
 	{ EMAIL, " \t ", 0, "empty" },
 	{ EMAIL, "", 0, "empty" },
 
