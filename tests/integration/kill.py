@@ -285,9 +285,11 @@ def check_answers(i, op, delay, old, new, old_synced, new_synced):
             ok = False
     if not ok:
         return None
-    if synced != old_synced and synced == new_synced:
+    # A scan's sync is a commit of its own, before the systems': where a
+    # scan's kill landed is told by the systems alone.
+    if op in ("sync", "lineage") and synced != old_synced and synced == new_synced:
         got.append("new")
-    elif synced != new_synced:
+    elif op in ("sync", "lineage") and synced != new_synced:
         got.append("old")
     if not got:
         where = "same"
