@@ -18,8 +18,8 @@
 #   lineage   a mapping commit, `dsmap lineage --at HEAD` started (which
 #             stores that revision's graph)
 # is SIGKILLed after a random delay between 0 and 1.1 times what the
-# command took when timed at the start (the median of three scans), and
-# then:
+# command takes (the median of its last five runs to the end, the first
+# ones timed at the start), and then:
 #   - every process of the killed command is gone within 10 s (runners
 #     die with their scan);
 #   - `dsmap verify` exits 0;
@@ -230,7 +230,26 @@ mapping_commit()
 t_sync = timed("sync")
 mapping_commit()
 t_lineage = timed("lineage", "--at", "HEAD", "system", "crm")
-t_op = {"scan": statistics.median(t_scan), "scan+git": statistics.median(t_scan), "sync": t_sync, "lineage": t_lineage}
+# What each command takes, the median of its last five runs to the end: a
+# shared machine's load changes, and kills timed on a stale figure land
+# after the end.  Scans to the end are timed whole; a command that ended
+# before its kill is timed to within 5 ms.
+took = {"scan": t_scan, "scan+git": t_scan, "sync": [t_sync], "lineage": [t_lineage]}
+t_op = {}
+
+
+def retime(op, t=None):
+    if t is not None:
+        took[op].append(t)
+        del took[op][:-5]
+    t_op[op] = statistics.median(took[op])
+    if op in ("scan", "scan+git"):   # one list
+        t_op["scan"] = t_op["scan+git"] = t_op[op]
+
+
+for op in took:
+    retime(op)
+t_start = dict(t_op)
 variant = {s: "A" for s in SYSTEMS}
 try:
     synced, cur = answers()
@@ -346,13 +365,22 @@ for i in range(kills):
     new_synced = head() if op != "lineage" else old_synced
     args = {"scan": ["scan", "--quiet"], "scan+git": ["scan", "--quiet"], "sync": ["sync"],
             "lineage": ["lineage", "--at", "HEAD", "system", "crm"]}[op]
-    delay = rnd.uniform(0, 1.1 * t_op[op])
+    t_this = t_op[op]
+    delay = rnd.uniform(0, 1.1 * t_this)
     errf = open(os.path.join(variants_dir, "stderr"), "w+b")
     t0 = time.monotonic()
     p = subprocess.Popen([dsmap, "-C", ws] + args, stdout=subprocess.DEVNULL, stderr=errf,
                          start_new_session=True)
-    time.sleep(max(0.0, delay - (time.monotonic() - t0)))
-    exited = p.poll() is not None
+    exited = False
+    while True:
+        left = delay - (time.monotonic() - t0)
+        if p.poll() is not None:
+            exited = True
+            retime(op, time.monotonic() - t0)
+            break
+        if left <= 0:
+            break
+        time.sleep(min(left, 0.005))
     if not exited:
         os.kill(p.pid, signal.SIGKILL)
     rc = p.wait()
@@ -388,14 +416,17 @@ for i in range(kills):
         where = None
     else:
         synced, cur, where = got
-        landed["exited" if exited else where].append(delay / t_op[op] if t_op[op] else 0)
+        landed["exited" if exited else where].append(delay / t_this if t_this else 0)
     if verbose:
         print("kill %d: %s after %.3f s (%.2f of its time): %s" % (
-            i, op, delay, delay / t_op[op] if t_op[op] else 0,
+            i, op, delay, delay / t_this if t_this else 0,
             "exited first" if exited else where), file=sys.stderr)
     if i == kills - 1 or rnd.random() < 1 / 3:
         completions += 1
+        t0 = time.monotonic()
         crc, o, e = run("scan", "--quiet")
+        if crc == 0:
+            retime("scan", time.monotonic() - t0)
         if crc is None:
             note("stuck", i, op, delay, "the next scan: " + e.decode())
         elif crc != 0:
@@ -429,8 +460,10 @@ def spread(xs):
 print("kill: seed %d, %d kills (%s), %d subjects in %d systems, %.1f s" % (
     seed, kills, ", ".join("%s %d" % (op, ops_done[op]) for op, _ in OPS), subjects,
     len(SYSTEMS), elapsed))
-print("kill: timed at the start: scan %.3f s, sync %.3f s, lineage --at %.3f s" % (
-    t_op["scan"], t_op["sync"], t_op["lineage"]))
+print("kill: the commands took: scan %.3f s, sync %.3f s, lineage --at %.3f s at the start, "
+      "%.3f s, %.3f s, %.3f s at the end" % (
+          t_start["scan"], t_start["sync"], t_start["lineage"], t_op["scan"], t_op["sync"],
+          t_op["lineage"]))
 print("kill: landed before the commit %s; between two systems' commits %s; after every "
       "commit %s; after the command ended %s; undecidable %s" % (
           spread(landed["before"]), spread(landed["between"]), spread(landed["after"]),
