@@ -25,6 +25,7 @@
 #include "jsonutil.h"
 #include "lineage.h"
 #include "ls.h"
+#include "ropa.h"
 #include "util.h"
 #include "words.h"
 #include "workspace.h"
@@ -359,51 +360,50 @@ static json_t *transfer(json_t *t, const char *from, const char *recipient)
 	return o;
 }
 
+/* The period of retention rule `r` in words, as a new JSON string. */
+static json_t *period(json_t *r, const char *lang)
+{
+	char w[WORDS_MAX];
+
+	return json_string(dsmap__duration_range_words(w, sizeof(w), sval(r, "duration_min"),
+	                                                sval(r, "duration"), sval(r, "trigger"), lang));
+}
+
 /* The retention rules with their periods in words, and the periods that
- * apply to each category. */
+ * apply to each category (a rule without categories applies to all). */
 static json_t *retention(json_t *p)
 {
 	static const char *const keys[] = { "categories", "duration", "duration_min", "trigger",
 	                                    "condition_fr", "scope_fr", NULL };
-	json_t *ret = json_object(), *rules = json_array(), *by = json_array(), *r, *ref;
-	char w[WORDS_MAX];
-	size_t i;
+	json_t *ret = json_object(), *rules, *by, *r, *ref;
+	json_t *src = json_object_get(json_object_get(p, "retention"), "rules");
+	size_t i, j;
 
 	if (ret == NULL || set(ret, "text_fr", jstr(sval(json_object_get(p, "retention"), "text_fr"))) != 0 ||
-	    set(ret, "rules", rules) != 0 || set(ret, "by_category", by) != 0)
+	    set(ret, "rules", rules = json_array()) != 0 || set(ret, "by_category", by = json_array()) != 0)
 		goto oom;
-	json_array_foreach(json_object_get(json_object_get(p, "retention"), "rules"), i, r) {
+	json_array_foreach(src, i, r) {
 		json_t *o = json_object();
 
 		if (push(rules, o) != 0 || copy_keys(o, r, keys) != 0 ||
-		    set(o, "period_en", json_string(dsmap__duration_range_words(w, sizeof(w),
-		        sval(r, "duration_min"), sval(r, "duration"), sval(r, "trigger"), "en"))) != 0 ||
-		    set(o, "period_fr", json_string(dsmap__duration_range_words(w, sizeof(w),
-		        sval(r, "duration_min"), sval(r, "duration"), sval(r, "trigger"), "fr"))) != 0)
+		    set(o, "period_en", period(r, "en")) != 0 || set(o, "period_fr", period(r, "fr")) != 0)
 			goto oom;
 	}
 	json_array_foreach(json_object_get(p, "categories"), i, ref) {
-		json_t *applies = dsmap__graph_rules_for(p, json_string_value(ref)), *o, *en, *fr, *x;
-		size_t j;
+		json_t *o = json_object(), *en, *fr;
 
-		if (applies == NULL)
-			goto oom;
-		o = json_object();
 		if (push(by, o) != 0 || set(o, "ref", json_incref(ref)) != 0 ||
 		    set(o, "periods_en", en = json_array()) != 0 ||
-		    set(o, "periods_fr", fr = json_array()) != 0) {
-			json_decref(applies);
+		    set(o, "periods_fr", fr = json_array()) != 0)
 			goto oom;
-		}
-		json_array_foreach(applies, j, x)
-			if (push(en, json_string(dsmap__duration_range_words(w, sizeof(w),
-			        sval(x, "duration_min"), sval(x, "duration"), sval(x, "trigger"), "en"))) != 0 ||
-			    push(fr, json_string(dsmap__duration_range_words(w, sizeof(w),
-			        sval(x, "duration_min"), sval(x, "duration"), sval(x, "trigger"), "fr"))) != 0) {
-				json_decref(applies);
+		json_array_foreach(src, j, r) {
+			json_t *cats = json_object_get(r, "categories");
+
+			if ((json_is_null(cats) || cats == NULL ||
+			     dsmap__json_has(cats, json_string_value(ref))) &&
+			    (push(en, period(r, "en")) != 0 || push(fr, period(r, "fr")) != 0))
 				goto oom;
-			}
-		json_decref(applies);
+		}
 	}
 	return ret;
 oom:
@@ -882,9 +882,8 @@ static char *cell_string(json_t *reg, json_t *e, int col, const char *lang)
 
 /* ---- CSV (RFC 4180) ------------------------------------------------------------------- */
 
-/* A field, quoted when it holds a comma, a quote, CR or LF (or starts or
- * ends with a space, which some readers trim); quotes doubled. */
-static void csv_field(struct dsmap__out *o, const char *s, int last)
+/* Spaces at the ends are quoted too: some readers trim them. */
+void dsmap__csv_field(struct dsmap__out *o, const char *s, int last)
 {
 	int quote = strpbrk(s, ",\"\r\n") != NULL ||
 	            (*s != '\0' && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
@@ -910,14 +909,14 @@ static int render_csv(struct dsmap__out *o, json_t *reg, const char *lang)
 	int c;
 
 	for (c = 0; c < C_COUNT; c++)
-		csv_field(o, col_name(c, lang), c + 1 == C_COUNT);
+		dsmap__csv_field(o, col_name(c, lang), c + 1 == C_COUNT);
 	json_array_foreach(json_object_get(reg, "entries"), i, e)
 		for (c = 0; c < C_COUNT; c++) {
 			char *s = cell_string(reg, e, c, lang);
 
 			if (s == NULL)
 				return dsmap_error__oom();
-			csv_field(o, s, c + 1 == C_COUNT);
+			dsmap__csv_field(o, s, c + 1 == C_COUNT);
 			free(s);
 		}
 	return 0;
@@ -925,8 +924,7 @@ static int render_csv(struct dsmap__out *o, json_t *reg, const char *lang)
 
 /* ---- HTML -------------------------------------------------------------------------------- */
 
-/* `s` escaped for HTML text and attribute values; a newline becomes <br>. */
-static void html_text(struct dsmap__out *o, const char *s, int breaks)
+void dsmap__html_text(struct dsmap__out *o, const char *s, int breaks)
 {
 	for (; s != NULL && *s; s++)
 		switch (*s) {
@@ -969,11 +967,11 @@ static void html_footer_text(struct dsmap__out *o, json_t *reg, const char *lang
 	json_t *n = json_object_get(reg, "notice");
 
 	dsmap__outf(o, "%s ", L(lang, "Notice version", "Version de la déclaration"));
-	html_text(o, dsmap__json_str(n, "version"), 0);
+	dsmap__html_text(o, dsmap__json_str(n, "version"), 0);
 	dsmap__outf(o, " · %s ", L(lang, "git commit", "commit git"));
-	html_text(o, dsmap__json_str(reg, "revision"), 0);
+	dsmap__html_text(o, dsmap__json_str(reg, "revision"), 0);
 	dsmap__outf(o, " · %s ", L(lang, "generated", "généré le"));
-	html_text(o, dsmap__json_str(reg, "generated_at"), 0);
+	dsmap__html_text(o, dsmap__json_str(reg, "generated_at"), 0);
 }
 
 static int render_html(struct dsmap__out *o, json_t *reg, const char *lang)
@@ -990,20 +988,20 @@ static int render_html(struct dsmap__out *o, json_t *reg, const char *lang)
 	            html_style);
 	dsmap__outf(o, "%s</h1>\n<dl class=\"head\">\n<dt>%s</dt><dd>", title,
 	            L(lang, "Notice", "Déclaration"));
-	html_text(o, dsmap__json_title(n, lang), 0);
+	dsmap__html_text(o, dsmap__json_title(n, lang), 0);
 	dsmap__outf(o, " (");
-	html_text(o, dsmap__json_str(n, "version"), 0);
+	dsmap__html_text(o, dsmap__json_str(n, "version"), 0);
 	dsmap__outf(o, ")</dd>\n<dt>%s</dt><dd>", col_name(C_CONTROLLER, lang));
-	html_text(o, dsmap__json_str(ctl, "name"), 0);
+	dsmap__html_text(o, dsmap__json_str(ctl, "name"), 0);
 	if (sval(ctl, "address")) {
 		dsmap__outf(o, ", ");
-		html_text(o, sval(ctl, "address"), 0);
+		dsmap__html_text(o, sval(ctl, "address"), 0);
 	}
 	dsmap__outf(o, "</dd>\n<dt>%s</dt><dd>", col_name(C_DPO, lang));
-	html_text(o, dsmap__json_str(dpo, "email"), 0);
+	dsmap__html_text(o, dsmap__json_str(dpo, "email"), 0);
 	if (sval(dpo, "address")) {
 		dsmap__outf(o, ", ");
-		html_text(o, sval(dpo, "address"), 0);
+		dsmap__html_text(o, sval(dpo, "address"), 0);
 	}
 	dsmap__outf(o, "</dd>\n<dt>%s</dt><dd>", L(lang, "Contacts", "Contacts"));
 	json_array_foreach(json_object_get(reg, "contacts"), i, c) {
@@ -1011,11 +1009,11 @@ static int render_html(struct dsmap__out *o, json_t *reg, const char *lang)
 
 		if (i)
 			dsmap__outf(o, "<br>\n");
-		html_text(o, dsmap__json_str(c, "name_fr"), 0);
+		dsmap__html_text(o, dsmap__json_str(c, "name_fr"), 0);
 		for (k = 0; keys[k]; k++)
 			if (sval(c, keys[k])) {
 				dsmap__outf(o, ", ");
-				html_text(o, sval(c, keys[k]), 0);
+				dsmap__html_text(o, sval(c, keys[k]), 0);
 			}
 	}
 	dsmap__outf(o, "</dd>\n</dl>\n<table>\n<thead>\n<tr>");
@@ -1029,7 +1027,7 @@ static int render_html(struct dsmap__out *o, json_t *reg, const char *lang)
 		json_t *p = json_object_get(e, "purpose");
 
 		dsmap__outf(o, "<tr id=\"");
-		html_text(o, dsmap__json_str(p, "id"), 0);
+		dsmap__html_text(o, dsmap__json_str(p, "id"), 0);
 		dsmap__outf(o, "\">");
 		for (k = 0; k < HTML_COLS; k++) {
 			char *s;
@@ -1037,17 +1035,17 @@ static int render_html(struct dsmap__out *o, json_t *reg, const char *lang)
 			dsmap__outf(o, "<td>");
 			if (html_cols[k] == C_TITLE_FR) {
 				/* the purpose: both titles and the id */
-				html_text(o, dsmap__json_str(p, "title_fr"), 0);
+				dsmap__html_text(o, dsmap__json_str(p, "title_fr"), 0);
 				dsmap__outf(o, "<br>\n<i>");
-				html_text(o, dsmap__json_str(p, "title_en"), 0);
+				dsmap__html_text(o, dsmap__json_str(p, "title_en"), 0);
 				dsmap__outf(o, "</i><br>\n<code>");
-				html_text(o, dsmap__json_str(p, "id"), 0);
+				dsmap__html_text(o, dsmap__json_str(p, "id"), 0);
 				dsmap__outf(o, "</code></td>");
 				continue;
 			}
 			if ((s = cell_string(reg, e, html_cols[k], lang)) == NULL)
 				return dsmap_error__oom();
-			html_text(o, s, 1);
+			dsmap__html_text(o, s, 1);
 			free(s);
 			dsmap__outf(o, "</td>");
 		}
