@@ -419,11 +419,14 @@ static const char *const recipient_keys[] = { "id", "kind", "section", "name_fr"
 
 static int entry(json_t *entries, struct dsmap__graph *g, json_t *p, json_t *general)
 {
-	json_t *e = json_object(), *o, *a, *x, *r;
+	json_t *e, *o, *a, *x, *r;
 	size_t i, j;
 	int rc;
 
-	if (push(entries, e) != 0)
+	if (sval(p, "id") == NULL)
+		return dsmap_error__set(DSMAP_ECORRUPT, "store %s: revision %.12s: a purpose node has "
+		                        "no id", g->s->path, g->hex);
+	if (push(entries, e = json_object()) != 0)
 		return dsmap_error__oom();
 	if (set(e, "purpose", o = json_object()) != 0 || copy_keys(o, p, purpose_keys) != 0 ||
 	    set(e, "joint_controllers", json_array()) != 0 ||
@@ -447,10 +450,12 @@ static int entry(json_t *entries, struct dsmap__graph *g, json_t *p, json_t *gen
 		if (push(a, transfer(x, "purpose", NULL)) != 0)
 			return dsmap_error__oom();
 	json_array_foreach(json_object_get(p, "recipients"), i, r) {
-		json_t *rn = node(g, DSMAP__NODE_RECIPIENT, json_string_value(r), &rc);
+		json_t *rn;
 		const char *kind;
 
-		if (rn == NULL)
+		if (!json_is_string(r))
+			continue;
+		if ((rn = node(g, DSMAP__NODE_RECIPIENT, json_string_value(r), &rc)) == NULL)
 			return rc;
 		kind = sval(rn, "kind");
 		json_array_foreach(json_object_get(rn, "transfers_outside_eea"), j, x)
