@@ -8,14 +8,18 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* Not a dsmap_format: the workbook is bytes, from dsmap_ropa_xlsx(). */
+#define FORMAT_XLSX (-1)
 
 static int parse_format(int *out, const char *arg)
 {
 	static const struct { const char *name; int format; } formats[] = {
 		{ "text", DSMAP_FORMAT_TEXT }, { "json", DSMAP_FORMAT_JSON },
-		{ "csv", DSMAP_FORMAT_CSV }, { "html", DSMAP_FORMAT_HTML },
+		{ "csv", DSMAP_FORMAT_CSV }, { "html", DSMAP_FORMAT_HTML }, { "xlsx", FORMAT_XLSX },
 	};
 	size_t i;
 
@@ -24,7 +28,7 @@ static int parse_format(int *out, const char *arg)
 			*out = formats[i].format;
 			return 0;
 		}
-	return cli_usage_error("ropa", "unknown format '%s' (text, json, csv, html)", arg);
+	return cli_usage_error("ropa", "unknown format '%s' (text, json, csv, html, xlsx)", arg);
 }
 
 /* SOURCE_DATE_EPOCH (reproducible-builds.org): the generation date. */
@@ -59,6 +63,7 @@ int cmd_ropa(int argc, char **argv, struct cli_global *g)
 	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
 	dsmap_workspace *ws = NULL;
 	char *reg = NULL;
+	size_t size = 0;
 	int c, rc, format = DSMAP_FORMAT_TEXT;
 
 	opterr = 0;
@@ -87,9 +92,15 @@ int cmd_ropa(int argc, char **argv, struct cli_global *g)
 		return cli_usage_error("ropa", "unexpected argument '%s'", argv[optind]);
 	if ((rc = source_date(&o.generated_at)) != 0)
 		return rc;
+	if (format == FORMAT_XLSX && isatty(STDOUT_FILENO))
+		return cli_usage_error("ropa", "an xlsx workbook is binary: redirect standard output "
+		                       "to a file");
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
-	rc = dsmap_ropa(&reg, ws, &o, format);
+	if (format == FORMAT_XLSX)
+		rc = dsmap_ropa_xlsx((unsigned char **)&reg, &size, ws, &o);
+	else
+		rc = dsmap_ropa(&reg, ws, &o, format);
 	if (rc == DSMAP_ENOTFOUND) {
 		cli_fail("ropa");
 		rc = CLI_EXIT_NOTFOUND;
@@ -98,7 +109,10 @@ int cmd_ropa(int argc, char **argv, struct cli_global *g)
 	} else if (rc < 0) {
 		rc = cli_fail("ropa");
 	} else {
-		fputs(reg, stdout);
+		if (format == FORMAT_XLSX)
+			fwrite(reg, 1, size, stdout);
+		else
+			fputs(reg, stdout);
 		rc = CLI_EXIT_OK;
 	}
 	dsmap_free(reg);

@@ -262,7 +262,7 @@ const struct cli_command cli_commands[] = {
 	  "names nothing.\n" },
 	{ "ropa", cmd_ropa,
 	  "the record of processing activities (GDPR art. 30(1)), one entry per purpose",
-	  "usage: dsmap ropa [--at REV|DATE] [--format text|json|csv|html] [--lang en|fr]\n"
+	  "usage: dsmap ropa [--at REV|DATE] [--format text|json|csv|html|xlsx] [--lang en|fr]\n"
 	  "\n"
 	  "Write the controller's record of processing activities at the synced\n"
 	  "revision, or as of --at REV|DATE (as for lineage): one entry per purpose,\n"
@@ -273,8 +273,9 @@ const struct cli_command cli_commands[] = {
 	  "\n"
 	  "  --at REV|DATE    a revision, or a date YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
 	  "  --format FMT     text (default), json, csv (RFC 4180, UTF-8, CRLF;\n"
-	  "                   one value per line inside a cell) or html (one\n"
-	  "                   printable A4 landscape page set, no network)\n"
+	  "                   one value per line inside a cell), html (one\n"
+	  "                   printable A4 landscape page set, no network) or\n"
+	  "                   xlsx (one sheet, frozen header, filters; to a file)\n"
 	  "  --lang en|fr     the language of the words (default: the notice's)\n"
 	  "\n"
 	  "SOURCE_DATE_EPOCH, when set, is the generation date written in the\n"

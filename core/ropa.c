@@ -11,12 +11,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
+#include <xlsxwriter.h>
 #include <yaml.h>
 
 #include "dsmap/ropa.h"
@@ -1131,8 +1134,6 @@ static int render_text(struct dsmap__out *o, json_t *reg, const char *lang)
 	return 0;
 }
 
-/* ---- the call ----------------------------------------------------------------------------- */
-
 /* Keep the message of the failure, under another code. */
 static int recode(int code)
 {
@@ -1141,6 +1142,204 @@ static int recode(int code)
 	snprintf(msg, sizeof(msg), "%s", dsmap_error_last()->message);
 	return dsmap_error__set(code, "%s", msg);
 }
+
+/* ---- XLSX ------------------------------------------------------------------------------- */
+
+/* libxlsxwriter's failure as a dsmap error. */
+static int xlsx_error(lxw_error e, const char *what)
+{
+	return e == LXW_ERROR_MEMORY_MALLOC_FAILED ? dsmap_error__oom() :
+	       dsmap_error__set(DSMAP_ERROR, "ropa: xlsx: %s: %s", what, lxw_strerror(e));
+}
+
+/* One sheet: the header row frozen and filtered, one row per purpose,
+ * printed on A4 landscape with the header row repeated and the notice
+ * version, the commit and the date in the page footer. */
+static int write_xlsx(const char *path, json_t *reg, const char *lang)
+{
+	static const double widths[C_COUNT] = { 9, 22, 30, 30, 26, 20, 26, 34, 40, 26, 34, 40, 48, 36, 14 };
+	lxw_workbook *wb = workbook_new(path);
+	lxw_worksheet *ws;
+	lxw_format *head, *wrap;
+	lxw_doc_properties props;
+	char footer[256], comments[256];
+	json_t *n = json_object_get(reg, "notice"), *e;
+	size_t i;
+	lxw_error err = LXW_NO_ERROR;
+	int c, rc = 0;
+
+	if (wb == NULL)
+		return dsmap_error__set(DSMAP_ERROR, "ropa: xlsx: cannot create the workbook %s", path);
+	if ((ws = workbook_add_worksheet(wb, strcmp(lang, "fr") == 0 ? "Registre" : "Register")) == NULL ||
+	    (head = workbook_add_format(wb)) == NULL || (wrap = workbook_add_format(wb)) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	format_set_bold(head);
+	format_set_text_wrap(head);
+	format_set_align(head, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(wrap);
+	format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
+	/* Excel's header and footer codes start with '&': none in these values
+	 * but the version, which is the mapping's: written as "&&" there. */
+	{
+		struct dsmap__out v = { NULL, 0, 0, 0 };
+		const char *s;
+
+		for (s = dsmap__json_str(n, "version"); *s; s++)
+			if (*s == '&')
+				dsmap__outf(&v, "&&");
+			else
+				dsmap__outf(&v, "%c", *s);
+		snprintf(footer, sizeof(footer), "&L%s %s, %s %.12s, %s %s&R&P / &N",
+		         L(lang, "Notice version", "Version de la déclaration"), v.buf ? v.buf : "",
+		         L(lang, "commit", "commit"), dsmap__json_str(reg, "revision"),
+		         L(lang, "generated", "généré le"), dsmap__json_str(reg, "generated_at"));
+		free(v.buf);
+		if (v.oom) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+	}
+	snprintf(comments, sizeof(comments), "notice version %s; commit %s; generated %s",
+	         dsmap__json_str(n, "version"), dsmap__json_str(reg, "revision"),
+	         dsmap__json_str(reg, "generated_at"));
+	memset(&props, 0, sizeof(props));
+	props.title = (char *)L(lang, "Record of processing activities (GDPR art. 30(1))",
+	                        "Registre des activités de traitement (art. 30(1) RGPD)");
+	props.comments = comments;
+	if ((err = workbook_set_properties(wb, &props)) != LXW_NO_ERROR ||
+	    (err = worksheet_set_footer(ws, footer)) != LXW_NO_ERROR ||
+	    (err = worksheet_repeat_rows(ws, 0, 0)) != LXW_NO_ERROR) {
+		rc = xlsx_error(err, "page setup");
+		goto done;
+	}
+	worksheet_set_landscape(ws);
+	worksheet_set_paper(ws, 9);   /* A4 */
+	worksheet_freeze_panes(ws, 1, 0);
+	for (c = 0; c < C_COUNT; c++)
+		if ((err = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, widths[c], wrap)) != LXW_NO_ERROR ||
+		    (err = worksheet_write_string(ws, 0, (lxw_col_t)c, col_name(c, lang), head)) != LXW_NO_ERROR) {
+			rc = xlsx_error(err, "header row");
+			goto done;
+		}
+	json_array_foreach(json_object_get(reg, "entries"), i, e)
+		for (c = 0; c < C_COUNT; c++) {
+			char *s = cell_string(reg, e, c, lang);
+
+			if (s == NULL) {
+				rc = dsmap_error__oom();
+				goto done;
+			}
+			err = worksheet_write_string(ws, (lxw_row_t)(i + 1), (lxw_col_t)c, s, wrap);
+			free(s);
+			if (err != LXW_NO_ERROR) {
+				rc = err == LXW_ERROR_MEMORY_MALLOC_FAILED ? dsmap_error__oom() :
+				     dsmap_error__set(DSMAP_ERROR, "ropa: xlsx: purpose %s, column '%s': %s",
+				                      dsmap__json_str(json_object_get(e, "purpose"), "id"),
+				                      col_name(c, lang), lxw_strerror(err));
+				goto done;
+			}
+		}
+	if ((err = worksheet_autofilter(ws, 0, 0, (lxw_row_t)json_array_size(json_object_get(reg, "entries")),
+	                                C_COUNT - 1)) != LXW_NO_ERROR) {
+		rc = xlsx_error(err, "autofilter");
+		goto done;
+	}
+done:
+	err = workbook_close(wb);
+	if (rc == 0 && err != LXW_NO_ERROR)
+		rc = xlsx_error(err, path);
+	return rc;
+}
+
+/* The bytes of file `path`, newly allocated. */
+static int slurp(const char *path, unsigned char **out, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long n;
+	int rc = 0;
+
+	*out = NULL;
+	if (f == NULL)
+		return dsmap_error__errno(DSMAP_EIO, errno, "ropa: xlsx: %s", path);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		rc = dsmap_error__errno(DSMAP_EIO, errno, "ropa: xlsx: %s", path);
+		goto done;
+	}
+	if ((buf = malloc((size_t)n + 1)) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		rc = dsmap_error__set(DSMAP_EIO, "ropa: xlsx: %s: short read", path);
+		goto done;
+	}
+	*out = buf;
+	*size = (size_t)n;
+	buf = NULL;
+done:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+int dsmap_ropa_xlsx(unsigned char **out, size_t *size, dsmap_workspace *ws,
+                    const dsmap_ropa_options *opts)
+{
+	static const dsmap_ropa_options none = DSMAP_ROPA_OPTIONS_INIT;
+	struct dsmap__graph g;
+	json_t *reg = NULL;
+	const char *lang, *tmp = getenv("TMPDIR");
+	char path[4096];
+	int fd, rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (size != NULL)
+		*size = 0;
+	if (out == NULL || size == NULL || ws == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa_xlsx: invalid argument");
+	if (opts == NULL)
+		opts = &none;
+	if (opts->version < 1 || opts->version > DSMAP_ROPA_OPTIONS_VERSION)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa_xlsx: options version %u is not 1",
+		                        opts->version);
+	if (opts->lang != NULL && strcmp(opts->lang, "en") != 0 && strcmp(opts->lang, "fr") != 0)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa_xlsx: language '%s' is not en or fr",
+		                        opts->lang);
+	if ((rc = dsmap__graph_open(&g, ws, opts->at)) < 0)
+		return rc == DSMAP_EINVALID ? recode(DSMAP_ERROR) : rc;
+	rc = build(&reg, ws, &g, opts->generated_at ? opts->generated_at : (int64_t)time(NULL));
+	dsmap__graph_close(&g);
+	if (rc < 0)
+		return rc;
+	lang = opts->lang;
+	if (lang == NULL)
+		lang = sval(json_object_get(reg, "notice"), "language");
+	if (lang == NULL || strcmp(lang, "fr") != 0)
+		lang = "en";
+	/* libxlsxwriter 1.1.4 writes to a file only: a private temporary one */
+	if ((size_t)snprintf(path, sizeof(path), "%s/dsmap-ropa-XXXXXX",
+	                     tmp != NULL && *tmp != '\0' ? tmp : "/tmp") >= sizeof(path)) {
+		json_decref(reg);
+		return dsmap_error__set(DSMAP_EINVALID, "ropa: xlsx: TMPDIR is too long");
+	}
+	if ((fd = mkstemp(path)) < 0) {
+		json_decref(reg);
+		return dsmap_error__errno(DSMAP_EIO, errno, "ropa: xlsx: a temporary file in %s",
+		                          tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	}
+	close(fd);
+	if ((rc = write_xlsx(path, reg, lang)) == 0)
+		rc = slurp(path, out, size);
+	unlink(path);
+	json_decref(reg);
+	return rc;
+}
+
+/* ---- the call ----------------------------------------------------------------------------- */
 
 int dsmap_ropa(char **out, dsmap_workspace *ws, const dsmap_ropa_options *opts, int format)
 {

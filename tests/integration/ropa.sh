@@ -59,7 +59,7 @@ expect_rc 0 "sync"
 # ---- usage errors -----------------------------------------------------------
 dsmap -C "$W" ropa --format xml
 expect_rc 2 "an unknown format is a usage error"
-expect_err "^dsmap: ropa: unknown format 'xml' \(text, json, csv, html\)$" "naming the formats"
+expect_err "^dsmap: ropa: unknown format 'xml' \(text, json, csv, html, xlsx\)$" "naming the formats"
 dsmap -C "$W" ropa --lang de
 expect_rc 2 "an unknown language is a usage error"
 dsmap -C "$W" ropa extra
@@ -68,7 +68,7 @@ SOURCE_DATE_EPOCH=soon dsmap -C "$W" ropa
 expect_rc 2 "a SOURCE_DATE_EPOCH that is no number is a usage error"
 dsmap -C "$W" help ropa
 expect_rc 0 "help ropa"
-expect_out "^usage: dsmap ropa \[--at REV\|DATE\] \[--format text\|json\|csv\|html\]" "shows the usage"
+expect_out "^usage: dsmap ropa \[--at REV\|DATE\] \[--format text\|json\|csv\|html\|xlsx\]" "shows the usage"
 
 # ---- JSON: the documented keys ------------------------------------------------
 dsmap -C "$W" ropa --format json
@@ -244,6 +244,30 @@ assert cell["Retention"].startswith("all categories: 7 years after the end of th
 assert cell["Systems"] == "crm"
 assert len(cell["Categories of personal data"].split("\n")) == 9
 ' "$T_TMP/out"
+
+# ---- XLSX ------------------------------------------------------------------------
+# openpyxl from Debian (python3-openpyxl): the python3 on PATH may be another.
+PYX=python3
+python3 -c 'import openpyxl' 2> /dev/null || PYX=/usr/bin/python3
+check "openpyxl is installed (Debian: python3-openpyxl)" $PYX -c 'import openpyxl'
+dsmap -C "$W" ropa --format xlsx --lang en
+expect_rc 0 "ropa --format xlsx"
+cp "$T_TMP/out" "$T_TMP/jan.xlsx"
+check "the workbook opens with openpyxl: one sheet, frozen header, filters, the CSV's cells" $PYX -c '
+import csv, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+assert len(wb.sheetnames) == 1, wb.sheetnames
+ws = wb.active
+assert ws.freeze_panes == "A2", ws.freeze_panes
+assert ws.auto_filter.ref == "A1:O52", ws.auto_filter.ref
+assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+rows = list(csv.reader(open(sys.argv[2], newline="", encoding="utf-8")))
+got = [[c if c is not None else "" for c in r] for r in ws.iter_rows(values_only=True)]
+assert got == rows, [(i, a, b) for i, (a, b) in enumerate(zip(got, rows)) if a != b][:2]
+f = ws.oddFooter.left.text
+assert "seed-000-59db26d635af6ad0" in f and "2027-01-15T00:00:00Z" in f, f
+assert sys.argv[3] in wb.properties.description, wb.properties.description
+' "$T_TMP/jan.xlsx" "$T_TMP/jan.csv" "$(git -C "$W" rev-parse HEAD)"
 
 # ---- HTML, and a hostile title --------------------------------------------------
 sed -i 's/^  title_en: "Visitor management"$/  title_en: "<script>alert(\\"x, y\\")<\/script> \& co"/' \

@@ -74,6 +74,25 @@ typedef struct {
 DSMAP_EXTERN(int) dsmap_ropa(char **out, dsmap_workspace *ws, const dsmap_ropa_options *opts,
                              int format);
 
+/**
+ * Render the same register as an Office Open XML workbook (.xlsx, written
+ * with libxlsxwriter): one sheet with the CSV's header row (frozen, with
+ * filters) and one row per purpose, a cell of several values holding one
+ * value per line; printed on A4 landscape with the header row repeated and
+ * the notice version, the commit and the generation date in the page
+ * footer and the document's comments.
+ *
+ * @param out set to the workbook's bytes (not NUL-terminated); free them
+ *        with dsmap_free()
+ * @param size set to the number of bytes at *out
+ * @param ws the workspace
+ * @param opts the options, or NULL for the defaults
+ * @return as dsmap_ropa(); DSMAP_EIO when the temporary file the workbook
+ *         is written through ($TMPDIR, else /tmp) cannot be made or read
+ */
+DSMAP_EXTERN(int) dsmap_ropa_xlsx(unsigned char **out, size_t *size, dsmap_workspace *ws,
+                                  const dsmap_ropa_options *opts);
+
 DSMAP_END_DECL
 
 #endif /* DSMAP_ROPA_H */
