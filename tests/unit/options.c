@@ -80,6 +80,28 @@ static void test_options__ropa_refused(void **state)
 	assert_null(out);
 }
 
+static void test_options__ropa_xlsx_refused(void **state)
+{
+	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
+	/* never dereferenced: the arguments are checked first */
+	dsmap_workspace *ws = (dsmap_workspace *)&o;
+	unsigned char *out = (unsigned char *)&o;
+	size_t size = 1;
+
+	(void)state;
+	assert_int_equal(dsmap_ropa_xlsx(&out, NULL, ws, NULL), DSMAP_EINVALID);
+	assert_null(out);
+	assert_int_equal(dsmap_ropa_xlsx(&out, &size, NULL, NULL), DSMAP_EINVALID);
+	assert_int_equal(size, 0);
+	o.version = 0;
+	assert_int_equal(dsmap_ropa_xlsx(&out, &size, ws, &o), DSMAP_EINVALID);
+	assert_non_null(strstr(dsmap_error_last()->message, "options version 0 is not 1"));
+	o.version = DSMAP_ROPA_OPTIONS_VERSION;
+	o.lang = "nl";
+	assert_int_equal(dsmap_ropa_xlsx(&out, &size, ws, &o), DSMAP_EINVALID);
+	assert_null(out);
+}
+
 static void test_options__unknown_version_refused(void **state)
 {
 	dsmap_store_options o = DSMAP_STORE_OPTIONS_INIT;
@@ -100,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_options__workspace_init),
 		cmocka_unit_test(test_options__ropa),
 		cmocka_unit_test(test_options__ropa_refused),
+		cmocka_unit_test(test_options__ropa_xlsx_refused),
 		cmocka_unit_test(test_options__unknown_version_refused),
 	};
 
