@@ -92,6 +92,7 @@ int cmd_check(int argc, char **argv, struct cli_global *g);
 int cmd_init(int argc, char **argv, struct cli_global *g);
 int cmd_lineage(int argc, char **argv, struct cli_global *g);
 int cmd_ls(int argc, char **argv, struct cli_global *g);
+int cmd_ropa(int argc, char **argv, struct cli_global *g);
 int cmd_sync(int argc, char **argv, struct cli_global *g);
 int cmd_demo(int argc, char **argv, struct cli_global *g);
 int cmd_impact(int argc, char **argv, struct cli_global *g);

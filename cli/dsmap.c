@@ -260,6 +260,30 @@ const struct cli_command cli_commands[] = {
 	  "stderr says so); 2 when a filter names nothing in the revision, is\n"
 	  "ambiguous or does not apply to KIND; 3 when nothing is synced or REV\n"
 	  "names nothing.\n" },
+	{ "ropa", cmd_ropa,
+	  "the record of processing activities (GDPR art. 30(1)), one entry per purpose",
+	  "usage: dsmap ropa [--at REV|DATE] [--format text|json|csv|html|xlsx] [--lang en|fr]\n"
+	  "\n"
+	  "Write the controller's record of processing activities at the synced\n"
+	  "revision, or as of --at REV|DATE (as for lineage): one entry per purpose,\n"
+	  "in section order, with the controller, joint controllers and DPO, the\n"
+	  "categories of data subjects and of personal data, the recipients, the\n"
+	  "transfers outside the EEA and their safeguards, the retention of each\n"
+	  "category in words, the legal bases and the systems serving the purpose.\n"
+	  "\n"
+	  "  --at REV|DATE    a revision, or a date YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
+	  "  --format FMT     text (default), json, csv (RFC 4180, UTF-8, CRLF;\n"
+	  "                   one value per line inside a cell), html (one\n"
+	  "                   printable A4 landscape page set, no network) or\n"
+	  "                   xlsx (one sheet, frozen header, filters; to a file)\n"
+	  "  --lang en|fr     the language of the words (default: the notice's)\n"
+	  "\n"
+	  "SOURCE_DATE_EPOCH, when set, is the generation date written in the\n"
+	  "register (for reproducible files).  docs/ropa.md describes each column.\n"
+	  "\n"
+	  "Exit status 2 for a bad option or format; 3 when nothing is synced or\n"
+	  "REV|DATE names nothing (an unknown revision, a date before the first\n"
+	  "commit); 1 when the mapping at REV has errors.\n" },
 	{ "plugins", cmd_plugins,
 	  "list the source-system plugins dsmap can load",
 	  "usage: dsmap plugins [--format text|json]\n"

@@ -324,7 +324,7 @@ static int passes(struct ls *ls, json_t *n)
 
 /* Section numbers compare part by part as numbers (6.10 after 6.9, 7.2
  * before 7.2.1); a node without a section comes last. */
-static int section_cmp(const char *a, const char *b)
+int dsmap__section_cmp(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return (a == NULL) - (b == NULL);
@@ -361,7 +361,7 @@ static const char *item_id(json_t *n)
 static int item_cmp(const void *pa, const void *pb)
 {
 	json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-	int c = section_cmp(sval(a, "section"), sval(b, "section"));
+	int c = dsmap__section_cmp(sval(a, "section"), sval(b, "section"));
 
 	return c ? c : strcmp(item_id(a), item_id(b));
 }

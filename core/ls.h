@@ -18,4 +18,8 @@
  * (error set) when GROUP is not a category group or `ref` is too small. */
 int dsmap__category_resolve(struct dsmap__graph *g, const char *id, char *ref, size_t refsize);
 
+/* Section numbers compared part by part as numbers (6.10 after 6.9, 7.2
+ * before 7.2.1); NULL (no section) comes last. */
+int dsmap__section_cmp(const char *a, const char *b);
+
 #endif

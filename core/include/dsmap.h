@@ -20,6 +20,7 @@
 #include "dsmap/history.h"
 #include "dsmap/locate.h"
 #include "dsmap/ls.h"
+#include "dsmap/ropa.h"
 #include "dsmap/scan.h"
 #include "dsmap/token.h"
 #include "dsmap/accesslog.h"

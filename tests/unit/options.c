@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -41,6 +42,66 @@ static void test_options__workspace_init(void **state)
 	assert_int_equal(sizeof(dsmap_workspace_init_options), 3 * sizeof(void *));
 }
 
+static void test_options__ropa(void **state)
+{
+	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
+
+	(void)state;
+	assert_int_equal(o.version, DSMAP_ROPA_OPTIONS_VERSION);
+	assert_int_equal(DSMAP_ROPA_OPTIONS_VERSION, 1);
+	assert_null(o.at);
+	assert_null(o.lang);
+	assert_int_equal(o.generated_at, 0);
+	assert_int_equal(offsetof(dsmap_ropa_options, version), 0);
+	assert_int_equal(offsetof(dsmap_ropa_options, at), sizeof(void *));
+	assert_int_equal(offsetof(dsmap_ropa_options, lang), 2 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_ropa_options, generated_at), 3 * sizeof(void *));
+	assert_int_equal(sizeof(dsmap_ropa_options), 3 * sizeof(void *) + 8);
+}
+
+static void test_options__ropa_refused(void **state)
+{
+	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
+	/* never dereferenced: the arguments are checked first */
+	dsmap_workspace *ws = (dsmap_workspace *)&o;
+	char *out = (char *)&o;
+
+	(void)state;
+	assert_int_equal(dsmap_ropa(&out, NULL, NULL, DSMAP_FORMAT_TEXT), DSMAP_EINVALID);
+	assert_null(out);
+	assert_int_equal(dsmap_ropa(&out, ws, NULL, DSMAP_FORMAT_DOT), DSMAP_EINVALID);
+	assert_non_null(strstr(dsmap_error_last()->message, "format 2 is not text, json, csv or html"));
+	o.version = DSMAP_ROPA_OPTIONS_VERSION + 1;
+	assert_int_equal(dsmap_ropa(&out, ws, &o, DSMAP_FORMAT_CSV), DSMAP_EINVALID);
+	o.version = DSMAP_ROPA_OPTIONS_VERSION;
+	o.lang = "de";
+	assert_int_equal(dsmap_ropa(&out, ws, &o, DSMAP_FORMAT_HTML), DSMAP_EINVALID);
+	assert_non_null(strstr(dsmap_error_last()->message, "language 'de' is not en or fr"));
+	assert_null(out);
+}
+
+static void test_options__ropa_xlsx_refused(void **state)
+{
+	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
+	/* never dereferenced: the arguments are checked first */
+	dsmap_workspace *ws = (dsmap_workspace *)&o;
+	unsigned char *out = (unsigned char *)&o;
+	size_t size = 1;
+
+	(void)state;
+	assert_int_equal(dsmap_ropa_xlsx(&out, NULL, ws, NULL), DSMAP_EINVALID);
+	assert_null(out);
+	assert_int_equal(dsmap_ropa_xlsx(&out, &size, NULL, NULL), DSMAP_EINVALID);
+	assert_int_equal(size, 0);
+	o.version = 0;
+	assert_int_equal(dsmap_ropa_xlsx(&out, &size, ws, &o), DSMAP_EINVALID);
+	assert_non_null(strstr(dsmap_error_last()->message, "options version 0 is not 1"));
+	o.version = DSMAP_ROPA_OPTIONS_VERSION;
+	o.lang = "nl";
+	assert_int_equal(dsmap_ropa_xlsx(&out, &size, ws, &o), DSMAP_EINVALID);
+	assert_null(out);
+}
+
 static void test_options__unknown_version_refused(void **state)
 {
 	dsmap_store_options o = DSMAP_STORE_OPTIONS_INIT;
@@ -59,6 +120,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options__store),
 		cmocka_unit_test(test_options__workspace_init),
+		cmocka_unit_test(test_options__ropa),
+		cmocka_unit_test(test_options__ropa_refused),
+		cmocka_unit_test(test_options__ropa_xlsx_refused),
 		cmocka_unit_test(test_options__unknown_version_refused),
 	};
 

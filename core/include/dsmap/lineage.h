@@ -67,7 +67,9 @@ typedef enum {
 	DSMAP_FORMAT_TEXT = 0,
 	DSMAP_FORMAT_JSON = 1,   /**< an object with a "schema" key; see docs/lineage.md */
 	DSMAP_FORMAT_DOT = 2,    /**< a Graphviz digraph */
-	DSMAP_FORMAT_JSON_LINE = 3   /**< the JSON object on one line, then "\n" (JSON lines) */
+	DSMAP_FORMAT_JSON_LINE = 3,  /**< the JSON object on one line, then "\n" (JSON lines) */
+	DSMAP_FORMAT_CSV = 4,    /**< RFC 4180, UTF-8, CRLF (dsmap_ropa() only) */
+	DSMAP_FORMAT_HTML = 5    /**< one self-contained HTML document (dsmap_ropa() only) */
 } dsmap_format;
 
 /**
