@@ -284,6 +284,27 @@ const struct cli_command cli_commands[] = {
 	  "Exit status 2 for a bad option or format; 3 when nothing is synced or\n"
 	  "REV|DATE names nothing (an unknown revision, a date before the first\n"
 	  "commit); 1 when the mapping at REV has errors.\n" },
+	{ "export", cmd_export,
+	  "the notice as JSON-LD in W3C DPV 2.x (one process per purpose)",
+	  "usage: dsmap export dpv [--at REV|DATE] [--base IRI]\n"
+	  "\n"
+	  "Write the notice at the synced revision, or as of --at REV|DATE (as for\n"
+	  "lineage), as one JSON-LD document in the W3C Data Privacy Vocabulary 2.x\n"
+	  "(dpv:, its GDPR extension eu-gdpr: and personal data extension pd:),\n"
+	  "with the @context inline: one dpv:Process per purpose, with its purpose,\n"
+	  "personal data, legal bases (eu-gdpr:A6-1-a..f), recipients and their\n"
+	  "roles, data subjects, storage durations (ISO 8601 and their trigger),\n"
+	  "transfers to third countries with their safeguards, and the controller.\n"
+	  "The same revision gives the same bytes.\n"
+	  "\n"
+	  "  --at REV|DATE    a revision, or a date YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
+	  "  --base IRI       the base IRI of the notice's own concepts (default\n"
+	  "                   " DSMAP_DPV_BASE_DEFAULT ")\n"
+	  "\n"
+	  "docs/dpv.md gives the mapping from the notice to DPV terms.\n"
+	  "\n"
+	  "Exit status 2 for a bad option, format or base IRI; 3 when nothing is\n"
+	  "synced or REV|DATE names nothing; 1 when the mapping at REV has errors.\n" },
 	{ "plugins", cmd_plugins,
 	  "list the source-system plugins dsmap can load",
 	  "usage: dsmap plugins [--format text|json]\n"

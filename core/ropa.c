@@ -1289,7 +1289,6 @@ int dsmap_ropa_xlsx(unsigned char **out, size_t *size, dsmap_workspace *ws,
                     const dsmap_ropa_options *opts)
 {
 	static const dsmap_ropa_options none = DSMAP_ROPA_OPTIONS_INIT;
-	struct dsmap__graph g;
 	json_t *reg = NULL;
 	const char *lang, *tmp = getenv("TMPDIR");
 	char path[4096];
@@ -1309,11 +1308,7 @@ int dsmap_ropa_xlsx(unsigned char **out, size_t *size, dsmap_workspace *ws,
 	if (opts->lang != NULL && strcmp(opts->lang, "en") != 0 && strcmp(opts->lang, "fr") != 0)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa_xlsx: language '%s' is not en or fr",
 		                        opts->lang);
-	if ((rc = dsmap__graph_open(&g, ws, opts->at)) < 0)
-		return rc == DSMAP_EINVALID ? recode(DSMAP_ERROR) : rc;
-	rc = build(&reg, ws, &g, opts->generated_at ? opts->generated_at : (int64_t)time(NULL));
-	dsmap__graph_close(&g);
-	if (rc < 0)
+	if ((rc = dsmap__ropa_build(&reg, ws, opts->at, opts->generated_at)) < 0)
 		return rc;
 	lang = opts->lang;
 	if (lang == NULL)
@@ -1339,12 +1334,28 @@ int dsmap_ropa_xlsx(unsigned char **out, size_t *size, dsmap_workspace *ws,
 	return rc;
 }
 
+/* ---- the register of a revision, for ropa and the DPV export ------------------------ */
+
+int dsmap__ropa_build(json_t **out, dsmap_workspace *ws, const char *at, int64_t when)
+{
+	struct dsmap__graph g;
+	int rc;
+
+	*out = NULL;
+	if ((rc = dsmap__graph_open(&g, ws, at)) < 0)
+		/* a broken mapping at `at` is a failure of the revision, not of
+		 * the arguments */
+		return rc == DSMAP_EINVALID ? recode(DSMAP_ERROR) : rc;
+	rc = build(out, ws, &g, when ? when : (int64_t)time(NULL));
+	dsmap__graph_close(&g);
+	return rc;
+}
+
 /* ---- the call ----------------------------------------------------------------------------- */
 
 int dsmap_ropa(char **out, dsmap_workspace *ws, const dsmap_ropa_options *opts, int format)
 {
 	static const dsmap_ropa_options none = DSMAP_ROPA_OPTIONS_INIT;
-	struct dsmap__graph g;
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 	json_t *reg = NULL;
 	const char *lang;
@@ -1366,13 +1377,7 @@ int dsmap_ropa(char **out, dsmap_workspace *ws, const dsmap_ropa_options *opts, 
 	if (opts->lang != NULL && strcmp(opts->lang, "en") != 0 && strcmp(opts->lang, "fr") != 0)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa: language '%s' is not en or fr",
 		                        opts->lang);
-	if ((rc = dsmap__graph_open(&g, ws, opts->at)) < 0)
-		/* a broken mapping at `at` is a failure of the revision, not of
-		 * the arguments */
-		return rc == DSMAP_EINVALID ? recode(DSMAP_ERROR) : rc;
-	rc = build(&reg, ws, &g, opts->generated_at ? opts->generated_at : (int64_t)time(NULL));
-	dsmap__graph_close(&g);
-	if (rc < 0)
+	if ((rc = dsmap__ropa_build(&reg, ws, opts->at, opts->generated_at)) < 0)
 		goto done;
 	lang = opts->lang;
 	if (lang == NULL)
