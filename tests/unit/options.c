@@ -102,6 +102,47 @@ static void test_options__ropa_xlsx_refused(void **state)
 	assert_null(out);
 }
 
+static void test_options__dpv(void **state)
+{
+	dsmap_dpv_options o = DSMAP_DPV_OPTIONS_INIT;
+
+	(void)state;
+	assert_int_equal(o.version, DSMAP_DPV_OPTIONS_VERSION);
+	assert_int_equal(DSMAP_DPV_OPTIONS_VERSION, 1);
+	assert_null(o.at);
+	assert_null(o.base);
+	assert_int_equal(offsetof(dsmap_dpv_options, version), 0);
+	assert_int_equal(offsetof(dsmap_dpv_options, at), sizeof(void *));
+	assert_int_equal(offsetof(dsmap_dpv_options, base), 2 * sizeof(void *));
+	assert_int_equal(sizeof(dsmap_dpv_options), 3 * sizeof(void *));
+}
+
+/* dsmap_dpv_export() refuses bad arguments before it touches the workspace. */
+static void test_options__dpv_refused(void **state)
+{
+	dsmap_dpv_options o = DSMAP_DPV_OPTIONS_INIT;
+	/* never dereferenced: the arguments are checked first */
+	dsmap_workspace *ws = (dsmap_workspace *)&o;
+	char *out = (char *)&o;
+
+	(void)state;
+	assert_int_equal(dsmap_dpv_export(&out, NULL, NULL), DSMAP_EINVALID);
+	assert_null(out);
+	assert_int_equal(dsmap_dpv_export(NULL, ws, NULL), DSMAP_EINVALID);
+	o.version = DSMAP_DPV_OPTIONS_VERSION + 1;
+	assert_int_equal(dsmap_dpv_export(&out, ws, &o), DSMAP_EINVALID);
+	assert_non_null(strstr(dsmap_error_last()->message, "options version 2 is not 1"));
+	o.version = DSMAP_DPV_OPTIONS_VERSION;
+	o.base = "ftp://example.com/";
+	assert_int_equal(dsmap_dpv_export(&out, ws, &o), DSMAP_EINVALID);
+	o.base = "https://example.com/no-separator";
+	assert_int_equal(dsmap_dpv_export(&out, ws, &o), DSMAP_EINVALID);
+	o.base = "https://example.com/a b/";
+	assert_int_equal(dsmap_dpv_export(&out, ws, &o), DSMAP_EINVALID);
+	assert_null(out);
+	assert_non_null(strstr(dsmap_error_last()->message, "base IRI 'https://example.com/a b/'"));
+}
+
 static void test_options__unknown_version_refused(void **state)
 {
 	dsmap_store_options o = DSMAP_STORE_OPTIONS_INIT;
@@ -123,6 +164,8 @@ int main(void)
 		cmocka_unit_test(test_options__ropa),
 		cmocka_unit_test(test_options__ropa_refused),
 		cmocka_unit_test(test_options__ropa_xlsx_refused),
+		cmocka_unit_test(test_options__dpv),
+		cmocka_unit_test(test_options__dpv_refused),
 		cmocka_unit_test(test_options__unknown_version_refused),
 	};
 
