@@ -161,6 +161,7 @@ static const struct term purpose_terms[] = {
 	{ "after-sales-customer-service", "dpv:CustomerCare" },
 	{ "network-information-security", "dpv:EnforceSecurity" },
 	{ "telecom-fraud-prevention", "dpv:FraudPreventionAndDetection" },
+	{ "dispute-management", "dpv:DisputeManagement" },
 	{ "service-provision", "dpv:ServiceProvision" },
 };
 
