@@ -16,6 +16,7 @@ int cmd_serve(int argc, char **argv, struct cli_global *g)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "insecure", no_argument, NULL, 'i' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
@@ -43,6 +44,15 @@ int cmd_serve(int argc, char **argv, struct cli_global *g)
 				return cli_usage_error("serve", "--threads is a number from 1 to 256, "
 				                       "not '%s'", optarg);
 			o.threads = (unsigned)n;
+			break;
+		case 'T':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || optarg[0] == '-' ||
+			    n == 0 || n > 3600)
+				return cli_usage_error("serve", "--timeout is a number of seconds from 1 "
+				                       "to 3600, not '%s'", optarg);
+			o.timeout = (unsigned)n;
 			break;
 		case 'i':
 			o.insecure = 1;

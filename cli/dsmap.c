@@ -174,7 +174,7 @@ const struct cli_command cli_commands[] = {
 	  "was scanned, 1 when one failed, 3 when a SYSTEM is not defined.\n" },
 	{ "serve", cmd_serve,
 	  "answer DSAR tools and auditors over HTTP (a JSON API)",
-	  "usage: dsmap serve [--listen ADDR:PORT] [--threads N] [--insecure]\n"
+	  "usage: dsmap serve [--listen ADDR:PORT] [--threads N] [--timeout S] [--insecure]\n"
 	  "                   [--tls-cert FILE --tls-key FILE]\n"
 	  "\n"
 	  "Serve the workspace's answers over HTTP, as JSON under /v1: POST\n"
@@ -189,6 +189,8 @@ const struct cli_command cli_commands[] = {
 	  "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8080); port 0\n"
 	  "                       picks a free one; [IPV6]:PORT for IPv6\n"
 	  "  --threads N          threads answering requests (default: the CPUs)\n"
+	  "  --timeout S          close a connection idle (or half sent) for S\n"
+	  "                       seconds (default 10)\n"
 	  "  --insecure           allow a non-loopback address without TLS\n"
 	  "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)\n"
 	  "  --tls-key FILE       and this PEM private key\n" },

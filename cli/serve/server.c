@@ -623,7 +623,7 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	                     MHD_OPTION_THREAD_POOL_SIZE, threads,
 	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONN_MAX,
-	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_CONN_TIMEOUT,
+	                     MHD_OPTION_CONNECTION_TIMEOUT, o->timeout ? o->timeout : (unsigned)SERVE_CONN_TIMEOUT,
 	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONN_MEMORY,
 	                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                     tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,

@@ -29,7 +29,7 @@
 #define SERVE_LOCATE_IDS_MAX 64             /* identifiers of one subject */
 #define SERVE_CONN_MEMORY (32 * 1024)       /* per connection: request line and headers */
 #define SERVE_CONN_MAX 256                  /* connections at once */
-#define SERVE_CONN_TIMEOUT 10               /* seconds a connection may stay idle */
+#define SERVE_CONN_TIMEOUT 10               /* default seconds a connection may stay idle */
 #define SERVE_DRAIN_SECONDS 30              /* SIGTERM: how long in-flight requests get */
 
 /* The latency histogram's upper bounds, in microseconds. */
@@ -38,6 +38,7 @@
 struct serve_options {
 	const char *listen;      /* ADDR:PORT, [ADDR]:PORT; NULL: 127.0.0.1:8080 */
 	unsigned threads;        /* 0: the number of CPUs */
+	unsigned timeout;        /* seconds a connection may stay idle; 0: SERVE_CONN_TIMEOUT */
 	int insecure;            /* allow a non-loopback address without TLS */
 	const char *tls_cert;    /* PEM files, both or neither */
 	const char *tls_key;
