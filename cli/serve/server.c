@@ -253,15 +253,21 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (r->too_big)
-			return MHD_YES;
+		/* Past the cap (a chunked body declares no length): the rest
+		 * is read and dropped, to answer 413 at its end, as MHD queues
+		 * no answer in the middle of a body; past SERVE_DISCARD_MAX the
+		 * connection is closed without one. */
+		if (r->too_big) {
+			r->discarded += n;
+			return r->discarded > SERVE_DISCARD_MAX ? MHD_NO : MHD_YES;
+		}
 		if (r->len + n > SERVE_BODY_MAX) {
 			r->too_big = 1;
+			r->discarded = r->len + n;
 			free(r->body);
 			r->body = NULL;
 			r->len = 0;
-			serve_problem(r, 413, "a request body is at most 1048576 bytes", NULL);
-			return finish(r);
+			return MHD_YES;
 		}
 		if (r->len + n + 1 > r->cap) {
 			size_t cap = r->cap ? r->cap : 4096;
@@ -279,7 +285,10 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		r->body[r->len] = '\0';
 		return MHD_YES;
 	}
-	serve_dispatch(r);
+	if (r->too_big)
+		serve_problem(r, 413, "a request body is at most 1048576 bytes", NULL);
+	else
+		serve_dispatch(r);
 	return finish(r);
 }
 

@@ -25,6 +25,7 @@
 
 /* Limits, documented in docs/http-api.md. */
 #define SERVE_BODY_MAX (1024 * 1024)        /* a request body, bytes (413 past it) */
+#define SERVE_DISCARD_MAX (16 * 1024 * 1024) /* read and dropped past it, then closed */
 #define SERVE_LOCATE_SUBJECTS_MAX 100       /* subjects of one POST /v1/locate */
 #define SERVE_LOCATE_IDS_MAX 64             /* identifiers of one subject */
 #define SERVE_CONN_MEMORY (32 * 1024)       /* per connection: request line and headers */
@@ -72,6 +73,7 @@ struct serve_request {
 	char *body;                 /* POST: the body, NUL-terminated */
 	size_t len, cap;
 	int too_big;
+	unsigned long long discarded;   /* bytes dropped past the cap */
 	int queued;                 /* the answer is handed to MHD */
 	unsigned long long bytes;   /* the answer's size */
 	uint64_t t0;                /* monotonic, microseconds */
