@@ -104,5 +104,7 @@ int cmd_serve(int argc, char **argv, struct cli_global *g);
 int cmd_status(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);
 int cmd_help(int argc, char **argv, struct cli_global *g);
+int cmd_token(int argc, char **argv, struct cli_global *g);
+int cmd_access_log(int argc, char **argv, struct cli_global *g);
 
 #endif

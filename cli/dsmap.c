@@ -293,6 +293,39 @@ const struct cli_command cli_commands[] = {
 	  "plugin) is reported on standard error with the reason.\n"
 	  "\n"
 	  "  --format FMT     text (default) or json\n" },
+	{ "token", cmd_token,
+	  "make, list and revoke the tokens that call dsmap serve",
+	  "usage: dsmap token add --role dsar|auditor|admin --name NAME\n"
+	  "       dsmap token list [--format text|json]\n"
+	  "       dsmap token revoke NAME\n"
+	  "\n"
+	  "A token lets a program or a person call dsmap serve with a role:\n"
+	  "  dsar     locate a person's data, and nothing else\n"
+	  "  auditor  read everything (lineage, history, systems, status) but locate\n"
+	  "  admin    everything, including starting a scan\n"
+	  "\n"
+	  "add prints the new token on stdout, once: the workspace keeps only its\n"
+	  "hash, in .dsmap/tokens (mode 0600).  NAME (1 to 64 letters, digits, '.',\n"
+	  "'_' or '-') says who uses it.  revoke marks it revoked: a running server\n"
+	  "drops it when it loads the tokens again (SIGHUP).  list shows every\n"
+	  "token, live and revoked, never the token itself.\n"
+	  "\n"
+	  "Exit status 3 when revoke names no live token.\n" },
+	{ "access-log", cmd_access_log,
+	  "show who asked dsmap serve what",
+	  "usage: dsmap access-log [--since DATE] [--format text|json]\n"
+	  "\n"
+	  "Show the requests dsmap serve answered (.dsmap/access.log): when, with\n"
+	  "which token, the route and status, for a locate how many identifiers of\n"
+	  "which kinds and how many systems answered, the answer's size and time.\n"
+	  "Never an identifier's value: the server does not log one.\n"
+	  "\n"
+	  "  --since DATE     only requests at or after DATE (UTC): YYYY-MM-DD,\n"
+	  "                   YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS\n"
+	  "  --format FMT     text (default) or json\n"
+	  "\n"
+	  "A damaged line (one a crash cut short) is reported with its number, on\n"
+	  "stderr or under \"damaged\", and the exit status is then 1.\n" },
 	{ "help", cmd_help,
 	  "show help for dsmap or one of its commands",
 	  "usage: dsmap help [COMMAND]\n"

@@ -278,3 +278,16 @@ void dsmap__outf(struct dsmap__out *o, const char *fmt, ...)
 	}
 	o->len += (size_t)n;
 }
+
+int dsmap__private_file(const char *path, const struct stat *sb)
+{
+	if (sb->st_uid != geteuid())
+		return dsmap_error__set(DSMAP_EPERM, "%s is owned by another user (uid %lu): run "
+		                        "'chown %lu %s', or use dsmap as its owner", path,
+		                        (unsigned long)sb->st_uid, (unsigned long)geteuid(), path);
+	if (S_ISREG(sb->st_mode) && (sb->st_mode & 077) != 0)
+		return dsmap_error__set(DSMAP_EPERM, "%s is readable or writable by group or "
+		                        "others (mode %04o): run 'chmod 600 %s'",
+		                        path, (unsigned int)(sb->st_mode & 07777), path);
+	return 0;
+}

@@ -53,6 +53,13 @@ int dsmap__read_regular(char **out, size_t *len, const char *path, size_t max,
 #define DSMAP__FULL_BELOW (1u << 20)
 int dsmap__write_errno(int err, const char *path);
 
+/* Whether `sb` (the lstat of `path`) is a file only this user may read
+ * and write: 0, or DSMAP_EPERM with the chmod or chown that puts it right
+ * (for the tokens and the access log, which say who may read, and who
+ * read, every person's data). */
+struct stat;
+int dsmap__private_file(const char *path, const struct stat *sb);
+
 /* The absolute, symlink-free form of `path` (which must exist), newly
  * allocated; NULL with the error set otherwise. */
 char *dsmap__realpath(const char *path);

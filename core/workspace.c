@@ -128,6 +128,8 @@ static const struct {
 	{ DOTDIR "/store", 022 },
 	{ DOTDIR "/store/data.mdb", 022 },
 	{ DOTDIR "/store/lock.mdb", 022 },
+	{ DOTDIR "/tokens", 077 },       /* who may read every person's data */
+	{ DOTDIR "/access.log", 077 },   /* and who did */
 };
 
 /*

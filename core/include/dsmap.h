@@ -21,5 +21,7 @@
 #include "dsmap/locate.h"
 #include "dsmap/ls.h"
 #include "dsmap/scan.h"
+#include "dsmap/token.h"
+#include "dsmap/accesslog.h"
 
 #endif /* DSMAP_H */
