@@ -1,16 +1,21 @@
 /*
  * dsmap serve: who may call what, and the access log.
  *
- * A request carries its token as "Authorization: Bearer TOKEN".  Routes
- * need a role (route.h): dsar may locate only, auditor may read
+ * A request carries its token as "Authorization: Bearer TOKEN", checked
+ * against the workspace's token table (<dsmap/token.h>), loaded at start
+ * and again on SIGHUP: the new table is swapped in under a write lock, so
+ * a request checks against one table, old or new, never a half-made one.
+ * Routes need a role (route.h): dsar may locate only, auditor may read
  * everything but locate, admin may do everything.  No token, or one the
- * table does not hold: 401 with WWW-Authenticate; a token of the wrong
- * role: 403.
+ * table does not hold: 401 with WWW-Authenticate; the wrong role: 403.
  *
- * INTERIM, until the library's token store (dsmap/token.h) lands: the
- * table is read from DSMAP_SERVE_TOKENS, "NAME:ROLE:TOKEN" entries
- * separated by commas, at start and on SIGHUP, and nothing is logged.
- * Only serve_auth_*() and serve_access_record() change when it lands.
+ * Every request but /healthz is written to the access log
+ * (<dsmap/accesslog.h>): the token's name, the method, the route's
+ * template (never the path a client sent, which could hold anything),
+ * the status, for a locate the number and kinds of identifiers and the
+ * systems found, the answer's size and the time taken.  Never an
+ * identifier value.  A locate is logged before its answer leaves: when
+ * the log cannot be written, the answer is withheld (503).
  */
 #include "config.h"
 
@@ -23,120 +28,85 @@
 
 #include "server.h"
 
-enum role { ROLE_NONE = 0, ROLE_DSAR, ROLE_AUDITOR, ROLE_ADMIN };
-
-struct interim_token {
-	char name[64];
-	enum role role;
-	char token[128];
-};
-
-struct interim_table {
-	size_t n;
-	struct interim_token t[32];
-};
-
-static struct interim_table *interim_load(void)
-{
-	const char *env = getenv("DSMAP_SERVE_TOKENS");
-	struct interim_table *t = calloc(1, sizeof(*t));
-	char *copy, *save = NULL, *e;
-
-	if (t == NULL || env == NULL)
-		return t;
-	if ((copy = strdup(env)) == NULL) {
-		free(t);
-		return NULL;
-	}
-	for (e = strtok_r(copy, ",", &save); e != NULL && t->n < 32; e = strtok_r(NULL, ",", &save)) {
-		char *role = strchr(e, ':'), *tok = role ? strchr(role + 1, ':') : NULL;
-		struct interim_token *x = &t->t[t->n];
-
-		if (tok == NULL)
-			continue;
-		*role++ = '\0';
-		*tok++ = '\0';
-		snprintf(x->name, sizeof(x->name), "%s", e);
-		snprintf(x->token, sizeof(x->token), "%s", tok);
-		x->role = strcmp(role, "dsar") == 0 ? ROLE_DSAR : strcmp(role, "auditor") == 0 ?
-		          ROLE_AUDITOR : strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_NONE;
-		t->n++;
-	}
-	free(copy);
-	return t;
-}
-
-/* Compare without stopping at the first difference. */
-static int same(const char *a, size_t alen, const char *b)
-{
-	size_t blen = strlen(b), i;
-	unsigned char d = alen != blen;
-
-	for (i = 0; i < alen && i < blen; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
-static int interim_check(const struct interim_table *t, const char *tok, size_t len,
-                         enum role *role, const char **name)
-{
-	size_t i;
-	int found = 0;
-
-	for (i = 0; t != NULL && i < t->n; i++)
-		if (same(tok, len, t->t[i].token) && !found) {
-			*role = t->t[i].role;
-			*name = t->t[i].name;
-			found = 1;
-		}
-	return found ? 0 : -1;
-}
-
 int serve_auth_open(struct server *s)
 {
-	if ((s->tokens = interim_load()) == NULL) {
-		fprintf(stderr, "dsmap: serve: out of memory\n");
+	dsmap_tokens *t = NULL;
+	dsmap_access_log *log = NULL;
+
+	if (dsmap_tokens_load(&t, s->ws) < 0) {
+		fprintf(stderr, "dsmap: serve: tokens: %s\n", dsmap_error_last()->message);
 		return -1;
 	}
+	if (dsmap_access_log_open(&log, s->ws) < 0) {
+		fprintf(stderr, "dsmap: serve: access log: %s\n", dsmap_error_last()->message);
+		dsmap_tokens_free(t);
+		return -1;
+	}
+	if (dsmap_tokens_count(t) == 0)
+		fprintf(stderr, "dsmap: serve: no tokens yet: every route but /healthz and "
+		        "/v1/openapi.json answers 401 (dsmap token add --role dsar|auditor|admin "
+		        "--name NAME, then SIGHUP)\n");
+	s->tokens = t;
+	s->log = log;
 	return 0;
 }
 
 void serve_auth_reload(struct server *s)
 {
-	struct interim_table *t = interim_load(), *old;
+	dsmap_tokens *t = NULL, *old;
 
-	if (t == NULL) {
-		fprintf(stderr, "dsmap: serve: SIGHUP: cannot reload the tokens (out of memory); "
-		        "the old ones stay\n");
+	if (dsmap_tokens_load(&t, s->ws) < 0) {
+		fprintf(stderr, "dsmap: serve: SIGHUP: the tokens stay as they were: %s\n",
+		        dsmap_error_last()->message);
 		return;
 	}
 	pthread_rwlock_wrlock(&s->tokens_lock);
 	old = s->tokens;
 	s->tokens = t;
 	pthread_rwlock_unlock(&s->tokens_lock);
-	free(old);
+	dsmap_tokens_free(old);
+	fprintf(stderr, "dsmap: serve: SIGHUP: %zu live tokens\n", dsmap_tokens_count(t));
 }
 
 void serve_auth_close(struct server *s)
 {
-	free(s->tokens);
+	dsmap_tokens_free(s->tokens);
 	s->tokens = NULL;
+	dsmap_access_log_close(s->log);
+	s->log = NULL;
 }
 
-void serve_access_record(struct serve_request *r, int sent, uint64_t us)
+int serve_access_record(struct serve_request *r, uint64_t us)
 {
-	(void)r;
-	(void)sent;
-	(void)us;
+	dsmap_access_entry e;
+
+	if (r->logged || r->m.route == ROUTE_HEALTHZ)
+		return 0;
+	r->logged = 1;
+	memset(&e, 0, sizeof(e));
+	e.token_name = r->token_name;
+	e.method = r->method;
+	e.route = r->m.name;
+	e.status = r->status;
+	e.identifiers = r->identifiers;
+	e.kinds = r->kinds[0] ? r->kinds : NULL;
+	e.systems = r->systems;
+	e.bytes = r->answer != NULL ? r->answer_len : r->bytes;
+	e.duration_us = us;
+	if (dsmap_access_log_append(r->srv->log, &e) < 0) {
+		fprintf(stderr, "dsmap: serve: access log: %s\n", dsmap_error_last()->message);
+		return -1;
+	}
+	return 0;
 }
 
-static int allowed(enum role role, enum route_access needed)
+static int allowed(dsmap_role role, enum route_access needed)
 {
 	switch (needed) {
 	case ACCESS_PUBLIC: return 1;
-	case ACCESS_DSAR: return role == ROLE_DSAR || role == ROLE_ADMIN;
-	case ACCESS_AUDITOR: return role == ROLE_AUDITOR || role == ROLE_ADMIN;
-	case ACCESS_ADMIN: return role == ROLE_ADMIN;
+	case ACCESS_DSAR: return role == DSMAP_ROLE_DSAR || role == DSMAP_ROLE_ADMIN;
+	case ACCESS_AUDITOR: return role == DSMAP_ROLE_AUDITOR || role == DSMAP_ROLE_ADMIN;
+	case ACCESS_ADMIN: return role == DSMAP_ROLE_ADMIN;
 	}
 	return 0;
 }
@@ -144,7 +114,7 @@ static int allowed(enum role role, enum route_access needed)
 int serve_authorise(struct serve_request *r, enum route_access needed)
 {
 	const char *h, *tok, *name = NULL;
-	enum role role = ROLE_NONE;
+	dsmap_role role = DSMAP_ROLE_NONE;
 	size_t len;
 	int rc;
 
@@ -162,8 +132,8 @@ int serve_authorise(struct serve_request *r, enum route_access needed)
 	while (len > 0 && tok[len - 1] == ' ')
 		len--;
 	pthread_rwlock_rdlock(&r->srv->tokens_lock);
-	rc = interim_check(r->srv->tokens, tok, len, &role, &name);
-	if (rc == 0)
+	rc = dsmap_tokens_check(r->srv->tokens, tok, len, &role, &name);
+	if (rc == 0)   /* the name is the table's, which SIGHUP may free */
 		snprintf(r->token_buf, sizeof(r->token_buf), "%s", name);
 	pthread_rwlock_unlock(&r->srv->tokens_lock);
 	if (rc != 0) {

@@ -289,6 +289,10 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		serve_problem(r, 413, "a request body is at most 1048576 bytes", NULL);
 	else
 		serve_dispatch(r);
+	/* A lookup is recorded before its answer leaves, or not answered. */
+	if (r->m.route == ROUTE_LOCATE && serve_access_record(r, now_us() - r->t0) < 0)
+		serve_problem(r, 503, "the access log cannot be written: no lookup is answered "
+		              "unrecorded", NULL);
 	return finish(r);
 }
 
@@ -319,9 +323,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	us = now_us() - r->t0;
+	(void)toe;
 	if (r->queued) {
 		count(&s->stats, r, us);
-		serve_access_record(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, us);
+		serve_access_record(r, us);
 	}
 	free(r->body);
 	free(r->answer);

@@ -59,9 +59,10 @@ struct server {
 	atomic_int draining;
 	atomic_uint in_flight;
 	struct serve_stats stats;
-	/* authorisation: see auth.c */
+	/* authorisation and the access log: see auth.c */
 	pthread_rwlock_t tokens_lock;
-	void *tokens;
+	dsmap_tokens *tokens;
+	dsmap_access_log *log;
 };
 
 /* A request being answered: what the handlers get. */
@@ -75,6 +76,7 @@ struct serve_request {
 	int too_big;
 	unsigned long long discarded;   /* bytes dropped past the cap */
 	int queued;                 /* the answer is handed to MHD */
+	int logged;                 /* its access log entry is written */
 	unsigned long long bytes;   /* the answer's size */
 	uint64_t t0;                /* monotonic, microseconds */
 	/* filled by the handler, for the access log */
@@ -136,13 +138,13 @@ void serve_metrics(struct serve_request *r);
  * r and its status returned.  serve_auth_open() loads what it needs (-1
  * with the error printed), serve_auth_reload() again on SIGHUP (keeping
  * the old table when the new one fails), serve_auth_close() frees it.
- * serve_access_record() writes the access log's entry for a request
- * answered (`sent`: all of it reached the client). */
+ * serve_access_record() writes the access log's entry of a request
+ * (once; -1 with the error printed when it cannot). */
 int serve_authorise(struct serve_request *r, enum route_access needed);
 int serve_auth_open(struct server *s);
 void serve_auth_reload(struct server *s);
 void serve_auth_close(struct server *s);
-void serve_access_record(struct serve_request *r, int sent, uint64_t us);
+int serve_access_record(struct serve_request *r, uint64_t us);
 
 /* The OpenAPI document (openapi.c). */
 extern const char serve_openapi_json[];

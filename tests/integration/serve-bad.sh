@@ -20,10 +20,8 @@ git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -m "three syste
 dsmap -C "$W" scan --quiet
 expect_rc 0 "scan"
 
-TOK_DSAR=dsar-token-0123456789
-TOK_AUDITOR=auditor-token-0123456789
-DSMAP_SERVE_TOKENS="portal:dsar:$TOK_DSAR,audit:auditor:$TOK_AUDITOR"
-export DSMAP_SERVE_TOKENS
+make_token TOK_DSAR dsar portal
+make_token TOK_AUDITOR auditor audit
 
 check "the server starts, 2 threads, connections time out after 2 s" \
 	serve_start --threads 2 --timeout 2

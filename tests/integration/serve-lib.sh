@@ -46,6 +46,13 @@ serve_stop() {
 	SRV_PID=
 }
 
+# make_token VAR ROLE NAME: `dsmap token add`, the token in $VAR.
+make_token() {
+	dsmap -C "$W" token add --role "$2" --name "$3"
+	[ "$T_RC" -eq 0 ] || not_ok "dsmap token add --role $2 --name $3"
+	eval "$1=\$(cat \"\$T_TMP/out\")"
+}
+
 H_CODE=
 req() {
 	m=$1 p=$2 tok=${3:-}

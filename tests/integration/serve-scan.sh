@@ -26,9 +26,7 @@ cp "$W/data/billing.csv" "$T_TMP/billing-a.csv"
 cp "$W/data/billing.csv" "$T_TMP/billing-b.csv"
 echo "F999999999;C00000042;BE42000000000042;9.99;2026-08-01" >> "$T_TMP/billing-b.csv"
 
-TOK_DSAR=dsar-token-0123456789
-DSMAP_SERVE_TOKENS="portal:dsar:$TOK_DSAR"
-export DSMAP_SERVE_TOKENS
+make_token TOK_DSAR dsar portal
 
 check "the server starts" serve_start --threads 2
 PORT=${URL##*:}

@@ -20,11 +20,9 @@ dsmap -C "$W" scan --quiet
 expect_rc 0 "scan the three systems"
 
 # The tokens, one per role.
-TOK_DSAR=dsar-token-0123456789
-TOK_AUDITOR=auditor-token-0123456789
-TOK_ADMIN=admin-token-0123456789
-DSMAP_SERVE_TOKENS="portal:dsar:$TOK_DSAR,audit:auditor:$TOK_AUDITOR,ops:admin:$TOK_ADMIN"
-export DSMAP_SERVE_TOKENS
+make_token TOK_DSAR dsar portal
+make_token TOK_AUDITOR auditor audit
+make_token TOK_ADMIN admin ops
 
 dsmap -C "$W" serve --listen 10.1.2.3:0
 expect_rc 2 "a non-loopback address without TLS is refused"
@@ -231,6 +229,52 @@ body_has '^dsmap_http_requests_total\{route="/v1/locate",code="4xx"\} [1-9]' "th
 body_has '^dsmap_http_request_duration_seconds_bucket\{le="\+Inf"\} [1-9]' "a latency histogram"
 body_has '^dsmap_store_used_bytes [1-9]' "the store's size"
 body_has '^dsmap_system_last_scan_timestamp_seconds\{system="crm"\} [1-9]' "the last scan per system"
+
+# ---- the access log --------------------------------------------------------
+
+dsmap -C "$W" access-log --format json
+expect_rc 0 "dsmap access-log reads what the server wrote"
+check "each locate is there: token name, identifier count and kinds, systems, size, time" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = [x for x in d["entries"] if x["route"] == "/v1/locate" and x["status"] == 200]
+assert len(e) >= 3, e
+first = e[0]
+assert first["token"] == "portal" and first["method"] == "POST", first
+assert first["identifiers"] == 1 and first["kinds"] == "email", first
+assert first["systems"] >= 1 and first["bytes"] > 100 and first["duration_us"] > 0, first
+batch = [x for x in e if x["identifiers"] == 3]
+assert batch and set(batch[0]["kinds"].split(",")) == {"email", "phone", "customer-number"}, batch
+refused = [x for x in d["entries"] if x["status"] == 401]
+assert refused and all(x["token"] is None for x in refused), refused
+assert all(x["route"] == "(none)" or x["route"].startswith("/") for x in d["entries"])
+' "$T_TMP/out"
+check "the access log holds no identifier value" \
+	sh -c "! grep -Eq 'user42|user1@|nobody@|not-an-address|C000043|example' '$W/.dsmap/access.log'"
+check "nor the path a client sent: routes are templates" \
+	sh -c "! grep -q 'lineage/system/crm' '$W/.dsmap/access.log'"
+
+# ---- SIGHUP reloads the tokens --------------------------------------------
+
+dsmap -C "$W" token revoke audit
+expect_rc 0 "revoke the auditor's token"
+req GET /v1/status "$TOK_AUDITOR"
+expect_code 200 "a running server still takes it before SIGHUP"
+make_token TOK_AUDITOR2 auditor audit2
+kill -HUP "$SRV_PID"
+i=0
+while [ $i -lt 300 ]; do
+	req GET /v1/status "$TOK_AUDITOR"
+	[ "$H_CODE" = 401 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+expect_code 401 "after SIGHUP, the revoked token is refused"
+req GET /v1/status "$TOK_AUDITOR2"
+expect_code 200 "and the new one is taken"
+req POST /v1/locate "$TOK_DSAR" -H 'Content-Type: application/json' \
+	--data '{"identifiers":["email:user42@example.com"]}'
+expect_code 200 "the other tokens still work"
 
 # ---- no identifier value in stderr --------------------------------------
 
