@@ -443,6 +443,7 @@ void serve_dispatch(struct serve_request *r)
 	case ROUTE_HISTORY: history(r); break;
 	case ROUTE_BLAME: blame(r); break;
 	case ROUTE_IMPACT: impact(r); break;
+	case ROUTE_SCAN: serve_scan(r); break;
 	default: serve_problem(r, 404, "no such route", NULL); break;
 	}
 }

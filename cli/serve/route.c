@@ -30,6 +30,7 @@ static const struct {
 	{ ROUTE_HISTORY, "/v1/history", ACCESS_AUDITOR, GET },
 	{ ROUTE_BLAME, "/v1/blame", ACCESS_AUDITOR, GET },
 	{ ROUTE_IMPACT, "/v1/impact", ACCESS_AUDITOR, GET },
+	{ ROUTE_SCAN, "/v1/scan", ACCESS_AUDITOR, GET | POST },
 };
 
 static const struct {
@@ -122,8 +123,11 @@ static int found(struct route_match *m, enum route_id r, const char *method)
 	m->route = r;
 	m->access = routes[r].access;
 	m->name = routes[r].name;
+	if (r == ROUTE_SCAN && want == POST)
+		m->access = ACCESS_ADMIN;
 	if ((routes[r].methods & want) == 0) {
-		m->allow = routes[r].methods == POST ? "POST" : "GET, HEAD";
+		m->allow = routes[r].methods == POST ? "POST" :
+		           routes[r].methods == GET ? "GET, HEAD" : "GET, HEAD, POST";
 		m->why = "this path does not take that method";
 		return 405;
 	}
@@ -160,6 +164,8 @@ int route_match(struct route_match *m, const char *method, const char *path)
 		return found(m, ROUTE_BLAME, method);
 	if (strcmp(p, "impact") == 0)
 		return found(m, ROUTE_IMPACT, method);
+	if (strcmp(p, "scan") == 0)
+		return found(m, ROUTE_SCAN, method);
 	if (strcmp(p, "systems") == 0) {
 		m->ls_kind = DSMAP_LS_SYSTEMS;
 		return found(m, ROUTE_SYSTEMS, method);

@@ -26,6 +26,7 @@ enum route_id {
 	ROUTE_HISTORY,
 	ROUTE_BLAME,
 	ROUTE_IMPACT,
+	ROUTE_SCAN,         /* GET: progress (auditor); POST: start one (admin) */
 	ROUTE_COUNT
 };
 

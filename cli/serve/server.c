@@ -229,15 +229,18 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		}
 		if (serve_authorise(r, r->m.access) != 0)
 			return finish(r);
-		if (strcmp(method, "POST") == 0) {
+		len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (strcmp(method, "POST") == 0 &&
+		    (r->m.route != ROUTE_SCAN || (len != NULL && strcmp(len, "0") != 0) ||
+		     MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                 MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)) {
 			if (!is_json(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 			                                         MHD_HTTP_HEADER_CONTENT_TYPE))) {
 				serve_problem(r, 415, "the body is JSON: send Content-Type: "
 				              "application/json", NULL);
 				return finish(r);
 			}
-			len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-			                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
 			if (len != NULL && strtoull(len, NULL, 10) > SERVE_BODY_MAX) {
 				serve_problem(r, 413, "a request body is at most 1048576 bytes", NULL);
 				return finish(r);
@@ -618,6 +621,10 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	s->ws = ws;
 	pthread_mutex_init(&s->git_lock, NULL);
 	pthread_rwlock_init(&s->tokens_lock, NULL);
+	if (serve_scan_init(s) < 0) {
+		fprintf(stderr, "dsmap: serve: out of memory\n");
+		goto done;
+	}
 	if (serve_auth_open(s) < 0)
 		goto done;
 	/* The signals are taken by sigwait() below: block them before the
@@ -687,6 +694,7 @@ done:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	if (s != NULL) {
+		serve_scan_stop(s);
 		serve_auth_close(s);
 		pthread_rwlock_destroy(&s->tokens_lock);
 		pthread_mutex_destroy(&s->git_lock);

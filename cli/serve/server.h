@@ -63,6 +63,7 @@ struct server {
 	pthread_rwlock_t tokens_lock;
 	dsmap_tokens *tokens;
 	dsmap_access_log *log;
+	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
 };
 
 /* A request being answered: what the handlers get. */
@@ -129,6 +130,13 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 
 /* The route handlers (handlers.c). */
 void serve_dispatch(struct serve_request *r);
+
+/* POST and GET /v1/scan (scan.c); init -1 when out of memory; stop
+ * ends a scan running (SIGTERM) and frees the state. */
+struct serve_scan;
+int serve_scan_init(struct server *s);
+void serve_scan_stop(struct server *s);
+void serve_scan(struct serve_request *r);
 
 /* The metrics text (metrics in server.c). */
 void serve_metrics(struct serve_request *r);

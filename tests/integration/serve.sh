@@ -217,7 +217,41 @@ GET /v1/impact?from=HEAD&to=HEAD 401 403 200 200
 GET /metrics 401 403 200 200
 GET /healthz 200 200 200 200
 GET /v1/openapi.json 200 200 200 200
+GET /v1/scan 401 403 200 200
 MATRIX
+
+# ---- scans over HTTP ------------------------------------------------------
+
+req POST /v1/scan "$TOK_AUDITOR"
+expect_code 403 "POST /v1/scan with an auditor token: 403"
+req POST /v1/scan "$TOK_DSAR"
+expect_code 403 "with a dsar token: 403"
+req POST /v1/scan "$TOK_ADMIN" -H 'Content-Type: application/json' --data '{"systems":["../x"]}'
+expect_code 422 "a system id that is no id: 422"
+req POST /v1/scan "$TOK_ADMIN"
+expect_code 202 "an admin starts a scan: 202"
+body_has '"state":"running"' "which runs"
+req POST /v1/scan "$TOK_ADMIN" -H 'Content-Type: application/json' --data '{"systems":["crm"]}'
+case $H_CODE in
+409) ok "a second one while it runs: 409" ;;
+202) ok "a second one (the first was already done): 202" ;;
+*) not_ok "a second scan while one runs ($H_CODE)" ;;
+esac
+i=0
+while [ $i -lt 600 ]; do
+	req GET /v1/scan "$TOK_AUDITOR"
+	grep -q '"state": "running"' "$T_TMP/body" || break
+	sleep 0.2
+	i=$((i + 1))
+done
+expect_code 200 "GET /v1/scan"
+body_has '"state": "done"' "the scan is done"
+check "with dsmap scan's report" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["exit_status"] == 0 and d["finished"] >= d["started"], d
+assert {s["system"] for s in d["report"]["systems"]} <= {"billing", "crm", "weblog"}, d
+' "$T_TMP/body"
 
 # ---- metrics -------------------------------------------------------------
 

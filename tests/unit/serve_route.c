@@ -38,6 +38,8 @@ static void test_serve_route__every_route(void **state)
 		{ "GET", "/v1/history", ROUTE_HISTORY, ACCESS_AUDITOR },
 		{ "GET", "/v1/blame", ROUTE_BLAME, ACCESS_AUDITOR },
 		{ "GET", "/v1/impact", ROUTE_IMPACT, ACCESS_AUDITOR },
+		{ "GET", "/v1/scan", ROUTE_SCAN, ACCESS_AUDITOR },
+		{ "POST", "/v1/scan", ROUTE_SCAN, ACCESS_ADMIN },
 	};
 	struct route_match m;
 	size_t i;
@@ -84,6 +86,8 @@ static void test_serve_route__methods(void **state)
 	assert_string_equal(m.allow, "GET, HEAD");
 	assert_int_equal(route_match(&m, "DELETE", "/v1/systems/crm"), 405);
 	assert_int_equal(route_match(&m, "BREW", "/healthz"), 405);
+	assert_int_equal(route_match(&m, "PUT", "/v1/scan"), 405);
+	assert_string_equal(m.allow, "GET, HEAD, POST");
 }
 
 static void test_serve_route__unknown(void **state)
