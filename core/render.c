@@ -1,6 +1,7 @@
 /*
  * The library's render layer for answers the CLI and the HTTP server both
- * give: here, the workspace status (dsmap_status_render()).  Every jansson
+ * give: here, the workspace status (dsmap_status_render()) and the scan
+ * report (dsmap_scan_report_render()).  Every jansson
  * insert is checked: a failed one is DSMAP_ENOMEM, never a silently
  * shorter answer.
  */
@@ -12,6 +13,7 @@
 #include <jansson.h>
 
 #include "dsmap/lineage.h"
+#include "dsmap/scan.h"
 #include "dsmap/workspace.h"
 #include "errors.h"
 
@@ -136,6 +138,83 @@ int dsmap_status_render(char **out, const dsmap_status *st, int format)
 	if ((root = status_json(st)) == NULL)
 		return dsmap_error__oom();
 	s = json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	json_decref(root);
+	if (s == NULL)
+		return dsmap_error__oom();
+	n = strlen(s);
+	if ((*out = malloc(n + 2)) == NULL) {
+		free(s);
+		return dsmap_error__oom();
+	}
+	memcpy(*out, s, n);
+	(*out)[n] = '\n';
+	(*out)[n + 1] = '\0';
+	free(s);
+	return 0;
+}
+
+static json_t *scan_system_json(const dsmap_scan_system *s)
+{
+	json_t *o = json_object(), *issues = json_array();
+	size_t k, e;
+	int bad = 0;
+
+	bad |= put(o, "system", json_string(s->system));
+	bad |= put(o, "plugin", json_string(s->plugin));
+	bad |= put(o, "ok", json_boolean(s->error == 0));
+	bad |= put(o, "error", str_or_null(s->message));
+	bad |= put(o, "records", json_integer((json_int_t)s->records));
+	bad |= put(o, "subjects", json_integer((json_int_t)s->subjects));
+	bad |= put(o, "categories", json_integer((json_int_t)s->categories));
+	bad |= put(o, "rejected", json_integer((json_int_t)s->rejected));
+	bad |= put(o, "invalid_identifiers", json_integer((json_int_t)s->invalid));
+	bad |= put(o, "seconds", json_real(s->seconds));
+	for (k = 0; !bad && k < s->issue_count; k++) {
+		const dsmap_scan_issue *is = &s->issues[k];
+		json_t *io = json_object(), *ex = json_array();
+
+		for (e = 0; !bad && e < is->example_count; e++)
+			bad |= append(ex, json_integer((json_int_t)is->examples[e]));
+		bad |= put(io, "source", json_string(is->source));
+		bad |= put(io, "kind", str_or_null(is->kind));
+		bad |= put(io, "reason", json_string(is->reason));
+		bad |= put(io, "count", json_integer((json_int_t)is->count));
+		bad |= put(io, is->lines ? "lines" : "records", ex);
+		bad |= append(issues, io);
+	}
+	bad |= put(o, "issues", issues);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int dsmap_scan_report_render(char **out, const dsmap_scan_report *report, int format)
+{
+	json_t *root, *systems;
+	char *s;
+	size_t i, n;
+	int bad = 0;
+
+	if (out == NULL || report == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan_report_render: NULL argument");
+	*out = NULL;
+	if (format != DSMAP_FORMAT_JSON && format != DSMAP_FORMAT_JSON_LINE)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan_report_render: format %d: the "
+		                        "report renders as JSON only", format);
+	root = json_object();
+	systems = json_array();
+	bad |= put(root, "schema", json_integer(DSMAP_SCAN_REPORT_SCHEMA));
+	for (i = 0; !bad && i < dsmap_scan_report_count(report); i++)
+		bad |= append(systems, scan_system_json(dsmap_scan_report_get(report, i)));
+	bad |= put(root, "systems", systems);
+	if (bad) {
+		json_decref(root);
+		return dsmap_error__oom();
+	}
+	s = json_dumps(root, JSON_PRESERVE_ORDER |
+	               (format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT));
 	json_decref(root);
 	if (s == NULL)
 		return dsmap_error__oom();
