@@ -1,7 +1,8 @@
 /*
  * The library's render layer for answers the CLI and the HTTP server both
- * give: here, the workspace status (dsmap_status_render()) and the scan
- * report (dsmap_scan_report_render()).  Every jansson
+ * give: here, the workspace status (dsmap_status_render()), the scan
+ * report (dsmap_scan_report_render()) and a mapping's check
+ * (dsmap_mapping_check_render()).  Every jansson
  * insert is checked: a failed one is DSMAP_ENOMEM, never a silently
  * shorter answer.
  */
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "dsmap/lineage.h"
+#include "dsmap/mapping.h"
 #include "dsmap/scan.h"
 #include "dsmap/workspace.h"
 #include "errors.h"
@@ -226,6 +228,97 @@ int dsmap_scan_report_render(char **out, const dsmap_scan_report *report, int fo
 	memcpy(*out, s, n);
 	(*out)[n] = '\n';
 	(*out)[n + 1] = '\0';
+	free(s);
+	return 0;
+}
+
+static const char *severity_name(int s)
+{
+	return s == DSMAP_DIAG_ERROR ? "error" : s == DSMAP_DIAG_WARNING ? "warning" : "note";
+}
+
+static int count(json_t *o, const char *key, size_t n)
+{
+	return put(o, key, json_integer((json_int_t)n));
+}
+
+int dsmap_mapping_check_render(char **out, const dsmap_mapping *m, const char *source,
+                               const char *prefix, int format)
+{
+	dsmap_mapping_counts n;
+	json_t *root, *diags, *counts, *groups;
+	size_t i, len, ndiag;
+	char *s;
+	int bad = 0;
+
+	if (out == NULL || m == NULL || source == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_mapping_check_render: NULL argument");
+	*out = NULL;
+	if (format != DSMAP_FORMAT_JSON && format != DSMAP_FORMAT_JSON_LINE)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_mapping_check_render: format %d: "
+		                        "a check renders as JSON only", format);
+	if (prefix == NULL)
+		prefix = "";
+	root = json_object();
+	diags = json_array();
+	counts = json_object();
+	groups = json_object();
+	ndiag = dsmap_mapping_diag_count(m);
+	for (i = 0; !bad && i < ndiag; i++) {
+		const dsmap_diag *d = dsmap_mapping_diag(m, i);
+		json_t *o = json_object();
+
+		bad |= put(o, "severity", json_string(severity_name(d->severity)));
+		bad |= put(o, "file", json_string(d->file));
+		bad |= put(o, "path", json_sprintf("%s%s", prefix, d->file));
+		bad |= put(o, "line", json_integer((json_int_t)(int)d->line));
+		bad |= put(o, "column", json_integer((json_int_t)(int)d->column));
+		bad |= put(o, "message", json_string(d->message));
+		bad |= append(diags, o);
+	}
+	dsmap_mapping_counts_get(&n, m);
+	bad |= count(counts, "categories", n.categories);
+	bad |= count(groups, "collected", n.categories_in_group[0]);
+	bad |= count(groups, "obtained", n.categories_in_group[1]);
+	bad |= count(groups, "observed", n.categories_in_group[2]);
+	bad |= count(groups, "derived", n.categories_in_group[3]);
+	bad |= put(counts, "categories_by_group", groups);
+	bad |= count(counts, "categories_not_in_section_4", n.categories_extra);
+	bad |= count(counts, "category_aliases", n.category_aliases);
+	bad |= count(counts, "recipients", n.recipients);
+	bad |= count(counts, "recipients_outside_eea", n.recipients_outside_eea);
+	bad |= count(counts, "subject_kinds", n.subject_kinds);
+	bad |= count(counts, "rights", n.rights);
+	bad |= count(counts, "purposes", n.purposes);
+	bad |= count(counts, "purpose_category_links", n.purpose_edges_category);
+	bad |= count(counts, "purpose_recipient_links", n.purpose_edges_recipient);
+	bad |= count(counts, "systems", n.systems);
+	bad |= count(counts, "system_sources", n.system_sources);
+	bad |= count(counts, "errors", n.errors);
+	bad |= count(counts, "warnings", n.warnings);
+	bad |= count(counts, "files", n.files);
+	bad |= put(root, "schema", json_integer(DSMAP_CHECK_SCHEMA));
+	bad |= put(root, "source", json_string(source));
+	bad |= put(root, "ok", json_boolean(n.errors == 0));
+	bad |= put(root, "counts", counts);
+	bad |= put(root, "diagnostics", diags);
+	bad |= count(root, "diagnostics_omitted", dsmap_mapping_diag_omitted(m));
+	if (bad) {
+		json_decref(root);
+		return dsmap_error__oom();
+	}
+	s = json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	json_decref(root);
+	if (s == NULL)
+		return dsmap_error__oom();
+	len = strlen(s);
+	if ((*out = malloc(len + 2)) == NULL) {
+		free(s);
+		return dsmap_error__oom();
+	}
+	memcpy(*out, s, len);
+	(*out)[len] = '\n';
+	(*out)[len + 1] = '\0';
 	free(s);
 	return 0;
 }
