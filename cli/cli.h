@@ -102,6 +102,7 @@ int cmd_blame(int argc, char **argv, struct cli_global *g);
 int cmd_locate(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_plugins(int argc, char **argv, struct cli_global *g);
+int cmd_serve(int argc, char **argv, struct cli_global *g);
 int cmd_status(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);
 int cmd_help(int argc, char **argv, struct cli_global *g);

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 
 static const char *severity_name(int s)
@@ -65,55 +63,16 @@ static void print_text(const char *prefix, const dsmap_mapping *m)
 	       n.warnings, n.warnings == 1 ? "" : "s", n.files);
 }
 
+/* The JSON is the library's (dsmap_mapping_check_render()). */
 static int print_json(const char *source, const char *prefix, const dsmap_mapping *m)
 {
-	dsmap_mapping_counts n;
-	json_t *root, *diags = json_array();
-	size_t i, count = dsmap_mapping_diag_count(m);
-	int rc;
+	char *out = NULL;
 
-	for (i = 0; i < count; i++) {
-		const dsmap_diag *d = dsmap_mapping_diag(m, i);
-
-		json_array_append_new(diags, json_pack("{s:s, s:s, s:o, s:i, s:i, s:s}",
-		    "severity", severity_name(d->severity), "file", d->file,
-		    "path", json_sprintf("%s%s", prefix, d->file), "line", (int)d->line,
-		    "column", (int)d->column, "message", d->message));
-	}
-	dsmap_mapping_counts_get(&n, m);
-	root = json_pack("{s:i, s:s, s:b, s:{s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
-	                 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:I}",
-	    "schema", CLI_JSON_SCHEMA, "source", source, "ok", n.errors == 0,
-	    "counts",
-	    "categories", (json_int_t)n.categories,
-	    "categories_by_group", "collected", (json_int_t)n.categories_in_group[0],
-	    "obtained", (json_int_t)n.categories_in_group[1],
-	    "observed", (json_int_t)n.categories_in_group[2],
-	    "derived", (json_int_t)n.categories_in_group[3],
-	    "categories_not_in_section_4", (json_int_t)n.categories_extra,
-	    "category_aliases", (json_int_t)n.category_aliases,
-	    "recipients", (json_int_t)n.recipients,
-	    "recipients_outside_eea", (json_int_t)n.recipients_outside_eea,
-	    "subject_kinds", (json_int_t)n.subject_kinds,
-	    "rights", (json_int_t)n.rights,
-	    "purposes", (json_int_t)n.purposes,
-	    "purpose_category_links", (json_int_t)n.purpose_edges_category,
-	    "purpose_recipient_links", (json_int_t)n.purpose_edges_recipient,
-	    "systems", (json_int_t)n.systems,
-	    "system_sources", (json_int_t)n.system_sources,
-	    "errors", (json_int_t)n.errors,
-	    "warnings", (json_int_t)n.warnings,
-	    "files", (json_int_t)n.files,
-	    "diagnostics", diags,
-	    "diagnostics_omitted", (json_int_t)dsmap_mapping_diag_omitted(m));
-	if (root == NULL) {
-		fprintf(stderr, "dsmap: check: out of memory building JSON\n");
-		return CLI_EXIT_ERROR;
-	}
-	rc = json_dumpf(root, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(root);
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+	if (dsmap_mapping_check_render(&out, m, source, prefix, DSMAP_FORMAT_JSON) < 0)
+		return cli_fail("check");
+	fputs(out, stdout);
+	dsmap_free(out);
+	return CLI_EXIT_OK;
 }
 
 /* A workspace top directory holds mappings/; accept it for the folder. */

@@ -552,11 +552,19 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 		goto done;
 
 	printf("\n");
-	if (keep != NULL)
+	if (keep != NULL) {
 		printf("The workspace stays in %s: try dsmap -C %s status, locate, lineage, impact, "
 		       "history, blame.\n", top, top);
-	else
-		printf("(run dsmap demo --keep DIR to keep the workspace and go on with it)\n");
+		printf("\nServe it over HTTP (docs/http-api.md), and ask it as an auditor's tool "
+		       "would:\n");
+		printf("  TOKEN=$(dsmap -C %s token add --role auditor --name demo)\n", top);
+		printf("  dsmap -C %s serve --listen 127.0.0.1:8080 &\n", top);
+		printf("  curl -sS -H \"Authorization: Bearer $TOKEN\" "
+		       "http://127.0.0.1:8080/v1/systems\n");
+	} else {
+		printf("(run dsmap demo --keep DIR to keep the workspace, go on with it and serve it "
+		       "over HTTP)\n");
+	}
 	rc = CLI_EXIT_OK;
 done:
 	dsmap_workspace_free(ws);

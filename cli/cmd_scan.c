@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 
 /* Per system on a TTY: state, records, records/s; redrawn in place. */
@@ -89,48 +87,16 @@ static void print_text(const dsmap_scan_report *r)
 	}
 }
 
+/* The JSON is the library's, the same as GET /v1/scan's report. */
 static int print_json(const dsmap_scan_report *r)
 {
-	json_t *root = json_object(), *systems = json_array();
-	size_t i, k, e;
-	int rc;
+	char *out = NULL;
 
-	json_object_set_new(root, "schema", json_integer(CLI_JSON_SCHEMA));
-	for (i = 0; i < dsmap_scan_report_count(r); i++) {
-		const dsmap_scan_system *s = dsmap_scan_report_get(r, i);
-		json_t *o = json_object(), *issues = json_array();
-
-		json_object_set_new(o, "system", json_string(s->system));
-		json_object_set_new(o, "plugin", json_string(s->plugin));
-		json_object_set_new(o, "ok", json_boolean(s->error == 0));
-		json_object_set_new(o, "error", s->message ? json_string(s->message) : json_null());
-		json_object_set_new(o, "records", json_integer((json_int_t)s->records));
-		json_object_set_new(o, "subjects", json_integer((json_int_t)s->subjects));
-		json_object_set_new(o, "categories", json_integer((json_int_t)s->categories));
-		json_object_set_new(o, "rejected", json_integer((json_int_t)s->rejected));
-		json_object_set_new(o, "invalid_identifiers", json_integer((json_int_t)s->invalid));
-		json_object_set_new(o, "seconds", json_real(s->seconds));
-		for (k = 0; k < s->issue_count; k++) {
-			const dsmap_scan_issue *is = &s->issues[k];
-			json_t *io = json_object(), *ex = json_array();
-
-			for (e = 0; e < is->example_count; e++)
-				json_array_append_new(ex, json_integer((json_int_t)is->examples[e]));
-			json_object_set_new(io, "source", json_string(is->source));
-			json_object_set_new(io, "kind", is->kind ? json_string(is->kind) : json_null());
-			json_object_set_new(io, "reason", json_string(is->reason));
-			json_object_set_new(io, "count", json_integer((json_int_t)is->count));
-			json_object_set_new(io, is->lines ? "lines" : "records", ex);
-			json_array_append_new(issues, io);
-		}
-		json_object_set_new(o, "issues", issues);
-		json_array_append_new(systems, o);
-	}
-	json_object_set_new(root, "systems", systems);
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("\n");
-	json_decref(root);
-	return rc == 0 ? 0 : -1;
+	if (dsmap_scan_report_render(&out, r, DSMAP_FORMAT_JSON) < 0)
+		return -1;
+	fputs(out, stdout);
+	dsmap_free(out);
+	return 0;
 }
 
 int cmd_scan(int argc, char **argv, struct cli_global *g)

@@ -6,8 +6,6 @@
 #include <getopt.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 
 static void print_text(const dsmap_status *st)
@@ -88,61 +86,16 @@ static void print_text(const dsmap_status *st)
 	}
 }
 
+/* The JSON is the library's, the same as GET /v1/status answers. */
 static int print_json(const dsmap_status *st)
 {
-	json_t *root, *systems;
-	size_t i;
-	int rc;
+	char *out = NULL;
 
-	systems = json_array();
-	for (i = 0; i < st->system_count; i++) {
-		const dsmap_system_status *s = &st->systems[i];
-
-		json_t *cats = json_array(), *conflicts;
-		size_t k;
-
-		for (k = 0; k < s->category_count; k++)
-			json_array_append_new(cats, json_pack("{s:s, s:I, s:I}",
-			    "category", s->categories[k].category,
-			    "subjects", (json_int_t)s->categories[k].subjects,
-			    "records", (json_int_t)s->categories[k].records));
-		conflicts = json_array();
-		for (k = 0; k < s->conflict_count; k++)
-			json_array_append_new(conflicts, json_pack("{s:s, s:I, s:I}",
-			    "kind", s->conflicts[k].kind,
-			    "identifiers", (json_int_t)s->conflicts[k].identifiers,
-			    "most_subjects", (json_int_t)s->conflicts[k].most_subjects));
-		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:s?, s:o, s:I, s:I, s:s?, s:o, s:i}",
-		    "id", s->id, "declared", s->declared, "last_scan", (json_int_t)s->last_scan,
-		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects,
-		    "rejected", (json_int_t)s->rejected, "invalid_identifiers", (json_int_t)s->invalid,
-		    "first_seen", (json_int_t)s->first_seen, "last_seen", (json_int_t)s->last_seen,
-		    "commit", s->commit[0] ? s->commit : NULL, "categories", cats,
-		    "retired", (json_int_t)s->retired, "failed_at", (json_int_t)s->failed_at,
-		    "failure", s->failure, "identity_conflicts", conflicts,
-		    "identifier_rules", s->ident_rules));
-	}
-	root = json_pack("{s:i, s:s, s:I, s:{s:s?, s:s}, s:s?, s:o, s:{s:i, s:I, s:I, s:I, s:i}}",
-	    "schema", CLI_JSON_SCHEMA,
-	    "workspace", st->path,
-	    "created", (json_int_t)st->created,
-	    "head", "commit", st->head[0] ? st->head : NULL, "summary", st->head_summary,
-	    "synced", st->synced[0] ? st->synced : NULL,
-	    "systems", systems,
-	    "store", "schema", (int)st->store.schema,
-	    "used_bytes", (json_int_t)st->store.used_size,
-	    "file_bytes", (json_int_t)st->store.file_size,
-	    "map_bytes", (json_int_t)st->store.map_size,
-	    "page_size", (int)st->store.page_size);
-	if (root == NULL) {
-		fprintf(stderr, "dsmap: status: out of memory building JSON\n");
-		return CLI_EXIT_ERROR;
-	}
-	rc = json_dumpf(root, stdout, JSON_INDENT(2));
-	json_decref(root);
-	putchar('\n');
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+	if (dsmap_status_render(&out, st, DSMAP_FORMAT_JSON) < 0)
+		return cli_fail("status");
+	fputs(out, stdout);
+	dsmap_free(out);
+	return CLI_EXIT_OK;
 }
 
 int cmd_status(int argc, char **argv, struct cli_global *g)

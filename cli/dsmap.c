@@ -172,6 +172,28 @@ const struct cli_command cli_commands[] = {
 	  "the records left out and identifiers refused, by reason, with the first\n"
 	  "record or line numbers (never a value).  Exit status 0 when every system\n"
 	  "was scanned, 1 when one failed, 3 when a SYSTEM is not defined.\n" },
+	{ "serve", cmd_serve,
+	  "answer DSAR tools and auditors over HTTP (a JSON API)",
+	  "usage: dsmap serve [--listen ADDR:PORT] [--threads N] [--timeout S] [--insecure]\n"
+	  "                   [--tls-cert FILE --tls-key FILE]\n"
+	  "\n"
+	  "Serve the workspace's answers over HTTP, as JSON under /v1: POST\n"
+	  "/v1/locate (the identifiers in the body, never in the URL), lineage,\n"
+	  "systems, lists, status, history, blame, impact, /metrics, /healthz and\n"
+	  "/v1/openapi.json (docs/http-api.md).  Callers send a token of role\n"
+	  "dsar (locate only), auditor (everything but locate) or admin.  Prints\n"
+	  "the URL it serves on one line of stdout.  A new scan or sync is seen\n"
+	  "without a restart.  SIGTERM (or Ctrl-C) lets the requests being\n"
+	  "answered finish, then exits 0; SIGHUP reloads the tokens.\n"
+	  "\n"
+	  "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8080); port 0\n"
+	  "                       picks a free one; [IPV6]:PORT for IPv6\n"
+	  "  --threads N          threads answering requests (default: the CPUs)\n"
+	  "  --timeout S          close a connection idle (or half sent) for S\n"
+	  "                       seconds (default 10)\n"
+	  "  --insecure           allow a non-loopback address without TLS\n"
+	  "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)\n"
+	  "  --tls-key FILE       and this PEM private key\n" },
 	{ "status", cmd_status,
 	  "show what the workspace holds",
 	  "usage: dsmap status [--format text|json]\n"

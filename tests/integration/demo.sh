@@ -9,6 +9,7 @@ export DSMAP_PLUGIN_PATH
 
 dsmap demo --subjects 300 --keep "$T_TMP/kept" --quiet
 expect_rc 0 "the demo runs"
+cp "$T_TMP/out" "$T_TMP/demo.out"
 expect_out '^  crm      sqlite +300 records, +300 subjects, 4 categories' "it scans the CRM"
 expect_out '^  billing  csv +240 records, +240 subjects, 3 categories' "the billing export"
 expect_out '^  weblog   jsonl +200 records, +200 subjects, 3 categories' "and the web log"
@@ -86,6 +87,21 @@ else
 	echo "# PostgreSQL not available: the demo's fourth system is not tried"
 fi
 unset PGHOST
+
+# The demo ends by saying how to serve the kept workspace: its three lines
+# work as printed (on a free port rather than 8080, which may be taken).
+. "$DSMAP_SRCDIR/tests/integration/serve-lib.sh"
+check "the demo says how to serve the kept workspace" \
+	grep -q "^  dsmap -C $W serve --listen 127.0.0.1:8080 &\$" "$T_TMP/demo.out"
+dsmap -C "$W" token add --role auditor --name demo
+expect_rc 0 "its token line makes an auditor token"
+TOKEN=$(cat "$T_TMP/out")
+check "its serve line serves" serve_start
+CURL_LINE=$(sed -n 's/^  \(curl .*\)$/\1/p' "$T_TMP/demo.out" | sed "s|http://127.0.0.1:8080|$URL|")
+check "its curl line answers the systems" sh -c "
+TOKEN='$TOKEN'; $CURL_LINE | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d[\"items\"]) >= 3, d'"
+serve_stop
+check "and the server stops cleanly" test "$SRV_RC" -eq 0
 
 dsmap demo --subjects 10
 expect_rc 2 "too few subjects is a usage error"

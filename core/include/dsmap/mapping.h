@@ -115,6 +115,27 @@ DSMAP_EXTERN(void) dsmap_mapping_counts_get(dsmap_mapping_counts *out,
  *  "observed", "derived"; NULL otherwise. */
 DSMAP_EXTERN(const char *) dsmap_category_group_name(unsigned int i);
 
+/** The JSON check's schema version (its "schema" key). */
+#define DSMAP_CHECK_SCHEMA 1
+
+/**
+ * Render what `dsmap check --format json` prints for a loaded mapping:
+ * {"schema", "source", "ok", "counts" {...}, "diagnostics": [{"severity",
+ * "file", "path", "line", "column", "message"}], "diagnostics_omitted"}.
+ *
+ * @param out set to the NUL-terminated answer, ending in "\n"; free it
+ *        with dsmap_free()
+ * @param mapping the mapping, as dsmap_mapping_load_dir() or _rev() left it
+ * @param source what was checked (a folder, or "REV:mappings/")
+ * @param prefix put before each diagnostic's file for its "path"; NULL
+ *        for none
+ * @param format DSMAP_FORMAT_JSON (indented) or DSMAP_FORMAT_JSON_LINE
+ * @return 0; DSMAP_EINVALID for another format; DSMAP_ENOMEM
+ */
+DSMAP_EXTERN(int) dsmap_mapping_check_render(char **out, const dsmap_mapping *mapping,
+                                             const char *source, const char *prefix,
+                                             int format);
+
 DSMAP_END_DECL
 
 #endif /* DSMAP_MAPPING_H */

@@ -131,6 +131,24 @@ DSMAP_EXTERN(int) dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws,
                              const char *const *systems, size_t count,
                              const dsmap_scan_options *opts);
 
+/** The JSON scan report's schema version (its "schema" key). */
+#define DSMAP_SCAN_REPORT_SCHEMA 1
+
+/**
+ * Render a scan report as JSON: what `dsmap scan --format json` prints and
+ * GET /v1/scan carries.  {"schema", "systems": [{"system", "plugin", "ok",
+ * "error", "records", "subjects", "categories", "rejected",
+ * "invalid_identifiers", "seconds", "issues": [{"source", "kind",
+ * "reason", "count", "lines" or "records"}]}]}.
+ *
+ * @param out set to the NUL-terminated answer, ending in "\n"; free it
+ *        with dsmap_free()
+ * @param format DSMAP_FORMAT_JSON (indented) or DSMAP_FORMAT_JSON_LINE
+ * @return 0; DSMAP_EINVALID for another format; DSMAP_ENOMEM
+ */
+DSMAP_EXTERN(int) dsmap_scan_report_render(char **out, const dsmap_scan_report *report,
+                                           int format);
+
 /** How many systems a report covers. */
 DSMAP_EXTERN(size_t) dsmap_scan_report_count(const dsmap_scan_report *report);
 

@@ -216,6 +216,26 @@ DSMAP_EXTERN(int) dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws
 /** Free a status.  NULL is a no-op. */
 DSMAP_EXTERN(void) dsmap_status_free(dsmap_status *status);
 
+/** The JSON status's schema version (its "schema" key). */
+#define DSMAP_STATUS_SCHEMA 1
+
+/**
+ * Render a status as JSON: what `dsmap status --format json` prints and
+ * `GET /v1/status` answers.  An object with "schema" (DSMAP_STATUS_SCHEMA),
+ * "workspace", "created", "head" {"commit", "summary"}, "synced",
+ * "systems" (one object per dsmap_system_status, its fields by the same
+ * names; "invalid_identifiers", "identity_conflicts", "identifier_rules")
+ * and "store" (schema, used_bytes, file_bytes, map_bytes, page_size).
+ *
+ * @param out set to the NUL-terminated answer, ending in "\n"; free it
+ *        with dsmap_free()
+ * @param status the status
+ * @param format DSMAP_FORMAT_JSON (indented) or DSMAP_FORMAT_JSON_LINE
+ *        (one line), of <dsmap/lineage.h>
+ * @return 0; DSMAP_EINVALID for another format; DSMAP_ENOMEM
+ */
+DSMAP_EXTERN(int) dsmap_status_render(char **out, const dsmap_status *status, int format);
+
 DSMAP_END_DECL
 
 #endif /* DSMAP_WORKSPACE_H */

@@ -1,0 +1,449 @@
+/*
+ * dsmap serve: the route handlers.  Each answers from the library, with
+ * the same renderer as the CLI's --format json, in a read transaction of
+ * its own.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "server.h"
+
+/* A library failure as a problem: its status from the error code, its
+ * detail the library's message (which never holds an identifier value). */
+static void fail(struct serve_request *r, int rc)
+{
+	int status;
+
+	switch (rc) {
+	case DSMAP_ENOTFOUND: status = 404; break;
+	case DSMAP_EINVALID:
+	case DSMAP_EAMBIGUOUS: status = 400; break;
+	case DSMAP_EBUSY:
+	case DSMAP_ENOMEM: status = 503; break;
+	default: status = 500; break;
+	}
+	serve_problem(r, status, dsmap_error_last()->message, NULL);
+}
+
+static int only(struct serve_request *r, const char *const *allowed, const char *what)
+{
+	if (serve_args_only(r, allowed))
+		return 1;
+	serve_problem(r, 400, what, NULL);
+	return 0;
+}
+
+/* Run `call` under the git lock when `locked`. */
+#define LOCKED(r, locked, call) do { \
+		if (locked) pthread_mutex_lock(&(r)->srv->git_lock); \
+		rc = (call); \
+		if (locked) pthread_mutex_unlock(&(r)->srv->git_lock); \
+	} while (0)
+
+static void healthz(struct serve_request *r)
+{
+	char *s = strdup("{\"status\":\"ok\"}\n");
+
+	if (s == NULL)
+		serve_problem(r, 500, "out of memory", NULL);
+	else
+		serve_answer(r, s, "application/json");
+}
+
+static void openapi(struct serve_request *r)
+{
+	char *s = strdup(serve_openapi_json);
+
+	if (s == NULL)
+		serve_problem(r, 500, "out of memory", NULL);
+	else
+		serve_answer(r, s, "application/json");
+}
+
+static void status(struct serve_request *r)
+{
+	dsmap_status *st = NULL;
+	char *out = NULL;
+	int rc;
+
+	if (!only(r, NULL, "GET /v1/status takes no query arguments"))
+		return;
+	LOCKED(r, 1, dsmap_workspace_status(&st, r->srv->ws));
+	if (rc == 0)
+		rc = dsmap_status_render(&out, st, DSMAP_FORMAT_JSON);
+	dsmap_status_free(st);
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/json");
+}
+
+static void lineage(struct serve_request *r)
+{
+	static const char *const args[] = { "at", NULL };
+	const char *at = serve_arg(r, "at");
+	char *out = NULL;
+	int rc;
+
+	if (!only(r, args, "a lineage question takes one query argument: at=REV|DATE"))
+		return;
+	if (at != NULL && at[0] == '\0') {
+		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
+		return;
+	}
+	LOCKED(r, at != NULL, dsmap_lineage(&out, r->srv->ws, r->m.lineage_kind, r->m.id, at,
+	                                    DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/json");
+}
+
+static void ls(struct serve_request *r)
+{
+	static const char *const args[] = { "legal-basis", "recipient", "category", "section",
+	                                    "system", "subject-kind", "purpose", "at", NULL };
+	dsmap_ls_options o = DSMAP_LS_OPTIONS_INIT;
+	char *out = NULL;
+	int rc;
+
+	if (!only(r, args, "the filters of a list are legal-basis, recipient, category, section, "
+	          "system, subject-kind, purpose and at"))
+		return;
+	o.legal_basis = serve_arg(r, "legal-basis");
+	o.recipient = serve_arg(r, "recipient");
+	o.category = serve_arg(r, "category");
+	o.section = serve_arg(r, "section");
+	o.system = serve_arg(r, "system");
+	o.subject_kind = serve_arg(r, "subject-kind");
+	o.purpose = serve_arg(r, "purpose");
+	o.at = serve_arg(r, "at");
+	LOCKED(r, o.at != NULL, dsmap_ls(&out, r->srv->ws, r->m.ls_kind, &o, DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/json");
+}
+
+static void history(struct serve_request *r)
+{
+	static const char *const args[] = { "purpose", "category", "recipient", "system",
+	                                    "since", "rev", NULL };
+	static const char *const kinds[] = { "purpose", "category", "recipient", "system" };
+	dsmap_history_options o = DSMAP_HISTORY_OPTIONS_INIT;
+	char *out = NULL;
+	size_t i;
+	int rc;
+
+	if (!only(r, args, "history takes purpose, category, recipient or system (one), since "
+	          "and rev"))
+		return;
+	for (i = 0; i < 4; i++) {
+		const char *v = serve_arg(r, kinds[i]);
+
+		if (v == NULL)
+			continue;
+		if (o.kind != NULL) {
+			serve_problem(r, 400, "history follows one node: give one of purpose, category, "
+			              "recipient, system", NULL);
+			return;
+		}
+		o.kind = kinds[i];
+		o.id = v;
+	}
+	o.since = serve_arg(r, "since");
+	o.rev = serve_arg(r, "rev");
+	LOCKED(r, 1, dsmap_history(&out, r->srv->ws, &o, DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/json");
+}
+
+static void blame(struct serve_request *r)
+{
+	static const char *const args[] = { "a", "b", NULL };
+	const char *a = serve_arg(r, "a"), *b = serve_arg(r, "b");
+	char *out = NULL;
+	int rc;
+
+	if (!only(r, args, "blame takes a=KIND:ID and b=KIND:ID"))
+		return;
+	if (a == NULL || b == NULL) {
+		serve_problem(r, 400, "blame needs both ends of an edge: a=KIND:ID and b=KIND:ID", NULL);
+		return;
+	}
+	LOCKED(r, 1, dsmap_blame(&out, r->srv->ws, a, b, DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/json");
+}
+
+static void impact(struct serve_request *r)
+{
+	static const char *const args[] = { "from", "to", NULL };
+	const char *from = serve_arg(r, "from"), *to = serve_arg(r, "to");
+	char *out = NULL;
+	int rc;
+
+	if (!only(r, args, "impact takes from=REV and to=REV"))
+		return;
+	if (from == NULL || to == NULL) {
+		serve_problem(r, 400, "impact needs two revisions: from=REV and to=REV", NULL);
+		return;
+	}
+	LOCKED(r, 1, dsmap_impact(&out, r->srv->ws, from, to, DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/json");
+}
+
+/* ---- locate -------------------------------------------------------------- */
+
+struct locate_call {
+	struct serve_request *r;
+	dsmap_locator *loc;
+	struct sbuf out;
+	char **ids;                 /* each subject's "id", JSON-encoded, or NULL */
+	size_t n;
+};
+
+/* Note identifier `s`'s kind (never its value) for the access log. */
+static void note_kind(struct serve_request *r, const char *s)
+{
+	const char *colon = strchr(s, ':');
+	int k = colon != NULL ? dsmap_ident_kind_from_name(s, (size_t)(colon - s)) : 0;
+	const char *name = k > 0 ? dsmap_ident_kind_name(k) : "unknown";
+	size_t n = strlen(name), have = strlen(r->kinds);
+	const char *p;
+
+	r->identifiers++;
+	for (p = r->kinds; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == r->kinds || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return;
+	if (have + n + 2 > sizeof(r->kinds))
+		return;
+	if (have > 0)
+		r->kinds[have++] = ',';
+	memcpy(r->kinds + have, name, n + 1);
+}
+
+/* The identifiers of `subject` (an array of strings) as a query.  0, or
+ * a problem answered (400/422). */
+static int take_query(struct serve_request *r, const json_t *ids, const char ***out, size_t *n,
+                      size_t which)
+{
+	char why[160];
+	const char **v;
+	size_t i;
+	json_t *x;
+
+	if (!json_is_array(ids) || json_array_size(ids) == 0 ||
+	    json_array_size(ids) > SERVE_LOCATE_IDS_MAX) {
+		snprintf(why, sizeof(why), "subject %zu: \"identifiers\" is an array of 1 to %d "
+		         "strings KIND:VALUE", which + 1, SERVE_LOCATE_IDS_MAX);
+		serve_problem(r, 422, why, NULL);
+		return -1;
+	}
+	if ((v = calloc(json_array_size(ids), sizeof(*v))) == NULL) {
+		serve_problem(r, 503, "out of memory", NULL);
+		return -1;
+	}
+	json_array_foreach(ids, i, x) {
+		if (!json_is_string(x)) {
+			snprintf(why, sizeof(why), "subject %zu: identifier %zu is not a string",
+			         which + 1, i + 1);
+			serve_problem(r, 422, why, NULL);
+			free(v);
+			return -1;
+		}
+		v[i] = json_string_value(x);
+		note_kind(r, v[i]);
+	}
+	*out = v;
+	*n = json_array_size(ids);
+	return 0;
+}
+
+static int batch_each(void *payload, size_t i, int rc, const dsmap_locate_result *res)
+{
+	struct locate_call *c = payload;
+	char *s = NULL;
+	size_t n;
+
+	sb_printf(&c->out, "%s{\"id\":%s,", i > 0 ? ",\n" : "", c->ids[i] ? c->ids[i] : "null");
+	if (rc < 0) {
+		json_t *e = json_pack("{s:s, s:i, s:s}", "title", "Unprocessable Content",
+		                      "status", 422, "detail", dsmap_error_last()->message);
+
+		s = e != NULL ? json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(e);
+		if (s == NULL)
+			return DSMAP_ENOMEM;
+		sb_printf(&c->out, "\"error\":%s}", s);
+		free(s);
+		return 0;
+	}
+	if ((rc = dsmap_locate_render(&s, c->loc, res, DSMAP_FORMAT_JSON_LINE)) < 0)
+		return rc;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '\n')
+		s[--n] = '\0';
+	sb_printf(&c->out, "\"answer\":%s}", s);
+	c->r->systems += (unsigned)dsmap_locate_result_count(res);
+	dsmap_free(s);
+	return c->out.oom ? DSMAP_ENOMEM : 0;
+}
+
+/* Cut a jansson message before it quotes the input ("near '...'"): the
+ * body may hold identifier values. */
+static void unquote(char *text)
+{
+	char *near = strstr(text, " near '");
+
+	if (near != NULL)
+		*near = '\0';
+}
+
+static void locate(struct serve_request *r)
+{
+	struct locate_call c = { r, NULL, { NULL, 0, 0, 0 }, NULL, 0 };
+	dsmap_locate_query *q = NULL;
+	dsmap_locate_result *res = NULL;
+	json_error_t err;
+	json_t *doc, *ids, *subjects, *x;
+	const char *key;
+	char why[256], *out = NULL;
+	size_t i;
+	int rc;
+
+	if (!only(r, NULL, "POST /v1/locate takes no query arguments: the identifiers go in "
+	          "the body"))
+		return;
+	if ((doc = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+		unquote(err.text);
+		snprintf(why, sizeof(why), "the body is not JSON: %s at line %d, column %d",
+		         err.text, err.line, err.column);
+		serve_problem(r, 400, why, json_pack("{s:i, s:i, s:i}", "line", err.line,
+		              "column", err.column, "position", err.position));
+		return;
+	}
+	ids = json_object_get(doc, "identifiers");
+	subjects = json_object_get(doc, "subjects");
+	json_object_foreach(doc, key, x)
+		if (strcmp(key, "identifiers") != 0 && strcmp(key, "subjects") != 0) {
+			serve_problem(r, 422, "the body holds \"identifiers\" (one subject) or "
+			              "\"subjects\" (a batch), nothing else", NULL);
+			goto done;
+		}
+	if (!json_is_object(doc) || (ids == NULL) == (subjects == NULL)) {
+		serve_problem(r, 422, "the body is an object with \"identifiers\" (one subject) or "
+		              "\"subjects\" (a batch)", NULL);
+		goto done;
+	}
+	if ((rc = dsmap_locator_open(&c.loc, r->srv->ws)) < 0) {
+		if (rc == DSMAP_ENOTFOUND)
+			serve_problem(r, 503, "nothing is synced yet: run dsmap sync and dsmap scan",
+			              NULL);
+		else
+			fail(r, rc);
+		goto done;
+	}
+	if (ids != NULL) {
+		const char **v = NULL;
+		size_t n = 0;
+
+		if (take_query(r, ids, &v, &n, 0) < 0)
+			goto done;
+		rc = dsmap_locate_find(&res, c.loc, v, n);
+		free(v);
+		if (rc == DSMAP_EINVALID) {
+			serve_problem(r, 422, dsmap_error_last()->message, NULL);
+			goto done;
+		}
+		if (rc < 0 || (rc = dsmap_locate_render(&out, c.loc, res, DSMAP_FORMAT_JSON)) < 0) {
+			fail(r, rc);
+			goto done;
+		}
+		r->systems = (unsigned)dsmap_locate_result_count(res);
+		serve_answer(r, out, "application/json");
+		goto done;
+	}
+	if (!json_is_array(subjects) || json_array_size(subjects) == 0 ||
+	    json_array_size(subjects) > SERVE_LOCATE_SUBJECTS_MAX) {
+		snprintf(why, sizeof(why), "\"subjects\" is an array of 1 to %d objects "
+		         "{\"id\": any, \"identifiers\": [...]}", SERVE_LOCATE_SUBJECTS_MAX);
+		serve_problem(r, 422, why, NULL);
+		goto done;
+	}
+	c.n = json_array_size(subjects);
+	if ((q = calloc(c.n, sizeof(*q))) == NULL || (c.ids = calloc(c.n, sizeof(char *))) == NULL) {
+		serve_problem(r, 503, "out of memory", NULL);
+		goto done;
+	}
+	json_array_foreach(subjects, i, x) {
+		const json_t *id = json_object_get(x, "id");
+		const char **v = NULL;
+		size_t n = 0;
+
+		if (!json_is_object(x)) {
+			snprintf(why, sizeof(why), "subject %zu is not an object", i + 1);
+			serve_problem(r, 422, why, NULL);
+			goto done;
+		}
+		if (take_query(r, json_object_get(x, "identifiers"), &v, &n, i) < 0)
+			goto done;
+		q[i].identifiers = v;
+		q[i].count = n;
+		if (id != NULL && (c.ids[i] = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL) {
+			serve_problem(r, 503, "out of memory", NULL);
+			goto done;
+		}
+	}
+	sb_printf(&c.out, "{\"schema\":1,\"answers\":[\n");
+	rc = dsmap_locate_many(c.loc, q, c.n, batch_each, &c);
+	sb_printf(&c.out, "\n]}\n");
+	if (rc < 0 || c.out.oom) {
+		fail(r, rc < 0 ? rc : DSMAP_ENOMEM);
+		goto done;
+	}
+	serve_answer(r, c.out.p, "application/json");
+	c.out.p = NULL;
+done:
+	for (i = 0; q != NULL && i < c.n; i++)
+		free((void *)q[i].identifiers);
+	for (i = 0; c.ids != NULL && i < c.n; i++)
+		free(c.ids[i]);
+	free(c.ids);
+	free(q);
+	free(c.out.p);
+	dsmap_locate_result_free(res);
+	dsmap_locator_free(c.loc);
+	json_decref(doc);
+}
+
+void serve_dispatch(struct serve_request *r)
+{
+	switch (r->m.route) {
+	case ROUTE_HEALTHZ: healthz(r); break;
+	case ROUTE_METRICS: serve_metrics(r); break;
+	case ROUTE_OPENAPI: openapi(r); break;
+	case ROUTE_LOCATE: locate(r); break;
+	case ROUTE_LINEAGE:
+	case ROUTE_SYSTEM: lineage(r); break;
+	case ROUTE_SYSTEMS:
+	case ROUTE_LS: ls(r); break;
+	case ROUTE_STATUS: status(r); break;
+	case ROUTE_HISTORY: history(r); break;
+	case ROUTE_BLAME: blame(r); break;
+	case ROUTE_IMPACT: impact(r); break;
+	case ROUTE_SCAN: serve_scan(r); break;
+	default: serve_problem(r, 404, "no such route", NULL); break;
+	}
+}

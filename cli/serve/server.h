@@ -1,0 +1,160 @@
+/*
+ * dsmap serve: the HTTP server, what its files share.
+ *
+ * One server object holds everything the process shares: the workspace
+ * (opened once), the MHD daemon, the locks, the counters of /metrics.
+ * Nothing else is global.  Each request opens what it reads in one read
+ * transaction of its own (a locator per locate request; dsmap_lineage()
+ * and dsmap_ls() take theirs), so a scan generation committed or a
+ * revision synced since is seen without a restart.  What reads the git
+ * repository (status, history, blame, impact, anything `at` a revision)
+ * goes through `git_lock`: a libgit2 repository is used by one thread at
+ * a time.
+ */
+#ifndef DSMAP_SERVE_SERVER_H
+#define DSMAP_SERVE_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dsmap.h>
+
+#include "route.h"
+
+/* Limits, documented in docs/http-api.md. */
+#define SERVE_BODY_MAX (1024 * 1024)        /* a request body, bytes (413 past it) */
+#define SERVE_DISCARD_MAX (16 * 1024 * 1024) /* read and dropped past it, then closed */
+#define SERVE_LOCATE_SUBJECTS_MAX 100       /* subjects of one POST /v1/locate */
+#define SERVE_LOCATE_IDS_MAX 64             /* identifiers of one subject */
+#define SERVE_CONN_MEMORY (32 * 1024)       /* per connection: request line and headers */
+#define SERVE_CONN_MAX 256                  /* connections at once */
+#define SERVE_CONN_TIMEOUT 10               /* default seconds a connection may stay idle */
+#define SERVE_DRAIN_SECONDS 30              /* SIGTERM: how long in-flight requests get */
+
+/* The latency histogram's upper bounds, in microseconds. */
+#define SERVE_BUCKETS 10
+
+struct serve_options {
+	const char *listen;      /* ADDR:PORT, [ADDR]:PORT; NULL: 127.0.0.1:8080 */
+	unsigned threads;        /* 0: the number of CPUs */
+	unsigned timeout;        /* seconds a connection may stay idle; 0: SERVE_CONN_TIMEOUT */
+	int insecure;            /* allow a non-loopback address without TLS */
+	const char *tls_cert;    /* PEM files, both or neither */
+	const char *tls_key;
+};
+
+struct serve_stats {
+	/* requests by route and status class (index: status / 100 - 1) */
+	atomic_ullong requests[ROUTE_COUNT][5];
+	atomic_ullong latency[SERVE_BUCKETS + 1];   /* + the +Inf bucket */
+	atomic_ullong latency_sum_us;
+	atomic_ullong latency_count;
+};
+
+struct server {
+	dsmap_workspace *ws;
+	pthread_mutex_t git_lock;
+	atomic_int draining;
+	atomic_uint in_flight;
+	struct serve_stats stats;
+	/* authorisation and the access log: see auth.c */
+	pthread_rwlock_t tokens_lock;
+	dsmap_tokens *tokens;
+	dsmap_access_log *log;
+	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
+};
+
+/* A request being answered: what the handlers get. */
+struct serve_request {
+	struct server *srv;
+	void *conn;                 /* struct MHD_Connection */
+	struct route_match m;
+	const char *method;
+	char *body;                 /* POST: the body, NUL-terminated */
+	size_t len, cap;
+	int too_big;
+	unsigned long long discarded;   /* bytes dropped past the cap */
+	int queued;                 /* the answer is handed to MHD */
+	int logged;                 /* its access log entry is written */
+	unsigned long long bytes;   /* the answer's size */
+	uint64_t t0;                /* monotonic, microseconds */
+	/* filled by the handler, for the access log */
+	unsigned identifiers;
+	char kinds[128];
+	unsigned systems;
+	const char *token_name;     /* the token's name, or NULL */
+	char token_buf[128];
+	/* the answer */
+	int status;
+	char *answer;               /* malloc'ed, or NULL */
+	size_t answer_len;
+	const char *content_type;
+	const char *allow;
+	int www_authenticate;
+};
+
+/* Run the server until SIGTERM or SIGINT: 0, or an exit code with the
+ * error printed.  Owns nothing of `ws`. */
+int serve_run(dsmap_workspace *ws, const struct serve_options *o);
+
+/* Answer with an RFC 9457 problem: `status`, and `detail` (never an
+ * identifier value).  `extra` (a JSON object, consumed; may be NULL) adds
+ * members ("line", "column"...).  Always fills r->answer or, out of
+ * memory, a fixed 500. */
+void serve_problem(struct serve_request *r, int status, const char *detail, void *extra);
+
+/* Answer 200 with `body` (taken: malloc'ed, or from dsmap_*(): both are
+ * released with free()) as `type`. */
+void serve_answer(struct serve_request *r, char *body, const char *type);
+
+/* A query argument of the request, or NULL. */
+const char *serve_arg(struct serve_request *r, const char *name);
+
+/* 1 when every query argument of the request is one of `allowed` (a
+ * NULL-terminated list; NULL for none), else 0. */
+int serve_args_only(struct serve_request *r, const char *const *allowed);
+
+/* A growing string; oom is set (and sticks) when an allocation fails. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* The route handlers (handlers.c). */
+void serve_dispatch(struct serve_request *r);
+
+/* POST and GET /v1/scan (scan.c); init -1 when out of memory; stop
+ * ends a scan running (SIGTERM) and frees the state. */
+struct serve_scan;
+int serve_scan_init(struct server *s);
+void serve_scan_stop(struct server *s);
+void serve_scan(struct serve_request *r);
+
+/* The metrics text (metrics in server.c). */
+void serve_metrics(struct serve_request *r);
+
+/* Authorisation and the access log (auth.c).  serve_authorise(): 0 when
+ * the request may go on (r->token_name set); otherwise the problem is in
+ * r and its status returned.  serve_auth_open() loads what it needs (-1
+ * with the error printed), serve_auth_reload() again on SIGHUP (keeping
+ * the old table when the new one fails), serve_auth_close() frees it.
+ * serve_access_record() writes the access log's entry of a request
+ * (once; -1 with the error printed when it cannot). */
+int serve_authorise(struct serve_request *r, enum route_access needed);
+int serve_auth_open(struct server *s);
+void serve_auth_reload(struct server *s);
+void serve_auth_close(struct server *s);
+int serve_access_record(struct serve_request *r, uint64_t us);
+
+/* The OpenAPI document (openapi.c). */
+extern const char serve_openapi_json[];
+
+#endif
