@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "dsmap/lineage.h"
 #include "errors.h"
 #include "jsonutil.h"
@@ -508,7 +509,7 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 		if (dsmap_mapping__system(m, id) != NULL)
 			continue;
 		if (n == cap) {
-			char **grown = realloc(gone, (cap = cap ? cap * 2 : 8) * sizeof(*grown));
+			char **grown = dsmap__realloc(gone, (cap = cap ? cap * 2 : 8) * sizeof(*grown));
 
 			if (grown == NULL) {
 				rc = dsmap_error__oom();
@@ -516,7 +517,7 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 			}
 			gone = grown;
 		}
-		if ((gone[n] = strdup(id)) == NULL) {
+		if ((gone[n] = dsmap__strdup(id)) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
 		}

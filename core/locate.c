@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "alloc.h"
 #include "dsmap/lineage.h"
 #include "dsmap/locate.h"
 #include "errors.h"
@@ -234,7 +235,7 @@ static int read_systems(dsmap_locator *l)
 		}
 		if (l->nsys == cap) {
 			size_t n = cap ? cap * 2 : 8;
-			struct lsys *grown = realloc(l->sys, n * sizeof(*grown));
+			struct lsys *grown = dsmap__realloc(l->sys, n * sizeof(*grown));
 
 			if (grown == NULL) {
 				json_decref(node);
@@ -248,7 +249,7 @@ static int read_systems(dsmap_locator *l)
 		memset(s, 0, sizeof(*s));
 		s->node = node;
 		node = NULL;
-		if ((s->id = strdup(id)) == NULL) {
+		if ((s->id = dsmap__strdup(id)) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
@@ -295,7 +296,7 @@ static int read_index(dsmap_locator *l)
 	size_t i;
 	int rc;
 
-	if ((l->bysysno = malloc((l->nsys + 1) * sizeof(*l->bysysno))) == NULL)
+	if ((l->bysysno = dsmap__malloc((l->nsys + 1) * sizeof(*l->bysysno))) == NULL)
 		return dsmap_error__oom();
 	for (i = 0; i < l->nsys; i++) {
 		l->bysysno[i].sysno = l->sys[i].sysno;
@@ -387,7 +388,7 @@ int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
 	if (out == NULL || ws == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_open: NULL argument");
 	*out = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
+	if ((l = dsmap__calloc(1, sizeof(*l))) == NULL)
 		return dsmap_error__oom();
 	l->ws = ws;
 	l->store = ws->store;
@@ -496,7 +497,7 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 			r->truncated = 1;
 			return 0;
 		}
-		if ((grown = realloc(r->seen, cap * sizeof(*grown))) == NULL)
+		if ((grown = dsmap__realloc(r->seen, cap * sizeof(*grown))) == NULL)
 			return dsmap_error__oom();
 		r->seen = grown;
 		r->capseen = cap;
@@ -518,7 +519,7 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 	for (i = 0; i < n; i++)
 		rs->bitmap[i] |= h.bitmap[i];
 	for (i = 0; i < h.loc_count && rs->nlocs < MAX_LOCS; i++)
-		if ((rs->locs[rs->nlocs] = strndup(h.locs[i], h.loc_lens[i])) != NULL)
+		if ((rs->locs[rs->nlocs] = dsmap__strndup(h.locs[i], h.loc_lens[i])) != NULL)
 			rs->nlocs++;
 	rs->by_kinds |= 1u << st->kind;
 	if (h.kinds == 0)
@@ -563,7 +564,7 @@ static int cand_add(dsmap_locate_result *r, size_t s, const unsigned char *subje
 {
 	if (r->ncands == r->capcands) {
 		size_t cap = r->capcands ? r->capcands * 2 : 16;
-		struct cand *grown = realloc(r->cands, cap * sizeof(*grown));
+		struct cand *grown = dsmap__realloc(r->cands, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return dsmap_error__oom();
@@ -737,13 +738,13 @@ static int result_new(dsmap_locate_result **out, const dsmap_locator *l)
 	size_t i;
 
 	*out = NULL;
-	if ((r = malloc(sizeof(*r))) != NULL)
+	if ((r = dsmap__malloc(sizeof(*r))) != NULL)
 		memset(r, 0, offsetof(struct dsmap_locate_result, query_kinds));
 	if (r == NULL ||
-	    (r->rs = calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
-	    (r->seen = malloc(16 * sizeof(*r->seen))) == NULL ||
-	    (r->bitmaps = calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL ||
-	    (r->ids = calloc(l->nsys + 1, sizeof(*r->ids))) == NULL) {
+	    (r->rs = dsmap__calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
+	    (r->seen = dsmap__malloc(16 * sizeof(*r->seen))) == NULL ||
+	    (r->bitmaps = dsmap__calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL ||
+	    (r->ids = dsmap__calloc(l->nsys + 1, sizeof(*r->ids))) == NULL) {
 		dsmap_locate_result_free(r);
 		return dsmap_error__oom();
 	}
