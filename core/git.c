@@ -165,6 +165,8 @@ int dsmap_git__error(int rc, const char *fmt, ...)
 		code = DSMAP_ERROR;
 		break;
 	}
+	if (e != NULL && e->klass == GIT_ERROR_NOMEMORY)
+		return dsmap_error__set(DSMAP_ENOMEM, "%s: out of memory", ctx);
 	/* libgit2 keeps no errno, but an OS error's message ends with strerror() */
 	if (code == DSMAP_ERROR && e != NULL && e->klass == GIT_ERROR_OS && e->message != NULL &&
 	    (strstr(e->message, strerror(ENOSPC)) != NULL || strstr(e->message, strerror(EDQUOT)) != NULL))
