@@ -25,6 +25,37 @@ int dsmap__json_add_unique(json_t *a, const char *s)
 	return dsmap__json_has(a, s) ? 0 : json_array_append_new(a, json_string(s));
 }
 
+void dsmap__json_push(json_t *a, json_t *v, int *bad)
+{
+	if (json_array_append_new(a, v) < 0)
+		*bad = 1;
+}
+
+void dsmap__json_put(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (json_object_set_new(o, key, v) < 0)
+		*bad = 1;
+}
+
+void dsmap__json_push_ref(json_t *a, json_t *v, int *bad)
+{
+	dsmap__json_push(a, json_incref(v), bad);
+}
+
+void dsmap__json_put_ref(json_t *o, const char *key, json_t *v, int *bad)
+{
+	dsmap__json_put(o, key, json_incref(v), bad);
+}
+
+json_t *dsmap__json_done(json_t *v, int bad)
+{
+	if (bad) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
 const char *dsmap__json_str(const json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));

@@ -892,14 +892,15 @@ static json_t *facet_ids(char *const *names, uint32_t mask, int unknown)
 {
 	json_t *a;
 	unsigned int b;
+	int bad = 0;
 
 	if (unknown && mask == 0)
 		return json_null();
 	a = json_array();
 	for (b = 0; b < DSMAP__FACET_MAX; b++)
 		if ((mask >> b & 1) && names[b] != NULL)
-			json_array_append_new(a, json_string(names[b]));
-	return a;
+			dsmap__json_push(a, json_string(names[b]), &bad);
+	return dsmap__json_done(a, bad);
 }
 
 /* Why purpose `pn` does not apply to what system `rs` holds: NULL when it
@@ -1075,8 +1076,8 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 				return rc;
 		}
 		if (json_array_size(purposes) == 0) {
-			json_object_set_new(cat, "without_purpose", json_true());
-			if (json_array_append_new(a->findings, json_pack("{s:s, s:s, s:s}", "finding",
+			if (json_object_set_new(cat, "without_purpose", json_true()) < 0 ||
+			    json_array_append_new(a->findings, json_pack("{s:s, s:s, s:s}", "finding",
 			    "held-without-purpose", "system", l->sys[s].id, "category", ref)) < 0)
 				return dsmap_error__oom();
 		}
