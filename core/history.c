@@ -82,7 +82,7 @@ int dsmap__hist_finish(char **out, json_t *ans, int format,
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 
 	if (format == DSMAP_FORMAT_JSON) {
-		char *s = json_dumps(ans, JSON_INDENT(2));
+		char *s = dsmap__json_dumps(ans, JSON_INDENT(2));
 
 		if (s == NULL)
 			o.oom = 1;

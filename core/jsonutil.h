@@ -34,6 +34,11 @@ void dsmap__json_put_ref(json_t *o, const char *key, json_t *v, int *bad);
 /* `v`, or NULL (and `v` released) when `bad` is set. */
 json_t *dsmap__json_done(json_t *v, int bad);
 
+/* json_dumps(), but NULL whenever memory ran out on the way: jansson 2.14
+ * ignores a failure to write an object's key, and json_dumps() then
+ * returns a text without it.  Free the result with free(). */
+char *dsmap__json_dumps(const json_t *v, size_t flags);
+
 /* The string under `key` of object `o`; "" when absent or not a string. */
 const char *dsmap__json_str(const json_t *o, const char *key);
 

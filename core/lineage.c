@@ -306,7 +306,7 @@ static int put_node(dsmap_store *s, MDB_txn *txn, struct sync *sy,
 
 	if (node == NULL)
 		return dsmap_error__oom();
-	text = json_dumps(node, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	text = dsmap__json_dumps(node, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(node);
 	if (text == NULL)
 		return dsmap_error__oom();
@@ -1720,7 +1720,7 @@ int dsmap_lineage_lang(char **out, dsmap_workspace *ws, int kind, const char *id
 	if (rc < 0)
 		goto done;
 	if (format == DSMAP_FORMAT_JSON) {
-		char *s = json_dumps(ans, JSON_INDENT(2));
+		char *s = dsmap__json_dumps(ans, JSON_INDENT(2));
 
 		if (s == NULL) {
 			rc = dsmap_error__oom();

@@ -1482,7 +1482,7 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 	if ((rc = build(&ans, l, r)) < 0)
 		return rc;
 	if (format != DSMAP_FORMAT_TEXT) {
-		char *s = json_dumps(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+		char *s = dsmap__json_dumps(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 
 		if (s != NULL)
 			dsmap__outf(&o, "%s\n", s);

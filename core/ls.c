@@ -524,7 +524,7 @@ int dsmap_ls(char **out, dsmap_workspace *ws, int what, const dsmap_ls_options *
 		ans = json_pack("{s:i, s:s, s:s, s:o*, s:O}", "schema", 1, "revision", ls.g.hex,
 		                "kind", kinds[what].name, "filters", filters_json(&ls), "items", items);
 		if (ans == NULL || json_object_get(ans, "filters") == NULL ||
-		    (s = json_dumps(ans, JSON_INDENT(2))) == NULL) {
+		    (s = dsmap__json_dumps(ans, JSON_INDENT(2))) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
