@@ -321,10 +321,18 @@ int cli_main_help(void)
 	return CLI_EXIT_OK;
 }
 
+/* The command running, for an error that names nothing else. */
+static const char *running;
+
 int cli_fail(const char *what)
 {
 	const dsmap_error *e = dsmap_error_last();
 	const char *why = e->message[0] ? e->message : dsmap_strerror(e->code);
+
+	/* A bare "out of memory" (the library's message for DSMAP_ENOMEM where
+	 * it adds no context) still says which command ran out. */
+	if (what == NULL && strcmp(why, dsmap_strerror(e->code)) == 0)
+		what = running;
 
 	if (what != NULL)
 		fprintf(stderr, "dsmap: %s: %s\n", what, why);
@@ -544,6 +552,7 @@ int main(int argc, char **argv)
 		rc = cli_help(cmd);
 		goto out;
 	}
+	running = cmd->name;
 	rc = cmd->fn(argc, argv, &g);
 out:
 	if (close_stdout() != CLI_EXIT_OK && rc == CLI_EXIT_OK)
