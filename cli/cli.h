@@ -7,6 +7,7 @@
 #ifndef DSMAP_CLI_H
 #define DSMAP_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include <dsmap.h>
@@ -100,6 +101,22 @@ int cmd_blame(int argc, char **argv, struct cli_global *g);
 int cmd_locate(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_plugins(int argc, char **argv, struct cli_global *g);
+/* Add `v` to array `a` / under `key` of object `o`, taking its reference
+ * as jansson's _new calls do (also when `v` is NULL or the insert fails),
+ * and set *bad on failure: a builder checks once, before printing, so
+ * that no JSON answer goes out shortened. */
+static inline void cli_json_push(json_t *a, json_t *v, int *bad)
+{
+	if (json_array_append_new(a, v) < 0)
+		*bad = 1;
+}
+
+static inline void cli_json_put(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (json_object_set_new(o, key, v) < 0)
+		*bad = 1;
+}
+
 int cmd_status(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);
 int cmd_help(int argc, char **argv, struct cli_global *g);

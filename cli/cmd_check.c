@@ -70,17 +70,22 @@ static int print_json(const char *source, const char *prefix, const dsmap_mappin
 	dsmap_mapping_counts n;
 	json_t *root, *diags = json_array();
 	size_t i, count = dsmap_mapping_diag_count(m);
-	int rc;
+	int rc, bad = diags == NULL;
 
 	for (i = 0; i < count; i++) {
 		const dsmap_diag *d = dsmap_mapping_diag(m, i);
 
-		json_array_append_new(diags, json_pack("{s:s, s:s, s:o, s:i, s:i, s:s}",
+		cli_json_push(diags, json_pack("{s:s, s:s, s:o, s:i, s:i, s:s}",
 		    "severity", severity_name(d->severity), "file", d->file,
 		    "path", json_sprintf("%s%s", prefix, d->file), "line", (int)d->line,
-		    "column", (int)d->column, "message", d->message));
+		    "column", (int)d->column, "message", d->message), &bad);
 	}
 	dsmap_mapping_counts_get(&n, m);
+	if (bad) {
+		json_decref(diags);
+		fprintf(stderr, "dsmap: check: out of memory building JSON\n");
+		return CLI_EXIT_ERROR;
+	}
 	root = json_pack("{s:i, s:s, s:b, s:{s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
 	                 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:I}",
 	    "schema", CLI_JSON_SCHEMA, "source", source, "ok", n.errors == 0,

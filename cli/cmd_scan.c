@@ -93,40 +93,45 @@ static int print_json(const dsmap_scan_report *r)
 {
 	json_t *root = json_object(), *systems = json_array();
 	size_t i, k, e;
-	int rc;
+	int rc, bad = systems == NULL;
 
-	json_object_set_new(root, "schema", json_integer(CLI_JSON_SCHEMA));
+	cli_json_put(root, "schema", json_integer(CLI_JSON_SCHEMA), &bad);
 	for (i = 0; i < dsmap_scan_report_count(r); i++) {
 		const dsmap_scan_system *s = dsmap_scan_report_get(r, i);
 		json_t *o = json_object(), *issues = json_array();
 
-		json_object_set_new(o, "system", json_string(s->system));
-		json_object_set_new(o, "plugin", json_string(s->plugin));
-		json_object_set_new(o, "ok", json_boolean(s->error == 0));
-		json_object_set_new(o, "error", s->message ? json_string(s->message) : json_null());
-		json_object_set_new(o, "records", json_integer((json_int_t)s->records));
-		json_object_set_new(o, "subjects", json_integer((json_int_t)s->subjects));
-		json_object_set_new(o, "categories", json_integer((json_int_t)s->categories));
-		json_object_set_new(o, "rejected", json_integer((json_int_t)s->rejected));
-		json_object_set_new(o, "invalid_identifiers", json_integer((json_int_t)s->invalid));
-		json_object_set_new(o, "seconds", json_real(s->seconds));
+		cli_json_put(o, "system", json_string(s->system), &bad);
+		cli_json_put(o, "plugin", json_string(s->plugin), &bad);
+		cli_json_put(o, "ok", json_boolean(s->error == 0), &bad);
+		cli_json_put(o, "error", s->message ? json_string(s->message) : json_null(), &bad);
+		cli_json_put(o, "records", json_integer((json_int_t)s->records), &bad);
+		cli_json_put(o, "subjects", json_integer((json_int_t)s->subjects), &bad);
+		cli_json_put(o, "categories", json_integer((json_int_t)s->categories), &bad);
+		cli_json_put(o, "rejected", json_integer((json_int_t)s->rejected), &bad);
+		cli_json_put(o, "invalid_identifiers", json_integer((json_int_t)s->invalid), &bad);
+		cli_json_put(o, "seconds", json_real(s->seconds), &bad);
 		for (k = 0; k < s->issue_count; k++) {
 			const dsmap_scan_issue *is = &s->issues[k];
 			json_t *io = json_object(), *ex = json_array();
 
 			for (e = 0; e < is->example_count; e++)
-				json_array_append_new(ex, json_integer((json_int_t)is->examples[e]));
-			json_object_set_new(io, "source", json_string(is->source));
-			json_object_set_new(io, "kind", is->kind ? json_string(is->kind) : json_null());
-			json_object_set_new(io, "reason", json_string(is->reason));
-			json_object_set_new(io, "count", json_integer((json_int_t)is->count));
-			json_object_set_new(io, is->lines ? "lines" : "records", ex);
-			json_array_append_new(issues, io);
+				cli_json_push(ex, json_integer((json_int_t)is->examples[e]), &bad);
+			cli_json_put(io, "source", json_string(is->source), &bad);
+			cli_json_put(io, "kind", is->kind ? json_string(is->kind) : json_null(), &bad);
+			cli_json_put(io, "reason", json_string(is->reason), &bad);
+			cli_json_put(io, "count", json_integer((json_int_t)is->count), &bad);
+			cli_json_put(io, is->lines ? "lines" : "records", ex, &bad);
+			cli_json_push(issues, io, &bad);
 		}
-		json_object_set_new(o, "issues", issues);
-		json_array_append_new(systems, o);
+		cli_json_put(o, "issues", issues, &bad);
+		cli_json_push(systems, o, &bad);
 	}
-	json_object_set_new(root, "systems", systems);
+	cli_json_put(root, "systems", systems, &bad);
+	if (bad) {
+		json_decref(root);
+		fprintf(stderr, "dsmap: scan: out of memory building JSON\n");
+		return -1;
+	}
 	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("\n");
 	json_decref(root);
@@ -199,7 +204,10 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		goto done;
 	}
 	if (fmt == CLI_FORMAT_JSON) {
-		print_json(report);
+		if (print_json(report) < 0) {
+			rc = CLI_EXIT_ERROR;
+			goto done;
+		}
 	} else {
 		cli_print_retired(ws, started);
 		print_text(report);

@@ -92,9 +92,10 @@ static int print_json(const dsmap_status *st)
 {
 	json_t *root, *systems;
 	size_t i;
-	int rc;
+	int rc, bad;
 
 	systems = json_array();
+	bad = systems == NULL;
 	for (i = 0; i < st->system_count; i++) {
 		const dsmap_system_status *s = &st->systems[i];
 
@@ -102,17 +103,17 @@ static int print_json(const dsmap_status *st)
 		size_t k;
 
 		for (k = 0; k < s->category_count; k++)
-			json_array_append_new(cats, json_pack("{s:s, s:I, s:I}",
+			cli_json_push(cats, json_pack("{s:s, s:I, s:I}",
 			    "category", s->categories[k].category,
 			    "subjects", (json_int_t)s->categories[k].subjects,
-			    "records", (json_int_t)s->categories[k].records));
+			    "records", (json_int_t)s->categories[k].records), &bad);
 		conflicts = json_array();
 		for (k = 0; k < s->conflict_count; k++)
-			json_array_append_new(conflicts, json_pack("{s:s, s:I, s:I}",
+			cli_json_push(conflicts, json_pack("{s:s, s:I, s:I}",
 			    "kind", s->conflicts[k].kind,
 			    "identifiers", (json_int_t)s->conflicts[k].identifiers,
-			    "most_subjects", (json_int_t)s->conflicts[k].most_subjects));
-		json_array_append_new(systems, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
+			    "most_subjects", (json_int_t)s->conflicts[k].most_subjects), &bad);
+		cli_json_push(systems, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
 		    "s:I, s:s?, s:o, s:I, s:I, s:s?, s:o, s:i}",
 		    "id", s->id, "declared", s->declared, "last_scan", (json_int_t)s->last_scan,
 		    "records", (json_int_t)s->records, "subjects", (json_int_t)s->subjects,
@@ -121,7 +122,12 @@ static int print_json(const dsmap_status *st)
 		    "commit", s->commit[0] ? s->commit : NULL, "categories", cats,
 		    "retired", (json_int_t)s->retired, "failed_at", (json_int_t)s->failed_at,
 		    "failure", s->failure, "identity_conflicts", conflicts,
-		    "identifier_rules", s->ident_rules));
+		    "identifier_rules", s->ident_rules), &bad);
+	}
+	if (bad) {
+		json_decref(systems);
+		fprintf(stderr, "dsmap: status: out of memory building JSON\n");
+		return CLI_EXIT_ERROR;
 	}
 	root = json_pack("{s:i, s:s, s:I, s:{s:s?, s:s}, s:s?, s:o, s:{s:i, s:I, s:I, s:I, s:i}}",
 	    "schema", CLI_JSON_SCHEMA,
