@@ -752,8 +752,14 @@ static json_t *get_node(struct dsmap__graph *r, enum dsmap__graph_type type, con
 	/* k is the node's hash: a node record checks itself */
 	if ((*rc = dsmap__node_check(&text, v.mv_data, v.mv_size, k.mv_data)) < 0 ||
 	    (node = json_loads(text, 0, &jerr)) == NULL) {
-		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged; run "
-		                       "'dsmap verify'", r->s->path, id);
+		/* a node that checks but cannot be parsed for want of memory is
+		 * sound: say so, not that it is damaged */
+		if (*rc == 0 && json_error_code(&jerr) == json_error_out_of_memory)
+			*rc = dsmap_error__set(DSMAP_ENOMEM, "store %s: read the node of %s: out of memory",
+			                       r->s->path, id);
+		else
+			*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged; "
+			                       "run 'dsmap verify'", r->s->path, id);
 		return NULL;
 	}
 	return node;
