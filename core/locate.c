@@ -1121,22 +1121,22 @@ static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *a
 	json_t *recipients = json_array(), *kinds = json_array(), *val;
 	const char *key;
 	size_t s;
-	int rc = 0;
+	int rc = 0, bad = 0;
 
 	a.pset = json_object();
 	a.cset = json_object();
 	a.rset = json_object();
 	a.kset = json_object();
 	a.findings = json_array();
-	if (a.pset == NULL || a.cset == NULL || a.rset == NULL || a.kset == NULL ||
-	    a.findings == NULL || systems == NULL || cats == NULL || purposes == NULL ||
-	    recipients == NULL || kinds == NULL ||
-	    json_object_set_new(ans, "systems", systems) < 0 ||
-	    json_object_set_new(ans, "categories", cats) < 0 ||
-	    json_object_set_new(ans, "purposes", purposes) < 0 ||
-	    json_object_set_new(ans, "recipients", recipients) < 0 ||
-	    json_object_set_new(ans, "subject_kinds", kinds) < 0 ||
-	    json_object_set(ans, "findings", a.findings) < 0) {
+	/* every insert is tried, so that each array is owned by `ans` or
+	 * released, whichever fails first */
+	dsmap__json_put(ans, "systems", systems, &bad);
+	dsmap__json_put(ans, "categories", cats, &bad);
+	dsmap__json_put(ans, "purposes", purposes, &bad);
+	dsmap__json_put(ans, "recipients", recipients, &bad);
+	dsmap__json_put(ans, "subject_kinds", kinds, &bad);
+	dsmap__json_put_ref(ans, "findings", a.findings, &bad);
+	if (bad || a.pset == NULL || a.cset == NULL || a.rset == NULL || a.kset == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1162,8 +1162,10 @@ static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *a
 			goto done;
 		if (node == NULL)
 			continue;
-		if ((copy = json_deep_copy(node)) == NULL || json_object_set(copy, "via", val) < 0 ||
-		    json_array_append_new(recipients, copy) < 0) {
+		copy = json_deep_copy(node);
+		dsmap__json_put_ref(copy, "via", val, &bad);
+		dsmap__json_push(recipients, copy, &bad);
+		if (bad) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
