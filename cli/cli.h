@@ -76,8 +76,9 @@ const char *cli_bytes(char *buf, size_t size, uint64_t bytes);
 const char *cli_time(char *buf, size_t size, int64_t t);
 
 /* Say on stdout which systems left the mapping, and had their inventory
- * dropped, at or after `since` (a sync, or the sync a scan starts with). */
-void cli_print_retired(dsmap_workspace *ws, int64_t since);
+ * dropped, at or after `since` (a sync, or the sync a scan starts with).
+ * Returns CLI_EXIT_OK, or CLI_EXIT_ERROR with the error said. */
+int cli_print_retired(dsmap_workspace *ws, int64_t since);
 
 /* A scan's progress on stderr, drawn when stderr is a terminal (tty) and
  * not quiet: the dsmap_scan_progress_fn of scan and demo. */

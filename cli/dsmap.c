@@ -401,15 +401,13 @@ const char *cli_time(char *buf, size_t size, int64_t t)
 	return buf;
 }
 
-void cli_print_retired(dsmap_workspace *ws, int64_t since)
+int cli_print_retired(dsmap_workspace *ws, int64_t since)
 {
 	dsmap_status *st = NULL;
 	size_t i;
 
-	if (dsmap_workspace_status(&st, ws) < 0) {
-		cli_fail("status");
-		return;
-	}
+	if (dsmap_workspace_status(&st, ws) < 0)
+		return cli_fail("list the retired systems");
 	for (i = 0; i < st->system_count; i++) {
 		const dsmap_system_status *s = &st->systems[i];
 
@@ -419,6 +417,7 @@ void cli_print_retired(dsmap_workspace *ws, int64_t since)
 			       s->subjects == 1 ? "" : "s");
 	}
 	dsmap_status_free(st);
+	return CLI_EXIT_OK;
 }
 
 int cli_workspace(dsmap_workspace **ws, const struct cli_global *g)
