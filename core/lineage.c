@@ -752,13 +752,13 @@ static json_t *get_node(struct dsmap__graph *r, enum dsmap__graph_type type, con
 	/* k is the node's hash: a node record checks itself */
 	if ((*rc = dsmap__node_check(&text, v.mv_data, v.mv_size, k.mv_data)) < 0 ||
 	    (node = json_loads(text, 0, &jerr)) == NULL) {
-		/* A node that checks against its hash but cannot be parsed for
-		 * want of memory is sound: say so, not that it is damaged.
-		 * jansson 2.14 sets no error at all when json_object() or
-		 * json_array() fails inside json_loads(); a syntax error always
-		 * has a text. */
-		if (*rc == 0 && (json_error_code(&jerr) == json_error_out_of_memory ||
-		                 jerr.text[0] == '\0'))
+		/* A node that checks against its hash is the text sync dumped,
+		 * which parsed: if it fails to parse now, memory ran out.  Say so,
+		 * not that it is damaged; jansson 2.14 cannot tell us, as it
+		 * sets no error when json_object() or json_array() fails inside
+		 * json_loads(), and calls a string it failed to copy an "invalid
+		 * token". */
+		if (*rc == 0)
 			*rc = dsmap_error__set(DSMAP_ENOMEM, "store %s: read the node of %s: out of memory",
 			                       r->s->path, id);
 		else
