@@ -249,11 +249,12 @@ static int read_systems(dsmap_locator *l)
 		memset(s, 0, sizeof(*s));
 		s->node = node;
 		node = NULL;
+		/* counted before anything can fail, so that the cleanup frees it */
+		l->nsys++;
 		if ((s->id = dsmap__strdup(id)) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
-		l->nsys++;
 		s->gen = sum.gen;
 		s->sysno = sum.sysno;
 		if ((rc = dsmap_store__gen_dbi(l->store, l->txn, DSMAP__GEN_HOLDINGS, s->gen, 0,
