@@ -7,6 +7,7 @@
 #ifndef DSMAP_CLI_H
 #define DSMAP_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include <dsmap.h>
@@ -75,8 +76,9 @@ const char *cli_bytes(char *buf, size_t size, uint64_t bytes);
 const char *cli_time(char *buf, size_t size, int64_t t);
 
 /* Say on stdout which systems left the mapping, and had their inventory
- * dropped, at or after `since` (a sync, or the sync a scan starts with). */
-void cli_print_retired(dsmap_workspace *ws, int64_t since);
+ * dropped, at or after `since` (a sync, or the sync a scan starts with).
+ * Returns CLI_EXIT_OK, or CLI_EXIT_ERROR with the error said. */
+int cli_print_retired(dsmap_workspace *ws, int64_t since);
 
 /* A scan's progress on stderr, drawn when stderr is a terminal (tty) and
  * not quiet: the dsmap_scan_progress_fn of scan and demo. */
@@ -103,6 +105,22 @@ int cmd_locate(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_plugins(int argc, char **argv, struct cli_global *g);
 int cmd_serve(int argc, char **argv, struct cli_global *g);
+/* Add `v` to array `a` / under `key` of object `o`, taking its reference
+ * as jansson's _new calls do (also when `v` is NULL or the insert fails),
+ * and set *bad on failure: a builder checks once, before printing, so
+ * that no JSON answer goes out shortened. */
+static inline void cli_json_push(json_t *a, json_t *v, int *bad)
+{
+	if (json_array_append_new(a, v) < 0)
+		*bad = 1;
+}
+
+static inline void cli_json_put(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (json_object_set_new(o, key, v) < 0)
+		*bad = 1;
+}
+
 int cmd_status(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);
 int cmd_help(int argc, char **argv, struct cli_global *g);

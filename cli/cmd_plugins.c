@@ -15,6 +15,7 @@ struct listing {
 	json_t *array;
 	int found;
 	int refused;
+	int bad;                   /* out of memory building the JSON */
 };
 
 static void print_help_lines(const char *help)
@@ -39,18 +40,18 @@ static int each(const char *path, const dsmap_plugin *plugin, const char *error,
 		fprintf(stderr, "dsmap: %s\n", error);
 		l->refused++;
 		if (l->fmt == CLI_FORMAT_JSON)
-			json_array_append_new(l->array, json_pack("{s:s, s:s}",
-			    "path", path, "refused", error));
+			cli_json_push(l->array, json_pack("{s:s, s:s}",
+			    "path", path, "refused", error), &l->bad);
 		return 0;
 	}
 	i = dsmap_plugin_info_get(plugin);
 	l->found++;
 	if (l->fmt == CLI_FORMAT_JSON) {
-		json_array_append_new(l->array, json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:s}",
+		cli_json_push(l->array, json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:s}",
 		    "name", i->name, "version", i->version,
 		    "abi", json_sprintf("%u.%u", i->abi_major, i->abi_minor),
 		    "description", i->description, "path", path, "lookup", i->has_lookup,
-		    "config_help", i->config_help));
+		    "config_help", i->config_help), &l->bad);
 		return 0;
 	}
 	printf("%s %s (plugin ABI %u.%u)%s\n  %s\n  %s\n", i->name, i->version, i->abi_major,
@@ -69,7 +70,7 @@ int cmd_plugins(int argc, char **argv, struct cli_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct listing l = { CLI_FORMAT_TEXT, NULL, 0, 0 };
+	struct listing l = { CLI_FORMAT_TEXT, NULL, 0, 0, 0 };
 	int c, rc;
 
 	(void)g;
@@ -97,9 +98,18 @@ int cmd_plugins(int argc, char **argv, struct cli_global *g)
 		return cli_fail("plugins");
 	}
 	if (l.fmt == CLI_FORMAT_JSON) {
-		json_t *root = json_pack("{s:i, s:o}", "schema", CLI_JSON_SCHEMA, "plugins", l.array);
+		json_t *root = l.bad ? (json_decref(l.array), NULL) :
+		               json_pack("{s:i, s:o}", "schema", CLI_JSON_SCHEMA, "plugins", l.array);
 
-		json_dumpf(root, stdout, JSON_INDENT(2));
+		if (root == NULL) {
+			fprintf(stderr, "dsmap: plugins: out of memory building JSON\n");
+			return CLI_EXIT_ERROR;
+		}
+		if (json_dumpf(root, stdout, JSON_INDENT(2)) != 0) {
+			json_decref(root);
+			fprintf(stderr, "dsmap: plugins: out of memory writing JSON\n");
+			return CLI_EXIT_ERROR;
+		}
 		putchar('\n');
 		json_decref(root);
 	} else if (l.found == 0 && l.refused == 0) {

@@ -165,9 +165,15 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		goto done;
 	}
 	if (fmt == CLI_FORMAT_JSON) {
-		print_json(report);
+		if (print_json(report) < 0) {
+			rc = CLI_EXIT_ERROR;
+			goto done;
+		}
 	} else {
-		cli_print_retired(ws, started);
+		if (cli_print_retired(ws, started) != CLI_EXIT_OK) {
+			rc = CLI_EXIT_ERROR;
+			goto done;
+		}
 		print_text(report);
 	}
 	if (rc < 0) {

@@ -50,7 +50,7 @@ int cmd_sync(int argc, char **argv, struct cli_global *g)
 		       res.commit, rev, res.nodes, res.new_nodes, res.edges, res.new_categories);
 	}
 	if (rc == 0 && res.retired_systems > 0)
-		cli_print_retired(ws, started);
+		rc = cli_print_retired(ws, started);
 	dsmap_workspace_free(ws);
 	return rc;
 }

@@ -421,10 +421,18 @@ int cli_main_help(void)
 	return CLI_EXIT_OK;
 }
 
+/* The command running, for an error that names nothing else. */
+static const char *running;
+
 int cli_fail(const char *what)
 {
 	const dsmap_error *e = dsmap_error_last();
 	const char *why = e->message[0] ? e->message : dsmap_strerror(e->code);
+
+	/* A bare "out of memory" (the library's message for DSMAP_ENOMEM where
+	 * it adds no context) still says which command ran out. */
+	if (what == NULL && strcmp(why, dsmap_strerror(e->code)) == 0)
+		what = running;
 
 	if (what != NULL)
 		fprintf(stderr, "dsmap: %s: %s\n", what, why);
@@ -493,15 +501,13 @@ const char *cli_time(char *buf, size_t size, int64_t t)
 	return buf;
 }
 
-void cli_print_retired(dsmap_workspace *ws, int64_t since)
+int cli_print_retired(dsmap_workspace *ws, int64_t since)
 {
 	dsmap_status *st = NULL;
 	size_t i;
 
-	if (dsmap_workspace_status(&st, ws) < 0) {
-		cli_fail("status");
-		return;
-	}
+	if (dsmap_workspace_status(&st, ws) < 0)
+		return cli_fail("list the retired systems");
 	for (i = 0; i < st->system_count; i++) {
 		const dsmap_system_status *s = &st->systems[i];
 
@@ -511,6 +517,7 @@ void cli_print_retired(dsmap_workspace *ws, int64_t since)
 			       s->subjects == 1 ? "" : "s");
 	}
 	dsmap_status_free(st);
+	return CLI_EXIT_OK;
 }
 
 int cli_workspace(dsmap_workspace **ws, const struct cli_global *g)
@@ -644,6 +651,7 @@ int main(int argc, char **argv)
 		rc = cli_help(cmd);
 		goto out;
 	}
+	running = cmd->name;
 	rc = cmd->fn(argc, argv, &g);
 out:
 	if (close_stdout() != CLI_EXIT_OK && rc == CLI_EXIT_OK)

@@ -30,7 +30,9 @@
 #include <jansson.h>
 
 #include "dsmap/accesslog.h"
+#include "alloc.h"
 #include "errors.h"
+#include "jsonutil.h"
 #include "git.h"
 #include "util.h"
 #include "workspace.h"
@@ -102,7 +104,7 @@ int dsmap_access_log_open(dsmap_access_log **out, dsmap_workspace *ws)
 	int fd, rc;
 
 	*out = NULL;
-	if ((log = calloc(1, sizeof(*log))) == NULL)
+	if ((log = dsmap__calloc(1, sizeof(*log))) == NULL)
 		return dsmap_error__oom();
 	if ((fd = open_file(&log->path, ws, O_RDWR | O_APPEND | O_CREAT)) < 0) {
 		free(log->path);
@@ -221,7 +223,7 @@ static char *encode(const dsmap_access_entry *e, size_t *len)
 	                                             INT64_MAX : e->duration_us));
 	if (line == NULL)
 		return NULL;   /* json_pack's "o" took kinds, whatever happened */
-	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = dsmap__json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(line);
 	if (text == NULL)
 		return NULL;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "arena.h"
 
 #define CHUNK_SIZE (64 * 1024)
@@ -33,7 +34,7 @@ void *dsmap__arena_alloc(dsmap__arena *a, size_t size)
 	if (c == NULL || c->size - c->used < need) {
 		size_t csize = need > CHUNK_SIZE ? need : CHUNK_SIZE;
 
-		if ((c = malloc(sizeof(*c) + csize)) == NULL)
+		if ((c = dsmap__malloc(sizeof(*c) + csize)) == NULL)
 			return NULL;
 		c->used = 0;
 		c->size = csize;

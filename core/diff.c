@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "dsmap/diff.h"
 #include "dsmap/ident.h"
 #include "errors.h"
@@ -310,7 +311,7 @@ static dsmap_change *add(struct ctx *c, dsmap_change_type type)
 
 	if (d->count == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 32;
-		dsmap_change *v = realloc(d->changes, cap * sizeof(*v));
+		dsmap_change *v = dsmap__realloc(d->changes, cap * sizeof(*v));
 
 		if (v == NULL) {
 			c->oom = 1;
@@ -1109,7 +1110,7 @@ int dsmap_diff_mappings(dsmap_diff **out, const dsmap_mapping *before, const dsm
 		    before->errors ? "older" : "newer", before->errors ? before->errors : after->errors,
 		    (before->errors ? before->errors : after->errors) == 1 ? "" : "s");
 	memset(&c, 0, sizeof(c));
-	if ((c.d = calloc(1, sizeof(*c.d))) == NULL)
+	if ((c.d = dsmap__calloc(1, sizeof(*c.d))) == NULL)
 		return dsmap_error__oom();
 	c.a = before;
 	c.b = after;

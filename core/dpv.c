@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "dsmap/dpv.h"
+#include "alloc.h"
 #include "errors.h"
 #include "jsonutil.h"
 #include "ropa.h"
@@ -94,7 +95,7 @@ static char *iri(const char *base, const char *kind, const char *id)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(base) + strlen(kind) + 2 + 3 * strlen(id);
-	char *s = malloc(n), *p;
+	char *s = dsmap__malloc(n), *p;
 
 	if (s == NULL)
 		return NULL;
@@ -250,7 +251,7 @@ static char *category(struct b *b, const json_t *cat, const char *cref)
 	json_t *n;
 
 	if (exact != NULL)
-		return strdup(exact);
+		return dsmap__strdup(exact);
 	if ((c = iri(b->base, "category", cref)) == NULL)
 		return NULL;
 	if ((n = json_object_get(b->defined, c)) == NULL) {
@@ -632,11 +633,11 @@ int dsmap_dpv_export(char **out, dsmap_workspace *ws, const dsmap_dpv_options *o
 		goto done;
 	if ((rc = render(&doc, reg, base)) < 0)
 		goto done;
-	if ((s = json_dumps(doc, JSON_INDENT(2))) == NULL) {
+	if ((s = dsmap__json_dumps(doc, JSON_INDENT(2))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
-	if ((*out = malloc(strlen(s) + 2)) == NULL) {
+	if ((*out = dsmap__malloc(strlen(s) + 2)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}

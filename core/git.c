@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "git.h"
 
 /* ---- libgit2, loaded on first need -------------------------------------- */
@@ -61,6 +62,11 @@ int dsmap_git__init(void)
 	pthread_once(&load_once, load);
 	if (!is_loaded())
 		return dsmap_error__set(DSMAP_ERROR, "load libgit2: %s", load_error);
+#ifdef DSMAP_FAILALLOC
+	/* Before git_libgit2_init(), which keeps an allocator set earlier. */
+	if ((rc = dsmap__alloc_hook_git()) < 0)
+		return dsmap_git__error(rc, "hook libgit2's allocator");
+#endif
 	if ((rc = git_libgit2_init()) < 0)
 		return dsmap_git__error(rc, "initialise libgit2");
 	return 0;
@@ -159,6 +165,8 @@ int dsmap_git__error(int rc, const char *fmt, ...)
 		code = DSMAP_ERROR;
 		break;
 	}
+	if (e != NULL && e->klass == GIT_ERROR_NOMEMORY)
+		return dsmap_error__set(DSMAP_ENOMEM, "%s: out of memory", ctx);
 	/* libgit2 keeps no errno, but an OS error's message ends with strerror() */
 	if (code == DSMAP_ERROR && e != NULL && e->klass == GIT_ERROR_OS && e->message != NULL &&
 	    (strstr(e->message, strerror(ENOSPC)) != NULL || strstr(e->message, strerror(EDQUOT)) != NULL))

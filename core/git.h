@@ -49,6 +49,7 @@
 	X(git_index_write) \
 	X(git_index_write_tree) \
 	X(git_libgit2_init) \
+	X(git_libgit2_opts) \
 	X(git_libgit2_shutdown) \
 	X(git_object_free) \
 	X(git_object_peel) \
@@ -107,6 +108,7 @@ extern struct dsmap__git_functions dsmap__git;
 #define git_index_write (dsmap__git.p_git_index_write)
 #define git_index_write_tree (dsmap__git.p_git_index_write_tree)
 #define git_libgit2_init (dsmap__git.p_git_libgit2_init)
+#define git_libgit2_opts (dsmap__git.p_git_libgit2_opts)
 #define git_libgit2_shutdown (dsmap__git.p_git_libgit2_shutdown)
 #define git_object_free (dsmap__git.p_git_object_free)
 #define git_object_peel (dsmap__git.p_git_object_peel)

@@ -82,7 +82,7 @@ int dsmap__hist_finish(char **out, json_t *ans, int format,
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 
 	if (format == DSMAP_FORMAT_JSON) {
-		char *s = json_dumps(ans, JSON_INDENT(2));
+		char *s = dsmap__json_dumps(ans, JSON_INDENT(2));
 
 		if (s == NULL)
 			o.oom = 1;
@@ -297,6 +297,7 @@ static int hist_step(git_commit *commit, const dsmap_mapping *before, const dsma
 	struct hist *h = payload;
 	json_t *cj = commit_json(commit), *list = json_object_get(cj, "changes");
 	size_t i;
+	int bad = list == NULL;
 
 	if (before == NULL) {
 		/* the first commit */
@@ -306,18 +307,18 @@ static int hist_step(git_commit *commit, const dsmap_mapping *before, const dsma
 			snprintf(detail, sizeof(detail), h->kind ? "%s %s is in the first commit" :
 			         "the mapping's first commit%s%s", h->kind ? h->kind : "",
 			         h->kind ? h->id : "");
-			json_array_append_new(list, json_pack("{s:s, s:s}", "type", "introduced",
-			                                      "detail", detail));
+			dsmap__json_push(list, json_pack("{s:s, s:s}", "type", "introduced",
+			                                 "detail", detail), &bad);
 		}
 	} else {
 		for (i = 0; i < dsmap_diff_count(d); i++)
 			if (matches(h, dsmap_diff_get(d, i)))
-				json_array_append_new(list, dsmap__hist_change_json(dsmap_diff_get(d, i)));
+				dsmap__json_push(list, dsmap__hist_change_json(dsmap_diff_get(d, i)), &bad);
 	}
-	if (json_array_size(list) > 0)
-		json_array_append(h->commits, cj);
+	if (!bad && json_array_size(list) > 0)
+		dsmap__json_push_ref(h->commits, cj, &bad);
 	json_decref(cj);
-	return 0;
+	return bad ? dsmap_error__oom() : 0;
 }
 
 static void render_commits(struct dsmap__out *o, json_t *ans)
@@ -487,13 +488,14 @@ static int blame_step(git_commit *commit, const dsmap_mapping *before, const dsm
 	int now = edge_in(b, after), was = before ? edge_in(b, before) : 0;
 	json_t *cj = commit_json(commit), *list = json_object_get(cj, "changes");
 	size_t i;
+	int bad = list == NULL;
 
 	if (now != was)
-		json_array_append_new(list, json_pack("{s:s, s:s}", "type", now ? "edge-added" :
-		                                      "edge-removed", "detail", now ?
-		                                      (before ? "the link was made" :
-		                                       "the link is in the first commit") :
-		                                      "the link was removed"));
+		dsmap__json_push(list, json_pack("{s:s, s:s}", "type", now ? "edge-added" :
+		                                 "edge-removed", "detail", now ?
+		                                 (before ? "the link was made" :
+		                                  "the link is in the first commit") :
+		                                 "the link was removed"), &bad);
 	for (i = 0; now && was && d != NULL && i < dsmap_diff_count(d); i++) {
 		const dsmap_change *c = dsmap_diff_get(d, i);
 		int about;
@@ -505,12 +507,12 @@ static int blame_step(git_commit *commit, const dsmap_mapping *before, const dsm
 		        c->system && strcmp(c->system, b->from) == 0;
 		if (about || (c->purpose && strcmp(c->purpose, b->edge == EDGE_SERVES ? b->to : b->from) == 0 &&
 		              c->type == DSMAP_CHANGE_LEGAL_BASIS_CHANGED))
-			json_array_append_new(list, dsmap__hist_change_json(c));
+			dsmap__json_push(list, dsmap__hist_change_json(c), &bad);
 	}
-	if (json_array_size(list) > 0)
-		json_array_append(b->events, cj);
+	if (!bad && json_array_size(list) > 0)
+		dsmap__json_push_ref(b->events, cj, &bad);
 	json_decref(cj);
-	return 0;
+	return bad ? dsmap_error__oom() : 0;
 }
 
 static void render_blame(struct dsmap__out *o, json_t *ans)

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "dsmap/diff.h"
 #include "dsmap/history.h"
 #include "errors.h"
@@ -67,7 +68,7 @@ static int gather(const char *id, const dsmap_store__system_summary *sum, void *
 
 	if (inv->n == inv->cap) {
 		size_t cap = inv->cap ? inv->cap * 2 : 8;
-		struct held *grown = realloc(inv->sys, cap * sizeof(*grown));
+		struct held *grown = dsmap__realloc(inv->sys, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return dsmap_error__oom();
@@ -76,7 +77,7 @@ static int gather(const char *id, const dsmap_store__system_summary *sum, void *
 	}
 	h = &inv->sys[inv->n];
 	memset(h, 0, sizeof(*h));
-	if ((h->id = strdup(id)) == NULL)
+	if ((h->id = dsmap__strdup(id)) == NULL)
 		return dsmap_error__oom();
 	inv->n++;
 	h->gen = sum->gen;
@@ -84,7 +85,7 @@ static int gather(const char *id, const dsmap_store__system_summary *sum, void *
 	h->retired = sum->retired;
 	h->subjects = sum->subjects;
 	if (sum->category_count > 0) {
-		if ((h->cats = malloc(sum->category_count * sizeof(*h->cats))) == NULL)
+		if ((h->cats = dsmap__malloc(sum->category_count * sizeof(*h->cats))) == NULL)
 			return dsmap_error__oom();
 		memcpy(h->cats, sum->categories, sum->category_count * sizeof(*h->cats));
 		h->n = sum->category_count;
@@ -396,7 +397,7 @@ static int reach_add(struct reach **list, size_t *n, const char *id, int at)
 			(*list)[i].at |= at;
 			return 0;
 		}
-	if ((grown = realloc(*list, (*n + 1) * sizeof(*grown))) == NULL)
+	if ((grown = dsmap__realloc(*list, (*n + 1) * sizeof(*grown))) == NULL)
 		return dsmap_error__oom();
 	*list = grown;
 	grown[*n].id = id;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "arena.h"
 #include "errors.h"
 #include "ident.h"
@@ -325,21 +326,21 @@ int dsmap__ingest_new(dsmap__ingest **out, dsmap_store *store, size_t nslots, si
 	size_t i;
 
 	*out = NULL;
-	if ((ing = calloc(1, sizeof(*ing))) == NULL)
+	if ((ing = dsmap__calloc(1, sizeof(*ing))) == NULL)
 		return dsmap_error__oom();
 	ing->store = store;
 	ing->nslots = nslots;
 	ing->catbit_count = catbit_count;
 	ing->w.bitmap_cap = catbit_count / 8 + 1;
-	if ((ing->tmpdir = strdup(tmpdir)) == NULL ||
-	    (ing->slots = calloc(nslots ? nslots : 1, sizeof(*ing->slots))) == NULL ||
-	    (ing->w.bitmap = calloc(ing->w.bitmap_cap, 1)) == NULL ||
-	    (ing->val = malloc(work_max(&ing->w))) == NULL ||
-	    (ing->iobuf = malloc(IO_BUFSIZE)) == NULL ||
-	    (ing->count = malloc((BUCKETS + 1) * sizeof(*ing->count))) == NULL)
+	if ((ing->tmpdir = dsmap__strdup(tmpdir)) == NULL ||
+	    (ing->slots = dsmap__calloc(nslots ? nslots : 1, sizeof(*ing->slots))) == NULL ||
+	    (ing->w.bitmap = dsmap__calloc(ing->w.bitmap_cap, 1)) == NULL ||
+	    (ing->val = dsmap__malloc(work_max(&ing->w))) == NULL ||
+	    (ing->iobuf = dsmap__malloc(IO_BUFSIZE)) == NULL ||
+	    (ing->count = dsmap__malloc((BUCKETS + 1) * sizeof(*ing->count))) == NULL)
 		goto oom;
 	for (i = 0; i < nslots; i++)
-		if ((ing->slots[i].cat_records = calloc(catbit_count + 1, sizeof(uint64_t))) == NULL)
+		if ((ing->slots[i].cat_records = dsmap__calloc(catbit_count + 1, sizeof(uint64_t))) == NULL)
 			goto oom;
 	*out = ing;
 	return 0;
@@ -489,7 +490,7 @@ static void sort_aents(struct aent **ents, struct aent **tmp, size_t n, size_t *
 
 static int add_run(struct run **runs, size_t *n, int fd, uint64_t size)
 {
-	struct run *grown = realloc(*runs, (*n + 1) * sizeof(**runs));
+	struct run *grown = dsmap__realloc(*runs, (*n + 1) * sizeof(**runs));
 
 	if (grown == NULL)
 		return -1;
@@ -594,11 +595,11 @@ int dsmap__ingest_add(dsmap__ingest *ing, size_t slot, const struct dsmap__inges
 	if (s->dropped || rec->id_count == 0)
 		return 0;
 	if (s->buf == NULL) {
-		if ((s->buf = malloc(RUN_BYTES + work_max(&ing->w))) == NULL ||
-		    (s->ents = malloc(RUN_ENTRIES * sizeof(*s->ents))) == NULL ||
-		    (s->ents_tmp = malloc(RUN_ENTRIES * sizeof(*s->ents))) == NULL ||
-		    (s->aents = malloc(ALIAS_ENTRIES * sizeof(*s->aents))) == NULL ||
-		    (s->aents_tmp = malloc(ALIAS_ENTRIES * sizeof(*s->aents))) == NULL)
+		if ((s->buf = dsmap__malloc(RUN_BYTES + work_max(&ing->w))) == NULL ||
+		    (s->ents = dsmap__malloc(RUN_ENTRIES * sizeof(*s->ents))) == NULL ||
+		    (s->ents_tmp = dsmap__malloc(RUN_ENTRIES * sizeof(*s->ents))) == NULL ||
+		    (s->aents = dsmap__malloc(ALIAS_ENTRIES * sizeof(*s->aents))) == NULL ||
+		    (s->aents_tmp = dsmap__malloc(ALIAS_ENTRIES * sizeof(*s->aents))) == NULL)
 			return dsmap_error__oom();
 	}
 	if (s->nents == RUN_ENTRIES || s->used > RUN_BYTES ||
@@ -799,7 +800,7 @@ static int chunk_put(dsmap__ingest *ing, struct chunk *c, const void *a, size_t 
 
 static int open_heads(dsmap__ingest *ing, const struct run *runs, size_t n, struct head **out)
 {
-	struct head *h = calloc(n ? n : 1, sizeof(*h));
+	struct head *h = dsmap__calloc(n ? n : 1, sizeof(*h));
 	size_t i;
 
 	(void)ing;
@@ -809,7 +810,7 @@ static int open_heads(dsmap__ingest *ing, const struct run *runs, size_t n, stru
 	for (i = 0; i < n; i++) {
 		h[i].r.fd = runs[i].fd;
 		h[i].done = 1;
-		if ((h[i].r.buf = malloc(IO_BUFSIZE)) == NULL)
+		if ((h[i].r.buf = dsmap__malloc(IO_BUFSIZE)) == NULL)
 			return dsmap_error__oom();
 	}
 	return 0;
@@ -921,7 +922,7 @@ static int shared_flush(struct chunk *c, const unsigned char *last, uint64_t sub
 
 		if (cap > SHARED_MAX)
 			return 0;
-		if ((grown = realloc(c->shared, cap * sizeof(*grown))) == NULL)
+		if ((grown = dsmap__realloc(c->shared, cap * sizeof(*grown))) == NULL)
 			return dsmap_error__oom();
 		c->shared = grown;
 		c->capshared = cap;
@@ -1097,9 +1098,9 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	memset(&c, 0, sizeof(c));
 	c.catbit_count = ing->catbit_count;
 	c.cap = LOAD_BYTES + work_max(&ing->w) + 64;
-	if ((c.buf = malloc(c.cap)) == NULL ||
-	    (c.cat_subjects = calloc(c.catbit_count + 1, sizeof(uint64_t))) == NULL ||
-	    (c.d_cat_subjects = calloc(c.catbit_count + 1, sizeof(uint64_t))) == NULL) {
+	if ((c.buf = dsmap__malloc(c.cap)) == NULL ||
+	    (c.cat_subjects = dsmap__calloc(c.catbit_count + 1, sizeof(uint64_t))) == NULL ||
+	    (c.d_cat_subjects = dsmap__calloc(c.catbit_count + 1, sizeof(uint64_t))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1119,7 +1120,7 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	sum->category_count = 0;
 	for (i = 0; i < ing->catbit_count; i++)
 		n += c.cat_subjects[i] > 0;
-	if (n > 0 && (sum->categories = calloc(n, sizeof(*sum->categories))) == NULL) {
+	if (n > 0 && (sum->categories = dsmap__calloc(n, sizeof(*sum->categories))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1160,7 +1161,7 @@ static int gens_add(struct gens *g, uint32_t gen)
 {
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
-		uint32_t *grown = realloc(g->v, cap * sizeof(*grown));
+		uint32_t *grown = dsmap__realloc(g->v, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return dsmap_error__oom();

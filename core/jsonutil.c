@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "alloc.h"
 #include "jsonutil.h"
 
 int dsmap__json_has(const json_t *a, const char *s)
@@ -23,6 +24,79 @@ int dsmap__json_has(const json_t *a, const char *s)
 int dsmap__json_add_unique(json_t *a, const char *s)
 {
 	return dsmap__json_has(a, s) ? 0 : json_array_append_new(a, json_string(s));
+}
+
+void dsmap__json_push(json_t *a, json_t *v, int *bad)
+{
+	if (json_array_append_new(a, v) < 0)
+		*bad = 1;
+}
+
+void dsmap__json_put(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (json_object_set_new(o, key, v) < 0)
+		*bad = 1;
+}
+
+void dsmap__json_push_ref(json_t *a, json_t *v, int *bad)
+{
+	dsmap__json_push(a, json_incref(v), bad);
+}
+
+void dsmap__json_put_ref(json_t *o, const char *key, json_t *v, int *bad)
+{
+	dsmap__json_put(o, key, json_incref(v), bad);
+}
+
+json_t *dsmap__json_done(json_t *v, int bad)
+{
+	if (bad) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+struct dump {
+	char *buf;
+	size_t len, cap;
+	int bad;                   /* sticky: jansson may go on after a failure */
+};
+
+static int dump_cb(const char *data, size_t size, void *payload)
+{
+	struct dump *d = payload;
+
+	if (d->bad)
+		return -1;
+	if (d->cap - d->len <= size) {
+		size_t cap = d->cap ? d->cap : 256;
+		char *p;
+
+		while (cap - d->len <= size)
+			cap *= 2;
+		if ((p = dsmap__realloc(d->buf, cap)) == NULL) {
+			d->bad = 1;
+			return -1;
+		}
+		d->buf = p;
+		d->cap = cap;
+	}
+	memcpy(d->buf + d->len, data, size);
+	d->len += size;
+	d->buf[d->len] = '\0';
+	return 0;
+}
+
+char *dsmap__json_dumps(const json_t *v, size_t flags)
+{
+	struct dump d = { NULL, 0, 0, 0 };
+
+	if (json_dump_callback(v, dump_cb, &d, flags) != 0 || d.bad || d.buf == NULL) {
+		free(d.buf);
+		return NULL;
+	}
+	return d.buf;
 }
 
 const char *dsmap__json_str(const json_t *o, const char *key)

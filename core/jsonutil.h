@@ -14,6 +14,31 @@ int dsmap__json_has(const json_t *a, const char *s);
  * out of memory. */
 int dsmap__json_add_unique(json_t *a, const char *s);
 
+/*
+ * Builders that check once, at the end: each call below takes the
+ * reference to `v` (as the jansson calls ending in _new do, also when `v`
+ * is NULL or the insert fails) and sets *bad on any failure, so that a
+ * value built under a failed allocation is never handed on shortened:
+ *
+ *	int bad = (a = json_array()) == NULL;
+ *	for (...)
+ *		dsmap__json_push(a, json_string(s), &bad);
+ *	return dsmap__json_done(a, bad);
+ */
+void dsmap__json_push(json_t *a, json_t *v, int *bad);
+void dsmap__json_put(json_t *o, const char *key, json_t *v, int *bad);
+/* As dsmap__json_push() and _put(), but adding a reference of their own
+ * to `v`, which stays the caller's. */
+void dsmap__json_push_ref(json_t *a, json_t *v, int *bad);
+void dsmap__json_put_ref(json_t *o, const char *key, json_t *v, int *bad);
+/* `v`, or NULL (and `v` released) when `bad` is set. */
+json_t *dsmap__json_done(json_t *v, int bad);
+
+/* json_dumps(), but NULL whenever memory ran out on the way: jansson 2.14
+ * ignores a failure to write an object's key, and json_dumps() then
+ * returns a text without it.  Free the result with free(). */
+char *dsmap__json_dumps(const json_t *v, size_t flags);
+
 /* The string under `key` of object `o`; "" when absent or not a string. */
 const char *dsmap__json_str(const json_t *o, const char *key);
 

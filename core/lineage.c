@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "dsmap/lineage.h"
 #include "errors.h"
 #include "jsonutil.h"
@@ -55,26 +56,28 @@ static json_t *jstr(const char *s)
 static json_t *jstrings(const dsmap__vec *v)
 {
 	json_t *a = json_array();
+	int bad = a == NULL;
 	size_t i;
 
 	for (i = 0; i < v->count; i++)
-		json_array_append_new(a, json_string(v->items[i]));
-	return a;
+		dsmap__json_push(a, json_string(v->items[i]), &bad);
+	return dsmap__json_done(a, bad);
 }
 
 static json_t *jtransfers(const dsmap__vec *v)
 {
 	json_t *a = json_array();
+	int bad = a == NULL;
 	size_t i;
 
 	for (i = 0; i < v->count; i++) {
 		const struct dsmap__transfer *t = v->items[i];
 
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}", "section", jstr(t->section),
+		dsmap__json_push(a, json_pack("{s:o, s:o, s:o, s:o}", "section", jstr(t->section),
 		    "countries", jstrings(&t->countries), "safeguards", jstrings(&t->safeguards),
-		    "text_fr", jstr(t->text_fr)));
+		    "text_fr", jstr(t->text_fr)), &bad);
 	}
-	return a;
+	return dsmap__json_done(a, bad);
 }
 
 static json_t *category_json(const struct dsmap__category *c)
@@ -109,13 +112,14 @@ static json_t *right_json(const struct dsmap__right *r)
 static json_t *refs_of(const dsmap__vec *v, int categories)
 {
 	json_t *a = json_array();
+	int bad = a == NULL;
 	size_t i;
 
 	for (i = 0; i < v->count; i++)
-		json_array_append_new(a, json_string(categories ?
+		dsmap__json_push(a, json_string(categories ?
 		    ((const struct dsmap__category *)v->items[i])->ref :
-		    ((const struct dsmap__recipient *)v->items[i])->id));
-	return a;
+		    ((const struct dsmap__recipient *)v->items[i])->id), &bad);
+	return dsmap__json_done(a, bad);
 }
 
 static json_t *notice_json(const dsmap_mapping *m)
@@ -129,25 +133,33 @@ static json_t *purpose_json(const struct dsmap__purpose *p)
 {
 	json_t *bases = json_array(), *rules = json_array(), *kinds = json_array(), *node;
 	size_t i;
+	int bad = 0;
 
 	for (i = 0; i < p->legal_bases.count; i++) {
 		const struct dsmap__legal_basis *lb = p->legal_bases.items[i];
 
-		json_array_append_new(bases, json_pack("{s:s, s:o, s:o, s:o}", "gdpr", lb->gdpr,
-		    "law", jstr(lb->law), "articles", jstrings(&lb->articles), "text_fr", jstr(lb->text_fr)));
+		dsmap__json_push(bases, json_pack("{s:s, s:o, s:o, s:o}", "gdpr", lb->gdpr,
+		    "law", jstr(lb->law), "articles", jstrings(&lb->articles), "text_fr", jstr(lb->text_fr)),
+		    &bad);
 	}
 	for (i = 0; i < p->rules.count; i++) {
 		const struct dsmap__rule *r = p->rules.items[i];
 
-		json_array_append_new(rules, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+		dsmap__json_push(rules, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 		    "categories", r->categories.count ? refs_of(&r->categories, 1) : json_null(),
 		    "duration", jstr(r->duration), "duration_min", jstr(r->duration_min),
 		    "trigger", jstr(r->trigger), "condition_fr", jstr(r->condition_fr),
-		    "scope_fr", jstr(r->scope_fr)));
+		    "scope_fr", jstr(r->scope_fr)), &bad);
 	}
 	for (i = 0; i < p->subject_kinds.count; i++)
-		json_array_append_new(kinds,
-		    json_string(((const struct dsmap__subject_kind *)p->subject_kinds.items[i])->id));
+		dsmap__json_push(kinds,
+		    json_string(((const struct dsmap__subject_kind *)p->subject_kinds.items[i])->id), &bad);
+	if (bad) {
+		json_decref(bases);
+		json_decref(rules);
+		json_decref(kinds);
+		return NULL;
+	}
 	node = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
 	    "id", p->id, "section", jstr(p->section), "title_fr", jstr(p->title_fr),
 	    "title_en", jstr(p->title_en), "categories", refs_of(&p->categories, 1),
@@ -162,14 +174,13 @@ static json_t *purpose_json(const struct dsmap__purpose *p)
 	if (node != NULL && (p->excluded_brands.count > 0 || p->scope_note_fr != NULL)) {
 		json_t *brands = json_array();
 
+		bad = brands == NULL;
 		for (i = 0; i < p->excluded_brands.count; i++)
-			json_array_append_new(brands,
-			    json_string(((const struct dsmap__brand *)p->excluded_brands.items[i])->id));
-		if (json_object_set_new(node, "excluded_brands", brands) < 0 ||
-		    json_object_set_new(node, "scope_note_fr", jstr(p->scope_note_fr)) < 0) {
-			json_decref(node);
-			return NULL;
-		}
+			dsmap__json_push(brands,
+			    json_string(((const struct dsmap__brand *)p->excluded_brands.items[i])->id), &bad);
+		dsmap__json_put(node, "excluded_brands", dsmap__json_done(brands, bad), &bad);
+		dsmap__json_put(node, "scope_note_fr", jstr(p->scope_note_fr), &bad);
+		return dsmap__json_done(node, bad);
 	}
 	return node;
 }
@@ -185,28 +196,36 @@ static json_t *facet_json(const struct dsmap__facet *f)
 {
 	json_t *values, *ids;
 	size_t i;
+	int bad;
 
 	if (f == NULL)
 		return json_null();
 	values = json_object();
 	ids = json_array();
+	bad = values == NULL || ids == NULL;
 	if (f->fixed != NULL)
-		json_array_append_new(ids, json_string(f->fixed));
+		dsmap__json_push(ids, json_string(f->fixed), &bad);
 	for (i = 0; i < f->values.count; i++) {
 		const struct dsmap__facet_value *v = f->values.items[i];
 
-		json_object_set_new(values, v->value, json_string(v->id));
+		dsmap__json_put(values, v->value, json_string(v->id), &bad);
 		if (!dsmap__json_has(ids, v->id))
-			json_array_append_new(ids, json_string(v->id));
+			dsmap__json_push(ids, json_string(v->id), &bad);
 	}
 	if (f->default_id != NULL && !dsmap__json_has(ids, f->default_id))
-		json_array_append_new(ids, json_string(f->default_id));
+		dsmap__json_push(ids, json_string(f->default_id), &bad);
+	if (bad) {
+		json_decref(values);
+		json_decref(ids);
+		return NULL;
+	}
 	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "fixed", jstr(f->fixed), "field", jstr(f->field),
 	                 "values", values, "default", jstr(f->default_id), "ids", ids);
 }
 
-/* The categories a source's fields hold, in field order, once each. */
-static void source_categories(const struct dsmap__source *src, json_t *out)
+/* The categories a source's fields hold, in field order, once each, added
+ * to `out`; *bad set when out of memory. */
+static void source_categories(const struct dsmap__source *src, json_t *out, int *bad)
 {
 	size_t j, k;
 
@@ -217,7 +236,7 @@ static void source_categories(const struct dsmap__source *src, json_t *out)
 			const char *ref = ((const struct dsmap__category *)f->categories.items[k])->ref;
 
 			if (!dsmap__json_has(out, ref))
-				json_array_append_new(out, json_string(ref));
+				dsmap__json_push(out, json_string(ref), bad);
 		}
 	}
 }
@@ -226,26 +245,40 @@ static json_t *system_json(const struct dsmap__system *sys)
 {
 	json_t *purposes = json_array(), *cats = json_array(), *sources = json_array();
 	size_t i, j;
+	int bad = 0;
 
 	for (i = 0; i < sys->purposes.count; i++)
-		json_array_append_new(purposes,
-		    json_string(((const struct dsmap__purpose *)sys->purposes.items[i])->id));
+		dsmap__json_push(purposes,
+		    json_string(((const struct dsmap__purpose *)sys->purposes.items[i])->id), &bad);
 	for (i = 0; i < sys->sources.count; i++) {
 		const struct dsmap__source *src = sys->sources.items[i];
 		json_t *ids = json_array(), *scats = json_array();
+		int sbad = ids == NULL || scats == NULL;
 
 		for (j = 0; j < src->id_fields.count; j++) {
 			const struct dsmap__id_field *f = src->id_fields.items[j];
 
-			json_array_append_new(ids, json_pack("{s:s, s:s}", "field", f->field,
-			                                     "kind", dsmap_ident_kind_name(f->kind)));
+			dsmap__json_push(ids, json_pack("{s:s, s:s}", "field", f->field,
+			                                "kind", dsmap_ident_kind_name(f->kind)), &sbad);
 		}
-		source_categories(src, scats);
-		source_categories(src, cats);
-		json_array_append_new(sources, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
+		source_categories(src, scats, &sbad);
+		source_categories(src, cats, &bad);
+		if (sbad) {
+			json_decref(ids);
+			json_decref(scats);
+			bad = 1;
+			break;
+		}
+		dsmap__json_push(sources, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
 		    "name", src->name, "identifiers", ids, "categories", scats,
 		    "timestamp", jstr(src->timestamp), "subject_kind", facet_json(src->subject_kind),
-		    "brand", facet_json(src->brand)));
+		    "brand", facet_json(src->brand)), &bad);
+	}
+	if (bad) {
+		json_decref(purposes);
+		json_decref(cats);
+		json_decref(sources);
+		return NULL;
 	}
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "id", sys->id, "name", jstr(sys->name),
 	                 "plugin", jstr(sys->plugin), "purposes", purposes, "categories", cats,
@@ -273,7 +306,7 @@ static int put_node(dsmap_store *s, MDB_txn *txn, struct sync *sy,
 
 	if (node == NULL)
 		return dsmap_error__oom();
-	text = json_dumps(node, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	text = dsmap__json_dumps(node, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(node);
 	if (text == NULL)
 		return dsmap_error__oom();
@@ -508,7 +541,7 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 		if (dsmap_mapping__system(m, id) != NULL)
 			continue;
 		if (n == cap) {
-			char **grown = realloc(gone, (cap = cap ? cap * 2 : 8) * sizeof(*grown));
+			char **grown = dsmap__realloc(gone, (cap = cap ? cap * 2 : 8) * sizeof(*grown));
 
 			if (grown == NULL) {
 				rc = dsmap_error__oom();
@@ -516,7 +549,7 @@ static int retire_systems(dsmap_store *s, MDB_txn *txn, const dsmap_mapping *m,
 			}
 			gone = grown;
 		}
-		if ((gone[n] = strdup(id)) == NULL) {
+		if ((gone[n] = dsmap__strdup(id)) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
@@ -687,6 +720,7 @@ static json_t *get_node(struct dsmap__graph *r, enum dsmap__graph_type type, con
 {
 	unsigned char key[KEY_MAX];
 	const char *text;
+	char *again;
 	MDB_val k, v;
 	json_t *node;
 	json_error_t jerr;
@@ -719,10 +753,33 @@ static json_t *get_node(struct dsmap__graph *r, enum dsmap__graph_type type, con
 	/* k is the node's hash: a node record checks itself */
 	if ((*rc = dsmap__node_check(&text, v.mv_data, v.mv_size, k.mv_data)) < 0 ||
 	    (node = json_loads(text, 0, &jerr)) == NULL) {
-		*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged; run "
-		                       "'dsmap verify'", r->s->path, id);
+		/* A node that checks against its hash is the text sync dumped,
+		 * which parsed: if it fails to parse now, memory ran out.  Say so,
+		 * not that it is damaged; jansson 2.14 cannot tell us, as it
+		 * sets no error when json_object() or json_array() fails inside
+		 * json_loads(), and calls a string it failed to copy an "invalid
+		 * token". */
+		if (*rc == 0)
+			*rc = dsmap_error__set(DSMAP_ENOMEM, "store %s: read the node of %s: out of memory",
+			                       r->s->path, id);
+		else
+			*rc = dsmap_error__set(DSMAP_ECORRUPT, "store %s: the node of %s is damaged; "
+			                       "run 'dsmap verify'", r->s->path, id);
 		return NULL;
 	}
+	/* Nor can jansson 2.14 be trusted with a parse that did not fail: its
+	 * lexer ignores a failure to save a character (lex_save()), and
+	 * returns a string with that character missing.  The text was dumped
+	 * with these flags from the node, so it must dump back to itself. */
+	again = dsmap__json_dumps(node, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	if (again == NULL || strcmp(again, text) != 0) {
+		free(again);
+		json_decref(node);
+		*rc = dsmap_error__set(DSMAP_ENOMEM, "store %s: read the node of %s: out of memory",
+		                       r->s->path, id);
+		return NULL;
+	}
+	free(again);
 	return node;
 }
 
@@ -746,7 +803,11 @@ static int edges(struct dsmap__graph *r, enum dsmap__graph_type type, const char
 		op = MDB_NEXT;
 		if (k.mv_size <= plen || memcmp(k.mv_data, key, plen) != 0)
 			break;
-		json_array_append_new(out, json_stringn((const char *)k.mv_data + plen, k.mv_size - plen));
+		if (json_array_append_new(out, json_stringn((const char *)k.mv_data + plen,
+		                                            k.mv_size - plen)) < 0) {
+			mdb_cursor_close(cur);
+			return dsmap_error__oom();
+		}
 	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
@@ -772,19 +833,21 @@ static int catbit(struct dsmap__graph *r, const char *ref, long *bit)
 	return 0;
 }
 
-/* The retention rules of `purpose` that apply to category `ref`. */
+/* The retention rules of `purpose` that apply to category `ref`; NULL when
+ * out of memory. */
 static json_t *rules_for(json_t *purpose, const char *ref)
 {
 	json_t *out = json_array(), *rule;
+	int bad = out == NULL;
 	size_t i;
 
 	json_array_foreach(json_object_get(json_object_get(purpose, "retention"), "rules"), i, rule) {
 		json_t *cats = json_object_get(rule, "categories");
 
 		if (json_is_null(cats) || dsmap__json_has(cats, ref))
-			json_array_append(out, rule);
+			dsmap__json_push_ref(out, rule, &bad);
 	}
-	return out;
+	return dsmap__json_done(out, bad);
 }
 
 /* Add recipient ids to `set` (an object id -> recipient) with the purpose in "via". */
@@ -792,7 +855,7 @@ static int add_recipients(struct dsmap__graph *r, json_t *set, json_t *purpose)
 {
 	json_t *id;
 	size_t i;
-	int rc;
+	int rc, bad = 0;
 
 	json_array_foreach(json_object_get(purpose, "recipients"), i, id) {
 		const char *rid = json_string_value(id);
@@ -803,23 +866,30 @@ static int add_recipients(struct dsmap__graph *r, json_t *set, json_t *purpose)
 				return rc ? rc : dsmap_error__set(DSMAP_ECORRUPT,
 				    "store %s: recipient %s of %s is missing", r->s->path, rid,
 				    json_string_value(json_object_get(purpose, "id")));
-			json_object_set_new(rec, "via", json_array());
-			json_object_set_new(set, rid, rec);
+			dsmap__json_put(rec, "via", json_array(), &bad);
+			dsmap__json_put_ref(set, rid, rec, &bad);
+			json_decref(rec);
+			if (bad)
+				return dsmap_error__oom();
 		}
-		json_array_append_new(json_object_get(rec, "via"),
-		                      json_string(json_string_value(json_object_get(purpose, "id"))));
+		dsmap__json_push(json_object_get(rec, "via"),
+		                 json_string(json_string_value(json_object_get(purpose, "id"))), &bad);
+		if (bad)
+			return dsmap_error__oom();
 	}
 	return 0;
 }
 
+/* The values of `obj` in an array; NULL when out of memory. */
 static json_t *values(json_t *obj)
 {
 	json_t *a = json_array(), *v;
 	const char *k;
+	int bad = a == NULL;
 
 	json_object_foreach(obj, k, v)
-		json_array_append(a, v);
-	return a;
+		dsmap__json_push_ref(a, v, &bad);
+	return dsmap__json_done(a, bad);
 }
 
 /* The categories of one id across groups, or one GROUP/ID. */
@@ -828,9 +898,13 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 	json_t *cats = json_array(), *purposes = json_object(), *recipients = json_object(), *cat;
 	char given[512];
 	size_t i, j;
-	int rc;
+	int rc, bad = purposes == NULL || recipients == NULL;
 
-	json_object_set_new(ans, "categories", cats);
+	dsmap__json_put(ans, "categories", cats, &bad);
+	if (bad) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
 	/* GROUP/ID, or a bare ID one group has; an ambiguous one names the
 	 * candidates */
 	if ((rc = dsmap__category_resolve(r, id, given, sizeof(given))) < 0) {
@@ -843,7 +917,7 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 		rc = rc ? rc : DSMAP_ENOTFOUND;
 		goto done;
 	}
-	json_array_append_new(cats, cat);
+	dsmap__json_push(cats, cat, &bad);
 	json_array_foreach(cats, i, cat) {
 		const char *ref = json_string_value(json_object_get(cat, "ref"));
 		json_t *users = json_array(), *pid;
@@ -853,7 +927,7 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 			json_decref(users);
 			goto done;
 		}
-		json_object_set_new(cat, "bit", json_integer(bit));
+		dsmap__json_put(cat, "bit", json_integer(bit), &bad);
 		json_array_foreach(users, j, pid) {
 			const char *p = json_string_value(pid);
 			json_t *entry = json_object_get(purposes, p), *node;
@@ -879,8 +953,10 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 					json_decref(users);
 					goto done;
 				}
-				json_object_set_new(purposes, p, entry);
-				json_object_set_new(json_object_get(entry, "retention"), ref, rules_for(node, ref));
+				dsmap__json_put(purposes, p, entry, &bad);
+				if (!bad)
+					dsmap__json_put(json_object_get(entry, "retention"), ref,
+					                rules_for(node, ref), &bad);
 				json_decref(node);
 			} else {
 				/* Asked by bare id: a purpose using the id in two groups. */
@@ -890,16 +966,25 @@ static int answer_category(struct dsmap__graph *r, const char *id, json_t *ans)
 					                                r->s->path, p);
 					goto done;
 				}
-				json_object_set_new(json_object_get(entry, "retention"), ref, rules_for(node, ref));
+				dsmap__json_put(json_object_get(entry, "retention"), ref, rules_for(node, ref), &bad);
 				json_decref(node);
 			}
-			json_array_append_new(json_object_get(entry, "categories"), json_string(ref));
+			if (!bad)
+				dsmap__json_push(json_object_get(entry, "categories"), json_string(ref), &bad);
+			if (bad)
+				break;
 		}
 		json_decref(users);
+		if (bad)
+			break;
 	}
-	json_object_set_new(ans, "purposes", values(purposes));
-	json_object_set_new(ans, "recipients", values(recipients));
-	rc = 0;
+	if (bad) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	dsmap__json_put(ans, "purposes", values(purposes), &bad);
+	dsmap__json_put(ans, "recipients", values(recipients), &bad);
+	rc = bad ? dsmap_error__oom() : 0;
 done:
 	json_decref(purposes);
 	json_decref(recipients);
@@ -913,13 +998,17 @@ static int answer_via(struct dsmap__graph *r, enum dsmap__graph_type node_type,
 {
 	json_t *node, *ids = json_array(), *purposes = json_array(), *cats = json_array(), *pid, *c;
 	size_t i, j;
-	int rc;
+	int rc, bad = 0;
 
 	if ((node = get_node(r, node_type, id, &rc)) == NULL) {
 		rc = rc ? rc : DSMAP_ENOTFOUND;
 		goto done;
 	}
-	json_object_set_new(ans, "node", node);
+	dsmap__json_put(ans, "node", node, &bad);
+	if (bad) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
 	if ((rc = edges(r, edge_type, id, ids)) != 0)
 		goto done;
 	json_array_foreach(ids, i, pid) {
@@ -930,19 +1019,19 @@ static int answer_via(struct dsmap__graph *r, enum dsmap__graph_type node_type,
 			                                r->s->path, json_string_value(pid));
 			goto done;
 		}
-		json_array_append_new(purposes, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}",
+		dsmap__json_push(purposes, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}",
 		    "id", json_object_get(p, "id"), "section", json_object_get(p, "section"),
 		    "title_fr", json_object_get(p, "title_fr"), "title_en", json_object_get(p, "title_en"),
 		    "legal_bases", json_object_get(p, "legal_bases"),
-		    "categories", json_object_get(p, "categories")));
+		    "categories", json_object_get(p, "categories")), &bad);
 		json_array_foreach(json_object_get(p, "categories"), j, c)
 			if (!dsmap__json_has(cats, json_string_value(c)))
-				json_array_append(cats, c);
+				dsmap__json_push_ref(cats, c, &bad);
 		json_decref(p);
 	}
-	json_object_set(ans, "purposes", purposes);
-	json_object_set(ans, "categories", cats);
-	rc = 0;
+	dsmap__json_put_ref(ans, "purposes", purposes, &bad);
+	dsmap__json_put_ref(ans, "categories", cats, &bad);
+	rc = bad ? dsmap_error__oom() : 0;
 done:
 	json_decref(ids);
 	json_decref(purposes);
@@ -954,13 +1043,17 @@ static int answer_purpose(struct dsmap__graph *r, const char *id, json_t *ans)
 {
 	json_t *node, *cats = json_array(), *recs = json_array(), *e;
 	size_t i;
-	int rc;
+	int rc, bad = 0;
 
 	if ((node = get_node(r, DSMAP__NODE_PURPOSE, id, &rc)) == NULL) {
 		rc = rc ? rc : DSMAP_ENOTFOUND;
 		goto done;
 	}
-	json_object_set_new(ans, "node", node);
+	dsmap__json_put(ans, "node", node, &bad);
+	if (bad) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
 	json_array_foreach(json_object_get(node, "categories"), i, e) {
 		json_t *c = get_node(r, DSMAP__NODE_CATEGORY, json_string_value(e), &rc);
 
@@ -969,7 +1062,7 @@ static int answer_purpose(struct dsmap__graph *r, const char *id, json_t *ans)
 			                                r->s->path, json_string_value(e));
 			goto done;
 		}
-		json_array_append_new(cats, c);
+		dsmap__json_push(cats, c, &bad);
 	}
 	json_array_foreach(json_object_get(node, "recipients"), i, e) {
 		json_t *c = get_node(r, DSMAP__NODE_RECIPIENT, json_string_value(e), &rc);
@@ -979,11 +1072,11 @@ static int answer_purpose(struct dsmap__graph *r, const char *id, json_t *ans)
 			                                r->s->path, json_string_value(e));
 			goto done;
 		}
-		json_array_append_new(recs, c);
+		dsmap__json_push(recs, c, &bad);
 	}
-	json_object_set(ans, "categories", cats);
-	json_object_set(ans, "recipients", recs);
-	rc = 0;
+	dsmap__json_put_ref(ans, "categories", cats, &bad);
+	dsmap__json_put_ref(ans, "recipients", recs, &bad);
+	rc = bad ? dsmap_error__oom() : 0;
 done:
 	json_decref(cats);
 	json_decref(recs);
@@ -998,14 +1091,18 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 	dsmap_store__system_summary sum;
 	char **refs = NULL;
 	size_t nrefs = 0, i, j;
-	int rc, scanned = 0;
+	int rc, scanned = 0, bad = 0;
 
 	memset(&sum, 0, sizeof(sum));
 	if ((node = get_node(r, DSMAP__NODE_SYSTEM, id, &rc)) == NULL) {
 		rc = rc ? rc : DSMAP_ENOTFOUND;
 		goto done;
 	}
-	json_object_set_new(ans, "node", node);
+	dsmap__json_put(ans, "node", node, &bad);
+	if (bad) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
 	declared = json_object_get(node, "categories");
 	/* what its last scan found */
 	rc = dsmap_store__system_get(r->s, r->txn, id, &sum);
@@ -1021,15 +1118,15 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 			const dsmap_store__cat_count *c = &sum.categories[i];
 
 			if (c->catbit < nrefs && refs[c->catbit] != NULL)
-				json_array_append_new(held, json_pack("{s:s, s:I, s:I}", "category",
+				dsmap__json_push(held, json_pack("{s:s, s:I, s:I}", "category",
 				    refs[c->catbit], "subjects", (json_int_t)c->subjects,
-				    "records", (json_int_t)c->records));
+				    "records", (json_int_t)c->records), &bad);
 		}
 	}
 	rc = 0;
-	json_object_set_new(ans, "last_scan", scanned ? json_integer(sum.last_scan) : json_null());
-	json_object_set_new(ans, "subjects", scanned ? json_integer((json_int_t)sum.subjects) :
-	                    json_null());
+	dsmap__json_put(ans, "last_scan", scanned ? json_integer(sum.last_scan) : json_null(), &bad);
+	dsmap__json_put(ans, "subjects", scanned ? json_integer((json_int_t)sum.subjects) :
+	                    json_null(), &bad);
 	json_array_foreach(json_object_get(node, "purposes"), i, e) {
 		const char *pid = json_string_value(e);
 		json_t *p = get_node(r, DSMAP__NODE_PURPOSE, pid, &rc), *used = json_array();
@@ -1045,9 +1142,9 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 		json_array_foreach(json_object_get(p, "categories"), j, x) {
 			if (!dsmap__json_has(declared, json_string_value(x)))
 				continue;
-			json_array_append(used, x);
-			json_object_set_new(retention, json_string_value(x),
-			                    rules_for(p, json_string_value(x)));
+			dsmap__json_push_ref(used, x, &bad);
+			dsmap__json_put(retention, json_string_value(x),
+			                    rules_for(p, json_string_value(x)), &bad);
 		}
 		entry = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o}",
 		    "id", json_object_get(p, "id"), "section", json_object_get(p, "section"),
@@ -1057,11 +1154,16 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 		    "recipients", json_object_get(p, "recipients"),
 		    "excluded_brands", dsmap__json_array_or_empty(p, "excluded_brands"),
 		    "categories", used, "retention", retention);
-		json_array_append_new(purposes, entry);
+		dsmap__json_push(purposes, entry, &bad);
+		if (bad) {
+			json_decref(p);
+			rc = dsmap_error__oom();
+			goto done;
+		}
 		if (json_array_size(used) == 0)
-			json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "finding",
+			dsmap__json_push(findings, json_pack("{s:s, s:s, s:s}", "finding",
 			    "purpose-without-data", "purpose", pid, "message",
-			    "the system serves this purpose but none of its fields holds a category it uses"));
+			    "the system serves this purpose but none of its fields holds a category it uses"), &bad);
 		if ((rc = add_recipients(r, recipients, p)) != 0) {
 			json_decref(p);
 			goto done;
@@ -1082,32 +1184,32 @@ static int answer_system(struct dsmap__graph *r, const char *id, json_t *ans)
 			json_array_foreach(purposes, k, pe)
 				used |= dsmap__json_has(json_object_get(pe, "categories"), ref);
 			if (!used)
-				json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "finding",
+				dsmap__json_push(findings, json_pack("{s:s, s:s, s:s}", "finding",
 				    i == 0 ? "declared-without-purpose" : "held-without-purpose", "category", ref,
 				    "message", i == 0 ? "a field holds it, but no purpose the system serves uses it" :
-				    "its last scan found it, but no purpose the system serves uses it"));
+				    "its last scan found it, but no purpose the system serves uses it"), &bad);
 		}
 	}
 	json_array_foreach(json_object_get(node, "sources"), i, e) {
 		json_t *f = json_object_get(e, "subject_kind");
 
 		if (!json_is_object(f)) {
-			json_array_append_new(findings, json_pack("{s:s, s:O, s:s}", "finding",
+			dsmap__json_push(findings, json_pack("{s:s, s:O, s:s}", "finding",
 			    "subject-kind-unknown", "source", json_object_get(e, "name"), "message",
 			    "the source does not say which kind of subject its records are (subject_kind): "
-			    "no purpose is left out for it in an access answer"));
+			    "no purpose is left out for it in an access answer"), &bad);
 			continue;
 		}
 		json_array_foreach(json_object_get(f, "ids"), j, x)
 			if (!dsmap__json_has(kinds, json_string_value(x)))
-				json_array_append(kinds, x);
+				dsmap__json_push_ref(kinds, x, &bad);
 	}
-	json_object_set(ans, "purposes", purposes);
-	json_object_set_new(ans, "recipients", values(recipients));
-	json_object_set(ans, "held", held);
-	json_object_set(ans, "subject_kinds", kinds);
-	json_object_set(ans, "findings", findings);
-	rc = 0;
+	dsmap__json_put_ref(ans, "purposes", purposes, &bad);
+	dsmap__json_put(ans, "recipients", values(recipients), &bad);
+	dsmap__json_put_ref(ans, "held", held, &bad);
+	dsmap__json_put_ref(ans, "subject_kinds", kinds, &bad);
+	dsmap__json_put_ref(ans, "findings", findings, &bad);
+	rc = bad ? dsmap_error__oom() : 0;
 done:
 	free(sum.categories);
 	dsmap_store__category_refs_free(refs, nrefs);
@@ -1154,8 +1256,11 @@ int dsmap__graph_ids(struct dsmap__graph *g, enum dsmap__graph_type type, json_t
 		op = MDB_NEXT;
 		if (k.mv_size <= sizeof(key) || memcmp(k.mv_data, key, sizeof(key)) != 0)
 			break;
-		json_array_append_new(out, json_stringn((const char *)k.mv_data + sizeof(key),
-		                                        k.mv_size - sizeof(key)));
+		if (json_array_append_new(out, json_stringn((const char *)k.mv_data + sizeof(key),
+		                                            k.mv_size - sizeof(key))) < 0) {
+			mdb_cursor_close(cur);
+			return dsmap_error__oom();
+		}
 	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
@@ -1639,7 +1744,7 @@ int dsmap_lineage_lang(char **out, dsmap_workspace *ws, int kind, const char *id
 	if (rc < 0)
 		goto done;
 	if (format == DSMAP_FORMAT_JSON) {
-		char *s = json_dumps(ans, JSON_INDENT(2));
+		char *s = dsmap__json_dumps(ans, JSON_INDENT(2));
 
 		if (s == NULL) {
 			rc = dsmap_error__oom();

@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "alloc.h"
 #include "dsmap/lineage.h"
 #include "dsmap/locate.h"
 #include "errors.h"
@@ -234,7 +235,7 @@ static int read_systems(dsmap_locator *l)
 		}
 		if (l->nsys == cap) {
 			size_t n = cap ? cap * 2 : 8;
-			struct lsys *grown = realloc(l->sys, n * sizeof(*grown));
+			struct lsys *grown = dsmap__realloc(l->sys, n * sizeof(*grown));
 
 			if (grown == NULL) {
 				json_decref(node);
@@ -248,11 +249,12 @@ static int read_systems(dsmap_locator *l)
 		memset(s, 0, sizeof(*s));
 		s->node = node;
 		node = NULL;
-		if ((s->id = strdup(id)) == NULL) {
+		/* counted before anything can fail, so that the cleanup frees it */
+		l->nsys++;
+		if ((s->id = dsmap__strdup(id)) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
-		l->nsys++;
 		s->gen = sum.gen;
 		s->sysno = sum.sysno;
 		if ((rc = dsmap_store__gen_dbi(l->store, l->txn, DSMAP__GEN_HOLDINGS, s->gen, 0,
@@ -295,7 +297,7 @@ static int read_index(dsmap_locator *l)
 	size_t i;
 	int rc;
 
-	if ((l->bysysno = malloc((l->nsys + 1) * sizeof(*l->bysysno))) == NULL)
+	if ((l->bysysno = dsmap__malloc((l->nsys + 1) * sizeof(*l->bysysno))) == NULL)
 		return dsmap_error__oom();
 	for (i = 0; i < l->nsys; i++) {
 		l->bysysno[i].sysno = l->sys[i].sysno;
@@ -387,7 +389,7 @@ int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
 	if (out == NULL || ws == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_open: NULL argument");
 	*out = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
+	if ((l = dsmap__calloc(1, sizeof(*l))) == NULL)
 		return dsmap_error__oom();
 	l->ws = ws;
 	l->store = ws->store;
@@ -496,7 +498,7 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 			r->truncated = 1;
 			return 0;
 		}
-		if ((grown = realloc(r->seen, cap * sizeof(*grown))) == NULL)
+		if ((grown = dsmap__realloc(r->seen, cap * sizeof(*grown))) == NULL)
 			return dsmap_error__oom();
 		r->seen = grown;
 		r->capseen = cap;
@@ -518,7 +520,7 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 	for (i = 0; i < n; i++)
 		rs->bitmap[i] |= h.bitmap[i];
 	for (i = 0; i < h.loc_count && rs->nlocs < MAX_LOCS; i++)
-		if ((rs->locs[rs->nlocs] = strndup(h.locs[i], h.loc_lens[i])) != NULL)
+		if ((rs->locs[rs->nlocs] = dsmap__strndup(h.locs[i], h.loc_lens[i])) != NULL)
 			rs->nlocs++;
 	rs->by_kinds |= 1u << st->kind;
 	if (h.kinds == 0)
@@ -563,7 +565,7 @@ static int cand_add(dsmap_locate_result *r, size_t s, const unsigned char *subje
 {
 	if (r->ncands == r->capcands) {
 		size_t cap = r->capcands ? r->capcands * 2 : 16;
-		struct cand *grown = realloc(r->cands, cap * sizeof(*grown));
+		struct cand *grown = dsmap__realloc(r->cands, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return dsmap_error__oom();
@@ -737,13 +739,13 @@ static int result_new(dsmap_locate_result **out, const dsmap_locator *l)
 	size_t i;
 
 	*out = NULL;
-	if ((r = malloc(sizeof(*r))) != NULL)
+	if ((r = dsmap__malloc(sizeof(*r))) != NULL)
 		memset(r, 0, offsetof(struct dsmap_locate_result, query_kinds));
 	if (r == NULL ||
-	    (r->rs = calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
-	    (r->seen = malloc(16 * sizeof(*r->seen))) == NULL ||
-	    (r->bitmaps = calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL ||
-	    (r->ids = calloc(l->nsys + 1, sizeof(*r->ids))) == NULL) {
+	    (r->rs = dsmap__calloc(l->nsys + 1, sizeof(*r->rs))) == NULL ||
+	    (r->seen = dsmap__malloc(16 * sizeof(*r->seen))) == NULL ||
+	    (r->bitmaps = dsmap__calloc(l->nsys + 1, l->nrefs / 8 + 1)) == NULL ||
+	    (r->ids = dsmap__calloc(l->nsys + 1, sizeof(*r->ids))) == NULL) {
 		dsmap_locate_result_free(r);
 		return dsmap_error__oom();
 	}
@@ -891,14 +893,15 @@ static json_t *facet_ids(char *const *names, uint32_t mask, int unknown)
 {
 	json_t *a;
 	unsigned int b;
+	int bad = 0;
 
 	if (unknown && mask == 0)
 		return json_null();
 	a = json_array();
 	for (b = 0; b < DSMAP__FACET_MAX; b++)
 		if ((mask >> b & 1) && names[b] != NULL)
-			json_array_append_new(a, json_string(names[b]));
-	return a;
+			dsmap__json_push(a, json_string(names[b]), &bad);
+	return dsmap__json_done(a, bad);
 }
 
 /* Why purpose `pn` does not apply to what system `rs` holds: NULL when it
@@ -1074,8 +1077,8 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 				return rc;
 		}
 		if (json_array_size(purposes) == 0) {
-			json_object_set_new(cat, "without_purpose", json_true());
-			if (json_array_append_new(a->findings, json_pack("{s:s, s:s, s:s}", "finding",
+			if (json_object_set_new(cat, "without_purpose", json_true()) < 0 ||
+			    json_array_append_new(a->findings, json_pack("{s:s, s:s, s:s}", "finding",
 			    "held-without-purpose", "system", l->sys[s].id, "category", ref)) < 0)
 				return dsmap_error__oom();
 		}
@@ -1119,22 +1122,22 @@ static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *a
 	json_t *recipients = json_array(), *kinds = json_array(), *val;
 	const char *key;
 	size_t s;
-	int rc = 0;
+	int rc = 0, bad = 0;
 
 	a.pset = json_object();
 	a.cset = json_object();
 	a.rset = json_object();
 	a.kset = json_object();
 	a.findings = json_array();
-	if (a.pset == NULL || a.cset == NULL || a.rset == NULL || a.kset == NULL ||
-	    a.findings == NULL || systems == NULL || cats == NULL || purposes == NULL ||
-	    recipients == NULL || kinds == NULL ||
-	    json_object_set_new(ans, "systems", systems) < 0 ||
-	    json_object_set_new(ans, "categories", cats) < 0 ||
-	    json_object_set_new(ans, "purposes", purposes) < 0 ||
-	    json_object_set_new(ans, "recipients", recipients) < 0 ||
-	    json_object_set_new(ans, "subject_kinds", kinds) < 0 ||
-	    json_object_set(ans, "findings", a.findings) < 0) {
+	/* every insert is tried, so that each array is owned by `ans` or
+	 * released, whichever fails first */
+	dsmap__json_put(ans, "systems", systems, &bad);
+	dsmap__json_put(ans, "categories", cats, &bad);
+	dsmap__json_put(ans, "purposes", purposes, &bad);
+	dsmap__json_put(ans, "recipients", recipients, &bad);
+	dsmap__json_put(ans, "subject_kinds", kinds, &bad);
+	dsmap__json_put_ref(ans, "findings", a.findings, &bad);
+	if (bad || a.pset == NULL || a.cset == NULL || a.rset == NULL || a.kset == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1160,8 +1163,10 @@ static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *a
 			goto done;
 		if (node == NULL)
 			continue;
-		if ((copy = json_deep_copy(node)) == NULL || json_object_set(copy, "via", val) < 0 ||
-		    json_array_append_new(recipients, copy) < 0) {
+		copy = json_deep_copy(node);
+		dsmap__json_put_ref(copy, "via", val, &bad);
+		dsmap__json_push(recipients, copy, &bad);
+		if (bad) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
@@ -1480,7 +1485,7 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 	if ((rc = build(&ans, l, r)) < 0)
 		return rc;
 	if (format != DSMAP_FORMAT_TEXT) {
-		char *s = json_dumps(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+		char *s = dsmap__json_dumps(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 
 		if (s != NULL)
 			dsmap__outf(&o, "%s\n", s);

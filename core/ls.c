@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "dsmap/lineage.h"
 #include "dsmap/ls.h"
 #include "dsmap/mapping.h"
@@ -373,7 +374,7 @@ static int sort_items(json_t *items, int what)
 
 	if (!kinds[what].by_section || n < 2)
 		return 0;
-	if ((v = malloc(n * sizeof(*v))) == NULL)
+	if ((v = dsmap__malloc(n * sizeof(*v))) == NULL)
 		return dsmap_error__oom();
 	for (i = 0; i < n; i++)
 		v[i] = json_incref(json_array_get(items, i));
@@ -523,7 +524,7 @@ int dsmap_ls(char **out, dsmap_workspace *ws, int what, const dsmap_ls_options *
 		ans = json_pack("{s:i, s:s, s:s, s:o*, s:O}", "schema", 1, "revision", ls.g.hex,
 		                "kind", kinds[what].name, "filters", filters_json(&ls), "items", items);
 		if (ans == NULL || json_object_get(ans, "filters") == NULL ||
-		    (s = json_dumps(ans, JSON_INDENT(2))) == NULL) {
+		    (s = dsmap__json_dumps(ans, JSON_INDENT(2))) == NULL) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
@@ -532,7 +533,7 @@ int dsmap_ls(char **out, dsmap_workspace *ws, int what, const dsmap_ls_options *
 	} else {
 		render_text(&o, items, what);
 	}
-	if (o.buf == NULL && !o.oom && (o.buf = calloc(1, 1)) == NULL)
+	if (o.buf == NULL && !o.oom && (o.buf = dsmap__calloc(1, 1)) == NULL)
 		o.oom = 1;
 	if (o.oom) {
 		free(o.buf);

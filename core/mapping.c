@@ -21,6 +21,7 @@
 
 #include <yaml.h>
 
+#include "alloc.h"
 #include "errors.h"
 #include "git.h"
 #include "dsmap/ident.h"
@@ -1921,12 +1922,12 @@ struct dsmap__doc_cache {
 
 dsmap__doc_cache *dsmap__doc_cache_new(void)
 {
-	dsmap__doc_cache *c = calloc(1, sizeof(*c));
+	dsmap__doc_cache *c = dsmap__calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return NULL;
 	c->cap = 256;
-	if ((c->slots = calloc(c->cap, sizeof(*c->slots))) == NULL) {
+	if ((c->slots = dsmap__calloc(c->cap, sizeof(*c->slots))) == NULL) {
 		free(c);
 		return NULL;
 	}
@@ -1984,7 +1985,7 @@ static int doc_keep(dsmap__doc_cache *c, const unsigned char *oid, yaml_document
 		struct doc_entry *old = c->slots;
 		size_t oldcap = c->cap, k;
 
-		if ((c->slots = calloc(oldcap * 2, sizeof(*c->slots))) == NULL) {
+		if ((c->slots = dsmap__calloc(oldcap * 2, sizeof(*c->slots))) == NULL) {
 			c->slots = old;
 			return -1;
 		}
@@ -2074,7 +2075,7 @@ static int load(dsmap_mapping **out, void *src, read_fn rd, list_fn ls, dsmap__d
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
-	if ((c.m = calloc(1, sizeof(*c.m))) == NULL)
+	if ((c.m = dsmap__calloc(1, sizeof(*c.m))) == NULL)
 		return dsmap_error__oom();
 	c.doc = &doc;
 
@@ -2278,7 +2279,7 @@ static int tree_read(void *src, const char *rel, char **data, size_t *len,
 	if (rc < 0)
 		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, rel);
 	*len = (size_t)git_blob_rawsize(blob);
-	if (*len > MAX_FILE_SIZE || (*data = malloc(*len + 1)) == NULL) {
+	if (*len > MAX_FILE_SIZE || (*data = dsmap__malloc(*len + 1)) == NULL) {
 		git_blob_free(blob);
 		return *len > MAX_FILE_SIZE ?
 		       dsmap_error__set(DSMAP_EINVALID, "%s:mappings/%s is too large", t->rev, rel) :

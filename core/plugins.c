@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "dsmap/plugin.h"
 #include "dsmap/plugins.h"
 #include "errors.h"
@@ -94,7 +95,7 @@ static int vet_file(const char *path)
 		return dsmap_error__set(DSMAP_EPERM,
 		    "plugin %s: refused: owned by uid %u, neither root nor you (uid %u)", path,
 		    (unsigned int)sb.st_uid, (unsigned int)geteuid());
-	if ((tmp = strdup(path)) == NULL)
+	if ((tmp = dsmap__strdup(path)) == NULL)
 		return dsmap_error__oom();
 	dir = dirname(tmp);
 	if (stat(dir, &sb) == 0 && (sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX))
@@ -117,7 +118,7 @@ int dsmap_plugin_load(dsmap_plugin **out, const char *path)
 	*out = NULL;
 	if ((rc = vet_file(path)) < 0)
 		return rc;
-	if ((p = calloc(1, sizeof(*p))) == NULL || (p->info.path = strdup(path)) == NULL) {
+	if ((p = dsmap__calloc(1, sizeof(*p))) == NULL || (p->info.path = dsmap__strdup(path)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -204,7 +205,7 @@ static char *search_path_of(const char *search_path)
 	const char *env, *build;
 
 	if (search_path != NULL)
-		return strdup(search_path);
+		return dsmap__strdup(search_path);
 	env = getenv("DSMAP_PLUGIN_PATH");
 	if (env != NULL && env[0] == '\0')
 		env = NULL;
@@ -242,11 +243,11 @@ static int list_dir(char ***out, size_t *count, const char *dir)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			if ((grown = realloc(names, cap * sizeof(*names))) == NULL)
+			if ((grown = dsmap__realloc(names, cap * sizeof(*names))) == NULL)
 				goto oom;
 			names = grown;
 		}
-		if ((names[n] = strdup(e->d_name)) == NULL)
+		if ((names[n] = dsmap__strdup(e->d_name)) == NULL)
 			goto oom;
 		n++;
 	}
@@ -296,8 +297,8 @@ int dsmap_plugin_each(const char *search_path, dsmap_plugin_each_fn fn, void *pa
 					break;
 			if (j < nseen)
 				continue;
-			if ((grown = realloc(seen, (nseen + 1) * sizeof(*seen))) == NULL ||
-			    (grown[nseen] = strdup(names[i])) == NULL) {
+			if ((grown = dsmap__realloc(seen, (nseen + 1) * sizeof(*seen))) == NULL ||
+			    (grown[nseen] = dsmap__strdup(names[i])) == NULL) {
 				if (grown != NULL)
 					seen = grown;
 				rc = dsmap_error__oom();

@@ -17,7 +17,9 @@
 #include "dsmap/mapping.h"
 #include "dsmap/scan.h"
 #include "dsmap/workspace.h"
+#include "alloc.h"
 #include "errors.h"
+#include "jsonutil.h"
 
 /* Set o[key] = v (v's reference is taken, also on failure); -1 on failure
  * or when v is NULL (an allocation that failed). */
@@ -139,12 +141,12 @@ int dsmap_status_render(char **out, const dsmap_status *st, int format)
 		                        "renders as JSON only", format);
 	if ((root = status_json(st)) == NULL)
 		return dsmap_error__oom();
-	s = json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	s = dsmap__json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 	json_decref(root);
 	if (s == NULL)
 		return dsmap_error__oom();
 	n = strlen(s);
-	if ((*out = malloc(n + 2)) == NULL) {
+	if ((*out = dsmap__malloc(n + 2)) == NULL) {
 		free(s);
 		return dsmap_error__oom();
 	}
@@ -215,13 +217,13 @@ int dsmap_scan_report_render(char **out, const dsmap_scan_report *report, int fo
 		json_decref(root);
 		return dsmap_error__oom();
 	}
-	s = json_dumps(root, JSON_PRESERVE_ORDER |
+	s = dsmap__json_dumps(root, JSON_PRESERVE_ORDER |
 	               (format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT));
 	json_decref(root);
 	if (s == NULL)
 		return dsmap_error__oom();
 	n = strlen(s);
-	if ((*out = malloc(n + 2)) == NULL) {
+	if ((*out = dsmap__malloc(n + 2)) == NULL) {
 		free(s);
 		return dsmap_error__oom();
 	}
@@ -307,12 +309,12 @@ int dsmap_mapping_check_render(char **out, const dsmap_mapping *m, const char *s
 		json_decref(root);
 		return dsmap_error__oom();
 	}
-	s = json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	s = dsmap__json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 	json_decref(root);
 	if (s == NULL)
 		return dsmap_error__oom();
 	len = strlen(s);
-	if ((*out = malloc(len + 2)) == NULL) {
+	if ((*out = dsmap__malloc(len + 2)) == NULL) {
 		free(s);
 		return dsmap_error__oom();
 	}

@@ -23,6 +23,7 @@
 #include <yaml.h>
 
 #include "dsmap/ropa.h"
+#include "alloc.h"
 #include "errors.h"
 #include "git.h"
 #include "jsonutil.h"
@@ -128,7 +129,7 @@ static int read_blob(dsmap_workspace *ws, const unsigned char *oidbytes, const c
 		rc = dsmap_error__set(DSMAP_EINVALID, "%.12s:%s is too large", hex, path);
 		goto done;
 	}
-	if ((*data = malloc(*len + 1)) == NULL) {
+	if ((*data = dsmap__malloc(*len + 1)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -514,7 +515,7 @@ static int entries(json_t *reg, struct dsmap__graph *g)
 	}
 	if ((rc = dsmap__graph_ids(g, DSMAP__NODE_PURPOSE, ids)) < 0)
 		goto done;
-	if (json_array_size(ids) > 0 && (v = calloc(json_array_size(ids), sizeof(*v))) == NULL) {
+	if (json_array_size(ids) > 0 && (v = dsmap__calloc(json_array_size(ids), sizeof(*v))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -879,7 +880,7 @@ static char *cell_string(json_t *reg, json_t *e, int col, const char *lang)
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 
 	cell(&o, reg, e, col, lang);
-	if (o.buf == NULL && !o.oom && (o.buf = calloc(1, 1)) == NULL)
+	if (o.buf == NULL && !o.oom && (o.buf = dsmap__calloc(1, 1)) == NULL)
 		o.oom = 1;
 	if (o.oom) {
 		free(o.buf);
@@ -1268,7 +1269,7 @@ static int slurp(const char *path, unsigned char **out, size_t *size)
 		rc = dsmap_error__errno(DSMAP_EIO, errno, "ropa: xlsx: %s", path);
 		goto done;
 	}
-	if ((buf = malloc((size_t)n + 1)) == NULL) {
+	if ((buf = dsmap__malloc((size_t)n + 1)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1386,7 +1387,7 @@ int dsmap_ropa(char **out, dsmap_workspace *ws, const dsmap_ropa_options *opts, 
 		lang = "en";
 	switch (format) {
 	case DSMAP_FORMAT_JSON: {
-		char *s = json_dumps(reg, JSON_INDENT(2));
+		char *s = dsmap__json_dumps(reg, JSON_INDENT(2));
 
 		if (s == NULL) {
 			rc = dsmap_error__oom();
@@ -1408,7 +1409,7 @@ int dsmap_ropa(char **out, dsmap_workspace *ws, const dsmap_ropa_options *opts, 
 	}
 	if (rc < 0)
 		goto done;
-	if (o.buf == NULL && !o.oom && (o.buf = calloc(1, 1)) == NULL)
+	if (o.buf == NULL && !o.oom && (o.buf = dsmap__calloc(1, 1)) == NULL)
 		o.oom = 1;
 	if (o.oom) {
 		rc = dsmap_error__oom();

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "dsmap/lineage.h"
 #include "dsmap/scan.h"
 #include "arena.h"
@@ -153,7 +154,7 @@ static int read_credentials(struct scan *sc)
 	int rc;
 
 	sc->cred_read = 1;
-	sc->cred_path = env && env[0] ? strdup(env) :
+	sc->cred_path = env && env[0] ? dsmap__strdup(env) :
 	                dsmap__path_join(sc->ws->dotdir, "credentials");
 	if (sc->cred_path == NULL)
 		return dsmap_error__oom();
@@ -216,7 +217,7 @@ static int expand(struct scan *sc, struct job *j, const char *what, const char *
                   const char *value, const char **out)
 {
 	size_t cap = strlen(value) + 1, len = 0;
-	char *buf = malloc(cap), *grown;
+	char *buf = dsmap__malloc(cap), *grown;
 	const char *p = value, *q;
 	int rc = 0;
 
@@ -245,7 +246,7 @@ static int expand(struct scan *sc, struct job *j, const char *what, const char *
 		add = vlen;
 		if (len + add + 1 > cap) {
 			cap = (len + add + 1) * 2;
-			if ((grown = realloc(buf, cap)) == NULL) {
+			if ((grown = dsmap__realloc(buf, cap)) == NULL) {
 				rc = dsmap_error__oom();
 				goto done;
 			}
@@ -550,10 +551,10 @@ static void add_issue(struct job *j, int source, int kind, const char *reason, s
 		return;
 	}
 	if (j->issues == NULL &&
-	    (j->issues = calloc(MAX_ISSUES, sizeof(*j->issues))) == NULL)
+	    (j->issues = dsmap__calloc(MAX_ISSUES, sizeof(*j->issues))) == NULL)
 		return;
 	is = &j->issues[j->issue_count];
-	if ((is->reason = malloc(n + 1)) == NULL)
+	if ((is->reason = dsmap__malloc(n + 1)) == NULL)
 		return;
 	memcpy(is->reason, why, n);
 	is->reason[n] = '\0';
@@ -749,7 +750,7 @@ static int start(struct scan *sc, struct job *j)
 	j->state = DSMAP_SCAN_RUNNING;
 	if (j->failed)
 		return 0;   /* failed while being prepared */
-	if ((j->in = malloc(INBUF_SIZE)) == NULL)
+	if ((j->in = dsmap__malloc(INBUF_SIZE)) == NULL)
 		return dsmap_error__oom();
 	if (pipe(fds) != 0 || pipe(efds) != 0) {
 		job_fail(j, DSMAP_EIO, "cannot create a pipe: %s", strerror(errno));
@@ -966,9 +967,9 @@ static int run_all(struct scan *sc, unsigned int jobs)
 	/* Kept in *sc, in memory: a runner forked from here holds them too, and
 	 * its leak check must find them (a register is gone once the runner's
 	 * noreturn main has run). */
-	if ((pfd = sc->pfd = calloc(sc->njobs * 2 + 1, sizeof(*pfd))) == NULL ||
-	    (who = sc->who = calloc(sc->njobs * 2 + 1, sizeof(*who))) == NULL ||
-	    (pr = sc->pr = calloc(sc->njobs + 1, sizeof(*pr))) == NULL) {
+	if ((pfd = sc->pfd = dsmap__calloc(sc->njobs * 2 + 1, sizeof(*pfd))) == NULL ||
+	    (who = sc->who = dsmap__calloc(sc->njobs * 2 + 1, sizeof(*who))) == NULL ||
+	    (pr = sc->pr = dsmap__calloc(sc->njobs + 1, sizeof(*pr))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1169,8 +1170,8 @@ static int read_facets(struct scan *sc)
 	size_t i;
 	int f, rc = 0;
 
-	if ((sc->facet_bits[0] = calloc(sc->m->subject_kinds.count + 1, sizeof(unsigned int))) == NULL ||
-	    (sc->facet_bits[1] = calloc(sc->m->brands.count + 1, sizeof(unsigned int))) == NULL)
+	if ((sc->facet_bits[0] = dsmap__calloc(sc->m->subject_kinds.count + 1, sizeof(unsigned int))) == NULL ||
+	    (sc->facet_bits[1] = dsmap__calloc(sc->m->brands.count + 1, sizeof(unsigned int))) == NULL)
 		return dsmap_error__oom();
 	if ((rc = dsmap_store__read_begin(sc->ws->store, &txn)) < 0)
 		return rc;
@@ -1199,7 +1200,7 @@ static int read_catbits(struct scan *sc)
 	size_t i;
 	int rc;
 
-	if ((sc->catbits = calloc(sc->m->categories.count + 1, sizeof(*sc->catbits))) == NULL)
+	if ((sc->catbits = dsmap__calloc(sc->m->categories.count + 1, sizeof(*sc->catbits))) == NULL)
 		return dsmap_error__oom();
 	if ((rc = dsmap_store__read_begin(store, &txn)) < 0)
 		return rc;
@@ -1268,7 +1269,7 @@ static int fill_report(struct scan *sc, dsmap_scan_report *r)
 		}
 		o->issue_count = j->issue_count;
 		if (j->issue_count > 0) {
-			dsmap_scan_issue *is = calloc(j->issue_count, sizeof(*is));
+			dsmap_scan_issue *is = dsmap__calloc(j->issue_count, sizeof(*is));
 
 			if (is == NULL)
 				return dsmap_error__oom();
@@ -1290,10 +1291,10 @@ static int own_strings(dsmap_scan_report *r)
 		dsmap_scan_system *o = &r->systems[i];
 		dsmap_scan_issue *is = (dsmap_scan_issue *)o->issues;
 
-		if ((o->system = strdup(o->system)) == NULL || (o->plugin = strdup(o->plugin)) == NULL)
+		if ((o->system = dsmap__strdup(o->system)) == NULL || (o->plugin = dsmap__strdup(o->plugin)) == NULL)
 			return dsmap_error__oom();
 		for (k = 0; k < o->issue_count; k++)
-			if ((is[k].source = strdup(is[k].source)) == NULL)
+			if ((is[k].source = dsmap__strdup(is[k].source)) == NULL)
 				return dsmap_error__oom();
 	}
 	return 0;
@@ -1384,7 +1385,7 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 		}
 		count = sc.m->systems.count;
 	}
-	if ((chosen = calloc(count, sizeof(*chosen))) == NULL) {
+	if ((chosen = dsmap__calloc(count, sizeof(*chosen))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -1408,9 +1409,9 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	}
 	qsort(chosen, sc.njobs, sizeof(*chosen), by_system_id);
 
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->systems = calloc(sc.njobs, sizeof(*r->systems))) == NULL ||
-	    (r->jobs = calloc(sc.njobs, sizeof(*r->jobs))) == NULL) {
+	if ((r = dsmap__calloc(1, sizeof(*r))) == NULL ||
+	    (r->systems = dsmap__calloc(sc.njobs, sizeof(*r->systems))) == NULL ||
+	    (r->jobs = dsmap__calloc(sc.njobs, sizeof(*r->jobs))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "errors.h"
 #include "schema.h"
 
@@ -268,7 +269,7 @@ int dsmap__system_decode(dsmap_store__system_summary *sum, const char *id, size_
 	memcpy(sum->commit, p, 40), p += 40;
 	sum->commit[40] = '\0';
 	p += 4;
-	if (n > 0 && (sum->categories = calloc(n, sizeof(*sum->categories))) == NULL)
+	if (n > 0 && (sum->categories = dsmap__calloc(n, sizeof(*sum->categories))) == NULL)
 		return dsmap_error__oom();
 	for (i = 0; i < n; i++) {
 		sum->categories[i].catbit = dsmap__get_be32(p), p += 4;
@@ -424,7 +425,7 @@ int dsmap__node_encode(unsigned char **out, size_t *size,
 {
 	unsigned char *v;
 
-	if ((v = malloc(1 + len + 1)) == NULL)
+	if ((v = dsmap__malloc(1 + len + 1)) == NULL)
 		return dsmap_error__oom();
 	crypto_generichash(hash, DSMAP__NODE_HASH_SIZE, (const unsigned char *)json, len, NULL, 0);
 	v[0] = NODE_VERSION;

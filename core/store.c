@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "idindex.h"
 #include "store.h"
 #include "util.h"
@@ -506,8 +507,8 @@ int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_opti
 		return dsmap_error__set(DSMAP_EINVALID,
 		    "dsmap_store_open: options version %u is not supported", opts->version);
 
-	if ((store = calloc(1, sizeof(*store))) == NULL ||
-	    (store->path = strdup(path)) == NULL ||
+	if ((store = dsmap__calloc(1, sizeof(*store))) == NULL ||
+	    (store->path = dsmap__strdup(path)) == NULL ||
 	    (datafile = dsmap__path_join(path, "data.mdb")) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
@@ -1173,7 +1174,7 @@ int dsmap_store__category_refs(dsmap_store *store, MDB_txn *txn, char ***out, si
 		}
 		if (bit >= n) {
 			size_t grown_n = bit + 64;
-			char **grown = realloc(refs, grown_n * sizeof(*grown));
+			char **grown = dsmap__realloc(refs, grown_n * sizeof(*grown));
 
 			if (grown == NULL)
 				goto oom;
@@ -1182,7 +1183,7 @@ int dsmap_store__category_refs(dsmap_store *store, MDB_txn *txn, char ***out, si
 			n = grown_n;
 		}
 		free(refs[bit]);
-		if ((refs[bit] = strndup(k.mv_data, k.mv_size)) == NULL)
+		if ((refs[bit] = dsmap__strndup(k.mv_data, k.mv_size)) == NULL)
 			goto oom;
 	}
 	if (rc != MDB_NOTFOUND) {
@@ -1305,7 +1306,7 @@ int dsmap_store__facet_names(dsmap_store *store, MDB_txn *txn, int type,
 		n = strtoul(buf, &end, 10);
 		if (*end != '\0' || n >= DSMAP__FACET_MAX || names[n] != NULL)
 			goto corrupt;
-		if ((names[n] = strndup((const char *)k.mv_data + plen, k.mv_size - plen)) == NULL) {
+		if ((names[n] = dsmap__strndup((const char *)k.mv_data + plen, k.mv_size - plen)) == NULL) {
 			rc = dsmap_error__oom();
 			goto fail;
 		}

@@ -28,7 +28,9 @@
 #include <sodium.h>
 
 #include "dsmap/token.h"
+#include "alloc.h"
 #include "errors.h"
+#include "jsonutil.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -146,7 +148,7 @@ static int save_doc(dsmap_workspace *ws, const json_t *doc)
 
 	if ((path = dsmap__path_join(ws->dotdir, TOKENS_FILE)) == NULL ||
 	    (tmp = dsmap__path_join(ws->dotdir, TOKENS_TMP)) == NULL ||
-	    (text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) == NULL) {
+	    (text = dsmap__json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -359,8 +361,8 @@ int dsmap_tokens_load(dsmap_tokens **out, dsmap_workspace *ws)
 	if ((rc = load_doc(&doc, ws)) < 0)
 		return rc;
 	tokens = json_object_get(doc, "tokens");
-	if ((tab = calloc(1, sizeof(*tab))) == NULL ||
-	    (tab->live = calloc(json_array_size(tokens) + 1, sizeof(*tab->live))) == NULL) {
+	if ((tab = dsmap__calloc(1, sizeof(*tab))) == NULL ||
+	    (tab->live = dsmap__calloc(json_array_size(tokens) + 1, sizeof(*tab->live))) == NULL) {
 		free(tab);
 		json_decref(doc);
 		return dsmap_error__oom();

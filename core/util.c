@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "errors.h"
 #include "util.h"
 
@@ -23,7 +24,7 @@ char *dsmap__path_join(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	int slash = la > 0 && a[la - 1] != '/';
-	char *p = malloc(la + (size_t)slash + lb + 1);
+	char *p = dsmap__malloc(la + (size_t)slash + lb + 1);
 
 	if (p == NULL)
 		return NULL;
@@ -43,7 +44,7 @@ char *dsmap__sprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (p = malloc((size_t)n + 1)) == NULL)
+	if (n < 0 || (p = dsmap__malloc((size_t)n + 1)) == NULL)
 		return NULL;
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
@@ -63,7 +64,7 @@ int dsmap__mkdir_p(const char *path, mode_t mode)
 	char *p, *s;
 	int rc = 0;
 
-	if ((p = strdup(path)) == NULL)
+	if ((p = dsmap__strdup(path)) == NULL)
 		return dsmap_error__oom();
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
@@ -191,7 +192,7 @@ int dsmap__read_regular(char **out, size_t *len, const char *path, size_t max, u
 		                      path, (long long)sb.st_size, max);
 		goto done;
 	}
-	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+	if ((buf = dsmap__malloc((size_t)sb.st_size + 1)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -266,7 +267,7 @@ void dsmap__outf(struct dsmap__out *o, const char *fmt, ...)
 
 		while (cap < o->len + (size_t)n + 1)
 			cap *= 2;
-		if ((b = realloc(o->buf, cap)) == NULL) {
+		if ((b = dsmap__realloc(o->buf, cap)) == NULL) {
 			o->oom = 1;
 			return;
 		}

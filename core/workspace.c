@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "alloc.h"
 #include "dsmap/workspace.h"
 #include "embedded.h"
 #include "git.h"
@@ -159,7 +160,7 @@ static int check_private(const char *top, size_t parts)
 
 	for (i = 0; i < parts && rc == 0; i++) {
 		const char *rel = private_parts[i].rel;
-		char *path = rel ? dsmap__path_join(top, rel) : strdup(top);
+		char *path = rel ? dsmap__path_join(top, rel) : dsmap__strdup(top);
 		struct stat sb;
 
 		if (path == NULL) {
@@ -182,7 +183,7 @@ static int check_private(const char *top, size_t parts)
 			            S_ISDIR(sb.st_mode) ? "chown -R" : "chown", me);
 			shell_word(&o, path);
 			dsmap__outf(&o, "'%s, or use dsmap as %s", uid == 0 ? "" : " as root", owner);
-			if (S_ISDIR(sb.st_mode) && chowned == NULL && (chowned = strdup(path)) == NULL)
+			if (S_ISDIR(sb.st_mode) && chowned == NULL && (chowned = dsmap__strdup(path)) == NULL)
 				rc = dsmap_error__oom();
 		}
 		if ((sb.st_mode & private_parts[i].deny) != 0) {
@@ -211,8 +212,8 @@ static int ws_alloc(dsmap_workspace **out, const char *abspath)
 	dsmap_workspace *ws;
 
 	*out = NULL;
-	if ((ws = calloc(1, sizeof(*ws))) == NULL ||
-	    (ws->path = strdup(abspath)) == NULL ||
+	if ((ws = dsmap__calloc(1, sizeof(*ws))) == NULL ||
+	    (ws->path = dsmap__strdup(abspath)) == NULL ||
 	    (ws->dotdir = dsmap__path_join(abspath, DOTDIR)) == NULL) {
 		dsmap_workspace_free(ws);
 		return dsmap_error__oom();
@@ -392,7 +393,7 @@ static int seed_file(git_index *index, const char *top,
 	char *full = NULL, *dir = NULL, *slash;
 	int rc;
 
-	if ((full = dsmap__path_join(top, relpath)) == NULL || (dir = strdup(full)) == NULL) {
+	if ((full = dsmap__path_join(top, relpath)) == NULL || (dir = dsmap__strdup(full)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -630,7 +631,7 @@ int dsmap_workspace_init(dsmap_workspace **out, const char *path,
 		rc = dsmap_error__errno(dsmap_error__from_errno(errno), errno, "init %s", ws->dotdir);
 		goto done;
 	}
-	undo.dotdir = strdup(ws->dotdir);
+	undo.dotdir = dsmap__strdup(ws->dotdir);
 	if ((undo.gitdir = dsmap__path_join(top, ".git")) == NULL || undo.dotdir == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
@@ -682,7 +683,7 @@ static dsmap_system_status *status_system(struct status_build *b, const char *id
 			return &b->st->systems[i];
 	if (b->st->system_count == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 8;
-		dsmap_system_status *n = realloc(b->st->systems, cap * sizeof(*n));
+		dsmap_system_status *n = dsmap__realloc(b->st->systems, cap * sizeof(*n));
 
 		if (n == NULL)
 			return NULL;
@@ -691,7 +692,7 @@ static dsmap_system_status *status_system(struct status_build *b, const char *id
 	}
 	s = &b->st->systems[b->st->system_count];
 	memset(s, 0, sizeof(*s));
-	if ((s->id = strdup(id)) == NULL)
+	if ((s->id = dsmap__strdup(id)) == NULL)
 		return NULL;
 	b->st->system_count++;
 	return s;
@@ -718,11 +719,11 @@ static int status_scanned(const char *id, const dsmap_store__system_summary *sum
 		s->commit[0] = '\0';
 	s->retired = sum->retired;
 	s->failed_at = sum->failed_at;
-	if (sum->failure[0] != '\0' && (s->failure = strdup(sum->failure)) == NULL)
+	if (sum->failure[0] != '\0' && (s->failure = dsmap__strdup(sum->failure)) == NULL)
 		return dsmap_error__oom();
 	if (sum->category_count == 0)
 		return 0;
-	if ((s->categories = calloc(sum->category_count, sizeof(*s->categories))) == NULL)
+	if ((s->categories = dsmap__calloc(sum->category_count, sizeof(*s->categories))) == NULL)
 		return dsmap_error__oom();
 	for (i = 0; i < sum->category_count; i++) {
 		const dsmap_store__cat_count *c = &sum->categories[i];
@@ -803,13 +804,13 @@ static int status_conflicts(struct status_build *b, dsmap_store *store)
 				                      key);
 				break;
 			}
-			if ((grown = realloc(s->conflicts, (s->conflict_count + 1) * sizeof(*grown))) == NULL) {
+			if ((grown = dsmap__realloc(s->conflicts, (s->conflict_count + 1) * sizeof(*grown))) == NULL) {
 				rc = dsmap_error__oom();
 				break;
 			}
 			s->conflicts = grown;
 			c = &s->conflicts[s->conflict_count];
-			if ((c->kind = strdup(kind)) == NULL) {
+			if ((c->kind = dsmap__strdup(kind)) == NULL) {
 				rc = dsmap_error__oom();
 				break;
 			}
@@ -903,7 +904,7 @@ static int head_from_git(struct status_build *b, dsmap_workspace *ws)
 	}
 	git_oid_tostr(b->st->head, sizeof(b->st->head), git_commit_id(head));
 	msg = git_commit_summary(head);
-	if ((b->st->head_summary = strdup(msg ? msg : "")) == NULL) {
+	if ((b->st->head_summary = dsmap__strdup(msg ? msg : "")) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
@@ -930,15 +931,15 @@ int dsmap_workspace_status(dsmap_status **out, dsmap_workspace *ws)
 	if (out == NULL || ws == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_workspace_status: NULL argument");
 	*out = NULL;
-	if ((b.st = calloc(1, sizeof(*b.st))) == NULL ||
-	    (b.st->path = strdup(ws->path)) == NULL) {
+	if ((b.st = dsmap__calloc(1, sizeof(*b.st))) == NULL ||
+	    (b.st->path = dsmap__strdup(ws->path)) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
 
 	if ((rc = head_from_git(&b, ws)) < 0)
 		goto done;
-	if (b.st->head_summary == NULL && (b.st->head_summary = strdup("")) == NULL) {
+	if (b.st->head_summary == NULL && (b.st->head_summary = dsmap__strdup("")) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
