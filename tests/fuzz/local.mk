@@ -15,6 +15,9 @@ FUZZ_TESTS = \
 	tests/fuzz/replay-csv \
 	tests/fuzz/replay-jsonl
 check_PROGRAMS += $(FUZZ_TESTS)
+# Writes the frame target's seeds (corpus/frame/); built, never run, by
+# make check, so that it keeps up with the codec.
+check_PROGRAMS += tests/fuzz/frame-seeds
 
 FUZZ_COMMON_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h
 FUZZ_PLUGIN_SOURCES = $(FUZZ_COMMON_SOURCES) tests/fuzz/plugin_fuzzer.c tests/fuzz/plugin_fuzzer.h
@@ -28,6 +31,10 @@ tests_fuzz_replay_mapping_LDADD = core/libdsmap-core.la
 tests_fuzz_replay_ident_SOURCES = tests/fuzz/ident_fuzzer.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_replay_ident_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"ident"'
 tests_fuzz_replay_ident_LDADD = core/libdsmap-core.la
+
+tests_fuzz_frame_seeds_SOURCES = tests/fuzz/frame_seeds.c
+tests_fuzz_frame_seeds_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_fuzz_frame_seeds_LDADD = core/libdsmap-core.la
 
 # The plugin targets hold the plugin itself, as its unit tests do.
 tests_fuzz_replay_csv_SOURCES = tests/fuzz/csv_fuzzer.c plugins/csv/csv.c $(FUZZ_PLUGIN_SOURCES)
