@@ -13,7 +13,8 @@ FUZZ_TESTS = \
 	tests/fuzz/replay-mapping \
 	tests/fuzz/replay-ident \
 	tests/fuzz/replay-csv \
-	tests/fuzz/replay-jsonl
+	tests/fuzz/replay-jsonl \
+	tests/fuzz/replay-frame
 check_PROGRAMS += $(FUZZ_TESTS)
 # Writes the frame target's seeds (corpus/frame/); built, never run, by
 # make check, so that it keeps up with the codec.
@@ -31,6 +32,12 @@ tests_fuzz_replay_mapping_LDADD = core/libdsmap-core.la
 tests_fuzz_replay_ident_SOURCES = tests/fuzz/ident_fuzzer.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_replay_ident_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"ident"'
 tests_fuzz_replay_ident_LDADD = core/libdsmap-core.la
+
+# The frame codec is internal to the library: frame.h is in core/.
+tests_fuzz_replay_frame_SOURCES = tests/fuzz/frame_fuzzer.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_replay_frame_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"frame"' \
+	-I$(top_srcdir)/core
+tests_fuzz_replay_frame_LDADD = core/libdsmap-core.la
 
 tests_fuzz_frame_seeds_SOURCES = tests/fuzz/frame_seeds.c
 tests_fuzz_frame_seeds_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
@@ -84,7 +91,7 @@ fuzz: $(BUILT_SOURCES)
 clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf tests/fuzz/obj tests/fuzz/fuzz-mapping tests/fuzz/fuzz-ident \
-		tests/fuzz/fuzz-csv tests/fuzz/fuzz-jsonl
+		tests/fuzz/fuzz-csv tests/fuzz/fuzz-jsonl tests/fuzz/fuzz-frame
 .PHONY: clean-fuzz
 # What bench/fuzz learned (its default FUZZ_WORKDIR) survives make clean.
 distclean-local:
