@@ -10,7 +10,7 @@
 ## tests/fuzz/obj/, so that the fuzzer sees the code it drives.
 
 OBJ = tests/fuzz/obj
-FUZZ_TARGETS = mapping ident csv jsonl
+FUZZ_TARGETS = mapping ident csv jsonl frame
 FUZZ_BINS = $(addprefix tests/fuzz/fuzz-,$(FUZZ_TARGETS))
 
 # No -Werror: a warning only clang gives must not stop a fuzzing run.
@@ -48,6 +48,9 @@ tests/fuzz/fuzz-mapping: $(OBJ)/tests/fuzz/mapping_fuzzer.o $(HARNESS) $(CORE_LI
 	$(FUZZ_LINK) $^ $(CORE_LIBS)
 
 tests/fuzz/fuzz-ident: $(OBJ)/tests/fuzz/ident_fuzzer.o $(HARNESS) $(CORE_LIB)
+	$(FUZZ_LINK) $^ $(CORE_LIBS)
+
+tests/fuzz/fuzz-frame: $(OBJ)/tests/fuzz/frame_fuzzer.o $(HARNESS) $(CORE_LIB)
 	$(FUZZ_LINK) $^ $(CORE_LIBS)
 
 tests/fuzz/fuzz-csv: $(OBJ)/tests/fuzz/csv_fuzzer.o $(OBJ)/plugins/csv/csv.o $(PLUGIN_HARNESS)

@@ -13,8 +13,12 @@ FUZZ_TESTS = \
 	tests/fuzz/replay-mapping \
 	tests/fuzz/replay-ident \
 	tests/fuzz/replay-csv \
-	tests/fuzz/replay-jsonl
+	tests/fuzz/replay-jsonl \
+	tests/fuzz/replay-frame
 check_PROGRAMS += $(FUZZ_TESTS)
+# Writes the frame target's seeds (corpus/frame/); built, never run, by
+# make check, so that it keeps up with the codec.
+check_PROGRAMS += tests/fuzz/frame-seeds
 
 FUZZ_COMMON_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h
 FUZZ_PLUGIN_SOURCES = $(FUZZ_COMMON_SOURCES) tests/fuzz/plugin_fuzzer.c tests/fuzz/plugin_fuzzer.h
@@ -28,6 +32,16 @@ tests_fuzz_replay_mapping_LDADD = core/libdsmap-core.la
 tests_fuzz_replay_ident_SOURCES = tests/fuzz/ident_fuzzer.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_replay_ident_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"ident"'
 tests_fuzz_replay_ident_LDADD = core/libdsmap-core.la
+
+# The frame codec is internal to the library: frame.h is in core/.
+tests_fuzz_replay_frame_SOURCES = tests/fuzz/frame_fuzzer.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_replay_frame_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"frame"' \
+	-I$(top_srcdir)/core
+tests_fuzz_replay_frame_LDADD = core/libdsmap-core.la
+
+tests_fuzz_frame_seeds_SOURCES = tests/fuzz/frame_seeds.c
+tests_fuzz_frame_seeds_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_fuzz_frame_seeds_LDADD = core/libdsmap-core.la
 
 # The plugin targets hold the plugin itself, as its unit tests do.
 tests_fuzz_replay_csv_SOURCES = tests/fuzz/csv_fuzzer.c plugins/csv/csv.c $(FUZZ_PLUGIN_SOURCES)
@@ -77,7 +91,7 @@ fuzz: $(BUILT_SOURCES)
 clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf tests/fuzz/obj tests/fuzz/fuzz-mapping tests/fuzz/fuzz-ident \
-		tests/fuzz/fuzz-csv tests/fuzz/fuzz-jsonl
+		tests/fuzz/fuzz-csv tests/fuzz/fuzz-jsonl tests/fuzz/fuzz-frame
 .PHONY: clean-fuzz
 # What bench/fuzz learned (its default FUZZ_WORKDIR) survives make clean.
 distclean-local:
