@@ -612,7 +612,6 @@ int dsmap_dpv_export(char **out, dsmap_workspace *ws, const dsmap_dpv_options *o
 	static const dsmap_dpv_options none = DSMAP_DPV_OPTIONS_INIT;
 	json_t *reg = NULL, *doc = NULL;
 	const char *base;
-	char *s = NULL;
 	int rc;
 
 	if (out != NULL)
@@ -633,18 +632,12 @@ int dsmap_dpv_export(char **out, dsmap_workspace *ws, const dsmap_dpv_options *o
 		goto done;
 	if ((rc = render(&doc, reg, base)) < 0)
 		goto done;
-	if ((s = dsmap__json_dumps(doc, JSON_INDENT(2))) == NULL) {
+	if ((*out = dsmap__json_dumpln(doc, JSON_INDENT(2))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;
 	}
-	if ((*out = dsmap__malloc(strlen(s) + 2)) == NULL) {
-		rc = dsmap_error__oom();
-		goto done;
-	}
-	sprintf(*out, "%s\n", s);
 	rc = 0;
 done:
-	free(s);
 	json_decref(doc);
 	json_decref(reg);
 	return rc;

@@ -88,15 +88,26 @@ static int dump_cb(const char *data, size_t size, void *payload)
 	return 0;
 }
 
-char *dsmap__json_dumps(const json_t *v, size_t flags)
+static char *dump(const json_t *v, size_t flags, int newline)
 {
 	struct dump d = { NULL, 0, 0, 0 };
 
-	if (json_dump_callback(v, dump_cb, &d, flags) != 0 || d.bad || d.buf == NULL) {
+	if (json_dump_callback(v, dump_cb, &d, flags) != 0 || d.bad ||
+	    (newline && dump_cb("\n", 1, &d) != 0) || d.buf == NULL) {
 		free(d.buf);
 		return NULL;
 	}
 	return d.buf;
+}
+
+char *dsmap__json_dumps(const json_t *v, size_t flags)
+{
+	return dump(v, flags, 0);
+}
+
+char *dsmap__json_dumpln(const json_t *v, size_t flags)
+{
+	return dump(v, flags, 1);
 }
 
 const char *dsmap__json_str(const json_t *o, const char *key)

@@ -39,6 +39,10 @@ json_t *dsmap__json_done(json_t *v, int bad);
  * returns a text without it.  Free the result with free(). */
 char *dsmap__json_dumps(const json_t *v, size_t flags);
 
+/* dsmap__json_dumps() with a newline after the text: an answer as the
+ * library hands it out, ready to print. */
+char *dsmap__json_dumpln(const json_t *v, size_t flags);
+
 /* The string under `key` of object `o`; "" when absent or not a string. */
 const char *dsmap__json_str(const json_t *o, const char *key);
 

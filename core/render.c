@@ -130,8 +130,6 @@ static json_t *status_json(const dsmap_status *st)
 int dsmap_status_render(char **out, const dsmap_status *st, int format)
 {
 	json_t *root;
-	char *s;
-	size_t n;
 
 	if (out == NULL || st == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_status_render: NULL argument");
@@ -141,20 +139,9 @@ int dsmap_status_render(char **out, const dsmap_status *st, int format)
 		                        "renders as JSON only", format);
 	if ((root = status_json(st)) == NULL)
 		return dsmap_error__oom();
-	s = dsmap__json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	*out = dsmap__json_dumpln(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 	json_decref(root);
-	if (s == NULL)
-		return dsmap_error__oom();
-	n = strlen(s);
-	if ((*out = dsmap__malloc(n + 2)) == NULL) {
-		free(s);
-		return dsmap_error__oom();
-	}
-	memcpy(*out, s, n);
-	(*out)[n] = '\n';
-	(*out)[n + 1] = '\0';
-	free(s);
-	return 0;
+	return *out != NULL ? 0 : dsmap_error__oom();
 }
 
 static json_t *scan_system_json(const dsmap_scan_system *s)
@@ -197,8 +184,7 @@ static json_t *scan_system_json(const dsmap_scan_system *s)
 int dsmap_scan_report_render(char **out, const dsmap_scan_report *report, int format)
 {
 	json_t *root, *systems;
-	char *s;
-	size_t i, n;
+	size_t i;
 	int bad = 0;
 
 	if (out == NULL || report == NULL)
@@ -217,21 +203,10 @@ int dsmap_scan_report_render(char **out, const dsmap_scan_report *report, int fo
 		json_decref(root);
 		return dsmap_error__oom();
 	}
-	s = dsmap__json_dumps(root, JSON_PRESERVE_ORDER |
+	*out = dsmap__json_dumpln(root, JSON_PRESERVE_ORDER |
 	               (format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT));
 	json_decref(root);
-	if (s == NULL)
-		return dsmap_error__oom();
-	n = strlen(s);
-	if ((*out = dsmap__malloc(n + 2)) == NULL) {
-		free(s);
-		return dsmap_error__oom();
-	}
-	memcpy(*out, s, n);
-	(*out)[n] = '\n';
-	(*out)[n + 1] = '\0';
-	free(s);
-	return 0;
+	return *out != NULL ? 0 : dsmap_error__oom();
 }
 
 static const char *severity_name(int s)
@@ -249,8 +224,7 @@ int dsmap_mapping_check_render(char **out, const dsmap_mapping *m, const char *s
 {
 	dsmap_mapping_counts n;
 	json_t *root, *diags, *counts, *groups;
-	size_t i, len, ndiag;
-	char *s;
+	size_t i, ndiag;
 	int bad = 0;
 
 	if (out == NULL || m == NULL || source == NULL)
@@ -309,18 +283,7 @@ int dsmap_mapping_check_render(char **out, const dsmap_mapping *m, const char *s
 		json_decref(root);
 		return dsmap_error__oom();
 	}
-	s = dsmap__json_dumps(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	*out = dsmap__json_dumpln(root, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 	json_decref(root);
-	if (s == NULL)
-		return dsmap_error__oom();
-	len = strlen(s);
-	if ((*out = dsmap__malloc(len + 2)) == NULL) {
-		free(s);
-		return dsmap_error__oom();
-	}
-	memcpy(*out, s, len);
-	(*out)[len] = '\n';
-	(*out)[len + 1] = '\0';
-	free(s);
-	return 0;
+	return *out != NULL ? 0 : dsmap_error__oom();
 }
