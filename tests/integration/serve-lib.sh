@@ -6,6 +6,8 @@
 # stderr in $T_TMP/srv.out and $T_TMP/srv.err.  The server is stopped at
 # the end of the test, whatever happens.
 # serve_stop: SIGTERM; its exit status in $SRV_RC.
+# serve_workspace SUBJECTS: workspace $W of three scanned systems (SQLite,
+# CSV, JSON lines) of SUBJECTS subjects each, made by bench/gen-sources.py.
 # req METHOD PATH [TOKEN] [CURL ARGS...]: one request; status in $H_CODE,
 # body in $T_TMP/body, headers in $T_TMP/head.
 
@@ -91,4 +93,16 @@ head_has() {
 		T_FAIL=$((T_FAIL + 1)); echo "not ok - $2 (no /$1/ in the headers)"
 		sed 's/^/  head: /' "$T_TMP/head"
 	fi
+}
+
+serve_workspace() {
+	DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
+	export DSMAP_PLUGIN_PATH
+	dsmap init ws
+	W=$T_TMP/ws
+	python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$W" "$1"
+	git -C "$W" add mappings
+	git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -m "three systems"
+	dsmap -C "$W" scan --quiet
+	expect_rc 0 "scan the three systems"
 }

@@ -9,16 +9,7 @@
 : "${DSMAP_BUILDDIR:?}"
 cd "$T_TMP"
 
-DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
-export DSMAP_PLUGIN_PATH
-
-dsmap init ws
-W=$T_TMP/ws
-python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$W" 300
-git -C "$W" add mappings
-git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -m "three systems"
-dsmap -C "$W" scan --quiet
-expect_rc 0 "scan"
+serve_workspace 300
 
 # Two versions of the billing export: user42 (customer C00000042) has one
 # invoice in A, two in B.

@@ -8,16 +8,7 @@
 : "${DSMAP_BUILDDIR:?}"
 cd "$T_TMP"
 
-DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
-export DSMAP_PLUGIN_PATH
-
-dsmap init ws
-W=$T_TMP/ws
-python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$W" 300
-git -C "$W" add mappings
-git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -m "three systems"
-dsmap -C "$W" scan --quiet
-expect_rc 0 "scan the three systems"
+serve_workspace 300
 
 # The tokens, one per role.
 make_token TOK_DSAR dsar portal
