@@ -54,10 +54,17 @@ struct work {
 	size_t loc_count;
 	char locs[DSMAP__HOLDING_MAX_LOCS][LOC_MAX];
 	size_t loc_lens[DSMAP__HOLDING_MAX_LOCS];
+	int64_t *catfirst;             /* by catbit, for the bits of `bitmap`: the
+	                                * oldest time of a record with that
+	                                * category; 0 when none has a time */
 };
 
 static void work_reset(struct work *w, int kind)
 {
+	size_t i;
+
+	for (i = 0; i < w->bitmap_size * 8; i++)
+		w->catfirst[i] = 0;
 	memset(w->bitmap, 0, w->bitmap_size);
 	w->kind = kind;
 	w->kinds = w->brands = 0;
@@ -103,13 +110,15 @@ static void work_loc(struct work *w, const char *loc, size_t n)
 	w->loc_lens[w->loc_count++] = n;
 }
 
-static void work_bit(struct work *w, uint32_t bit)
+static void work_bit(struct work *w, uint32_t bit, int64_t first)
 {
 	if ((bit >> 3) >= w->bitmap_cap)
 		return;
 	w->bitmap[bit >> 3] |= (unsigned char)(1u << (bit & 7));
 	if ((bit >> 3) + 1 > w->bitmap_size)
 		w->bitmap_size = (bit >> 3) + 1;
+	if (first > 0 && (w->catfirst[bit] == 0 || first < w->catfirst[bit]))
+		w->catfirst[bit] = first;
 }
 
 static void work_add_record(struct work *w, const struct dsmap__ingest_record *r)
@@ -121,7 +130,7 @@ static void work_add_record(struct work *w, const struct dsmap__ingest_record *r
 	w->brands |= r->brands;
 	work_times(w, r->first, r->last);
 	for (i = 0; i < r->cat_count; i++)
-		work_bit(w, r->cats[i]);
+		work_bit(w, r->cats[i], r->first);
 	for (i = 1; i < r->id_count; i++)
 		work_id(w, r->ids + i * ID_SIZE);
 	work_loc(w, r->loc, r->loc_len);
@@ -146,16 +155,69 @@ static void work_add_holding(struct work *w, const struct dsmap__holding *h)
 		work_loc(w, h->locs[i], h->loc_lens[i]);
 }
 
+/*
+ * A holding on its way through the runs carries, after its record, the
+ * oldest time of each of its categories (which the holding itself does
+ * not keep, and the record-time histograms need): a run value is
+ *   u16 holding length, the holding record, then per category of its
+ *   bitmap: u32 catbit, i64 oldest time (0: none).
+ */
+#define EXT_SIZE 12
+
 /* The most bytes work_encode() writes. */
 static size_t work_max(const struct work *w)
 {
-	return DSMAP__HOLDING_MAX_SIZE(w->bitmap_cap);
+	return 2 + DSMAP__HOLDING_MAX_SIZE(w->bitmap_cap) + w->bitmap_cap * 8 * EXT_SIZE;
+}
+
+/* A run value's parts; -1 when it is not one. */
+static int value_split(const unsigned char *v, size_t vlen, const unsigned char **hold,
+                       size_t *hlen, const unsigned char **ext, size_t *next)
+{
+	if (vlen < 2)
+		return -1;
+	*hlen = (size_t)v[0] << 8 | v[1];
+	if (*hlen > vlen - 2 || (vlen - 2 - *hlen) % EXT_SIZE != 0)
+		return -1;
+	*hold = v + 2;
+	*ext = v + 2 + *hlen;
+	*next = (vlen - 2 - *hlen) / EXT_SIZE;
+	return 0;
+}
+
+static int value_corrupt(void)
+{
+	return dsmap_error__set(DSMAP_ECORRUPT, "a temporary run holds a value this scan did not "
+	                        "write");
+}
+
+/* Merge a run value into `w`. */
+static int work_add_value(struct work *w, const unsigned char *key, const unsigned char *v,
+                          size_t vlen)
+{
+	const unsigned char *hold, *ext;
+	struct dsmap__holding h;
+	size_t hlen, n, i;
+	int rc;
+
+	if (value_split(v, vlen, &hold, &hlen, &ext, &n) < 0)
+		return value_corrupt();
+	if ((rc = dsmap__holding_decode(&h, key, hold, hlen)) < 0)
+		return rc;
+	work_add_holding(w, &h);
+	for (i = 0; i < n; i++, ext += EXT_SIZE) {
+		uint32_t bit = dsmap__get_be32(ext);
+
+		if ((bit >> 3) < w->bitmap_size && (w->bitmap[bit >> 3] >> (bit & 7) & 1))
+			work_bit(w, bit, (int64_t)dsmap__get_be64(ext + 4));
+	}
+	return 0;
 }
 
 static size_t work_encode(const struct work *w, const unsigned char *key, unsigned char *out)
 {
 	struct dsmap__holding h;
-	size_t i;
+	size_t i, b, n;
 
 	h.kind = w->kind;
 	h.kinds = w->kinds;
@@ -172,13 +234,24 @@ static size_t work_encode(const struct work *w, const unsigned char *key, unsign
 		h.locs[i] = w->locs[i];
 		h.loc_lens[i] = w->loc_lens[i];
 	}
-	return dsmap__holding_encode(out, key, &h);
+	n = dsmap__holding_encode(out + 2, key, &h);
+	out[0] = (unsigned char)(n >> 8);
+	out[1] = (unsigned char)n;
+	n += 2;
+	for (i = 0; i < w->bitmap_size; i++)
+		for (b = 0; b < 8; b++)
+			if (w->bitmap[i] >> b & 1) {
+				dsmap__put_be32(out + n, (uint32_t)(i * 8 + b));
+				dsmap__put_be64(out + n + 4, (uint64_t)w->catfirst[i * 8 + b]);
+				n += EXT_SIZE;
+			}
+	return n;
 }
 
 /* ---- runs: sorted entries in unlinked files --------------------------------------- */
 
 /* A run file holds entries sorted by hash: holdings as (16-byte hash,
- * u16 length, value), aliases as (16-byte identifier hash, 16-byte
+ * u32 length, run value), aliases as (16-byte identifier hash, 16-byte
  * subject hash). */
 struct run {
 	int fd;
@@ -305,6 +378,8 @@ struct slot {
 	uint64_t records;
 	int64_t first, last;
 	uint64_t *cat_records;        /* by catbit */
+	struct dsmap__hist *hists;    /* by catbit: the record-time histograms */
+	size_t *hist_caps;            /* by catbit: room in hists[bit].months */
 };
 
 struct dsmap__ingest {
@@ -335,18 +410,33 @@ int dsmap__ingest_new(dsmap__ingest **out, dsmap_store *store, size_t nslots, si
 	if ((ing->tmpdir = dsmap__strdup(tmpdir)) == NULL ||
 	    (ing->slots = dsmap__calloc(nslots ? nslots : 1, sizeof(*ing->slots))) == NULL ||
 	    (ing->w.bitmap = dsmap__calloc(ing->w.bitmap_cap, 1)) == NULL ||
+	    (ing->w.catfirst = dsmap__calloc(ing->w.bitmap_cap * 8, sizeof(int64_t))) == NULL ||
 	    (ing->val = dsmap__malloc(work_max(&ing->w))) == NULL ||
 	    (ing->iobuf = dsmap__malloc(IO_BUFSIZE)) == NULL ||
 	    (ing->count = dsmap__malloc((BUCKETS + 1) * sizeof(*ing->count))) == NULL)
 		goto oom;
 	for (i = 0; i < nslots; i++)
-		if ((ing->slots[i].cat_records = dsmap__calloc(catbit_count + 1, sizeof(uint64_t))) == NULL)
+		if ((ing->slots[i].cat_records = dsmap__calloc(catbit_count + 1, sizeof(uint64_t))) == NULL ||
+		    (ing->slots[i].hists = dsmap__calloc(catbit_count + 1,
+		                                         sizeof(struct dsmap__hist))) == NULL ||
+		    (ing->slots[i].hist_caps = dsmap__calloc(catbit_count + 1, sizeof(size_t))) == NULL)
 			goto oom;
 	*out = ing;
 	return 0;
 oom:
 	dsmap__ingest_free(ing);
 	return dsmap_error__oom();
+}
+
+static void hists_free(struct slot *s, size_t count)
+{
+	size_t i;
+
+	for (i = 0; s->hists && i < count; i++) {
+		free(s->hists[i].months);
+		memset(&s->hists[i], 0, sizeof(s->hists[i]));
+		s->hist_caps[i] = 0;
+	}
 }
 
 static void slot_release(struct slot *s)
@@ -380,10 +470,14 @@ void dsmap__ingest_free(dsmap__ingest *ing)
 		return;
 	for (i = 0; ing->slots && i < ing->nslots; i++) {
 		slot_release(&ing->slots[i]);
+		hists_free(&ing->slots[i], ing->catbit_count + 1);
 		free(ing->slots[i].cat_records);
+		free(ing->slots[i].hists);
+		free(ing->slots[i].hist_caps);
 	}
 	free(ing->slots);
 	free(ing->w.bitmap);
+	free(ing->w.catfirst);
 	free(ing->val);
 	free(ing->iobuf);
 	free(ing->count);
@@ -394,6 +488,7 @@ void dsmap__ingest_free(dsmap__ingest *ing)
 void dsmap__ingest_drop(dsmap__ingest *ing, size_t slot)
 {
 	slot_release(&ing->slots[slot]);
+	hists_free(&ing->slots[slot], ing->catbit_count + 1);
 	ing->slots[slot].dropped = 1;
 }
 
@@ -540,30 +635,25 @@ static int spill(dsmap__ingest *ing, struct slot *s)
 		while (i < s->nents) {
 			const struct ent *e = &s->ents[i];
 			const unsigned char *v = s->buf + e->off;
-			unsigned char len[2];
+			unsigned char len[4];
 			size_t n = e->len;
 
 			for (j = i + 1; j < s->nents && hcmp(s->ents[j].hash, e->hash) == 0; j++)
 				;
 			if (j > i + 1) {
-				work_reset(&ing->w, v[1]);
-				for (k = i; k < j; k++) {
-					struct dsmap__holding h;
-
-					if ((rc = dsmap__holding_decode(&h, e->hash, s->buf + s->ents[k].off,
-					                                s->ents[k].len)) < 0) {
+				work_reset(&ing->w, v[3]);   /* the holding's kind */
+				for (k = i; k < j; k++)
+					if ((rc = work_add_value(&ing->w, e->hash, s->buf + s->ents[k].off,
+					                         s->ents[k].len)) < 0) {
 						close(w.fd);
 						return rc;
 					}
-					work_add_holding(&ing->w, &h);
-				}
 				n = work_encode(&ing->w, e->hash, ing->val);
 				v = ing->val;
 			}
-			len[0] = (unsigned char)(n >> 8);
-			len[1] = (unsigned char)n;
+			dsmap__put_be32(len, (uint32_t)n);
 			w_put(&w, e->hash, DSMAP_IDENT_HASH_SIZE);
-			w_put(&w, len, 2);
+			w_put(&w, len, 4);
 			w_put(&w, v, n);
 			i = j;
 		}
@@ -582,6 +672,87 @@ static int spill(dsmap__ingest *ing, struct slot *s)
 	}
 	s->nents = s->naents = 0;
 	s->used = 0;
+	return 0;
+}
+
+/* ---- record-time histograms --------------------------------------------------------- */
+
+/* The entry of `month` in histogram `bit` of the slot, made when new. */
+static struct dsmap__hist_month *hist_month(struct slot *s, uint32_t bit, int32_t month)
+{
+	struct dsmap__hist *h = &s->hists[bit];
+	size_t lo = 0, hi = h->month_count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->months[mid].month == month)
+			return &h->months[mid];
+		if (h->months[mid].month < month)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (h->month_count == s->hist_caps[bit]) {
+		size_t cap = s->hist_caps[bit] ? s->hist_caps[bit] * 2 : 16;
+		struct dsmap__hist_month *grown = dsmap__realloc(h->months, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return NULL;
+		h->months = grown;
+		s->hist_caps[bit] = cap;
+	}
+	memmove(&h->months[lo + 1], &h->months[lo], (h->month_count - lo) * sizeof(*h->months));
+	h->month_count++;
+	memset(&h->months[lo], 0, sizeof(*h->months));
+	h->months[lo].month = month;
+	return &h->months[lo];
+}
+
+/* A record of category `bit` with its times. */
+static int hist_record(struct slot *s, uint32_t bit, int64_t first, int64_t last)
+{
+	struct dsmap__hist *h = &s->hists[bit];
+	struct dsmap__hist_month *m;
+
+	if (first <= 0) {
+		h->undated_records++;
+		return 0;
+	}
+	if ((m = hist_month(s, bit, dsmap__hist_month_of(first))) == NULL)
+		return dsmap_error__oom();
+	m->records++;
+	if (h->oldest == 0 || first < h->oldest)
+		h->oldest = first;
+	if (last > h->newest)
+		h->newest = last;
+	if (first > h->newest)
+		h->newest = first;
+	return 0;
+}
+
+/* A subject of the new generation, with the oldest time of each of its
+ * categories (its run value's tail). */
+static int hist_subject(struct slot *s, size_t catbit_count, const unsigned char *ext, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++, ext += EXT_SIZE) {
+		uint32_t bit = dsmap__get_be32(ext);
+		int64_t first = (int64_t)dsmap__get_be64(ext + 4);
+		struct dsmap__hist_month *m;
+
+		if (bit >= catbit_count)
+			return value_corrupt();
+		if (first <= 0) {
+			s->hists[bit].undated_subjects++;
+			continue;
+		}
+		/* the month has a record of this category: the subject's */
+		if ((m = hist_month(s, bit, dsmap__hist_month_of(first))) == NULL)
+			return dsmap_error__oom();
+		m->subjects++;
+	}
 	return 0;
 }
 
@@ -627,8 +798,11 @@ int dsmap__ingest_add(dsmap__ingest *ing, size_t slot, const struct dsmap__inges
 	if (rec->last > s->last)
 		s->last = rec->last;
 	for (i = 0; i < rec->cat_count; i++)
-		if (rec->cats[i] < ing->catbit_count)
+		if (rec->cats[i] < ing->catbit_count) {
 			s->cat_records[rec->cats[i]]++;
+			if ((rc = hist_record(s, rec->cats[i], rec->first, rec->last)) < 0)
+				return rc;
+		}
 	return 0;
 }
 
@@ -646,13 +820,18 @@ static int head_next(struct head *h)
 {
 	h->r.pos += h->len;
 	h->len = 0;
-	if (r_need(&h->r, DSMAP_IDENT_HASH_SIZE + 2) < 0) {
+	if (r_need(&h->r, DSMAP_IDENT_HASH_SIZE + 4) < 0) {
 		h->done = 1;
 		return h->r.err ? -1 : 0;
 	}
 	memcpy(h->hash, h->r.buf + h->r.pos, DSMAP_IDENT_HASH_SIZE);
-	h->len = (size_t)h->r.buf[h->r.pos + 16] << 8 | h->r.buf[h->r.pos + 17];
-	h->r.pos += DSMAP_IDENT_HASH_SIZE + 2;
+	h->len = dsmap__get_be32(h->r.buf + h->r.pos + 16);
+	h->r.pos += DSMAP_IDENT_HASH_SIZE + 4;
+	if (h->len > IO_BUFSIZE) {
+		h->done = 1;
+		h->r.err = EIO;   /* no value this scan wrote is that long */
+		return -1;
+	}
 	if (r_need(&h->r, h->len) < 0) {
 		h->done = 1;
 		h->r.err = h->r.err ? h->r.err : EIO;   /* a truncated run */
@@ -850,8 +1029,8 @@ static int load_holdings(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 	for (;;) {
 		const struct head *min = NULL;
 		unsigned char hash[DSMAP_IDENT_HASH_SIZE], len[2];
-		size_t same = 0, vlen;
-		const unsigned char *v = NULL;
+		size_t same = 0, vlen, hlen, next;
+		const unsigned char *v = NULL, *hold, *ext;
 
 		for (i = 0; i < n; i++) {
 			int cmp;
@@ -873,23 +1052,28 @@ static int load_holdings(dsmap__ingest *ing, struct slot *s, struct chunk *c)
 			v = min->r.buf + min->r.pos;
 			vlen = min->len;
 		} else {
-			work_reset(&ing->w, min->r.buf[min->r.pos + 1]);
+			work_reset(&ing->w, min->len > 3 ? min->r.buf[min->r.pos + 3] : 0);
 			for (i = 0; i < n; i++) {
-				struct dsmap__holding hd;
-
 				if (h[i].done || hcmp(h[i].hash, hash) != 0)
 					continue;
-				if ((rc = dsmap__holding_decode(&hd, hash, h[i].r.buf + h[i].r.pos,
-				                                h[i].len)) < 0)
+				if ((rc = work_add_value(&ing->w, hash, h[i].r.buf + h[i].r.pos,
+				                         h[i].len)) < 0)
 					goto done;
-				work_add_holding(&ing->w, &hd);
 			}
 			vlen = work_encode(&ing->w, hash, ing->val);
 			v = ing->val;
 		}
-		len[0] = (unsigned char)(vlen >> 8);
-		len[1] = (unsigned char)vlen;
-		if ((rc = chunk_put(ing, c, hash, sizeof(hash), len, 2, v, vlen)) < 0)
+		/* the holding goes to the store, its categories' times to the
+		 * histograms */
+		if (value_split(v, vlen, &hold, &hlen, &ext, &next) < 0) {
+			rc = value_corrupt();
+			goto done;
+		}
+		if ((rc = hist_subject(s, ing->catbit_count, ext, next)) < 0)
+			goto done;
+		len[0] = (unsigned char)(hlen >> 8);
+		len[1] = (unsigned char)hlen;
+		if ((rc = chunk_put(ing, c, hash, sizeof(hash), len, 2, hold, hlen)) < 0)
 			goto done;
 		for (i = 0; i < n && same > 0; i++) {
 			if (h[i].done || hcmp(h[i].hash, hash) != 0)
@@ -1082,7 +1266,10 @@ static int summary_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return dsmap_store__lmdb(store, rc, "drop meta '%s'", key);
 	}
-	return dsmap_store__system_put(store, txn, args[0], args[1]);
+	if ((rc = dsmap_store__system_put(store, txn, args[0], args[1])) < 0)
+		return rc;
+	return dsmap_store__hist_replace(store, txn, ((dsmap_store__system_summary *)args[1])->sysno,
+	                                 args[3], *(size_t *)args[4]);
 }
 
 int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
@@ -1090,7 +1277,7 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 {
 	struct slot *s = &ing->slots[slot];
 	struct chunk c;
-	void *args[3];
+	void *args[5];
 	char conflicts[512];
 	size_t i, n = 0;
 	int rc;
@@ -1140,9 +1327,12 @@ int dsmap__ingest_commit(dsmap__ingest *ing, size_t slot, const char *system_id,
 	args[0] = (void *)system_id;
 	args[1] = sum;
 	args[2] = conflicts;
+	args[3] = s->hists;
+	args[4] = &ing->catbit_count;
 	rc = dsmap_store__write(ing->store, summary_txn, args, "switch to the new holdings");
 done:
 	slot_release(s);
+	hists_free(s, ing->catbit_count + 1);
 	free(c.buf);
 	free(c.shared);
 	free(c.cat_subjects);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "errors.h"
@@ -43,6 +44,7 @@ const struct dsmap__db_def dsmap__schema_dbs[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_NODES] = { "nodes", 0 },
 	[DSMAP__DB_CATBITS] = { "catbits", 0 },
 	[DSMAP__DB_IDINDEX] = { "idindex", MDB_DUPSORT | MDB_DUPFIXED },
+	[DSMAP__DB_HIST] = { "hist", 0 },
 };
 
 /* ---- meta ------------------------------------------------------------------- */
@@ -580,4 +582,94 @@ int dsmap__holding_decode(struct dsmap__holding *h, const unsigned char key[DSMA
 corrupt:
 	return dsmap_error__set(DSMAP_ECORRUPT, "a holding of %zu bytes is not one this dsmap wrote",
 	                        size);
+}
+
+/* ---- record-time histograms ---------------------------------------------------- */
+
+int32_t dsmap__hist_month_of(int64_t t)
+{
+	/* 0000-01-01 and 9999-12-31 23:59:59 UTC */
+	const int64_t lo = INT64_C(-62167219200), hi = INT64_C(253402300799);
+	time_t tt = (time_t)(t < lo ? lo : t > hi ? hi : t);
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		return t < 0 ? DSMAP__HIST_MONTH_MIN : DSMAP__HIST_MONTH_MAX;
+	return (int32_t)(((int64_t)tm.tm_year + 1900 - 1970) * 12 + tm.tm_mon);
+}
+
+void dsmap__hist_key(unsigned char out[DSMAP__HIST_KEY_SIZE], uint32_t sysno, uint32_t catbit)
+{
+	dsmap__put_be32(out, sysno);
+	dsmap__put_be32(out + 4, catbit);
+}
+
+size_t dsmap__hist_size(const struct dsmap__hist *h)
+{
+	if (h->month_count > DSMAP__HIST_MAX_MONTHS)
+		return 0;
+	return DSMAP__HIST_FIXED + h->month_count * DSMAP__HIST_MONTH + DSMAP__SUM_SIZE;
+}
+
+void dsmap__hist_encode(unsigned char *out, const unsigned char key[DSMAP__HIST_KEY_SIZE],
+                        const struct dsmap__hist *h)
+{
+	unsigned char *p = out;
+	size_t i;
+
+	*p++ = DSMAP__HIST_VERSION;
+	dsmap__put_be64(p, (uint64_t)h->oldest), p += 8;
+	dsmap__put_be64(p, (uint64_t)h->newest), p += 8;
+	dsmap__put_be64(p, h->undated_records), p += 8;
+	dsmap__put_be64(p, h->undated_subjects), p += 8;
+	dsmap__put_be32(p, (uint32_t)h->month_count), p += 4;
+	for (i = 0; i < h->month_count; i++) {
+		dsmap__put_be32(p, (uint32_t)h->months[i].month), p += 4;
+		dsmap__put_be64(p, h->months[i].records), p += 8;
+		dsmap__put_be64(p, h->months[i].subjects), p += 8;
+	}
+	sum_put(out, (size_t)(p - out), key, DSMAP__HIST_KEY_SIZE);
+}
+
+int dsmap__hist_decode(struct dsmap__hist *h, const unsigned char key[DSMAP__HIST_KEY_SIZE],
+                       const void *data, size_t size)
+{
+	const unsigned char *p = data;
+	size_t n, i;
+
+	memset(h, 0, sizeof(*h));
+	if (size < DSMAP__HIST_FIXED + DSMAP__SUM_SIZE || p[0] != DSMAP__HIST_VERSION)
+		goto corrupt;
+	n = dsmap__get_be32(p + DSMAP__HIST_FIXED - 4);
+	if (n > DSMAP__HIST_MAX_MONTHS ||
+	    size != DSMAP__HIST_FIXED + n * DSMAP__HIST_MONTH + DSMAP__SUM_SIZE)
+		goto corrupt;
+	if (!dsmap__sum_ok(key, DSMAP__HIST_KEY_SIZE, data, size))
+		return dsmap_error__set(DSMAP_ECORRUPT, "a histogram of %zu bytes whose checksum "
+		                        "does not match", size);
+	h->oldest = (int64_t)dsmap__get_be64(p + 1);
+	h->newest = (int64_t)dsmap__get_be64(p + 9);
+	h->undated_records = dsmap__get_be64(p + 17);
+	h->undated_subjects = dsmap__get_be64(p + 25);
+	if (n > 0 && (h->months = dsmap__calloc(n, sizeof(*h->months))) == NULL)
+		return dsmap_error__oom();
+	p += DSMAP__HIST_FIXED;
+	for (i = 0; i < n; i++, p += DSMAP__HIST_MONTH) {
+		struct dsmap__hist_month *m = &h->months[i];
+
+		m->month = (int32_t)dsmap__get_be32(p);
+		m->records = dsmap__get_be64(p + 4);
+		m->subjects = dsmap__get_be64(p + 12);
+		if (m->month < DSMAP__HIST_MONTH_MIN || m->month > DSMAP__HIST_MONTH_MAX ||
+		    (i > 0 && m->month <= h->months[i - 1].month) || m->records == 0 ||
+		    m->subjects > m->records) {
+			h->month_count = i;
+			goto corrupt;
+		}
+	}
+	h->month_count = n;
+	return 0;
+corrupt:
+	return dsmap_error__set(DSMAP_ECORRUPT, "a histogram of %zu bytes is not one this dsmap "
+	                        "wrote", size);
 }

@@ -26,6 +26,10 @@
  *             holding record
  *   a.GGGGGGGG  aliases of generation G: identifier hash (16), subject
  *             hash (16) -> (empty)
+ *   hist      (schema 4) sysno (4), catbit (4) -> record-time histogram of
+ *             the records of that category in the system's current
+ *             generation, written in the transaction that switches the
+ *             system to it and dropped with its inventory
  *
  * Every multi-byte integer is big-endian, so that keys sort as numbers
  * and a store reads the same on any machine.  Every value that is not a
@@ -84,6 +88,7 @@ enum dsmap_store__db {
 	DSMAP__DB_NODES,
 	DSMAP__DB_CATBITS,
 	DSMAP__DB_IDINDEX,
+	DSMAP__DB_HIST,
 	DSMAP__DB_COUNT
 };
 
@@ -380,6 +385,65 @@ int dsmap__holding_summed(const void *data, size_t size);
 /* ---- aliases ---------------------------------------------------------------- */
 
 #define DSMAP__ALIAS_KEY_SIZE (2 * DSMAP_IDENT_HASH_SIZE)
+
+/* ---- record-time histograms ------------------------------------------------- */
+
+/*
+ * What a scan keeps of the age of a system's data, per category, so that
+ * the audit (audit.c) can say what is kept past its retention without
+ * reading the sources again: how many records of the category fall in
+ * each month of their record time, and how many subjects have their
+ * oldest record of the category in each month.
+ *
+ * Key: u32 sysno, u32 catbit.  Value, version 1:
+ *   u8 1, i64 oldest record time, i64 newest, u64 records with no time,
+ *   u64 subjects whose records of the category all have no time,
+ *   u32 month count, then per month (strictly increasing):
+ *   i32 month (months since January 1970, two's complement), u64 records,
+ *   u64 subjects; the checksum of the key and all of that.
+ */
+#define DSMAP__HIST_VERSION 1
+#define DSMAP__HIST_KEY_SIZE 8
+#define DSMAP__HIST_FIXED (1 + 8 + 8 + 8 + 8 + 4)
+#define DSMAP__HIST_MONTH (4 + 8 + 8)
+/* Months from year 0 to year 9999: more than any record time can name. */
+#define DSMAP__HIST_MONTH_MIN (-1970 * 12)
+#define DSMAP__HIST_MONTH_MAX ((9999 - 1970) * 12 + 11)
+#define DSMAP__HIST_MAX_MONTHS (DSMAP__HIST_MONTH_MAX - DSMAP__HIST_MONTH_MIN + 1)
+
+struct dsmap__hist_month {
+	int32_t month;                 /* months since January 1970 */
+	uint64_t records;              /* records of the category with their time in it */
+	uint64_t subjects;             /* subjects whose oldest such record is in it */
+};
+
+struct dsmap__hist {
+	int64_t oldest, newest;        /* record times; 0 when no record has one */
+	uint64_t undated_records;
+	uint64_t undated_subjects;
+	size_t month_count;
+	struct dsmap__hist_month *months;   /* decoded: malloc'ed, free it */
+};
+
+/* The month of a record time (seconds since the epoch, UTC), clamped to
+ * the range above. */
+int32_t dsmap__hist_month_of(int64_t t);
+
+/* The key of system `sysno`'s histogram of category `catbit`. */
+void dsmap__hist_key(unsigned char out[DSMAP__HIST_KEY_SIZE], uint32_t sysno, uint32_t catbit);
+
+/* The size of `h` encoded; 0 when it has more months than a record may. */
+size_t dsmap__hist_size(const struct dsmap__hist *h);
+
+/* Encode `h` under `key` into `out`, exactly dsmap__hist_size(h) bytes. */
+void dsmap__hist_encode(unsigned char *out, const unsigned char key[DSMAP__HIST_KEY_SIZE],
+                        const struct dsmap__hist *h);
+
+/* Decode a histogram (months malloc'ed: free them, also on error).
+ * DSMAP_ECORRUPT when it is not one this dsmap wrote or its checksum does
+ * not match; DSMAP_ENOMEM. */
+int dsmap__hist_decode(struct dsmap__hist *h, const unsigned char key[DSMAP__HIST_KEY_SIZE],
+                       const void *data, size_t size);
 
 /* ---- the identifier index --------------------------------------------------- */
 

@@ -356,6 +356,9 @@ int dsmap_store_rebuild_index(dsmap_store *store)
  *     record never (it is written once; verify decodes it as before).
  *     Nothing to rewrite, then, but a newer schema number, so that a
  *     dsmap of schema 2 refuses the store instead of misreading it.
+ *   3 to 4: the record-time histograms (schema.h, "hist"), made empty;
+ *     a system gets its own at its next scan, and until then the audit
+ *     says it has none.
  */
 static int upgrade_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 {
@@ -758,6 +761,18 @@ static int check_alias_record(const MDB_val *k, const MDB_val *v)
 	       dsmap_error__set(DSMAP_ECORRUPT, "an alias with a value of %zu bytes", v->mv_size);
 }
 
+static int check_hist_record(const MDB_val *k, const MDB_val *v)
+{
+	struct dsmap__hist h;
+	int rc;
+
+	if (k->mv_size != DSMAP__HIST_KEY_SIZE)
+		return bad_key(k);
+	rc = dsmap__hist_decode(&h, k->mv_data, v->mv_data, v->mv_size);
+	free(h.months);
+	return rc;
+}
+
 static const record_check db_checks[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_META] = check_meta_record,
 	[DSMAP__DB_SYSTEMS] = check_system_record,
@@ -766,6 +781,7 @@ static const record_check db_checks[DSMAP__DB_COUNT] = {
 	[DSMAP__DB_NODES] = check_node_record,
 	[DSMAP__DB_CATBITS] = check_catbit_record,
 	[DSMAP__DB_IDINDEX] = check_index_record,
+	[DSMAP__DB_HIST] = check_hist_record,
 };
 
 /* A key as a person can cite it: its text when printable, else the hex
@@ -909,7 +925,8 @@ done:
 
 /* The meta facts of a system's inventory (inventory.h, ident.h): its
  * identity conflicts and the identifier rules it was hashed with. */
-static int inventory_facts_drop(dsmap_store *store, MDB_txn *txn, const char *id)
+static int inventory_facts_drop(dsmap_store *store, MDB_txn *txn, const char *id,
+                                uint32_t sysno)
 {
 	static const enum dsmap__meta_family facts[] = {
 		DSMAP__META_CONFLICTS, DSMAP__META_IDENT_RULES
@@ -929,7 +946,7 @@ static int inventory_facts_drop(dsmap_store *store, MDB_txn *txn, const char *id
 		    rc != MDB_NOTFOUND)
 			return dsmap_store__lmdb(store, rc, "drop meta '%s'", key);
 	}
-	return 0;
+	return dsmap_store__hist_replace(store, txn, sysno, NULL, 0);
 }
 
 int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
@@ -946,7 +963,7 @@ int dsmap_store__system_put(dsmap_store *store, MDB_txn *txn, const char *id,
 	/* The identifier index follows the system to its new generation in
 	 * this very transaction (idindex.h); what was said of an inventory
 	 * goes with it. */
-	if (sum->gen == 0 && (rc = inventory_facts_drop(store, txn, id)) < 0)
+	if (sum->gen == 0 && (rc = inventory_facts_drop(store, txn, id, sum->sysno)) < 0)
 		return rc;
 	if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_SYSTEMS], &k, &v)) == 0) {
 		uint32_t old_sysno, old_gen;
@@ -1334,4 +1351,72 @@ void dsmap_store__facet_names_free(char *names[DSMAP__FACET_MAX])
 		free(names[i]);
 		names[i] = NULL;
 	}
+}
+
+/* ---- record-time histograms --------------------------------------------------------- */
+
+int dsmap_store__hist_replace(dsmap_store *store, MDB_txn *txn, uint32_t sysno,
+                              const struct dsmap__hist *hists, size_t count)
+{
+	unsigned char key[DSMAP__HIST_KEY_SIZE];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	/* the old ones first: a category the system no longer holds goes */
+	if ((rc = mdb_cursor_open(txn, store->dbi[DSMAP__DB_HIST], &cur)) != 0)
+		return dsmap_store__lmdb(store, rc, "hist");
+	dsmap__hist_key(key, sysno, 0);
+	for (;;) {
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size < 4 || dsmap__get_be32(k.mv_data) != sysno)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return dsmap_store__lmdb(store, rc, "drop the histograms of system %u",
+		                         (unsigned int)sysno);
+	for (i = 0; i < count; i++) {
+		const struct dsmap__hist *h = &hists[i];
+
+		if (h->month_count == 0 && h->undated_records == 0)
+			continue;   /* a category this system does not hold */
+		if ((v.mv_size = dsmap__hist_size(h)) == 0)
+			return dsmap_error__set(DSMAP_EINVALID, "system %u: a histogram of %zu months",
+			                        (unsigned int)sysno, h->month_count);
+		dsmap__hist_key(key, sysno, (uint32_t)i);
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		v.mv_data = NULL;
+		if ((rc = mdb_put(txn, store->dbi[DSMAP__DB_HIST], &k, &v, MDB_RESERVE)) != 0)
+			return dsmap_store__lmdb(store, rc, "write the histograms of system %u",
+			                         (unsigned int)sysno);
+		dsmap__hist_encode(v.mv_data, key, h);
+	}
+	return 0;
+}
+
+int dsmap_store__hist_get(dsmap_store *store, MDB_txn *txn, uint32_t sysno, uint32_t catbit,
+                          struct dsmap__hist *h)
+{
+	unsigned char key[DSMAP__HIST_KEY_SIZE];
+	MDB_val k = { sizeof(key), key }, v;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	dsmap__hist_key(key, sysno, catbit);
+	if ((rc = mdb_get(txn, store->dbi[DSMAP__DB_HIST], &k, &v)) == MDB_NOTFOUND)
+		return dsmap_error__set(DSMAP_ENOTFOUND, "no histogram");
+	if (rc != 0)
+		return dsmap_store__lmdb(store, rc, "hist");
+	if ((rc = dsmap__hist_decode(h, key, v.mv_data, v.mv_size)) == DSMAP_ECORRUPT)
+		return dsmap_error__prefix(rc, "store %s: hist: system %u, category %u", store->path,
+		                           (unsigned int)sysno, (unsigned int)catbit);
+	return rc;
 }

@@ -110,6 +110,17 @@ int dsmap_store__systems_each(dsmap_store *store, dsmap_store__system_cb cb, voi
 int dsmap_store__systems_each_in(dsmap_store *store, MDB_txn *txn, dsmap_store__system_cb cb,
                                  void *payload);
 
+/* Replace the record-time histograms of system `sysno` (inside a write
+ * transaction) with hists[catbit] for each catbit below `count` whose
+ * histogram counts a record; NULL, 0 drops them all. */
+int dsmap_store__hist_replace(dsmap_store *store, MDB_txn *txn, uint32_t sysno,
+                              const struct dsmap__hist *hists, size_t count);
+
+/* Read the histogram of system `sysno` for category `catbit` (months
+ * malloc'ed: free them).  DSMAP_ENOTFOUND when it has none. */
+int dsmap_store__hist_get(dsmap_store *store, MDB_txn *txn, uint32_t sysno, uint32_t catbit,
+                          struct dsmap__hist *h);
+
 /*
  * Facet numbers: each subject kind and each brand gets a number, stable
  * and never reused, so that a holding's subject-kind and brand sets are

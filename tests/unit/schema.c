@@ -375,6 +375,68 @@ static void test_schema__index_values(void **state)
 	assert_true(dsmap__idx_value(2, DSMAP__IDX_ALIAS) < dsmap__idx_value(3, DSMAP__IDX_SUBJECT));
 }
 
+static void test_schema__hist_months(void **state)
+{
+	(void)state;
+	assert_int_equal(dsmap__hist_month_of(0), 0);                     /* 1970-01 */
+	assert_int_equal(dsmap__hist_month_of(INT64_C(1767225599)), 671); /* 2025-12-31T23:59:59Z */
+	assert_int_equal(dsmap__hist_month_of(INT64_C(1767225600)), 672); /* 2026-01-01 */
+	assert_int_equal(dsmap__hist_month_of(INT64_C(951782400)), 361);  /* 2000-02-29 */
+	assert_int_equal(dsmap__hist_month_of(-1), -1);                   /* 1969-12 */
+	assert_int_equal(dsmap__hist_month_of(INT64_MIN), DSMAP__HIST_MONTH_MIN);
+	assert_int_equal(dsmap__hist_month_of(INT64_MAX), DSMAP__HIST_MONTH_MAX);
+}
+
+static void test_schema__hist_round_trip(void **state)
+{
+	struct dsmap__hist_month months[] = {
+		{ -3, 2, 1 }, { 0, 1, 0 }, { 672, 5, 3 },
+	};
+	struct dsmap__hist h = { 5, 1767225600, 7, 2, 3, months }, back;
+	unsigned char key[DSMAP__HIST_KEY_SIZE], other[DSMAP__HIST_KEY_SIZE], buf[256];
+	size_t n = dsmap__hist_size(&h), i;
+
+	(void)state;
+	dsmap__hist_key(key, 3, 9);
+	dsmap__hist_key(other, 3, 10);
+	assert_int_equal(n, DSMAP__HIST_FIXED + 3 * DSMAP__HIST_MONTH + DSMAP__SUM_SIZE);
+	assert_true(n <= sizeof(buf));
+	dsmap__hist_encode(buf, key, &h);
+	assert_int_equal(dsmap__hist_decode(&back, key, buf, n), 0);
+	assert_int_equal(back.oldest, 5);
+	assert_int_equal(back.newest, 1767225600);
+	assert_int_equal(back.undated_records, 7);
+	assert_int_equal(back.undated_subjects, 2);
+	assert_int_equal(back.month_count, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(back.months[i].month, months[i].month);
+		assert_int_equal(back.months[i].records, months[i].records);
+		assert_int_equal(back.months[i].subjects, months[i].subjects);
+	}
+	free(back.months);
+
+	/* under another key, the checksum does not match */
+	assert_int_equal(dsmap__hist_decode(&back, other, buf, n), DSMAP_ECORRUPT);
+	free(back.months);
+	/* every single flipped byte is refused */
+	for (i = 0; i < n; i++) {
+		buf[i] ^= 0x40;
+		assert_int_equal(dsmap__hist_decode(&back, key, buf, n), DSMAP_ECORRUPT);
+		free(back.months);
+		buf[i] ^= 0x40;
+	}
+	/* and every truncation */
+	for (i = 0; i < n; i++) {
+		assert_int_equal(dsmap__hist_decode(&back, key, buf, i), DSMAP_ECORRUPT);
+		free(back.months);
+	}
+	/* months out of order are refused even under a good checksum */
+	months[1].month = -3;
+	dsmap__hist_encode(buf, key, &h);
+	assert_int_equal(dsmap__hist_decode(&back, key, buf, n), DSMAP_ECORRUPT);
+	free(back.months);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +451,8 @@ int main(void)
 		cmocka_unit_test(test_schema__catbits),
 		cmocka_unit_test(test_schema__holdings),
 		cmocka_unit_test(test_schema__index_values),
+		cmocka_unit_test(test_schema__hist_months),
+		cmocka_unit_test(test_schema__hist_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

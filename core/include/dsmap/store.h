@@ -21,8 +21,9 @@ DSMAP_BEGIN_DECL
 typedef struct dsmap_store dsmap_store;
 
 /** The schema version this library writes (it reads every older one,
- *  upgrading the store on open).  3: records carry checksums. */
-#define DSMAP_STORE_SCHEMA 3
+ *  upgrading the store on open).  3: records carry checksums; 4: scans
+ *  keep a record-time histogram per system and category (dsmap audit). */
+#define DSMAP_STORE_SCHEMA 4
 
 /** Flags for dsmap_store_options.flags. */
 enum {
