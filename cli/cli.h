@@ -95,6 +95,7 @@ int cmd_init(int argc, char **argv, struct cli_global *g);
 int cmd_lineage(int argc, char **argv, struct cli_global *g);
 int cmd_ls(int argc, char **argv, struct cli_global *g);
 int cmd_ropa(int argc, char **argv, struct cli_global *g);
+int cmd_audit(int argc, char **argv, struct cli_global *g);
 int cmd_export(int argc, char **argv, struct cli_global *g);
 int cmd_sync(int argc, char **argv, struct cli_global *g);
 int cmd_demo(int argc, char **argv, struct cli_global *g);

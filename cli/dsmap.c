@@ -306,6 +306,35 @@ const struct cli_command cli_commands[] = {
 	  "Exit status 2 for a bad option or format; 3 when nothing is synced or\n"
 	  "REV|DATE names nothing (an unknown revision, a date before the first\n"
 	  "commit); 1 when the mapping at REV has errors.\n" },
+	{ "audit", cmd_audit,
+	  "the gaps between the notice and what the systems hold and keep",
+	  "usage: dsmap audit [--format text|json] [--fail-on high|medium|low]\n"
+	  "                   [--stale-days N] [--as-of DATE] [--lang en|fr]\n"
+	  "\n"
+	  "Compare the synced revision with the inventory of the last scans and\n"
+	  "list the findings, most severe first, each with a stable id:\n"
+	  "  high    unpurposed-data (a category a system holds for none of its\n"
+	  "          declared purposes), retention-overdue (records older than the\n"
+	  "          longest retention that applies), scan-failed\n"
+	  "  medium  retention-undated (records with no time), scan-stale (never\n"
+	  "          scanned, or not for --stale-days), system-no-purpose,\n"
+	  "          consent-no-field (a consent-based purpose, no consent field)\n"
+	  "  low     retention-unknown (a retention running from an event the\n"
+	  "          inventory does not record, or with no period), no-record-times\n"
+	  "          (scanned before dsmap kept them), purpose-unserved\n"
+	  "\n"
+	  "  --format FMT       text (default) or json\n"
+	  "  --fail-on SEV      exit with status 4 when a finding of severity SEV or\n"
+	  "                     above exists (for the mapping repository's CI)\n"
+	  "  --stale-days N     a system not scanned for more than N days is a\n"
+	  "                     finding (default 30)\n"
+	  "  --as-of DATE       judge ages as of DATE, YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
+	  "  --lang en|fr       the language of the names (default en)\n"
+	  "\n"
+	  "docs/audit.md says what each finding checks and how to resolve it.\n"
+	  "\n"
+	  "Exit status 0 (findings or not, without --fail-on); 4 when --fail-on\n"
+	  "finds one; 2 for a bad option; 3 when nothing is synced.\n" },
 	{ "export", cmd_export,
 	  "the notice as JSON-LD in W3C DPV 2.x (one process per purpose)",
 	  "usage: dsmap export dpv [--at REV|DATE] [--base IRI]\n"

@@ -243,7 +243,7 @@ static void source_categories(const struct dsmap__source *src, json_t *out, int 
 
 static json_t *system_json(const struct dsmap__system *sys)
 {
-	json_t *purposes = json_array(), *cats = json_array(), *sources = json_array();
+	json_t *purposes = json_array(), *cats = json_array(), *sources = json_array(), *se;
 	size_t i, j;
 	int bad = 0;
 
@@ -269,10 +269,15 @@ static json_t *system_json(const struct dsmap__system *sys)
 			bad = 1;
 			break;
 		}
-		dsmap__json_push(sources, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
+		se = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
 		    "name", src->name, "identifiers", ids, "categories", scats,
 		    "timestamp", jstr(src->timestamp), "subject_kind", facet_json(src->subject_kind),
-		    "brand", facet_json(src->brand)), &bad);
+		    "brand", facet_json(src->brand));
+		/* only where declared, so that the nodes of systems without
+		 * one keep their content hash */
+		if (se != NULL && src->consent != NULL)
+			dsmap__json_put(se, "consent", json_string(src->consent), &bad);
+		dsmap__json_push(sources, se, &bad);
 	}
 	if (bad) {
 		json_decref(purposes);

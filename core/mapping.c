@@ -350,6 +350,7 @@ static const struct key source_keys[] = {
 	{ "identifiers", T_MAP, 1, NULL, NULL },
 	{ "categories", T_MAP, 1, NULL, NULL },
 	{ "timestamp", T_STR, 0, NULL, NULL },
+	{ "consent", T_STR, 0, NULL, NULL },
 	{ "subject_kind", T_ANY, 0, NULL, NULL },
 	{ "brand", T_ANY, 0, NULL, NULL },
 	END
@@ -1646,6 +1647,7 @@ static void read_source(struct ctx *c, struct dsmap__system *sys, const yaml_nod
 		return;
 	src->name = str(c, e, "name");
 	src->timestamp = str(c, e, "timestamp");
+	src->consent = str(c, e, "consent");
 	src->loc = loc_of(c, get(c, e, "name"));
 	if (src->name == NULL)
 		return;

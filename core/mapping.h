@@ -167,6 +167,7 @@ struct dsmap__facet {
 struct dsmap__source {
 	const char *name;
 	const char *timestamp;     /* NULL when none */
+	const char *consent;       /* the field recording consent; NULL when none */
 	dsmap__vec options;        /* struct dsmap__option * */
 	dsmap__vec id_fields;      /* struct dsmap__id_field *, in file order */
 	dsmap__vec cat_fields;     /* struct dsmap__cat_field * */

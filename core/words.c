@@ -390,6 +390,18 @@ const char *dsmap__duration_words(char *buf, size_t size, const char *iso, const
 	return words(buf, size, NULL, iso, trigger, lang);
 }
 
+const char *dsmap__trigger_words(char *buf, size_t size, const char *trigger, const char *lang)
+{
+	struct wbuf w = { buf, size, 0 };
+
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	if (trigger != NULL)
+		put_event(&w, trigger, lang != NULL && strcmp(lang, "fr") == 0, "de");
+	return buf;
+}
+
 const char *dsmap__duration_range_words(char *buf, size_t size, const char *min, const char *iso,
                                         const char *trigger, const char *lang)
 {

@@ -30,6 +30,10 @@ const char *dsmap__duration_words(char *buf, size_t size, const char *iso, const
 const char *dsmap__duration_range_words(char *buf, size_t size, const char *min, const char *iso,
                                         const char *trigger, const char *lang);
 
+/* The event `trigger` (a trigger id) as a noun phrase: "the end of the
+ * contract" / (after "de") "la fin du contrat". */
+const char *dsmap__trigger_words(char *buf, size_t size, const char *trigger, const char *lang);
+
 /* `one` when n is 1, else `many` (English rule). */
 const char *dsmap__plural(size_t n, const char *one, const char *many);
 

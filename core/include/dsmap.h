@@ -21,6 +21,7 @@
 #include "dsmap/locate.h"
 #include "dsmap/ls.h"
 #include "dsmap/ropa.h"
+#include "dsmap/audit.h"
 #include "dsmap/dpv.h"
 #include "dsmap/scan.h"
 #include "dsmap/token.h"

@@ -3,7 +3,9 @@
 # transaction, and answer as before:
 #   schema 1: no identifier index, Bloom filters in meta;
 #   schema 2: records without checksums (read as they are, summed when a
-#             rescan writes them again).
+#             rescan writes them again);
+#   schema 3 (through 2): no record-time histograms, which the audit says
+#             until a rescan writes them.
 # Each fixture was made by the dsmap of its schema
 # (tests/fixtures/store-schemaN/make.sh) and is kept as text: an mdb_dump
 # of the store and the workspace key.
@@ -69,7 +71,7 @@ d = json.load(open(sys.argv[1]))
 assert d["store"]["schema"] == int(sys.argv[2]), d["store"]
 assert [(s["id"], s["identifier_rules"]) for s in d["systems"]] == \
     [("billing", 1), ("crm", 1), ("weblog", 1)], d["systems"]' "$T_TMP/out" "$(meta_schema ws1)"
-check "the store says schema 3" test "$(meta_schema ws1)" = 3
+check "the store says schema 4" test "$(meta_schema ws1)" = 4
 dsmap -C ws1 status
 expect_out "^  scanned before e-mail domains were read through IDNA \(identifier rules 1\): rescan it \(dsmap scan crm\)" \
 	"and that its inventories are to be rescanned for the new identifier rules"
@@ -92,13 +94,24 @@ check "the schema-2 fixture is schema 2, with its holdings unsummed (versions 1 
 	mdb_dump -s h.00000001 ws2/.dsmap/store | grep -q "^ 0[12]"' x "$(meta_schema ws2)"
 dsmap -C ws2 status --format json
 expect_rc 0 "status opens it, upgrading it"
-check "it says schema 3, and no inventory needs a rescan for its rules" python3 -c '
+check "it says schema 4, and no inventory needs a rescan for its rules" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["store"]["schema"] == 3, d["store"]
+assert d["store"]["schema"] == 4, d["store"]
 assert [(s["id"], s["identifier_rules"]) for s in d["systems"]] == \
     [("billing", 2), ("crm", 2), ("weblog", 2)], d["systems"]' "$T_TMP/out"
 answers ws2
+check "the upgrade made the histograms' database, empty" sh -c '
+	mdb_stat -s hist ws2/.dsmap/store | grep -q "Entries: 0"'
+dsmap -C ws2 audit --format json
+expect_rc 0 "audit reads the upgraded store"
+check "and says which inventories were scanned before record times were kept" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [x for x in d["findings"] if x["kind"] == "no-record-times"]
+assert f and all(x["severity"] == "low" and "dsmap scan " + x["system"] in x["message"]
+                 for x in f), f
+assert not [x for x in d["findings"] if x["kind"].startswith("retention-overdue")], d' "$T_TMP/out"
 
 # A rescan writes every record again, with its checksum.  The workspace
 # gets the data and mappings the fixture was scanned from.
@@ -111,5 +124,12 @@ check "the new generations' holdings are summed (versions 3 and 4)" sh -c '
 	test -n "$gen" && ! mdb_dump -s "h.$gen" ws2/.dsmap/store | sed -n "/^HEADER=END/,\$p" |
 		awk "NR % 2 == 1 && NR > 1" | grep -q "^ 0[12]"'
 answers ws2
+check "and writes the histograms" sh -c '
+	! mdb_stat -s hist ws2/.dsmap/store | grep -q "Entries: 0"'
+dsmap -C ws2 audit --format json
+check "after which no inventory lacks its record times" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert not [x for x in d["findings"] if x["kind"] == "no-record-times"], d' "$T_TMP/out"
 
 finish
