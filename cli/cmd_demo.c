@@ -382,6 +382,38 @@ static int show_locate(dsmap_workspace *ws, unsigned long subject)
 	return 0;
 }
 
+/* The audit's counts, and its findings above the low ones (the low ones
+ * are mostly the notice's purposes that no demo system serves). */
+static int show_audit(dsmap_workspace *ws)
+{
+	char *out = NULL;
+	json_t *ans, *f, *sum;
+	size_t i, low = 0;
+
+	if (dsmap_audit(&out, NULL, ws, NULL, DSMAP_FORMAT_JSON) < 0)
+		return cli_fail("demo: audit");
+	ans = json_loads(out, 0, NULL);
+	dsmap_free(out);
+	if (ans == NULL)
+		return fail("audit", "unreadable answer");
+	sum = json_object_get(ans, "summary");
+	printf("  %lld high, %lld medium, %lld low (dsmap audit for each; docs/audit.md)\n",
+	       (long long)json_integer_value(json_object_get(sum, "high")),
+	       (long long)json_integer_value(json_object_get(sum, "medium")),
+	       (long long)json_integer_value(json_object_get(sum, "low")));
+	json_array_foreach(json_object_get(ans, "findings"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "severity")), "low") == 0) {
+			low++;
+			continue;
+		}
+		printf("  %-6s %s\n         %s\n", json_string_value(json_object_get(f, "severity")),
+		       json_string_value(json_object_get(f, "id")),
+		       json_string_value(json_object_get(f, "message")));
+	}
+	json_decref(ans);
+	return 0;
+}
+
 static int show_impact(dsmap_workspace *ws)
 {
 	char *out = NULL;
@@ -525,6 +557,10 @@ int cmd_demo(int argc, char **argv, struct cli_global *g)
 
 	heading("dsmap locate: where is the data of subject 44, and why?");
 	if ((rc = show_locate(ws, 44)) != 0)
+		goto done;
+
+	heading("dsmap audit: where the systems differ from the notice");
+	if ((rc = show_audit(ws)) != 0)
 		goto done;
 
 	heading("A new version of the notice");

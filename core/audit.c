@@ -272,17 +272,23 @@ static const char *labels(struct audit *a, char *buf, size_t size, enum dsmap__g
 
 /* ---- per system ------------------------------------------------------------------------ */
 
-/* The sources of system node `sys` that hold `ref` with no `timestamp`. */
-static json_t *undated_sources(json_t *sys, const char *ref)
+/* The sources of system node `sys` that hold `ref`, each with its
+ * timestamp field (null: none); *untimed counts those without one. */
+static json_t *category_sources(json_t *sys, const char *ref, size_t *untimed)
 {
-	json_t *out = json_array(), *src;
+	json_t *out = json_array(), *src, *ts;
 	int bad = out == NULL;
 	size_t i;
 
-	json_array_foreach(json_object_get(sys, "sources"), i, src)
-		if (dsmap__json_has(json_object_get(src, "categories"), ref) &&
-		    !json_is_string(json_object_get(src, "timestamp")))
-			dsmap__json_push(out, json_string(dsmap__json_str(src, "name")), &bad);
+	*untimed = 0;
+	json_array_foreach(json_object_get(sys, "sources"), i, src) {
+		if (!dsmap__json_has(json_object_get(src, "categories"), ref))
+			continue;
+		ts = json_object_get(src, "timestamp");
+		*untimed += !json_is_string(ts);
+		dsmap__json_push(out, json_pack("{s:s, s:O}", "name", dsmap__json_str(src, "name"),
+		                                "timestamp", ts ? ts : json_null()), &bad);
+	}
 	return dsmap__json_done(out, bad);
 }
 
@@ -406,18 +412,22 @@ static int retention(struct audit *a, const char *sid, json_t *sys, uint32_t sys
 		        labels(a, names, sizeof(names), DSMAP__NODE_PURPOSE, purposes));
 	}
 	if (h.undated_records > 0) {
-		json_t *srcs = undated_sources(sys, ref);
+		size_t untimed;
+		json_t *srcs = category_sources(sys, ref, &untimed);
 
+		if (srcs == NULL)
+			a->bad = 1;
 		finding(a, DSMAP_AUDIT_MEDIUM, "retention-undated", sid, ref, NULL,
 		        json_pack("{s:O, s:s, s:I, s:I, s:o}", "purposes", purposes, "retention", words,
 		                  "records", (json_int_t)h.undated_records, "subjects",
 		                  (json_int_t)h.undated_subjects, "sources",
 		                  srcs ? srcs : json_array()),
 		        "%s holds %llu records of %s with no record time, so whether they are kept "
-		        "past their retention (%s) cannot be judged; give %s a 'timestamp' field.",
+		        "past their retention (%s) cannot be judged; %s.",
 		        label(a, DSMAP__NODE_SYSTEM, sid), (unsigned long long)h.undated_records,
 		        label(a, DSMAP__NODE_CATEGORY, ref), words,
-		        json_array_size(srcs) == 1 ? "its source" : "its sources");
+		        untimed ? "give the sources that hold it a 'timestamp' field" :
+		        "their source's time field is empty in those records");
 	}
 done:
 	free(h.months);

@@ -179,7 +179,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 f = {x["id"]: x for x in d["findings"]}["retention-undated/cams/observed/image-video-recordings"]
 assert (f["records"], f["subjects"]) == (1, 1), f
-assert f["sources"] == ["data/cams.csv"], f
+assert f["sources"] == [{"name": "data/cams.csv", "timestamp": "at"}], f
+assert f["message"].endswith("their source\x27s time field is empty in those records."), f
 ' audit.json
 
 check "held for no purpose: the e-mail addresses of 2 subjects, the hardware of 1" $PY -c '

@@ -88,7 +88,7 @@ expect_err "nonexistent: No such file or directory" "a missing -C directory is n
 dsmap -C "$ws" status
 expect_out "^mapping     HEAD [0-9a-f]{12}  Import the shipped notice mapping$" "status shows HEAD"
 expect_out "^synced      nothing yet" "status shows nothing synced"
-expect_out "^store       .* schema 3$" "status shows the store"
+expect_out "^store       .* schema 4$" "status shows the store"
 expect_out "^systems     none" "status shows no systems"
 
 dsmap -C "$ws" status --format json
