@@ -3,10 +3,13 @@
  *
  * One server object holds everything the process shares: the workspace
  * (opened once), the MHD daemon, the locks, the counters of /metrics.
- * Nothing else is global.  Each request opens what it reads in one read
- * transaction of its own (a locator per locate request; dsmap_lineage()
- * and dsmap_ls() take theirs), so a scan generation committed or a
- * revision synced since is seen without a restart.  What reads the git
+ * Nothing else is global.  Each request reads in one read transaction:
+ * dsmap_lineage() and dsmap_ls() take theirs; a locate borrows one of the
+ * server's locators (one per thread of the pool), whose snapshot is
+ * taken again only when something was committed to the store since
+ * (dsmap_locator_update()), so a scan generation committed or a revision
+ * synced is seen without a restart, and a locate otherwise costs no
+ * reload.  What reads the git
  * repository (status, history, blame, impact, anything `at` a revision)
  * goes through `git_lock`: a libgit2 repository is used by one thread at
  * a time.
@@ -53,8 +56,17 @@ struct serve_stats {
 	atomic_ullong latency_count;
 };
 
+/* A locator of the pool, used by one request at a time. */
+struct serve_locator {
+	pthread_mutex_t mu;
+	dsmap_locator *loc;         /* NULL until a locate opens it */
+};
+
 struct server {
 	dsmap_workspace *ws;
+	struct serve_locator *locators;
+	unsigned nlocators;
+	atomic_uint next_locator;
 	pthread_mutex_t git_lock;
 	atomic_int draining;
 	atomic_uint in_flight;
@@ -63,6 +75,13 @@ struct server {
 	pthread_rwlock_t tokens_lock;
 	dsmap_tokens *tokens;
 	dsmap_access_log *log;
+	/* A locate's connection is suspended while its access log entry is
+	 * synced (auth.c).  `stopping` is set, under the write lock, before
+	 * the last flush of the log at shutdown: a request that finds it set
+	 * waits for its entry in its own thread instead, so that no
+	 * connection is left suspended when the daemon stops. */
+	pthread_rwlock_t suspend_lock;
+	int stopping;
 	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
 };
 
@@ -78,6 +97,8 @@ struct serve_request {
 	unsigned long long discarded;   /* bytes dropped past the cap */
 	int queued;                 /* the answer is handed to MHD */
 	int logged;                 /* its access log entry is written */
+	atomic_int log_state;       /* a locate's entry: LOG_NONE, LOG_PENDING, LOG_DONE */
+	int log_rc;                 /* LOG_DONE: 0 when the entry is durable */
 	unsigned long long bytes;   /* the answer's size */
 	uint64_t t0;                /* monotonic, microseconds */
 	/* filled by the handler, for the access log */
@@ -131,6 +152,11 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 /* The route handlers (handlers.c). */
 void serve_dispatch(struct serve_request *r);
 
+/* The locator pool (handlers.c): init -1 when out of memory; free after
+ * the daemon has stopped. */
+int serve_locators_init(struct server *s, unsigned n);
+void serve_locators_free(struct server *s);
+
 /* POST and GET /v1/scan (scan.c); init -1 when out of memory; stop
  * ends a scan running (SIGTERM) and frees the state. */
 struct serve_scan;
@@ -153,6 +179,15 @@ int serve_auth_open(struct server *s);
 void serve_auth_reload(struct server *s);
 void serve_auth_close(struct server *s);
 int serve_access_record(struct serve_request *r, uint64_t us);
+
+/* The access log entry of a locate, before its answer leaves: the entry
+ * is submitted and the connection suspended until the sync that covers
+ * it returns (r->log_state LOG_PENDING, then LOG_DONE with r->log_rc),
+ * when the connection is resumed.  During shutdown the entry is appended
+ * and waited for in this thread instead (LOG_DONE on return).  Only ever
+ * called from MHD's access handler. */
+enum { LOG_NONE = 0, LOG_PENDING, LOG_DONE };
+void serve_access_record_locate(struct serve_request *r, uint64_t us);
 
 /* The OpenAPI document (openapi.c). */
 extern const char serve_openapi_json[];

@@ -311,4 +311,34 @@ serve_stop
 check "SIGTERM: the server exits 0" test "$SRV_RC" -eq 0
 check "no identifier value used above reaches the server's stderr" \
 	sh -c "! grep -Eq 'user42|user1@|nobody@|not-an-address|C000043' '$T_TMP/srv.err'"
+
+# ---- an access log that cannot be written withholds the answer -----------
+
+# A server whose file size limit the access log has reached (SIGXFSZ
+# ignored, so the write fails with EFBIG): a locate is not answered
+# unrecorded.  The soft limit is set in blocks of 512 or 1024 bytes
+# (dash or bash), both under the log's size.
+log_size=$(wc -c < "$W/.dsmap/access.log")
+check "the access log holds some entries by now" test "$log_size" -gt 4096
+trap '' XFSZ
+ulimit -S -f $((log_size / 1024))
+check "a server at its file size limit starts" serve_start --threads 2
+ulimit -S -f unlimited
+trap - XFSZ
+req POST /v1/locate "$TOK_DSAR" -H 'Content-Type: application/json' \
+	--data '{"identifiers":["email:user42@example.com"]}'
+expect_code 500 "a locate whose entry cannot be written: 500"
+check "as problem+json" grep -qi '^content-type: application/problem+json' "$T_TMP/head"
+check "saying why, and no answer" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["status"] == 500 and "access log" in p["detail"], p
+assert "systems" not in p and "answer" not in p, p
+' "$T_TMP/body"
+check "the log is as it was" test "$(wc -c < "$W/.dsmap/access.log")" -eq "$log_size"
+req GET /v1/status "$TOK_AUDITOR2"
+expect_code 200 "routes that log nothing still answer"
+serve_stop
+check "SIGTERM: that server exits 0 too" test "$SRV_RC" -eq 0
+check "it said why on stderr" grep -q "access log" "$T_TMP/srv.err"
 finish
