@@ -87,7 +87,8 @@ static void lineage(struct serve_request *r)
 	static const char *const args[] = { "at", NULL };
 	const char *at = serve_arg(r, "at");
 	char *out = NULL;
-	int rc;
+	uint64_t txnid = 0;
+	int rc, cached = 0;
 
 	if (!only(r, args, "a lineage question takes one query argument: at=REV|DATE"))
 		return;
@@ -95,12 +96,24 @@ static void lineage(struct serve_request *r)
 		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
 		return;
 	}
+	/* At the synced revision, the answer is the store's: cached under its
+	 * last transaction id (cache.c). */
+	if (at == NULL && dsmap_store_last_txn(&txnid, dsmap_workspace_store(r->srv->ws)) == 0) {
+		cached = 1;
+		if ((out = serve_cache_get(r->srv, txnid, r->m.lineage_kind, r->m.id)) != NULL) {
+			serve_answer(r, out, "application/json");
+			return;
+		}
+	}
 	LOCKED(r, at != NULL, dsmap_lineage(&out, r->srv->ws, r->m.lineage_kind, r->m.id, at,
 	                                    DSMAP_FORMAT_JSON));
-	if (rc < 0)
+	if (rc < 0) {
 		fail(r, rc);
-	else
-		serve_answer(r, out, "application/json");
+		return;
+	}
+	if (cached)
+		serve_cache_put(r->srv, txnid, r->m.lineage_kind, r->m.id, out);
+	serve_answer(r, out, "application/json");
 }
 
 static void ls(struct serve_request *r)

@@ -458,6 +458,16 @@ void serve_metrics(struct serve_request *r)
 	sb_printf(&b, "# HELP dsmap_http_requests_in_flight Requests being answered.\n"
 	          "# TYPE dsmap_http_requests_in_flight gauge\ndsmap_http_requests_in_flight %u\n",
 	          atomic_load(&r->srv->in_flight));
+	{
+		unsigned long long hits, misses;
+
+		serve_cache_stats(r->srv, &hits, &misses);
+		sb_printf(&b, "# HELP dsmap_lineage_cache_requests_total Lineage questions at the "
+		          "synced revision, by whether the rendered answer was cached.\n"
+		          "# TYPE dsmap_lineage_cache_requests_total counter\n"
+		          "dsmap_lineage_cache_requests_total{result=\"hit\"} %llu\n"
+		          "dsmap_lineage_cache_requests_total{result=\"miss\"} %llu\n", hits, misses);
+	}
 	if (dsmap_store_info_get(&info, dsmap_workspace_store(r->srv->ws)) == 0)
 		sb_printf(&b, "# HELP dsmap_store_used_bytes Bytes of the store in use.\n"
 		          "# TYPE dsmap_store_used_bytes gauge\ndsmap_store_used_bytes %llu\n"
@@ -648,7 +658,8 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	pthread_mutex_init(&s->git_lock, NULL);
 	pthread_rwlock_init(&s->tokens_lock, NULL);
 	pthread_rwlock_init(&s->suspend_lock, NULL);
-	if (serve_scan_init(s) < 0 || serve_locators_init(s, threads) < 0) {
+	if (serve_scan_init(s) < 0 || serve_locators_init(s, threads) < 0 ||
+	    serve_cache_init(s) < 0) {
 		fprintf(stderr, "dsmap: serve: out of memory\n");
 		goto done;
 	}
@@ -730,6 +741,7 @@ done:
 	if (s != NULL) {
 		serve_scan_stop(s);
 		serve_locators_free(s);
+		serve_cache_free(s);
 		serve_auth_close(s);
 		pthread_rwlock_destroy(&s->suspend_lock);
 		pthread_rwlock_destroy(&s->tokens_lock);

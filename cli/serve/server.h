@@ -36,6 +36,11 @@
 #define SERVE_CONN_TIMEOUT 10               /* default seconds a connection may stay idle */
 #define SERVE_DRAIN_SECONDS 30              /* SIGTERM: how long in-flight requests get */
 
+/* The cache of lineage answers (cache.c): slots, and the largest answer
+ * kept, bytes; at most their product is held. */
+#define SERVE_CACHE_SLOTS 256
+#define SERVE_CACHE_ANSWER_MAX (64 * 1024)
+
 /* The latency histogram's upper bounds, in microseconds. */
 #define SERVE_BUCKETS 10
 
@@ -83,6 +88,7 @@ struct server {
 	pthread_rwlock_t suspend_lock;
 	int stopping;
 	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
+	struct serve_cache *cache;  /* lineage answers: see cache.c */
 };
 
 /* A request being answered: what the handlers get. */
@@ -151,6 +157,20 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 
 /* The route handlers (handlers.c). */
 void serve_dispatch(struct serve_request *r);
+
+/* The cache of lineage answers at the synced revision (cache.c), keyed
+ * by the store's last transaction id (dsmap_store_last_txn()), the
+ * lineage kind and the id.  init: -1 when out of memory.  get: a copy of
+ * the answer (malloc'ed), or NULL; an id newer than the cache's drops
+ * everything held.  put: keeps a copy, or does nothing (too big, out of
+ * memory, or of an id the store has moved past). */
+struct serve_cache;
+int serve_cache_init(struct server *s);
+void serve_cache_free(struct server *s);
+char *serve_cache_get(struct server *s, uint64_t txnid, int kind, const char *id);
+void serve_cache_put(struct server *s, uint64_t txnid, int kind, const char *id,
+                     const char *answer);
+void serve_cache_stats(struct server *s, unsigned long long *hits, unsigned long long *misses);
 
 /* The locator pool (handlers.c): init -1 when out of memory; free after
  * the daemon has stopped. */

@@ -80,6 +80,22 @@ req GET /v1/systems/crm "$TOK_AUDITOR"
 expect_code 200 "GET /v1/systems/crm"
 check "is the system's lineage" cmp -s "$T_TMP/body" "$T_TMP/out"
 
+# Answers at the synced revision are cached until the store moves: asked
+# again, the same answer, from the cache; after a sync, the new one.
+cp "$T_TMP/out" "$T_TMP/lineage-before"
+req GET /v1/lineage/system/crm "$TOK_AUDITOR"
+check "asked again, the same answer" cmp -s "$T_TMP/body" "$T_TMP/lineage-before"
+req GET /metrics "$TOK_AUDITOR"
+check "served from the cache" grep -Eq '^dsmap_lineage_cache_requests_total\{result="hit"\} [1-9]' \
+	"$T_TMP/body"
+git -C "$W" -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m "a new revision"
+dsmap -C "$W" sync
+expect_rc 0 "dsmap sync while the server runs"
+dsmap -C "$W" lineage --format json system crm
+check "the synced revision's answer is another" sh -c "! cmp -s '$T_TMP/out' '$T_TMP/lineage-before'"
+req GET /v1/lineage/system/crm "$TOK_AUDITOR"
+check "and the server gives it, without a restart" cmp -s "$T_TMP/body" "$T_TMP/out"
+
 dsmap -C "$W" ls --format json purposes
 PURPOSE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["id"])' "$T_TMP/out")
 req GET "/v1/lineage/purpose/$PURPOSE?at=HEAD" "$TOK_AUDITOR"
