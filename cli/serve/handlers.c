@@ -217,6 +217,57 @@ static void impact(struct serve_request *r)
 		serve_answer(r, out, "application/json");
 }
 
+/* GET /v1/ropa?at=&format=json|csv: dsmap ropa's register. */
+static void ropa(struct serve_request *r)
+{
+	static const char *const args[] = { "at", "format", NULL };
+	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
+	const char *format = serve_arg(r, "format");
+	char *out = NULL;
+	int rc, csv;
+
+	if (!only(r, args, "the register takes at=REV|DATE and format=json|csv"))
+		return;
+	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
+		serve_problem(r, 400, "format= is json or csv", NULL);
+		return;
+	}
+	csv = format != NULL && strcmp(format, "csv") == 0;
+	if ((o.at = serve_arg(r, "at")) != NULL && o.at[0] == '\0') {
+		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
+		return;
+	}
+	o.generated_at = r->srv->generated_at;
+	/* the controller and contacts are read from the revision's commit */
+	LOCKED(r, 1, dsmap_ropa(&out, r->srv->ws, &o, csv ? DSMAP_FORMAT_CSV : DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, csv ? "text/csv; charset=utf-8; header=present" :
+		             "application/json");
+}
+
+/* GET /v1/export/dpv?at=: dsmap export dpv's JSON-LD document. */
+static void export_dpv(struct serve_request *r)
+{
+	static const char *const args[] = { "at", NULL };
+	dsmap_dpv_options o = DSMAP_DPV_OPTIONS_INIT;
+	char *out = NULL;
+	int rc;
+
+	if (!only(r, args, "the DPV export takes one query argument: at=REV|DATE"))
+		return;
+	if ((o.at = serve_arg(r, "at")) != NULL && o.at[0] == '\0') {
+		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
+		return;
+	}
+	LOCKED(r, 1, dsmap_dpv_export(&out, r->srv->ws, &o));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/ld+json");
+}
+
 /* ---- locate -------------------------------------------------------------- */
 
 int serve_locators_init(struct server *s, unsigned n)
@@ -511,6 +562,8 @@ void serve_dispatch(struct serve_request *r)
 	case ROUTE_BLAME: blame(r); break;
 	case ROUTE_IMPACT: impact(r); break;
 	case ROUTE_SCAN: serve_scan(r); break;
+	case ROUTE_ROPA: ropa(r); break;
+	case ROUTE_EXPORT_DPV: export_dpv(r); break;
 	default: serve_problem(r, 404, "no such route", NULL); break;
 	}
 }

@@ -655,6 +655,28 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 		goto done;
 	}
 	s->ws = ws;
+	/* A register's generation date: SOURCE_DATE_EPOCH when set, as for
+	 * dsmap ropa (reproducible registers), else the time of the request. */
+	{
+		const char *sde = getenv("SOURCE_DATE_EPOCH");
+		char *end;
+
+		if (sde != NULL && *sde != '\0') {
+			long long v;
+
+			errno = 0;
+			v = strtoll(sde, &end, 10);
+			if (errno != 0 || *end != '\0' || v <= 0) {
+				fprintf(stderr, "dsmap: serve: SOURCE_DATE_EPOCH '%s' is not a positive "
+				        "number of seconds\n", sde);
+				free(s);
+				s = NULL;
+				rc = 2;
+				goto done;
+			}
+			s->generated_at = (int64_t)v;
+		}
+	}
 	pthread_mutex_init(&s->git_lock, NULL);
 	pthread_rwlock_init(&s->tokens_lock, NULL);
 	pthread_rwlock_init(&s->suspend_lock, NULL);

@@ -89,6 +89,7 @@ struct server {
 	int stopping;
 	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
 	struct serve_cache *cache;  /* lineage answers: see cache.c */
+	int64_t generated_at;       /* GET /v1/ropa: SOURCE_DATE_EPOCH, or 0 for now */
 };
 
 /* A request being answered: what the handlers get. */

@@ -9,6 +9,9 @@
 cd "$T_TMP"
 
 serve_workspace 300
+# a register's generation date, for the server and dsmap ropa alike
+SOURCE_DATE_EPOCH=1764547200
+export SOURCE_DATE_EPOCH
 
 # The tokens, one per role.
 make_token TOK_DSAR dsar portal
@@ -103,6 +106,37 @@ expect_code 200 "GET /v1/lineage/purpose/ID?at=HEAD"
 dsmap -C "$W" lineage --format json --at HEAD purpose "$PURPOSE"
 check "is dsmap lineage --at HEAD's" cmp -s "$T_TMP/body" "$T_TMP/out"
 
+# The record of processing activities and the DPV export: the CLI's bytes.
+req GET /v1/ropa "$TOK_AUDITOR"
+expect_code 200 "GET /v1/ropa"
+head_has '^content-type: application/json' "  as JSON"
+dsmap -C "$W" ropa --format json
+check "is dsmap ropa --format json's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/ropa?format=csv&at=HEAD" "$TOK_AUDITOR"
+expect_code 200 "GET /v1/ropa?format=csv&at=HEAD"
+head_has '^content-type: text/csv' "  as CSV"
+dsmap -C "$W" ropa --format csv --at HEAD
+check "is dsmap ropa --format csv --at HEAD's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/ropa?format=xlsx" "$TOK_AUDITOR"
+expect_code 400 "a register in another format: 400"
+body_has 'json or csv' "  naming the formats"
+req GET "/v1/ropa?at=no-such-revision" "$TOK_AUDITOR"
+expect_code 404 "a register at a revision that does not exist: 404"
+req GET "/v1/ropa?lang=fr" "$TOK_AUDITOR"
+expect_code 400 "an unknown query argument: 400"
+req GET /v1/export/dpv "$TOK_AUDITOR"
+expect_code 200 "GET /v1/export/dpv"
+head_has '^content-type: application/ld\+json' "  as JSON-LD"
+dsmap -C "$W" export dpv
+check "is dsmap export dpv's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/export/dpv?at=HEAD" "$TOK_AUDITOR"
+expect_code 200 "GET /v1/export/dpv?at=HEAD"
+dsmap -C "$W" export dpv --at HEAD
+check "is dsmap export dpv --at HEAD's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/export/dpv?at=" "$TOK_AUDITOR"
+expect_code 400 "an empty at=: 400"
+check "  as problem+json" grep -qi '^content-type: application/problem+json' "$T_TMP/head"
+
 req GET /v1/lineage/purpose/no-such-purpose "$TOK_AUDITOR"
 expect_code 404 "a node the graph does not have: 404"
 
@@ -186,7 +220,7 @@ import json, sys
 paths = json.load(open(sys.argv[1]))["paths"]
 for p in ["/healthz", "/metrics", "/v1/openapi.json", "/v1/locate", "/v1/lineage/{kind}/{id}",
           "/v1/systems", "/v1/systems/{id}", "/v1/{list}", "/v1/status", "/v1/history",
-          "/v1/blame", "/v1/impact"]:
+          "/v1/blame", "/v1/impact", "/v1/ropa", "/v1/export/dpv"]:
     assert p in paths, p
 ' "$T_TMP/openapi.json"
 
@@ -229,6 +263,8 @@ GET /metrics 401 403 200 200
 GET /healthz 200 200 200 200
 GET /v1/openapi.json 200 200 200 200
 GET /v1/scan 401 403 200 200
+GET /v1/ropa 401 403 200 200
+GET /v1/export/dpv 401 403 200 200
 MATRIX
 
 # ---- scans over HTTP ------------------------------------------------------
