@@ -680,7 +680,8 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	pthread_mutex_init(&s->git_lock, NULL);
 	pthread_rwlock_init(&s->tokens_lock, NULL);
 	pthread_rwlock_init(&s->suspend_lock, NULL);
-	if (serve_scan_init(s) < 0 || serve_locators_init(s, threads) < 0 ||
+	if (serve_scan_init(s) < 0 ||
+	    serve_locators_init(s, threads < SERVE_LOCATORS_MAX ? threads : SERVE_LOCATORS_MAX) < 0 ||
 	    serve_cache_init(s) < 0) {
 		fprintf(stderr, "dsmap: serve: out of memory\n");
 		goto done;

@@ -35,6 +35,10 @@
 #define SERVE_CONN_MAX 256                  /* connections at once */
 #define SERVE_CONN_TIMEOUT 10               /* default seconds a connection may stay idle */
 #define SERVE_DRAIN_SECONDS 30              /* SIGTERM: how long in-flight requests get */
+/* Locators kept at most, one per thread up to this: each holds one of the
+ * store's 126 reader slots (shared with every process reading the store)
+ * between requests; past it, threads take turns. */
+#define SERVE_LOCATORS_MAX 16
 
 /* The cache of lineage answers (cache.c): slots, and the largest answer
  * kept, bytes; at most their product is held. */
