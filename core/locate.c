@@ -83,7 +83,6 @@ struct dsmap_locator {
 	char **refs;              /* category ref by number */
 	size_t nrefs;
 	unsigned int links;       /* 1 << kind for each linking kind */
-	uint64_t txnid;           /* of the snapshot's read transaction */
 	struct dsmap__graph graph;
 	json_t *nodes;            /* decoded nodes of the snapshot, by type letter and id */
 	char *kind_names[DSMAP__FACET_MAX];   /* subject kind by facet number */
@@ -367,7 +366,6 @@ static int snapshot_open(dsmap_locator *l)
 
 	if ((rc = dsmap_store__read_begin(l->store, &l->txn)) < 0)
 		return rc;
-	l->txnid = (uint64_t)mdb_txn_id(l->txn);
 	if ((l->nodes = json_object()) == NULL) {
 		snapshot_close(l);
 		return dsmap_error__oom();
@@ -431,26 +429,6 @@ int dsmap_locator_refresh(dsmap_locator *l)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_refresh: NULL locator");
 	snapshot_close(l);
 	return snapshot_open(l);
-}
-
-int dsmap_locator_update(dsmap_locator *l, int *renewed)
-{
-	uint64_t last;
-	int rc;
-
-	if (renewed != NULL)
-		*renewed = 0;
-	if (l == NULL)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_update: NULL locator");
-	if ((rc = dsmap_store_last_txn(&last, l->store)) < 0)
-		return rc;
-	/* A read transaction sees the last commit when it begins: the same
-	 * id, the same contents. */
-	if (l->txn != NULL && last == l->txnid)
-		return 0;
-	if (renewed != NULL)
-		*renewed = 1;
-	return dsmap_locator_refresh(l);
 }
 
 void dsmap_locator_free(dsmap_locator *l)

@@ -270,63 +270,6 @@ static void export_dpv(struct serve_request *r)
 
 /* ---- locate -------------------------------------------------------------- */
 
-int serve_locators_init(struct server *s, unsigned n)
-{
-	unsigned i;
-
-	if ((s->locators = calloc(n, sizeof(*s->locators))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		pthread_mutex_init(&s->locators[i].mu, NULL);
-	s->nlocators = n;
-	return 0;
-}
-
-void serve_locators_free(struct server *s)
-{
-	unsigned i;
-
-	for (i = 0; i < s->nlocators; i++) {
-		dsmap_locator_free(s->locators[i].loc);
-		pthread_mutex_destroy(&s->locators[i].mu);
-	}
-	free(s->locators);
-	s->locators = NULL;
-	s->nlocators = 0;
-}
-
-/* Borrow a locator of the pool, up to date with the store's last commit:
- * the slot, locked (give it back with pthread_mutex_unlock()), or NULL
- * with the problem answered.  A pool thread answers one request at a
- * time, so a free slot is almost always found at the first try. */
-static struct serve_locator *locator_take(struct serve_request *r)
-{
-	struct server *s = r->srv;
-	unsigned i, start = atomic_fetch_add(&s->next_locator, 1), n = s->nlocators;
-	struct serve_locator *slot = NULL;
-	int rc;
-
-	for (i = 0; i < n && slot == NULL; i++)
-		if (pthread_mutex_trylock(&s->locators[(start + i) % n].mu) == 0)
-			slot = &s->locators[(start + i) % n];
-	if (slot == NULL) {
-		slot = &s->locators[start % n];
-		pthread_mutex_lock(&slot->mu);
-	}
-	rc = slot->loc != NULL ? dsmap_locator_update(slot->loc, NULL) :
-	     dsmap_locator_open(&slot->loc, s->ws);
-	if (rc == 0)
-		return slot;
-	dsmap_locator_free(slot->loc);   /* it holds no snapshot: start afresh next time */
-	slot->loc = NULL;
-	pthread_mutex_unlock(&slot->mu);
-	if (rc == DSMAP_ENOTFOUND)
-		serve_problem(r, 503, "nothing is synced yet: run dsmap sync and dsmap scan", NULL);
-	else
-		fail(r, rc);
-	return NULL;
-}
-
 struct locate_call {
 	struct serve_request *r;
 	dsmap_locator *loc;
@@ -435,7 +378,6 @@ static void unquote(char *text)
 static void locate(struct serve_request *r)
 {
 	struct locate_call c = { r, NULL, { NULL, 0, 0, 0 }, NULL, 0 };
-	struct serve_locator *slot = NULL;
 	dsmap_locate_query *q = NULL;
 	dsmap_locate_result *res = NULL;
 	json_error_t err;
@@ -469,9 +411,17 @@ static void locate(struct serve_request *r)
 		              "\"subjects\" (a batch)", NULL);
 		goto done;
 	}
-	if ((slot = locator_take(r)) == NULL)
+	/* A locator per request: one kept across requests would hold LMDB
+	 * database handles opened in a read transaction that does not end,
+	 * which mdb_dbi_open() forbids (docs/benchmarks.md). */
+	if ((rc = dsmap_locator_open(&c.loc, r->srv->ws)) < 0) {
+		if (rc == DSMAP_ENOTFOUND)
+			serve_problem(r, 503, "nothing is synced yet: run dsmap sync and dsmap scan",
+			              NULL);
+		else
+			fail(r, rc);
 		goto done;
-	c.loc = slot->loc;
+	}
 	if (ids != NULL) {
 		const char **v = NULL;
 		size_t n = 0;
@@ -541,8 +491,7 @@ done:
 	free(q);
 	free(c.out.p);
 	dsmap_locate_result_free(res);
-	if (slot != NULL)
-		pthread_mutex_unlock(&slot->mu);
+	dsmap_locator_free(c.loc);
 	json_decref(doc);
 }
 

@@ -680,9 +680,7 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	pthread_mutex_init(&s->git_lock, NULL);
 	pthread_rwlock_init(&s->tokens_lock, NULL);
 	pthread_rwlock_init(&s->suspend_lock, NULL);
-	if (serve_scan_init(s) < 0 ||
-	    serve_locators_init(s, threads < SERVE_LOCATORS_MAX ? threads : SERVE_LOCATORS_MAX) < 0 ||
-	    serve_cache_init(s) < 0) {
+	if (serve_scan_init(s) < 0 || serve_cache_init(s) < 0) {
 		fprintf(stderr, "dsmap: serve: out of memory\n");
 		goto done;
 	}
@@ -763,7 +761,6 @@ done:
 		MHD_stop_daemon(d);
 	if (s != NULL) {
 		serve_scan_stop(s);
-		serve_locators_free(s);
 		serve_cache_free(s);
 		serve_auth_close(s);
 		pthread_rwlock_destroy(&s->suspend_lock);

@@ -3,13 +3,10 @@
  *
  * One server object holds everything the process shares: the workspace
  * (opened once), the MHD daemon, the locks, the counters of /metrics.
- * Nothing else is global.  Each request reads in one read transaction:
- * dsmap_lineage() and dsmap_ls() take theirs; a locate borrows one of the
- * server's locators (one per thread of the pool), whose snapshot is
- * taken again only when something was committed to the store since
- * (dsmap_locator_update()), so a scan generation committed or a revision
- * synced is seen without a restart, and a locate otherwise costs no
- * reload.  What reads the git
+ * Nothing else is global.  Each request opens what it reads in one read
+ * transaction of its own (a locator per locate request; dsmap_lineage()
+ * and dsmap_ls() take theirs), so a scan generation committed or a
+ * revision synced since is seen without a restart.  What reads the git
  * repository (status, history, blame, impact, anything `at` a revision)
  * goes through `git_lock`: a libgit2 repository is used by one thread at
  * a time.
@@ -35,10 +32,7 @@
 #define SERVE_CONN_MAX 256                  /* connections at once */
 #define SERVE_CONN_TIMEOUT 10               /* default seconds a connection may stay idle */
 #define SERVE_DRAIN_SECONDS 30              /* SIGTERM: how long in-flight requests get */
-/* Locators kept at most, one per thread up to this: each holds one of the
- * store's 126 reader slots (shared with every process reading the store)
- * between requests; past it, threads take turns. */
-#define SERVE_LOCATORS_MAX 16
+
 
 /* The cache of lineage answers (cache.c): slots, and the largest answer
  * kept, bytes; at most their product is held. */
@@ -65,17 +59,8 @@ struct serve_stats {
 	atomic_ullong latency_count;
 };
 
-/* A locator of the pool, used by one request at a time. */
-struct serve_locator {
-	pthread_mutex_t mu;
-	dsmap_locator *loc;         /* NULL until a locate opens it */
-};
-
 struct server {
 	dsmap_workspace *ws;
-	struct serve_locator *locators;
-	unsigned nlocators;
-	atomic_uint next_locator;
 	pthread_mutex_t git_lock;
 	atomic_int draining;
 	atomic_uint in_flight;
@@ -176,11 +161,6 @@ char *serve_cache_get(struct server *s, uint64_t txnid, int kind, const char *id
 void serve_cache_put(struct server *s, uint64_t txnid, int kind, const char *id,
                      const char *answer);
 void serve_cache_stats(struct server *s, unsigned long long *hits, unsigned long long *misses);
-
-/* The locator pool (handlers.c): init -1 when out of memory; free after
- * the daemon has stopped. */
-int serve_locators_init(struct server *s, unsigned n);
-void serve_locators_free(struct server *s);
 
 /* POST and GET /v1/scan (scan.c); init -1 when out of memory; stop
  * ends a scan running (SIGTERM) and frees the state. */

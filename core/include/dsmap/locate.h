@@ -91,26 +91,6 @@ DSMAP_EXTERN(int) dsmap_locator_set_max_join(dsmap_locator *locator, size_t max_
 /** Take a new snapshot, to see scans committed since. */
 DSMAP_EXTERN(int) dsmap_locator_refresh(dsmap_locator *locator);
 
-/**
- * Take a new snapshot only when something was committed to the store since
- * this one was taken (dsmap_store_last_txn()): a scan's generation, a
- * sync.  Otherwise the snapshot, and all the locator derived from it, is
- * kept: for a long-lived locator (a server's), this costs a counter read
- * where dsmap_locator_refresh() reloads the graph, the systems and the
- * index.
- *
- * A kept snapshot is an open read transaction: the store cannot reuse the
- * pages it sees until it ends, so a locator kept idle for long while scans
- * commit makes the store's file grow.  Update it (or free it) often.
- *
- * @param renewed set to 1 when a new snapshot was taken, else 0 (may be
- *        NULL)
- * @return 0; as dsmap_locator_refresh() when a new snapshot fails: the
- *         locator then holds none, and may only be updated, refreshed or
- *         freed
- */
-DSMAP_EXTERN(int) dsmap_locator_update(dsmap_locator *locator, int *renewed);
-
 /** Free a locator.  NULL is a no-op. */
 DSMAP_EXTERN(void) dsmap_locator_free(dsmap_locator *locator);
 
