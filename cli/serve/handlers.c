@@ -385,7 +385,7 @@ static void locate(struct serve_request *r)
 	const char *key;
 	char why[256], *out = NULL;
 	size_t i;
-	int rc;
+	int rc, locked = 0;
 
 	if (!only(r, NULL, "POST /v1/locate takes no query arguments: the identifiers go in "
 	          "the body"))
@@ -411,9 +411,11 @@ static void locate(struct serve_request *r)
 		              "\"subjects\" (a batch)", NULL);
 		goto done;
 	}
-	/* A locator per request: one kept across requests would hold LMDB
-	 * database handles opened in a read transaction that does not end,
-	 * which mdb_dbi_open() forbids (docs/benchmarks.md). */
+	/* A locator per request, one at a time (server.h, locate_lock): one
+	 * kept across requests would hold LMDB database handles opened in a
+	 * read transaction that does not end, which mdb_dbi_open() forbids. */
+	pthread_mutex_lock(&r->srv->locate_lock);
+	locked = 1;
 	if ((rc = dsmap_locator_open(&c.loc, r->srv->ws)) < 0) {
 		if (rc == DSMAP_ENOTFOUND)
 			serve_problem(r, 503, "nothing is synced yet: run dsmap sync and dsmap scan",
@@ -492,6 +494,8 @@ done:
 	free(c.out.p);
 	dsmap_locate_result_free(res);
 	dsmap_locator_free(c.loc);
+	if (locked)
+		pthread_mutex_unlock(&r->srv->locate_lock);
 	json_decref(doc);
 }
 

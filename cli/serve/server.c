@@ -678,6 +678,7 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 		}
 	}
 	pthread_mutex_init(&s->git_lock, NULL);
+	pthread_mutex_init(&s->locate_lock, NULL);
 	pthread_rwlock_init(&s->tokens_lock, NULL);
 	pthread_rwlock_init(&s->suspend_lock, NULL);
 	if (serve_scan_init(s) < 0 || serve_cache_init(s) < 0) {
@@ -765,6 +766,7 @@ done:
 		serve_auth_close(s);
 		pthread_rwlock_destroy(&s->suspend_lock);
 		pthread_rwlock_destroy(&s->tokens_lock);
+		pthread_mutex_destroy(&s->locate_lock);
 		pthread_mutex_destroy(&s->git_lock);
 		free(s);
 	}
