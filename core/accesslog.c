@@ -7,16 +7,30 @@
  *    "method":"POST","route":"/v1/locate","status":200,"identifiers":2,
  *    "kinds":["email","phone"],"systems":3,"bytes":5120,"duration_us":812}
  *
- * Durability by group commit: an append writes its line under the mutex
- * and takes the next sequence number; the first appender to find the log
- * not yet synced up to its number runs fdatasync(2) for every line
- * written so far, without the mutex, while later appenders wait on the
- * condition variable for a sync that covers them.  A failed fdatasync
- * breaks the log for good: after one, the kernel may have dropped the
- * pages it could not write, so no later sync could vouch for them.
+ * Durability by group commit, on a thread of the log's own (the
+ * syncer).  An append writes its line under the mutex, takes the next
+ * sequence number and, when it wants to hear back, queues a waiter.  The
+ * syncer runs fdatasync(2) for every line written so far, without the
+ * mutex, then calls back the waiters the sync covered, in order, again
+ * without the mutex; the lines written meanwhile go into its next sync.
+ * So however many requests are waiting, one sync at a time covers them
+ * all, and no caller's thread ever waits in fdatasync itself:
+ * dsmap_access_log_append() waits on a condition variable, and
+ * dsmap_access_log_submit() does not wait at all.
+ *
+ * A failed fdatasync breaks the log for good: after one, the kernel may
+ * have dropped the pages it could not write, so no later sync could vouch
+ * for them.  Every waiter queued then hears the error, and every later
+ * append fails at once.
+ *
+ * Counters, under the mutex: written >= synced >= done.  `written` lines
+ * were appended by this handle, `synced` of them are known durable (or,
+ * once broken, known lost), and the callbacks of the first `done` have
+ * returned.
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -42,14 +56,26 @@
 #define KINDS_MAX 256
 #define LINE_MAX_BYTES 8192   /* a line longer than this is no entry of ours */
 
+/* A submitted entry waiting for the sync that covers it. */
+struct waiter {
+	uint64_t seq;
+	dsmap_access_done_fn done;
+	void *payload;
+	struct waiter *next;
+};
+
 struct dsmap_access_log {
 	int fd;
 	char *path;
 	pthread_mutex_t mu;
-	pthread_cond_t synced_cv;
+	pthread_cond_t work_cv;     /* the syncer: something to sync, or stop */
+	pthread_cond_t synced_cv;   /* appenders and flush: `synced` or `done` moved */
+	pthread_t syncer;
 	uint64_t written;   /* lines appended by this handle */
 	uint64_t synced;    /* of which this many are known durable */
-	int syncing;        /* an appender is in fdatasync() */
+	uint64_t done;      /* of which this many had their callbacks return */
+	struct waiter *head, *tail;   /* in sequence order */
+	int stopping;       /* close: the syncer syncs what is left and ends */
 	int broken;         /* the errno of a failed sync or write; 0 while sound */
 };
 
@@ -98,6 +124,77 @@ static int end_torn_line(dsmap_access_log *log)
 	return 0;
 }
 
+/* Set the error of a broken log (in the calling thread) and return its code. */
+static int broken_error(dsmap_access_log *log, int err)
+{
+	err = dsmap__write_errno(err, log->path);
+	return dsmap_error__errno(err == ENOSPC ? DSMAP_ENOSPC : DSMAP_EIO, err, "access log %s",
+	                          log->path);
+}
+
+/* The syncer: one fdatasync for every line written so far, then the
+ * callbacks of the entries it covered, until close and nothing is left. */
+static void *syncer(void *arg)
+{
+	dsmap_access_log *log = arg;
+	struct waiter *w, *ready;
+	uint64_t upto;
+	int err, rc;
+
+	pthread_mutex_lock(&log->mu);
+	for (;;) {
+		while (!log->stopping && log->synced == log->written)
+			pthread_cond_wait(&log->work_cv, &log->mu);
+		if (log->synced == log->written && log->head == NULL)
+			break;   /* stopping, and all is done */
+		upto = log->written;
+		err = 0;
+		if (log->broken == 0) {
+			pthread_mutex_unlock(&log->mu);
+			err = fdatasync(log->fd) == 0 ? 0 : errno;
+			pthread_mutex_lock(&log->mu);
+			if (err != 0 && log->broken == 0)
+				log->broken = err;
+		}
+		log->synced = upto;
+		/* the waiters this sync covered (or all, when the log is broken) */
+		ready = NULL;
+		if (log->head != NULL && log->head->seq <= upto) {
+			ready = log->head;
+			for (w = log->head; w->next != NULL && w->next->seq <= upto; w = w->next)
+				;
+			log->head = w->next;
+			if (log->head == NULL)
+				log->tail = NULL;
+			w->next = NULL;
+		}
+		rc = log->broken != 0 ? broken_error(log, log->broken) : 0;
+		pthread_cond_broadcast(&log->synced_cv);
+		pthread_mutex_unlock(&log->mu);
+		while ((w = ready) != NULL) {
+			ready = w->next;
+			if (rc < 0)   /* each callback may read the error: set it again */
+				broken_error(log, log->broken);
+			if (w->done != NULL)
+				w->done(w->payload, rc);
+			free(w);
+		}
+		pthread_mutex_lock(&log->mu);
+		log->done = upto;
+		pthread_cond_broadcast(&log->synced_cv);
+	}
+	pthread_mutex_unlock(&log->mu);
+	return NULL;
+}
+
+static void free_log(dsmap_access_log *log)
+{
+	if (log->fd >= 0)
+		close(log->fd);
+	free(log->path);
+	free(log);
+}
+
 int dsmap_access_log_open(dsmap_access_log **out, dsmap_workspace *ws)
 {
 	dsmap_access_log *log;
@@ -106,31 +203,38 @@ int dsmap_access_log_open(dsmap_access_log **out, dsmap_workspace *ws)
 	*out = NULL;
 	if ((log = dsmap__calloc(1, sizeof(*log))) == NULL)
 		return dsmap_error__oom();
+	log->fd = -1;
 	if ((fd = open_file(&log->path, ws, O_RDWR | O_APPEND | O_CREAT)) < 0) {
-		free(log->path);
-		free(log);
+		free_log(log);
 		return fd;
 	}
 	log->fd = fd;
 	/* a line a crash cut short is ended, so that the next one starts clean */
 	if ((rc = end_torn_line(log)) < 0) {
-		close(fd);
-		free(log->path);
-		free(log);
+		free_log(log);
 		return rc;
 	}
 	if (pthread_mutex_init(&log->mu, NULL) != 0) {
-		close(fd);
-		free(log->path);
-		free(log);
+		free_log(log);
 		return dsmap_error__oom();
 	}
 	if (pthread_cond_init(&log->synced_cv, NULL) != 0) {
 		pthread_mutex_destroy(&log->mu);
-		close(fd);
-		free(log->path);
-		free(log);
+		free_log(log);
 		return dsmap_error__oom();
+	}
+	if (pthread_cond_init(&log->work_cv, NULL) != 0) {
+		pthread_cond_destroy(&log->synced_cv);
+		pthread_mutex_destroy(&log->mu);
+		free_log(log);
+		return dsmap_error__oom();
+	}
+	if ((rc = pthread_create(&log->syncer, NULL, syncer, log)) != 0) {
+		pthread_cond_destroy(&log->work_cv);
+		pthread_cond_destroy(&log->synced_cv);
+		pthread_mutex_destroy(&log->mu);
+		free_log(log);
+		return dsmap_error__errno(DSMAP_ERROR, rc, "access log: its syncing thread");
 	}
 	*out = log;
 	return 0;
@@ -140,11 +244,16 @@ void dsmap_access_log_close(dsmap_access_log *log)
 {
 	if (log == NULL)
 		return;
+	pthread_mutex_lock(&log->mu);
+	log->stopping = 1;
+	pthread_cond_signal(&log->work_cv);
+	pthread_mutex_unlock(&log->mu);
+	pthread_join(log->syncer, NULL);
+	assert(log->head == NULL && log->done == log->written);
+	pthread_cond_destroy(&log->work_cv);
 	pthread_cond_destroy(&log->synced_cv);
 	pthread_mutex_destroy(&log->mu);
-	close(log->fd);
-	free(log->path);
-	free(log);
+	free_log(log);
 }
 
 /* RFC 3339 in UTC with microseconds: "2026-12-07T05:30:00.123456Z". */
@@ -232,19 +341,15 @@ static char *encode(const dsmap_access_entry *e, size_t *len)
 	return text;
 }
 
-int dsmap_access_log_append(dsmap_access_log *log, const dsmap_access_entry *e)
+/* Write e's line and take its sequence number, queueing `w` (when not
+ * NULL) to hear of its sync.  Called with the mutex held; 0 or an error
+ * (the log broken, or broken by this write), with nothing queued. */
+static int write_line(dsmap_access_log *log, const char *line, size_t len, struct waiter *w,
+                      uint64_t *seq)
 {
-	uint64_t mine, upto;
-	size_t len, off;
-	char *line;
-	int rc = 0, err;
+	size_t off;
 
-	if (e->method == NULL || e->route == NULL)
-		return dsmap_error__set(DSMAP_EINVALID, "access log entry without a method or route");
-	if ((line = encode(e, &len)) == NULL)
-		return dsmap_error__oom();
-
-	pthread_mutex_lock(&log->mu);
+	assert(!log->stopping);
 	for (off = 0; off < len && log->broken == 0;) {
 		ssize_t n = write(log->fd, line + off, len - off);
 
@@ -255,31 +360,92 @@ int dsmap_access_log_append(dsmap_access_log *log, const dsmap_access_entry *e)
 		else
 			off += (size_t)n;
 	}
-	mine = ++log->written;
-	while (log->broken == 0 && log->synced < mine) {
-		if (log->syncing) {
-			pthread_cond_wait(&log->synced_cv, &log->mu);
-			continue;
-		}
-		log->syncing = 1;
-		upto = log->written;
-		pthread_mutex_unlock(&log->mu);
-		err = fdatasync(log->fd) == 0 ? 0 : errno;
-		pthread_mutex_lock(&log->mu);
-		log->syncing = 0;
-		if (err != 0)
-			log->broken = err;
-		else if (upto > log->synced)
-			log->synced = upto;
-		pthread_cond_broadcast(&log->synced_cv);
+	if (log->broken != 0)
+		return broken_error(log, log->broken);
+	*seq = ++log->written;
+	if (w != NULL) {
+		w->seq = *seq;
+		w->next = NULL;
+		if (log->tail != NULL)
+			log->tail->next = w;
+		else
+			log->head = w;
+		log->tail = w;
 	}
-	if ((err = log->broken) != 0) {
-		err = dsmap__write_errno(err, log->path);
-		rc = dsmap_error__errno(err == ENOSPC ? DSMAP_ENOSPC : DSMAP_EIO, err,
-		                        "access log %s", log->path);
+	pthread_cond_signal(&log->work_cv);
+	return 0;
+}
+
+static int check_entry(const dsmap_access_entry *e)
+{
+	if (e == NULL || e->method == NULL || e->route == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "access log entry without a method or route");
+	return 0;
+}
+
+int dsmap_access_log_append(dsmap_access_log *log, const dsmap_access_entry *e)
+{
+	uint64_t mine = 0;
+	size_t len;
+	char *line;
+	int rc;
+
+	if ((rc = check_entry(e)) < 0)
+		return rc;
+	if ((line = encode(e, &len)) == NULL)
+		return dsmap_error__oom();
+	pthread_mutex_lock(&log->mu);
+	if ((rc = write_line(log, line, len, NULL, &mine)) == 0) {
+		while (log->synced < mine)
+			pthread_cond_wait(&log->synced_cv, &log->mu);
+		if (log->broken != 0)
+			rc = broken_error(log, log->broken);
 	}
 	pthread_mutex_unlock(&log->mu);
 	free(line);
+	return rc;
+}
+
+int dsmap_access_log_submit(dsmap_access_log *log, const dsmap_access_entry *e,
+                            dsmap_access_done_fn done, void *payload)
+{
+	struct waiter *w = NULL;
+	uint64_t mine = 0;
+	size_t len;
+	char *line;
+	int rc;
+
+	if ((rc = check_entry(e)) < 0)
+		return rc;
+	if ((line = encode(e, &len)) == NULL)
+		return dsmap_error__oom();
+	if (done != NULL) {
+		if ((w = dsmap__malloc(sizeof(*w))) == NULL) {
+			free(line);
+			return dsmap_error__oom();
+		}
+		w->done = done;
+		w->payload = payload;
+	}
+	pthread_mutex_lock(&log->mu);
+	rc = write_line(log, line, len, w, &mine);
+	pthread_mutex_unlock(&log->mu);
+	if (rc < 0)
+		free(w);
+	free(line);
+	return rc;
+}
+
+int dsmap_access_log_flush(dsmap_access_log *log)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&log->mu);
+	while (log->done < log->written)
+		pthread_cond_wait(&log->synced_cv, &log->mu);
+	if (log->broken != 0)
+		rc = broken_error(log, log->broken);
+	pthread_mutex_unlock(&log->mu);
 	return rc;
 }
 

@@ -1485,13 +1485,11 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 	if ((rc = build(&ans, l, r)) < 0)
 		return rc;
 	if (format != DSMAP_FORMAT_TEXT) {
-		char *s = dsmap__json_dumps(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
-
-		if (s != NULL)
-			dsmap__outf(&o, "%s\n", s);
-		else
-			o.oom = 1;
-		free(s);
+		/* dumped straight into the answer: through "%s" an answer of
+		 * tens of KiB was measured, printed and copied again */
+		o.buf = dsmap__json_dumpln(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) :
+		                           JSON_COMPACT);
+		o.oom = o.buf == NULL;
 	} else {
 		render_text(&o, ans, l->lang);
 	}

@@ -675,6 +675,21 @@ int dsmap_store_info_get(dsmap_store_info *out, dsmap_store *store)
 	return 0;
 }
 
+int dsmap_store_last_txn(uint64_t *out, dsmap_store *store)
+{
+	MDB_envinfo info;
+	int rc;
+
+	if (out == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_store_last_txn: NULL argument");
+	if ((rc = dsmap_store__check(store)) < 0)
+		return rc;
+	if ((rc = mdb_env_info(store->env, &info)) != 0)
+		return dsmap_store__error(rc, "store %s: read environment info", store->path);
+	*out = (uint64_t)info.me_last_txnid;
+	return 0;
+}
+
 /* ---- verify: every page walked, every record decoded ------------------------------ */
 
 /* A record checked by its database's decoder (schema.h); DSMAP_ECORRUPT

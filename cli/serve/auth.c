@@ -15,8 +15,12 @@
  * template (never the path a client sent, which could hold anything),
  * the status, for a locate the number and kinds of identifiers and the
  * systems found, the answer's size and the time taken.  Never an
- * identifier value.  A locate is logged before its answer leaves: when
- * the log cannot be written, the answer is withheld (503).
+ * identifier value.  A locate is logged before its answer leaves: its
+ * connection is suspended until the log's sync covering its entry returns
+ * (so that one sync serves every connection waiting, on however few
+ * threads), and when the log cannot be written, the answer is withheld
+ * (500).  The other entries are written when their answer has left, and
+ * synced without anyone waiting.
  */
 #include "config.h"
 
@@ -77,34 +81,80 @@ void serve_auth_close(struct server *s)
 	s->log = NULL;
 }
 
+static void entry_of(dsmap_access_entry *e, const struct serve_request *r, uint64_t us)
+{
+	memset(e, 0, sizeof(*e));
+	e->token_name = r->token_name;
+	e->method = r->method;
+	e->route = r->m.name;
+	e->status = r->status;
+	e->identifiers = r->identifiers;
+	e->kinds = r->kinds[0] ? r->kinds : NULL;
+	e->systems = r->systems;
+	e->bytes = r->answer != NULL ? r->answer_len : r->bytes;
+	e->duration_us = us;
+}
+
 int serve_access_record(struct serve_request *r, uint64_t us)
 {
 	dsmap_access_entry e;
 
 	if (r->logged || r->m.route == ROUTE_HEALTHZ)
 		return 0;
-	/* Each entry is made durable before the append returns, which costs
-	 * a sync: the lookups of personal data (locate, and every refusal,
-	 * which may be an attack) pay it; the other answers of an authorised
-	 * token, which read no personal data, are counted in /metrics only. */
+	/* Each entry costs a sync: the lookups of personal data (locate, and
+	 * every refusal, which may be an attack) pay it; the other answers of
+	 * an authorised token, which read no personal data, are counted in
+	 * /metrics only.  The answer has left already: no one waits for the
+	 * sync, which the log's thread does. */
 	if (r->m.route != ROUTE_LOCATE && r->m.route != ROUTE_SCAN && r->status < 400)
 		return 0;
 	r->logged = 1;
-	memset(&e, 0, sizeof(e));
-	e.token_name = r->token_name;
-	e.method = r->method;
-	e.route = r->m.name;
-	e.status = r->status;
-	e.identifiers = r->identifiers;
-	e.kinds = r->kinds[0] ? r->kinds : NULL;
-	e.systems = r->systems;
-	e.bytes = r->answer != NULL ? r->answer_len : r->bytes;
-	e.duration_us = us;
-	if (dsmap_access_log_append(r->srv->log, &e) < 0) {
+	entry_of(&e, r, us);
+	if (dsmap_access_log_submit(r->srv->log, &e, NULL, NULL) < 0) {
 		fprintf(stderr, "dsmap: serve: access log: %s\n", dsmap_error_last()->message);
 		return -1;
 	}
 	return 0;
+}
+
+/* The log's thread: the sync that covers a locate's entry has returned. */
+static void locate_logged(void *payload, int rc)
+{
+	struct serve_request *r = payload;
+
+	if (rc < 0)
+		fprintf(stderr, "dsmap: serve: access log: %s\n", dsmap_error_last()->message);
+	r->log_rc = rc;
+	atomic_store(&r->log_state, LOG_DONE);
+	MHD_resume_connection(r->conn);
+}
+
+void serve_access_record_locate(struct serve_request *r, uint64_t us)
+{
+	dsmap_access_entry e;
+	int rc;
+
+	r->logged = 1;
+	entry_of(&e, r, us);
+	pthread_rwlock_rdlock(&r->srv->suspend_lock);
+	if (r->srv->stopping) {
+		pthread_rwlock_unlock(&r->srv->suspend_lock);
+		if ((rc = dsmap_access_log_append(r->srv->log, &e)) < 0)
+			fprintf(stderr, "dsmap: serve: access log: %s\n", dsmap_error_last()->message);
+		r->log_rc = rc;
+		atomic_store(&r->log_state, LOG_DONE);
+		return;
+	}
+	/* Suspended first: the callback may resume it before submit returns. */
+	atomic_store(&r->log_state, LOG_PENDING);
+	MHD_suspend_connection(r->conn);
+	if ((rc = dsmap_access_log_submit(r->srv->log, &e, locate_logged, r)) < 0) {
+		fprintf(stderr, "dsmap: serve: access log: %s\n", dsmap_error_last()->message);
+		r->log_rc = rc;
+		atomic_store(&r->log_state, LOG_DONE);
+		MHD_resume_connection(r->conn);
+	}
+	pthread_rwlock_unlock(&r->srv->suspend_lock);
 }
 
 static int allowed(dsmap_role role, enum route_access needed)

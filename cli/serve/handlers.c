@@ -87,7 +87,8 @@ static void lineage(struct serve_request *r)
 	static const char *const args[] = { "at", NULL };
 	const char *at = serve_arg(r, "at");
 	char *out = NULL;
-	int rc;
+	uint64_t txnid = 0;
+	int rc, cached = 0;
 
 	if (!only(r, args, "a lineage question takes one query argument: at=REV|DATE"))
 		return;
@@ -95,12 +96,24 @@ static void lineage(struct serve_request *r)
 		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
 		return;
 	}
+	/* At the synced revision, the answer is the store's: cached under its
+	 * last transaction id (cache.c). */
+	if (at == NULL && dsmap_store_last_txn(&txnid, dsmap_workspace_store(r->srv->ws)) == 0) {
+		cached = 1;
+		if ((out = serve_cache_get(r->srv, txnid, r->m.lineage_kind, r->m.id)) != NULL) {
+			serve_answer(r, out, "application/json");
+			return;
+		}
+	}
 	LOCKED(r, at != NULL, dsmap_lineage(&out, r->srv->ws, r->m.lineage_kind, r->m.id, at,
 	                                    DSMAP_FORMAT_JSON));
-	if (rc < 0)
+	if (rc < 0) {
 		fail(r, rc);
-	else
-		serve_answer(r, out, "application/json");
+		return;
+	}
+	if (cached)
+		serve_cache_put(r->srv, txnid, r->m.lineage_kind, r->m.id, out);
+	serve_answer(r, out, "application/json");
 }
 
 static void ls(struct serve_request *r)
@@ -202,6 +215,57 @@ static void impact(struct serve_request *r)
 		fail(r, rc);
 	else
 		serve_answer(r, out, "application/json");
+}
+
+/* GET /v1/ropa?at=&format=json|csv: dsmap ropa's register. */
+static void ropa(struct serve_request *r)
+{
+	static const char *const args[] = { "at", "format", NULL };
+	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
+	const char *format = serve_arg(r, "format");
+	char *out = NULL;
+	int rc, csv;
+
+	if (!only(r, args, "the register takes at=REV|DATE and format=json|csv"))
+		return;
+	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
+		serve_problem(r, 400, "format= is json or csv", NULL);
+		return;
+	}
+	csv = format != NULL && strcmp(format, "csv") == 0;
+	if ((o.at = serve_arg(r, "at")) != NULL && o.at[0] == '\0') {
+		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
+		return;
+	}
+	o.generated_at = r->srv->generated_at;
+	/* the controller and contacts are read from the revision's commit */
+	LOCKED(r, 1, dsmap_ropa(&out, r->srv->ws, &o, csv ? DSMAP_FORMAT_CSV : DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, csv ? "text/csv; charset=utf-8; header=present" :
+		             "application/json");
+}
+
+/* GET /v1/export/dpv?at=: dsmap export dpv's JSON-LD document. */
+static void export_dpv(struct serve_request *r)
+{
+	static const char *const args[] = { "at", NULL };
+	dsmap_dpv_options o = DSMAP_DPV_OPTIONS_INIT;
+	char *out = NULL;
+	int rc;
+
+	if (!only(r, args, "the DPV export takes one query argument: at=REV|DATE"))
+		return;
+	if ((o.at = serve_arg(r, "at")) != NULL && o.at[0] == '\0') {
+		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
+		return;
+	}
+	LOCKED(r, 1, dsmap_dpv_export(&out, r->srv->ws, &o));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/ld+json");
 }
 
 /* ---- locate -------------------------------------------------------------- */
@@ -321,7 +385,7 @@ static void locate(struct serve_request *r)
 	const char *key;
 	char why[256], *out = NULL;
 	size_t i;
-	int rc;
+	int rc, locked = 0;
 
 	if (!only(r, NULL, "POST /v1/locate takes no query arguments: the identifiers go in "
 	          "the body"))
@@ -347,6 +411,11 @@ static void locate(struct serve_request *r)
 		              "\"subjects\" (a batch)", NULL);
 		goto done;
 	}
+	/* A locator per request, one at a time (server.h, locate_lock): one
+	 * kept across requests would hold LMDB database handles opened in a
+	 * read transaction that does not end, which mdb_dbi_open() forbids. */
+	pthread_mutex_lock(&r->srv->locate_lock);
+	locked = 1;
 	if ((rc = dsmap_locator_open(&c.loc, r->srv->ws)) < 0) {
 		if (rc == DSMAP_ENOTFOUND)
 			serve_problem(r, 503, "nothing is synced yet: run dsmap sync and dsmap scan",
@@ -425,6 +494,8 @@ done:
 	free(c.out.p);
 	dsmap_locate_result_free(res);
 	dsmap_locator_free(c.loc);
+	if (locked)
+		pthread_mutex_unlock(&r->srv->locate_lock);
 	json_decref(doc);
 }
 
@@ -444,6 +515,8 @@ void serve_dispatch(struct serve_request *r)
 	case ROUTE_BLAME: blame(r); break;
 	case ROUTE_IMPACT: impact(r); break;
 	case ROUTE_SCAN: serve_scan(r); break;
+	case ROUTE_ROPA: ropa(r); break;
+	case ROUTE_EXPORT_DPV: export_dpv(r); break;
 	default: serve_problem(r, 404, "no such route", NULL); break;
 	}
 }

@@ -31,6 +31,8 @@ static const struct {
 	{ ROUTE_BLAME, "/v1/blame", ACCESS_AUDITOR, GET },
 	{ ROUTE_IMPACT, "/v1/impact", ACCESS_AUDITOR, GET },
 	{ ROUTE_SCAN, "/v1/scan", ACCESS_AUDITOR, GET | POST },
+	{ ROUTE_ROPA, "/v1/ropa", ACCESS_AUDITOR, GET },
+	{ ROUTE_EXPORT_DPV, "/v1/export/dpv", ACCESS_AUDITOR, GET },
 };
 
 static const struct {
@@ -166,6 +168,10 @@ int route_match(struct route_match *m, const char *method, const char *path)
 		return found(m, ROUTE_IMPACT, method);
 	if (strcmp(p, "scan") == 0)
 		return found(m, ROUTE_SCAN, method);
+	if (strcmp(p, "ropa") == 0)
+		return found(m, ROUTE_ROPA, method);
+	if (strcmp(p, "export/dpv") == 0)
+		return found(m, ROUTE_EXPORT_DPV, method);
 	if (strcmp(p, "systems") == 0) {
 		m->ls_kind = DSMAP_LS_SYSTEMS;
 		return found(m, ROUTE_SYSTEMS, method);

@@ -27,6 +27,8 @@ enum route_id {
 	ROUTE_BLAME,
 	ROUTE_IMPACT,
 	ROUTE_SCAN,         /* GET: progress (auditor); POST: start one (admin) */
+	ROUTE_ROPA,         /* the record of processing activities (dsmap ropa) */
+	ROUTE_EXPORT_DPV,   /* the notice as W3C DPV JSON-LD (dsmap export dpv) */
 	ROUTE_COUNT
 };
 

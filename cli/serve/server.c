@@ -202,6 +202,16 @@ static int is_json(const char *type)
 	       (type[n] == '\0' || type[n] == ';' || type[n] == ' ' || type[n] == '\t');
 }
 
+/* A locate whose access log entry's sync has returned: its answer, or
+ * none when the entry may not be on disk. */
+static MHD_RESULT answer_locate(struct serve_request *r)
+{
+	if (r->log_rc < 0)
+		serve_problem(r, 500, "the access log cannot be written: no lookup is answered "
+		              "unrecorded", NULL);
+	return finish(r);
+}
+
 static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char *url,
                              const char *method, const char *version, const char *upload_data,
                              size_t *upload_data_size, void **con_cls)
@@ -252,6 +262,14 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	switch (atomic_load(&r->log_state)) {
+	case LOG_PENDING:   /* not resumed yet: cannot be, but harmless */
+		return MHD_YES;
+	case LOG_DONE:      /* resumed: the locate's entry is synced, or cannot be */
+		return answer_locate(r);
+	default:
+		break;
+	}
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 
@@ -292,10 +310,14 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		serve_problem(r, 413, "a request body is at most 1048576 bytes", NULL);
 	else
 		serve_dispatch(r);
-	/* A lookup is recorded before its answer leaves, or not answered. */
-	if (r->m.route == ROUTE_LOCATE && serve_access_record(r, now_us() - r->t0) < 0)
-		serve_problem(r, 503, "the access log cannot be written: no lookup is answered "
-		              "unrecorded", NULL);
+	/* A lookup is recorded before its answer leaves, or not answered: the
+	 * connection waits, suspended, for its entry's sync (auth.c). */
+	if (r->m.route == ROUTE_LOCATE) {
+		serve_access_record_locate(r, now_us() - r->t0);
+		if (atomic_load(&r->log_state) == LOG_PENDING)
+			return MHD_YES;
+		return answer_locate(r);
+	}
 	return finish(r);
 }
 
@@ -436,6 +458,16 @@ void serve_metrics(struct serve_request *r)
 	sb_printf(&b, "# HELP dsmap_http_requests_in_flight Requests being answered.\n"
 	          "# TYPE dsmap_http_requests_in_flight gauge\ndsmap_http_requests_in_flight %u\n",
 	          atomic_load(&r->srv->in_flight));
+	{
+		unsigned long long hits, misses;
+
+		serve_cache_stats(r->srv, &hits, &misses);
+		sb_printf(&b, "# HELP dsmap_lineage_cache_requests_total Lineage questions at the "
+		          "synced revision, by whether the rendered answer was cached.\n"
+		          "# TYPE dsmap_lineage_cache_requests_total counter\n"
+		          "dsmap_lineage_cache_requests_total{result=\"hit\"} %llu\n"
+		          "dsmap_lineage_cache_requests_total{result=\"miss\"} %llu\n", hits, misses);
+	}
 	if (dsmap_store_info_get(&info, dsmap_workspace_store(r->srv->ws)) == 0)
 		sb_printf(&b, "# HELP dsmap_store_used_bytes Bytes of the store in use.\n"
 		          "# TYPE dsmap_store_used_bytes gauge\ndsmap_store_used_bytes %llu\n"
@@ -587,8 +619,12 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	char *cert = NULL, *key = NULL;
 	const char *listen = o->listen ? o->listen : "127.0.0.1:8080";
 	unsigned threads = o->threads;
+	/* Suspending a connection needs MHD_ALLOW_SUSPEND_RESUME (and, with
+	 * internal threads, the ITC it implies, to wake the thread that owns
+	 * a resumed connection); libmicrohttpd allows it in every mode but
+	 * thread-per-connection, so in this pool of epoll threads. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	                 MHD_USE_ERROR_LOG;
+	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 	sigset_t set;
 	MHD_socket lsock;
@@ -619,9 +655,33 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 		goto done;
 	}
 	s->ws = ws;
+	/* A register's generation date: SOURCE_DATE_EPOCH when set, as for
+	 * dsmap ropa (reproducible registers), else the time of the request. */
+	{
+		const char *sde = getenv("SOURCE_DATE_EPOCH");
+		char *end;
+
+		if (sde != NULL && *sde != '\0') {
+			long long v;
+
+			errno = 0;
+			v = strtoll(sde, &end, 10);
+			if (errno != 0 || *end != '\0' || v <= 0) {
+				fprintf(stderr, "dsmap: serve: SOURCE_DATE_EPOCH '%s' is not a positive "
+				        "number of seconds\n", sde);
+				free(s);
+				s = NULL;
+				rc = 2;
+				goto done;
+			}
+			s->generated_at = (int64_t)v;
+		}
+	}
 	pthread_mutex_init(&s->git_lock, NULL);
+	pthread_mutex_init(&s->locate_lock, NULL);
 	pthread_rwlock_init(&s->tokens_lock, NULL);
-	if (serve_scan_init(s) < 0) {
+	pthread_rwlock_init(&s->suspend_lock, NULL);
+	if (serve_scan_init(s) < 0 || serve_cache_init(s) < 0) {
 		fprintf(stderr, "dsmap: serve: out of memory\n");
 		goto done;
 	}
@@ -685,6 +745,13 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 			nanosleep(&ts, NULL);
 		}
 	}
+	/* No connection may stay suspended when the daemon stops: from now
+	 * on a locate waits for its entry in its own thread, and the flush
+	 * resumes every connection suspended before. */
+	pthread_rwlock_wrlock(&s->suspend_lock);
+	s->stopping = 1;
+	pthread_rwlock_unlock(&s->suspend_lock);
+	dsmap_access_log_flush(s->log);
 	MHD_stop_daemon(d);
 	d = NULL;
 	if (lsock != MHD_INVALID_SOCKET)
@@ -695,8 +762,11 @@ done:
 		MHD_stop_daemon(d);
 	if (s != NULL) {
 		serve_scan_stop(s);
+		serve_cache_free(s);
 		serve_auth_close(s);
+		pthread_rwlock_destroy(&s->suspend_lock);
 		pthread_rwlock_destroy(&s->tokens_lock);
+		pthread_mutex_destroy(&s->locate_lock);
 		pthread_mutex_destroy(&s->git_lock);
 		free(s);
 	}

@@ -33,6 +33,12 @@
 #define SERVE_CONN_TIMEOUT 10               /* default seconds a connection may stay idle */
 #define SERVE_DRAIN_SECONDS 30              /* SIGTERM: how long in-flight requests get */
 
+
+/* The cache of lineage answers (cache.c): slots, and the largest answer
+ * kept, bytes; at most their product is held. */
+#define SERVE_CACHE_SLOTS 256
+#define SERVE_CACHE_ANSWER_MAX (64 * 1024)
+
 /* The latency histogram's upper bounds, in microseconds. */
 #define SERVE_BUCKETS 10
 
@@ -56,6 +62,12 @@ struct serve_stats {
 struct server {
 	dsmap_workspace *ws;
 	pthread_mutex_t git_lock;
+	/* Held for a locator's life (handlers.c): a locator opens each
+	 * generation's database with mdb_dbi_open() in its read transaction,
+	 * and LMDB requires such a transaction to end before another in the
+	 * process calls mdb_dbi_open().  Two at once registered the same
+	 * handle slot: 500s under load, and a double free. */
+	pthread_mutex_t locate_lock;
 	atomic_int draining;
 	atomic_uint in_flight;
 	struct serve_stats stats;
@@ -63,7 +75,16 @@ struct server {
 	pthread_rwlock_t tokens_lock;
 	dsmap_tokens *tokens;
 	dsmap_access_log *log;
+	/* A locate's connection is suspended while its access log entry is
+	 * synced (auth.c).  `stopping` is set, under the write lock, before
+	 * the last flush of the log at shutdown: a request that finds it set
+	 * waits for its entry in its own thread instead, so that no
+	 * connection is left suspended when the daemon stops. */
+	pthread_rwlock_t suspend_lock;
+	int stopping;
 	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
+	struct serve_cache *cache;  /* lineage answers: see cache.c */
+	int64_t generated_at;       /* GET /v1/ropa: SOURCE_DATE_EPOCH, or 0 for now */
 };
 
 /* A request being answered: what the handlers get. */
@@ -78,6 +99,8 @@ struct serve_request {
 	unsigned long long discarded;   /* bytes dropped past the cap */
 	int queued;                 /* the answer is handed to MHD */
 	int logged;                 /* its access log entry is written */
+	atomic_int log_state;       /* a locate's entry: LOG_NONE, LOG_PENDING, LOG_DONE */
+	int log_rc;                 /* LOG_DONE: 0 when the entry is durable */
 	unsigned long long bytes;   /* the answer's size */
 	uint64_t t0;                /* monotonic, microseconds */
 	/* filled by the handler, for the access log */
@@ -131,6 +154,20 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 /* The route handlers (handlers.c). */
 void serve_dispatch(struct serve_request *r);
 
+/* The cache of lineage answers at the synced revision (cache.c), keyed
+ * by the store's last transaction id (dsmap_store_last_txn()), the
+ * lineage kind and the id.  init: -1 when out of memory.  get: a copy of
+ * the answer (malloc'ed), or NULL; an id newer than the cache's drops
+ * everything held.  put: keeps a copy, or does nothing (too big, out of
+ * memory, or of an id the store has moved past). */
+struct serve_cache;
+int serve_cache_init(struct server *s);
+void serve_cache_free(struct server *s);
+char *serve_cache_get(struct server *s, uint64_t txnid, int kind, const char *id);
+void serve_cache_put(struct server *s, uint64_t txnid, int kind, const char *id,
+                     const char *answer);
+void serve_cache_stats(struct server *s, unsigned long long *hits, unsigned long long *misses);
+
 /* POST and GET /v1/scan (scan.c); init -1 when out of memory; stop
  * ends a scan running (SIGTERM) and frees the state. */
 struct serve_scan;
@@ -153,6 +190,15 @@ int serve_auth_open(struct server *s);
 void serve_auth_reload(struct server *s);
 void serve_auth_close(struct server *s);
 int serve_access_record(struct serve_request *r, uint64_t us);
+
+/* The access log entry of a locate, before its answer leaves: the entry
+ * is submitted and the connection suspended until the sync that covers
+ * it returns (r->log_state LOG_PENDING, then LOG_DONE with r->log_rc),
+ * when the connection is resumed.  During shutdown the entry is appended
+ * and waited for in this thread instead (LOG_DONE on return).  Only ever
+ * called from MHD's access handler. */
+enum { LOG_NONE = 0, LOG_PENDING, LOG_DONE };
+void serve_access_record_locate(struct serve_request *r, uint64_t us);
 
 /* The OpenAPI document (openapi.c). */
 extern const char serve_openapi_json[];

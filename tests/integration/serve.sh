@@ -9,6 +9,9 @@
 cd "$T_TMP"
 
 serve_workspace 300
+# a register's generation date, for the server and dsmap ropa alike
+SOURCE_DATE_EPOCH=1764547200
+export SOURCE_DATE_EPOCH
 
 # The tokens, one per role.
 make_token TOK_DSAR dsar portal
@@ -80,12 +83,59 @@ req GET /v1/systems/crm "$TOK_AUDITOR"
 expect_code 200 "GET /v1/systems/crm"
 check "is the system's lineage" cmp -s "$T_TMP/body" "$T_TMP/out"
 
+# Answers at the synced revision are cached until the store moves: asked
+# again, the same answer, from the cache; after a sync, the new one.
+cp "$T_TMP/out" "$T_TMP/lineage-before"
+req GET /v1/lineage/system/crm "$TOK_AUDITOR"
+check "asked again, the same answer" cmp -s "$T_TMP/body" "$T_TMP/lineage-before"
+req GET /metrics "$TOK_AUDITOR"
+check "served from the cache" grep -Eq '^dsmap_lineage_cache_requests_total\{result="hit"\} [1-9]' \
+	"$T_TMP/body"
+git -C "$W" -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m "a new revision"
+dsmap -C "$W" sync
+expect_rc 0 "dsmap sync while the server runs"
+dsmap -C "$W" lineage --format json system crm
+check "the synced revision's answer is another" sh -c "! cmp -s '$T_TMP/out' '$T_TMP/lineage-before'"
+req GET /v1/lineage/system/crm "$TOK_AUDITOR"
+check "and the server gives it, without a restart" cmp -s "$T_TMP/body" "$T_TMP/out"
+
 dsmap -C "$W" ls --format json purposes
 PURPOSE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["id"])' "$T_TMP/out")
 req GET "/v1/lineage/purpose/$PURPOSE?at=HEAD" "$TOK_AUDITOR"
 expect_code 200 "GET /v1/lineage/purpose/ID?at=HEAD"
 dsmap -C "$W" lineage --format json --at HEAD purpose "$PURPOSE"
 check "is dsmap lineage --at HEAD's" cmp -s "$T_TMP/body" "$T_TMP/out"
+
+# The record of processing activities and the DPV export: the CLI's bytes.
+req GET /v1/ropa "$TOK_AUDITOR"
+expect_code 200 "GET /v1/ropa"
+head_has '^content-type: application/json' "  as JSON"
+dsmap -C "$W" ropa --format json
+check "is dsmap ropa --format json's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/ropa?format=csv&at=HEAD" "$TOK_AUDITOR"
+expect_code 200 "GET /v1/ropa?format=csv&at=HEAD"
+head_has '^content-type: text/csv' "  as CSV"
+dsmap -C "$W" ropa --format csv --at HEAD
+check "is dsmap ropa --format csv --at HEAD's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/ropa?format=xlsx" "$TOK_AUDITOR"
+expect_code 400 "a register in another format: 400"
+body_has 'json or csv' "  naming the formats"
+req GET "/v1/ropa?at=no-such-revision" "$TOK_AUDITOR"
+expect_code 404 "a register at a revision that does not exist: 404"
+req GET "/v1/ropa?lang=fr" "$TOK_AUDITOR"
+expect_code 400 "an unknown query argument: 400"
+req GET /v1/export/dpv "$TOK_AUDITOR"
+expect_code 200 "GET /v1/export/dpv"
+head_has '^content-type: application/ld\+json' "  as JSON-LD"
+dsmap -C "$W" export dpv
+check "is dsmap export dpv's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/export/dpv?at=HEAD" "$TOK_AUDITOR"
+expect_code 200 "GET /v1/export/dpv?at=HEAD"
+dsmap -C "$W" export dpv --at HEAD
+check "is dsmap export dpv --at HEAD's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/export/dpv?at=" "$TOK_AUDITOR"
+expect_code 400 "an empty at=: 400"
+check "  as problem+json" grep -qi '^content-type: application/problem+json' "$T_TMP/head"
 
 req GET /v1/lineage/purpose/no-such-purpose "$TOK_AUDITOR"
 expect_code 404 "a node the graph does not have: 404"
@@ -170,7 +220,7 @@ import json, sys
 paths = json.load(open(sys.argv[1]))["paths"]
 for p in ["/healthz", "/metrics", "/v1/openapi.json", "/v1/locate", "/v1/lineage/{kind}/{id}",
           "/v1/systems", "/v1/systems/{id}", "/v1/{list}", "/v1/status", "/v1/history",
-          "/v1/blame", "/v1/impact"]:
+          "/v1/blame", "/v1/impact", "/v1/ropa", "/v1/export/dpv"]:
     assert p in paths, p
 ' "$T_TMP/openapi.json"
 
@@ -213,6 +263,8 @@ GET /metrics 401 403 200 200
 GET /healthz 200 200 200 200
 GET /v1/openapi.json 200 200 200 200
 GET /v1/scan 401 403 200 200
+GET /v1/ropa 401 403 200 200
+GET /v1/export/dpv 401 403 200 200
 MATRIX
 
 # ---- scans over HTTP ------------------------------------------------------
@@ -311,4 +363,34 @@ serve_stop
 check "SIGTERM: the server exits 0" test "$SRV_RC" -eq 0
 check "no identifier value used above reaches the server's stderr" \
 	sh -c "! grep -Eq 'user42|user1@|nobody@|not-an-address|C000043' '$T_TMP/srv.err'"
+
+# ---- an access log that cannot be written withholds the answer -----------
+
+# A server whose file size limit the access log has reached (SIGXFSZ
+# ignored, so the write fails with EFBIG): a locate is not answered
+# unrecorded.  The soft limit is set in blocks of 512 or 1024 bytes
+# (dash or bash), both under the log's size.
+log_size=$(wc -c < "$W/.dsmap/access.log")
+check "the access log holds some entries by now" test "$log_size" -gt 4096
+trap '' XFSZ
+ulimit -S -f $((log_size / 1024))
+check "a server at its file size limit starts" serve_start --threads 2
+ulimit -S -f unlimited
+trap - XFSZ
+req POST /v1/locate "$TOK_DSAR" -H 'Content-Type: application/json' \
+	--data '{"identifiers":["email:user42@example.com"]}'
+expect_code 500 "a locate whose entry cannot be written: 500"
+check "as problem+json" grep -qi '^content-type: application/problem+json' "$T_TMP/head"
+check "saying why, and no answer" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["status"] == 500 and "access log" in p["detail"], p
+assert "systems" not in p and "answer" not in p, p
+' "$T_TMP/body"
+check "the log is as it was" test "$(wc -c < "$W/.dsmap/access.log")" -eq "$log_size"
+req GET /v1/status "$TOK_AUDITOR2"
+expect_code 200 "routes that log nothing still answer"
+serve_stop
+check "SIGTERM: that server exits 0 too" test "$SRV_RC" -eq 0
+check "it said why on stderr" grep -q "access log" "$T_TMP/srv.err"
 finish

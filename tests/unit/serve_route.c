@@ -40,6 +40,8 @@ static void test_serve_route__every_route(void **state)
 		{ "GET", "/v1/impact", ROUTE_IMPACT, ACCESS_AUDITOR },
 		{ "GET", "/v1/scan", ROUTE_SCAN, ACCESS_AUDITOR },
 		{ "POST", "/v1/scan", ROUTE_SCAN, ACCESS_ADMIN },
+		{ "GET", "/v1/ropa", ROUTE_ROPA, ACCESS_AUDITOR },
+		{ "GET", "/v1/export/dpv", ROUTE_EXPORT_DPV, ACCESS_AUDITOR },
 	};
 	struct route_match m;
 	size_t i;

@@ -449,10 +449,58 @@ static void test_store__used_after_fork_refused(void **state)
 	dsmap_store_free(s);
 }
 
+/* The last transaction's id moves with every commit, from this handle or
+ * another process's, and stays put when nothing is committed. */
+static void test_store__last_txn_moves_with_commits(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store *s = create(f->dir, 0), *other = NULL;
+	uint64_t a, b, c;
+	pid_t pid;
+	int status, go[2];
+
+	assert_int_equal(dsmap_store_last_txn(&a, s), 0);
+	assert_int_equal(count_systems(s), 0);   /* a read commits nothing */
+	assert_int_equal(dsmap_store_last_txn(&b, s), 0);
+	assert_true(a == b);
+	fill(s, 3, "sys");
+	assert_int_equal(dsmap_store_last_txn(&b, s), 0);
+	assert_true(b > a);
+	/* a commit from another process, while this one has the store open:
+	 * forked before either opens it, as an env is never used across fork */
+	dsmap_store_free(s);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char byte;
+
+		close(go[1]);
+		if (read(go[0], &byte, 1) != 1 || dsmap_store_open(&other, f->dir, NULL) != 0)
+			_exit(1);
+		fill(other, 2, "child");
+		dsmap_store_free(other);
+		_exit(0);
+	}
+	close(go[0]);
+	assert_int_equal(dsmap_store_open(&s, f->dir, NULL), 0);
+	assert_int_equal(dsmap_store_last_txn(&b, s), 0);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	close(go[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(dsmap_store_last_txn(&c, s), 0);
+	assert_true(c > b);
+	assert_int_equal(dsmap_store_last_txn(NULL, s), DSMAP_EINVALID);
+	dsmap_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store__create_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__last_txn_moves_with_commits, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_store__missing_is_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__foreign_magic_refused, setup, teardown),

@@ -5,12 +5,14 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -421,6 +423,155 @@ static void test_access_log__concurrent_appends(void **state)
 	assert_int_equal(x.bad, 0);
 }
 
+/* What the callbacks of dsmap_access_log_submit() saw. */
+struct heard {
+	pthread_mutex_t mu;
+	size_t calls, failed;
+	size_t next;        /* the payload expected next: callbacks keep the order */
+	int out_of_order;
+	pthread_t thread;   /* of the last callback */
+};
+
+struct ticket {
+	struct heard *h;
+	size_t index;
+};
+
+static void on_ticket(void *payload, int rc)
+{
+	struct ticket *t = payload;
+
+	pthread_mutex_lock(&t->h->mu);
+	t->h->calls++;
+	if (rc != 0)
+		t->h->failed++;
+	if (t->index != t->h->next)
+		t->h->out_of_order = 1;
+	t->h->next++;
+	t->h->thread = pthread_self();
+	pthread_mutex_unlock(&t->h->mu);
+}
+
+#define SUBMITS 500
+
+/* submit: each callback once, in order, on the syncing thread, with 0;
+ * flush returns after the last; the entries are all in the file. */
+static void test_access_log__submit_calls_back_in_order(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_access_log *log = NULL;
+	dsmap_access_entry e = { 0 };
+	struct entries x = { 0 };
+	struct heard h = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct ticket *t = calloc(SUBMITS, sizeof(*t));
+	size_t i;
+
+	assert_non_null(t);
+	e.method = "POST";
+	e.route = "/v1/locate";
+	e.status = 200;
+	e.identifiers = 1;
+	e.kinds = "email";
+	assert_int_equal(dsmap_access_log_open(&log, f->ws), 0);
+	for (i = 0; i < SUBMITS; i++) {
+		t[i].h = &h;
+		t[i].index = i;
+		assert_int_equal(dsmap_access_log_submit(log, &e, on_ticket, &t[i]), 0);
+	}
+	/* with no callback: made durable all the same */
+	assert_int_equal(dsmap_access_log_submit(log, &e, NULL, NULL), 0);
+	e.route = NULL;
+	assert_int_equal(dsmap_access_log_submit(log, &e, on_ticket, &t[0]), DSMAP_EINVALID);
+	assert_int_equal(dsmap_access_log_flush(log), 0);
+	pthread_mutex_lock(&h.mu);
+	assert_int_equal(h.calls, SUBMITS);
+	assert_int_equal(h.failed, 0);
+	assert_false(h.out_of_order);
+	assert_false(pthread_equal(h.thread, pthread_self()));
+	pthread_mutex_unlock(&h.mu);
+	/* append still waits for its own sync, among submits */
+	e.route = "/v1/locate";
+	assert_int_equal(dsmap_access_log_append(log, &e), 0);
+	dsmap_access_log_close(log);
+	assert_int_equal(dsmap_access_log_read(f->ws, NULL, on_entry, on_bad, &x), 0);
+	assert_int_equal(x.count, SUBMITS + 2);
+	assert_int_equal(x.bad, 0);
+	free(t);
+}
+
+/* close right after submits: it syncs them and calls every callback back
+ * before it returns. */
+static void test_access_log__close_drains_submits(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_access_log *log = NULL;
+	dsmap_access_entry e = { 0 };
+	struct heard h = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct ticket t[64];
+	size_t i;
+
+	e.method = "POST";
+	e.route = "/v1/locate";
+	e.status = 200;
+	assert_int_equal(dsmap_access_log_open(&log, f->ws), 0);
+	for (i = 0; i < 64; i++) {
+		t[i].h = &h;
+		t[i].index = i;
+		assert_int_equal(dsmap_access_log_submit(log, &e, on_ticket, &t[i]), 0);
+	}
+	dsmap_access_log_close(log);
+	assert_int_equal(h.calls, 64);
+	assert_int_equal(h.failed, 0);
+	assert_false(h.out_of_order);
+}
+
+/* A write that fails (here past RLIMIT_FSIZE) breaks the log: that submit
+ * fails with no callback, and so does every later one, append and flush;
+ * the callbacks of the entries before it were told they are durable. */
+static void test_access_log__broken_log_refuses(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_access_log *log = NULL;
+	dsmap_access_entry e = { 0 };
+	struct heard h = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct ticket t[3];
+	struct rlimit old, lim;
+	struct stat sb;
+	char *path = dot(f, "access.log");
+	void (*was)(int);
+	int rc;
+
+	e.method = "POST";
+	e.route = "/v1/locate";
+	e.status = 200;
+	assert_int_equal(dsmap_access_log_open(&log, f->ws), 0);
+	t[0].h = t[1].h = t[2].h = &h;
+	t[0].index = 0;
+	t[1].index = 1;
+	t[2].index = 2;
+	assert_int_equal(dsmap_access_log_submit(log, &e, on_ticket, &t[0]), 0);
+	assert_int_equal(dsmap_access_log_flush(log), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)sb.st_size;   /* not one more byte */
+	was = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rc = dsmap_access_log_submit(log, &e, on_ticket, &t[1]);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, was);
+	assert_true(rc == DSMAP_EIO || rc == DSMAP_ENOSPC);
+	assert_true(th_error_contains("access.log"));
+	/* broken for good, though the file could take more now */
+	assert_true(dsmap_access_log_submit(log, &e, on_ticket, &t[2]) < 0);
+	assert_true(dsmap_access_log_append(log, &e) < 0);
+	assert_true(dsmap_access_log_flush(log) < 0);
+	dsmap_access_log_close(log);
+	assert_int_equal(h.calls, 1);
+	assert_int_equal(h.failed, 0);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +584,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_access_log__append_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_access_log__torn_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_access_log__concurrent_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_access_log__submit_calls_back_in_order, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_access_log__close_drains_submits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_access_log__broken_log_refuses, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);

@@ -12,11 +12,17 @@
  *
  * The log is one JSON object per line (JSON lines), mode 0600, opened for
  * appending only.  An entry is one write(2), so entries of concurrent
- * requests never interleave, and it is on disk (fdatasync) before the
- * append returns: a server answers only what it has recorded.  Concurrent
- * appends share their syncs (group commit), so the cost of durability is
- * paid once per burst rather than once per request.  After a crash the
- * last line may be cut short; a reader reports it and goes on.
+ * requests never interleave.  It is durable once an fdatasync(2) that
+ * covers it has returned: dsmap_access_log_append() waits for that,
+ * dsmap_access_log_submit() calls back, so that a server answers only what
+ * it has recorded, without holding a thread while the disk works.
+ *
+ * The syncs are done by a thread of the log's own, started by
+ * dsmap_access_log_open() and ended by dsmap_access_log_close(): each
+ * covers every line written before it began (group commit), so the cost
+ * of durability is paid once per burst rather than once per request,
+ * however many requests wait.  After a crash the last line may be cut
+ * short; a reader reports it and goes on.
  */
 #ifndef DSMAP_ACCESSLOG_H
 #define DSMAP_ACCESSLOG_H
@@ -65,14 +71,59 @@ typedef struct dsmap_access_log dsmap_access_log;
 DSMAP_EXTERN(int) dsmap_access_log_open(dsmap_access_log **out, dsmap_workspace *ws);
 
 /**
- * Append one entry and make it durable.  Thread-safe.
+ * Append one entry and wait until it is durable.  Thread-safe.
  *
  * @return 0; DSMAP_EINVALID for an entry with no method or route;
- *         DSMAP_ENOMEM; DSMAP_ENOSPC, DSMAP_EIO naming the file
+ *         DSMAP_ENOMEM; DSMAP_ENOSPC, DSMAP_EIO naming the file (once a
+ *         sync has failed, every later append fails: the log is broken)
  */
 DSMAP_EXTERN(int) dsmap_access_log_append(dsmap_access_log *log, const dsmap_access_entry *e);
 
-/** Close the log.  NULL is a no-op. */
+/**
+ * Called once for each entry given to dsmap_access_log_submit() with a
+ * callback, when the sync that covers it has returned.
+ *
+ * It runs on the log's syncing thread, the callbacks of one sync in the
+ * order of their entries.  It must be quick and must not block (the next
+ * sync waits for it), nor call into this log.
+ *
+ * @param payload as given to dsmap_access_log_submit()
+ * @param rc 0 when the entry is durable; DSMAP_ENOSPC or DSMAP_EIO when it
+ *        cannot be made so (dsmap_error_last() says why, naming the file)
+ */
+typedef void (*dsmap_access_done_fn)(void *payload, int rc);
+
+/**
+ * Append one entry without waiting for it to be durable.  Thread-safe.
+ *
+ * The line is written before this returns, so entries keep the order of
+ * the calls.  `done` is called when the entry is durable or known lost;
+ * it may be called (on the syncing thread) before this returns.  With no
+ * callback the entry is made durable all the same, and no one is told.
+ *
+ * @param done NULL, or called exactly once when this returns 0, never
+ *        when it fails
+ * @param payload passed to `done`
+ * @return 0; DSMAP_EINVALID for an entry with no method or route;
+ *         DSMAP_ENOMEM; DSMAP_ENOSPC, DSMAP_EIO when the write fails or
+ *         the log is broken
+ */
+DSMAP_EXTERN(int) dsmap_access_log_submit(dsmap_access_log *log, const dsmap_access_entry *e,
+                                          dsmap_access_done_fn done, void *payload);
+
+/**
+ * Wait until every entry submitted or appended before this call is durable
+ * (or known lost) and every callback of theirs has returned.
+ *
+ * @return 0; DSMAP_ENOSPC, DSMAP_EIO when the log is broken
+ */
+DSMAP_EXTERN(int) dsmap_access_log_flush(dsmap_access_log *log);
+
+/**
+ * Close the log: the entries submitted are synced and their callbacks
+ * called first, then the syncing thread ends.  Nothing may be appended or
+ * submitted during or after the call.  NULL is a no-op.
+ */
 DSMAP_EXTERN(void) dsmap_access_log_close(dsmap_access_log *log);
 
 /**

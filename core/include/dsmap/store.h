@@ -98,6 +98,19 @@ typedef struct {
 DSMAP_EXTERN(int) dsmap_store_info_get(dsmap_store_info *out, dsmap_store *store);
 
 /**
+ * The id of the last transaction committed to the store, by this process
+ * or another (a scan's generation, a sync, a token...).  It only grows,
+ * and moves with every commit: while it stays the same, so does all that
+ * the store holds, so a reader may keep what it derived from the store
+ * under this id.  Cheap: it reads a counter, with no transaction.
+ *
+ * @param out set to the id
+ * @param store the store
+ * @return 0 or a negative DSMAP_E* code
+ */
+DSMAP_EXTERN(int) dsmap_store_last_txn(uint64_t *out, dsmap_store *store);
+
+/**
  * Walk every database of the store and check its structure.
  *
  * This reads every page in use, so it takes time proportional to the
