@@ -444,6 +444,10 @@ void serve_dispatch(struct serve_request *r)
 	case ROUTE_BLAME: blame(r); break;
 	case ROUTE_IMPACT: impact(r); break;
 	case ROUTE_SCAN: serve_scan(r); break;
+	case ROUTE_UI:
+	case ROUTE_UI_SESSION:
+	case ROUTE_UI_SIGNOUT:
+	case ROUTE_UI_GRAPH: ui_dispatch(r); break;
 	default: serve_problem(r, 404, "no such route", NULL); break;
 	}
 }

@@ -179,7 +179,8 @@ static MHD_RESULT finish(struct serve_request *r)
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 	                             "Bearer realm=\"dsmap\"") != MHD_YES) ||
 	    (atomic_load(&r->srv->draining) &&
-	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) ||
+	    ui_headers(r, resp) < 0) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
@@ -627,6 +628,11 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	}
 	if (serve_auth_open(s) < 0)
 		goto done;
+	s->tls = tls;
+	if (ui_open(s) < 0) {
+		fprintf(stderr, "dsmap: serve: out of memory\n");
+		goto done;
+	}
 	/* The signals are taken by sigwait() below: block them before the
 	 * daemon's threads start, so that they inherit the mask. */
 	sigemptyset(&set);
@@ -696,6 +702,7 @@ done:
 	if (s != NULL) {
 		serve_scan_stop(s);
 		serve_auth_close(s);
+		ui_close(s);
 		pthread_rwlock_destroy(&s->tokens_lock);
 		pthread_mutex_destroy(&s->git_lock);
 		free(s);
