@@ -6,13 +6,22 @@
  * GET /ui/graph.svg?at=REV|DATE&node=KIND:ID&depth=N&lang=fr|en (auditor).
  * The graph is made from the lists the API answers (dsmap_ls(), JSON), at
  * the revision asked; `node` keeps only the nodes within `depth` edges of
- * it (1 by default, at most 4).  Graphviz is not thread-safe: the layout
- * runs under the server's git lock, which the lists at a revision need
- * anyway.  Graphviz escapes the labels it writes into the SVG; the DOT it
- * reads is quoted here (dot_str()).
+ * it (1 by default, at most 4).  Graphviz escapes the labels it writes
+ * into the SVG; the DOT it reads is quoted here (dot_str()).
+ *
+ * One Graphviz context for the server's life, used under its own lock
+ * (Graphviz is not thread-safe), with two plugins only, loaded as
+ * built-ins from Graphviz's plugin folder: the dot layout and the core
+ * renderers (SVG).  Graphviz's default context loads every plugin of its
+ * config, pango and fontconfig among them, which cost time and leak at
+ * each context; without them, text is measured with Graphviz's own font
+ * metrics, good enough for boxes around labels.
  */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +29,55 @@
 #include <jansson.h>
 
 #include "server.h"
+
+struct ui_graphviz {
+	pthread_mutex_t lock;
+	void *dl[2];
+	lt_symlist_t builtins[3];
+	GVC_t *gvc;
+};
+
+void ui_graphviz_close(struct ui_graphviz *v)
+{
+	if (v == NULL)
+		return;
+	if (v->gvc != NULL)
+		gvFreeContext(v->gvc);
+	/* The plugins stay loaded: the dot layout keeps work buffers in its
+	 * own statics, reused from one layout to the next, which unloading
+	 * would turn into leaks.  The process ends soon after. */
+	pthread_mutex_destroy(&v->lock);
+	free(v);
+}
+
+struct ui_graphviz *ui_graphviz_open(void)
+{
+	static const char *const names[2][2] = {
+		{ GVC_PLUGIN_DIR "/libgvplugin_dot_layout.so.6", "gvplugin_dot_layout_LTX_library" },
+		{ GVC_PLUGIN_DIR "/libgvplugin_core.so.6", "gvplugin_core_LTX_library" },
+	};
+	struct ui_graphviz *v = calloc(1, sizeof(*v));
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	pthread_mutex_init(&v->lock, NULL);
+	for (i = 0; i < 2; i++) {
+		if ((v->dl[i] = dlopen(names[i][0], RTLD_NOW | RTLD_LOCAL)) == NULL ||
+		    (v->builtins[i].address = dlsym(v->dl[i], names[i][1])) == NULL) {
+			fprintf(stderr, "dsmap: serve: Graphviz: %s\n", dlerror());
+			ui_graphviz_close(v);
+			return NULL;
+		}
+		v->builtins[i].name = names[i][1];
+	}
+	if ((v->gvc = gvContextPlugins(v->builtins, 0)) == NULL) {
+		fprintf(stderr, "dsmap: serve: Graphviz: no context\n");
+		ui_graphviz_close(v);
+		return NULL;
+	}
+	return v;
+}
 
 struct graph {
 	json_t *nodes;     /* key "p:ID" -> {label, url, shape} */
@@ -248,19 +306,20 @@ static int node_key(char *out, size_t n, const char *node)
 
 static int layout(struct serve_request *r, const char *dot)
 {
-	GVC_t *gvc = gvContext();
-	Agraph_t *g = gvc != NULL ? agmemread(dot) : NULL;
+	struct ui_graphviz *v = r->srv->graphviz;
+	Agraph_t *g;
 	char *svg = NULL, *copy;
 	unsigned int len = 0;
 	int rc = -1;
 
-	if (g == NULL || gvLayout(gvc, g, "dot") != 0) {
+	pthread_mutex_lock(&v->lock);
+	if ((g = agmemread(dot)) == NULL || gvLayout(v->gvc, g, "dot") != 0) {
 		serve_problem(r, 500, "Graphviz could not lay the graph out", NULL);
 		goto done;
 	}
-	if (gvRenderData(gvc, g, "svg", &svg, &len) != 0 || svg == NULL) {
+	if (gvRenderData(v->gvc, g, "svg", &svg, &len) != 0 || svg == NULL) {
 		serve_problem(r, 500, "Graphviz could not draw the graph as SVG", NULL);
-		gvFreeLayout(gvc, g);
+		gvFreeLayout(v->gvc, g);
 		goto done;
 	}
 	if ((copy = malloc((size_t)len + 1)) == NULL) {
@@ -273,12 +332,11 @@ static int layout(struct serve_request *r, const char *dot)
 		rc = 0;
 	}
 	gvFreeRenderData(svg);
-	gvFreeLayout(gvc, g);
+	gvFreeLayout(v->gvc, g);
 done:
 	if (g != NULL)
 		agclose(g);
-	if (gvc != NULL)
-		gvFreeContext(gvc);
+	pthread_mutex_unlock(&v->lock);
 	return rc;
 }
 
@@ -331,12 +389,12 @@ void ui_graph(struct serve_request *r)
 			goto done;
 		}
 	}
+	pthread_mutex_unlock(&r->srv->git_lock);
 	to_dot(&b, &g, keep, node != NULL && node[0] != '\0' ? focus : NULL);
 	if (b.oom)
 		serve_problem(r, 503, "out of memory", NULL);
 	else
 		layout(r, b.p);
-	pthread_mutex_unlock(&r->srv->git_lock);
 done:
 	free(b.p);
 	json_decref(keep);

@@ -630,7 +630,8 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 		goto done;
 	s->tls = tls;
 	if (ui_open(s) < 0) {
-		fprintf(stderr, "dsmap: serve: out of memory\n");
+		fprintf(stderr, "dsmap: serve: the web UI cannot start (out of memory, or no "
+		        "Graphviz)\n");
 		goto done;
 	}
 	/* The signals are taken by sigwait() below: block them before the

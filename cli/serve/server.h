@@ -65,6 +65,7 @@ struct server {
 	dsmap_access_log *log;
 	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
 	struct sessions *sessions;  /* the web UI's sign-ins: see ui.c */
+	struct ui_graphviz *graphviz;   /* its graph's layout: see graph.c */
 	int tls;                    /* cookies are Secure */
 };
 
@@ -172,8 +173,11 @@ int ui_session_role(struct serve_request *r, int *role);
 void ui_tokens_reloaded(struct server *s);
 void ui_dispatch(struct serve_request *r);
 int ui_headers(struct serve_request *r, void *response);
-/* GET /ui/graph.svg (graph.c): the lineage graph laid out by Graphviz. */
+/* GET /ui/graph.svg (graph.c): the lineage graph laid out by Graphviz;
+ * its context, made once (NULL with the error printed) and freed. */
 void ui_graph(struct serve_request *r);
+struct ui_graphviz *ui_graphviz_open(void);
+void ui_graphviz_close(struct ui_graphviz *v);
 
 /* The OpenAPI document (openapi.c). */
 extern const char serve_openapi_json[];

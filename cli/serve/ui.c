@@ -43,13 +43,16 @@
 int ui_open(struct server *s)
 {
 	s->sessions = sessions_new(SESSION_MAX, SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS);
-	return s->sessions != NULL ? 0 : -1;
+	s->graphviz = ui_graphviz_open();
+	return s->sessions != NULL && s->graphviz != NULL ? 0 : -1;
 }
 
 void ui_close(struct server *s)
 {
 	sessions_free(s->sessions);
 	s->sessions = NULL;
+	ui_graphviz_close(s->graphviz);
+	s->graphviz = NULL;
 }
 
 static const char *header(struct serve_request *r, const char *name)

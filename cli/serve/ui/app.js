@@ -512,6 +512,7 @@ async function pageGraph() {
   const q = new URLSearchParams();
   if (AT) q.set('at', AT);
   if (node) { q.set('node', node); q.set('depth', depth); }
+  if (LANG !== 'fr') q.set('lang', LANG);
   const res = await fetch('/ui/graph.svg?' + q, { credentials: 'same-origin' });
   if (!res.ok) { const b = await res.json().catch(() => ({})); throw new HttpError(res.status, b.detail || res.statusText); }
   const doc = new DOMParser().parseFromString(await res.text(), 'image/svg+xml');
