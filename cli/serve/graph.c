@@ -254,7 +254,7 @@ static void to_dot(struct sbuf *b, struct graph *g, json_t *keep, const char *fo
 	size_t i;
 
 	sb_printf(b, "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", "
-	          "fontsize=11, style=filled, fillcolor=\"#ffffff\"];\n");
+	          "fontsize=11, margin=\"0.25,0.06\", style=filled, fillcolor=\"#ffffff\"];\n");
 	json_object_foreach(g->nodes, key, v) {
 		if (keep != NULL && json_object_get(keep, key) == NULL)
 			continue;

@@ -53,7 +53,7 @@ async function go(page, path, wait) {
 }
 
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent).catch(() => null);
-const rows = (page, sel) => page.$$eval(sel + ' tbody tr', (r) => r.length).catch(() => -1);
+const rows = (page, sel) => page.$$eval(sel + ' tbody tr:not(.empty)', (r) => r.length).catch(() => -1);
 const shot = (page, name) => page.screenshot({ path: join(env.SHOTS, name + '.png'), fullPage: true });
 
 async function signIn(page, token) {
@@ -160,6 +160,9 @@ try {
   check((await text(page, '#purposes')).includes('Surveillance par caméra'), 'a category page lists its purposes');
   await go(page, '/recipients/police-forces', '#purposes');
   check((await text(page, '#purposes')).includes('Surveillance par caméra'), 'a recipient page lists its purposes');
+  await go(page, '/recipients', '#list');
+  check((await rows(page, '#list')) === EXPECT.recipients, 'the recipients page lists every recipient',
+        await rows(page, '#list'));
   await go(page, '/systems/crm', '#purposes');
   check((await text(page, '#subjects')) === String(EXPECT.crm_subjects), 'a system page gives its subject count');
   await shot(page, 'system');
@@ -246,6 +249,10 @@ try {
   const cli = JSON.parse(readFileSync(env.LOCATE, 'utf8'));
   check(got !== null && JSON.stringify(got) === JSON.stringify(cli),
         'the downloaded answer is dsmap locate --format json’s');
+  const letter = await text(page, '#letter');
+  check(letter && letter.includes('article 15') && letter.includes(EXPECT.locate_purpose_fr) &&
+        /\d+ (ans?|mois|jours?)/.test(letter), 'a letter in French, in the notice’s words, durations in words',
+        letter && letter.slice(0, 300));
   await shot(page, 'dsar');
   await go(page, '/purposes', 'h1');
   check((await page.$('#purposes')) === null && (await text(page, 'main')).includes('auditor'),

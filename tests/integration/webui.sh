@@ -60,6 +60,8 @@ json.dump({
     "new_recipient_name_fr": next(r["name_fr"] for r in rc["items"] if r["id"] == new),
     "last_message": log, "identifier": "email:user42@example.com",
     "locate_system": json.dumps(lo).count("crm") and "crm" or "billing",
+    "locate_purpose_fr": lo["purposes"][0]["title_fr"],
+    "recipients": len(rc["items"]),
 }, sys.stdout)
 PY
 check "the CLI's answers are gathered" test -s expect.json

@@ -44,7 +44,7 @@ const T = {
     access: 'Accès', scope: 'Portée', loading: 'Chargement…', error: 'Erreur',
     years: ['an', 'ans'], months: ['mois', 'mois'], weeks: ['semaine', 'semaines'],
     days: ['jour', 'jours'], hours: ['heure', 'heures'], and: 'et', at_least: 'au moins',
-    yes: 'oui', no: 'non', time_travel: 'Vue au ',
+    yes: 'oui', no: 'non', time_travel: 'Vue au ', print: 'Imprimer la lettre',
   },
   en: {
     skip: 'Skip to content', overview: 'Overview', purposes: 'Purposes', graph: 'Graph',
@@ -78,7 +78,7 @@ const T = {
     access: 'Access', scope: 'Scope', loading: 'Loading…', error: 'Error',
     years: ['year', 'years'], months: ['month', 'months'], weeks: ['week', 'weeks'],
     days: ['day', 'days'], hours: ['hour', 'hours'], and: 'and', at_least: 'at least',
-    yes: 'yes', no: 'no', time_travel: 'As of ',
+    yes: 'yes', no: 'no', time_travel: 'As of ', print: 'Print the letter (in French)',
   },
 }[LANG];
 
@@ -171,10 +171,17 @@ function durationWords(d) {
   return parts.length === 1 ? parts[0] : parts.slice(0, -1).join(', ') + ' ' + T.and + ' ' + parts.at(-1);
 }
 
+const TRIGGERS = {
+  fr: { 'end-of-contract': 'la fin du contrat', 'end-of-relationship': 'la fin de la relation',
+        recording: 'l’enregistrement', collection: 'la collecte', 'last-contact': 'le dernier contact',
+        'end-of-campaign': 'la fin de la campagne', 'last-use': 'la dernière utilisation' },
+  en: {},
+}[LANG];
+
 function ruleWords(r) {
   let s = durationWords(r.duration);
   if (r.duration_min) s = T.at_least + ' ' + durationWords(r.duration_min) + (s ? ', ' + s : '');
-  if (r.trigger) s += ' (' + T.after + ' ' + r.trigger.replace(/-/g, ' ') + ')';
+  if (r.trigger) s += ' (' + T.after + ' ' + (TRIGGERS[r.trigger] || r.trigger.replace(/-/g, ' ')) + ')';
   return s;
 }
 
@@ -249,7 +256,8 @@ function h1(text) {
 function table(head, rows, attrs) {
   return el('div', { class: 'table-wrap' }, el('table', attrs || {},
     el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c)))))));
+    el('tbody', {}, rows.length ? rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))
+      : el('tr', { class: 'empty' }, el('td', { colspan: head.length, class: 'muted' }, T.none)))));
 }
 
 function list(items) { return items.length ? el('ul', {}, items.map((i) => el('li', {}, i))) : el('p', { class: 'muted' }, T.none); }
@@ -290,9 +298,9 @@ async function pageOverview() {
       el('dt', {}, T.date), el('dd', {}, last ? dateOf(last.date) + ' — ' + last.message : '')),
     el('h2', {}, T.counts),
     el('div', { class: 'cards', id: 'counts' }, [
-      [T.purposes, purposes.items.length, '/purposes'], [T.categories, categories.items.length],
-      [T.recipients, recipients.items.length], [T.subject_kinds, kinds.items.length],
-      [T.systems, systems.items.length]].map(([t, n, p]) =>
+      [T.purposes, purposes.items.length, '/purposes'], [T.categories, categories.items.length, '/categories'],
+      [T.recipients, recipients.items.length, '/recipients'], [T.subject_kinds, kinds.items.length, '/subject-kinds'],
+      [T.systems, systems.items.length, '/systems']].map(([t, n, p]) =>
       el('div', { class: 'card' }, el('span', { class: 'n' }, n), p ? link(p, t) : t))),
     el('h2', {}, T.systems),
     table([T.system, T.subjects, T.records, T.last_scan, T.failure], systems.items.map((s) => {
@@ -432,6 +440,15 @@ async function pageNode(kind, id) {
       link('/graph', T.graph, { node: kind + ':' + id })));
 }
 
+/* /categories, /recipients, /systems, /subject-kinds: the list. */
+async function pageList(kind, label) {
+  const l = await api('/v1/' + (kind === 'subject-kind' ? 'subject-kinds' : kind === 'category' ? 'categories' : kind + 's'));
+  main(h1(label), table([T.name, T.section, 'id'], l.items.map((x) => {
+    const id = x.ref || x.id;
+    return [nodeLink(kind, id, title(x)), x.section || '', id];
+  }), { id: 'list' }));
+}
+
 function sevClass(s) { return s ? 'badge sev-' + s : 'badge'; }
 function typeSeverity(t) { return /removed|retention|basis|transfer/.test(t) ? 'high' : /added/.test(t) ? 'medium' : 'low'; }
 
@@ -542,23 +559,51 @@ async function pageDsar() {
     const dl = el('a', { href: URL.createObjectURL(blob), download: 'dsar-answer.json', id: 'download' }, T.download);
     out.replaceChildren(el('h2', {}, T.answer),
       el('p', { id: 'found' }, body.found ? T.found : T.not_held), dl,
-      body.found ? locateSummary(body) : null,
+      body.found ? el('p', {}, el('button', { type: 'button', id: 'print', on: { click: () => window.print() } }, T.print)) : null,
+      body.found ? letter(body) : null,
       el('details', {}, el('summary', {}, 'JSON'), el('pre', {}, JSON.stringify(body, null, 2))));
   } } }, el('p', {}, el('label', { for: 'identifiers' }, T.identifiers)), el('p', {}, ta),
   el('p', {}, el('button', { type: 'submit' }, T.locate))), out);
 }
 
-function locateSummary(a) {
-  const parts = [];
-  for (const [k, v] of Object.entries(a)) {
-    if (!Array.isArray(v) || v.length === 0) continue;
-    parts.push(el('h3', {}, k.replace(/_/g, ' ')), list(v.map((x) => typeof x === 'object' && x
-      ? (x.title_fr || x.name_fr ? title(x) : x.system || x.id || '') +
-        (x.categories ? ' — ' + x.categories.map((c) => typeof c === 'string' ? c : c.id || c.ref).join(', ') : '') +
-        (x.retention && x.retention.text_fr ? ' — ' + x.retention.text_fr : '')
-      : String(x))));
-  }
-  return el('div', { id: 'summary' }, parts);
+/* The answer as a letter to the person, in French (the notice's
+ * language and words), whatever the page's language: what a DPO prints. */
+function letter(a) {
+  const fr = (o) => o.title_fr || o.name_fr || o.id;
+  const trig = (t) => ({ 'end-of-contract': 'la fin du contrat', 'end-of-relationship': 'la fin de la relation',
+                         recording: 'l’enregistrement', collection: 'la collecte' }[t] || (t || '').replace(/-/g, ' '));
+  const unitsFr = [['an', 'ans'], ['mois', 'mois'], ['semaine', 'semaines'], ['jour', 'jours'], ['heure', 'heures']];
+  const words = (d) => {
+    const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?)?$/.exec(d || '');
+    if (!m) return d || '';
+    const parts = [];
+    for (let i = 0; i < 5; i++) if (m[i + 1]) parts.push(m[i + 1] + ' ' + unitsFr[i][Number(m[i + 1]) === 1 ? 0 : 1]);
+    return parts.join(' et ');
+  };
+  const cats = Object.fromEntries((a.categories || []).map((c) => [c.category, c]));
+  const today = new Date().toISOString().slice(0, 10);
+  return el('article', { id: 'letter', lang: 'fr' },
+    el('p', {}, 'Le ' + today),
+    el('p', {}, el('strong', {}, 'Objet : votre demande d’accès (article 15 du RGPD)')),
+    el('p', {}, 'Madame, Monsieur,'),
+    el('p', {}, 'Vous nous avez demandé quelles données personnelles nous traitons à votre sujet. ' +
+      'Voici ce que nous détenons, pourquoi, combien de temps nous le gardons et avec qui nous le partageons.'),
+    el('h3', {}, 'Les données que nous détenons'),
+    el('ul', {}, (a.categories || []).map((c) => el('li', {}, fr(c) + ' (' + (c.held_in || []).join(', ') + ')'))),
+    el('h3', {}, 'Pourquoi nous les traitons'),
+    el('ul', {}, (a.purposes || []).map((p) => el('li', {}, el('strong', {}, fr(p)),
+      (p.legal_bases || []).map((b) => el('div', {}, b.text_fr || ('article ' + b.gdpr + ' du RGPD'))),
+      el('div', {}, 'Durée de conservation : ', Object.entries(p.retention || {}).map(([cat, rules]) =>
+        (cats[cat] ? fr(cats[cat]) : cat) + ' : ' + rules.map((r) => words(r.duration) +
+          (r.trigger ? ' après ' + trig(r.trigger) : '')).join(', ')).join(' ; ') || p.retention_fr || ''),
+      p.objection_fr ? el('div', {}, 'Vous opposer : ' + p.objection_fr) : null,
+      p.withdrawal_fr ? el('div', {}, 'Retirer votre consentement : ' + p.withdrawal_fr) : null))),
+    el('h3', {}, 'Avec qui nous les partageons'),
+    el('ul', {}, (a.recipients || []).map((r) => el('li', {}, fr(r) +
+      (r.transfers_outside_eea && r.transfers_outside_eea.length ? ' (transfert hors de l’EEE)' : '')))),
+    el('h3', {}, 'Vos droits'),
+    el('ul', {}, (a.rights || []).map((r) => el('li', {}, el('strong', {}, fr(r)), ' — ', r.how_fr || ''))),
+    el('p', {}, 'Nous vous prions d’agréer, Madame, Monsieur, nos salutations distinguées.'));
 }
 
 /* ---- the router ------------------------------------------------------- */
@@ -590,10 +635,10 @@ async function route() {
     switch (page) {
     case '/': return await pageOverview();
     case '/purposes': return await (rest ? pagePurpose(rest) : pagePurposes());
-    case '/categories': return await pageNode('category', rest);
-    case '/recipients': return await pageNode('recipient', rest);
-    case '/systems': return await pageNode('system', rest);
-    case '/subject-kinds': return await pageNode('subject-kind', rest);
+    case '/categories': return await (rest ? pageNode('category', rest) : pageList('category', T.categories));
+    case '/recipients': return await (rest ? pageNode('recipient', rest) : pageList('recipient', T.recipients));
+    case '/systems': return await (rest ? pageNode('system', rest) : pageList('system', T.systems));
+    case '/subject-kinds': return await (rest ? pageNode('subject-kind', rest) : pageList('subject-kind', T.subject_kinds));
     case '/history': return await pageHistory();
     case '/impact': return await pageImpact();
     case '/blame': return await pageBlame();
