@@ -47,19 +47,21 @@ async function newPage(ctx, label) {
 }
 
 async function go(page, path, wait) {
-  const res = await page.goto(URL0 + path, { waitUntil: 'networkidle0' });
+  // Each page draws itself once its API answers are in: its marker
+  // element (`wait`) appearing is the page being done.
+  const res = await page.goto(URL0 + path, { waitUntil: 'domcontentloaded' });
   if (wait) await page.waitForSelector(wait, { timeout: 10000 }).catch(() => {});
   return res;
 }
 
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent).catch(() => null);
 const rows = (page, sel) => page.$$eval(sel + ' tbody tr:not(.empty)', (r) => r.length).catch(() => -1);
-const shot = (page, name) => page.screenshot({ path: join(env.SHOTS, name + '.png'), fullPage: true });
+const shot = (page, name, full) => page.screenshot({ path: join(env.SHOTS, name + '.png'), fullPage: !!full });
 
 async function signIn(page, token) {
   await go(page, '/signin', '#token');
   await page.type('#token', token);
-  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('#signin button')]);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click('#signin button')]);
 }
 
 try {
@@ -141,7 +143,7 @@ try {
   check((await text(page, '#retention-text')).includes('un mois'), 'and the notice’s own French text');
   const served = await text(page, '#served-by');
   check(served !== null, 'and the systems that serve it', served);
-  await shot(page, 'purpose');
+  await shot(page, 'purpose', true);
   await go(page, '/purposes/camera-surveillance?at=' + env.REV_OLD, '#recipients');
   check(!(await text(page, '#recipients')).includes(EXPECT.new_recipient_name_fr),
         'time travel: the purpose before the last commit has no such recipient');
@@ -214,7 +216,7 @@ try {
   await go(page, '/purposes/camera-surveillance', '#categories');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, 'at a phone’s width the page does not scroll sideways', overflow);
-  await shot(page, 'purpose-phone');
+  await shot(page, 'purpose-phone', true);
   await page.setViewport({ width: 1280, height: 800 });
 
   // sign-out ends the session on the server too
