@@ -21,6 +21,7 @@ const T = {
     revision: 'Révision', commit: 'Commit', date: 'Date', counts: 'Nombre',
     systems: 'Systèmes', categories: 'Catégories', recipients: 'Destinataires',
     subject_kinds: 'Personnes concernées', subjects: 'personnes', records: 'enregistrements',
+    subjects_h: 'Personnes', records_h: 'Enregistrements',
     last_scan: 'Dernier scan', failure: 'Échec', never: 'jamais', none: 'aucun',
     section: 'Section', title_fr: 'Titre (FR)', title_en: 'Titre (EN)', legal_basis: 'Base légale',
     all: 'tous', filter: 'Filtrer', reset: 'Effacer', shown: 'finalités affichées',
@@ -55,6 +56,7 @@ const T = {
     revision: 'Revision', commit: 'Commit', date: 'Date', counts: 'Counts',
     systems: 'Systems', categories: 'Categories', recipients: 'Recipients',
     subject_kinds: 'Data subjects', subjects: 'subjects', records: 'records',
+    subjects_h: 'Subjects', records_h: 'Records',
     last_scan: 'Last scan', failure: 'Failure', never: 'never', none: 'none',
     section: 'Section', title_fr: 'Title (FR)', title_en: 'Title (EN)', legal_basis: 'Legal basis',
     all: 'all', filter: 'Filter', reset: 'Clear', shown: 'purposes shown',
@@ -303,7 +305,7 @@ async function pageOverview() {
       [T.systems, systems.items.length, '/systems']].map(([t, n, p]) =>
       el('div', { class: 'card' }, el('span', { class: 'n' }, n), p ? link(p, t) : t))),
     el('h2', {}, T.systems),
-    table([T.system, T.subjects, T.records, T.last_scan, T.failure], systems.items.map((s) => {
+    table([T.system, T.subjects_h, T.records_h, T.last_scan, T.failure], systems.items.map((s) => {
       const st = byId[s.id] || {};
       return [nodeLink('system', s.id, s.name || s.id), st.subjects ?? '', st.records ?? '',
               dateOf(st.last_scan), st.failure ? el('span', { class: 'error' }, st.failure) : ''];
@@ -398,7 +400,7 @@ async function pagePurpose(id) {
     el('h2', {}, T.subject_kinds),
     list((p.subject_kinds || []).map((k) => nodeLink('subject-kind', k))),
     el('h2', {}, T.served_by),
-    table([T.system, T.subjects], systems.items.map((s) => [nodeLink('system', s.id, s.name || s.id),
+    table([T.system, T.subjects_h], systems.items.map((s) => [nodeLink('system', s.id, s.name || s.id),
       subjects[s.id] ?? '']), { id: 'served-by' }),
     el('h2', {}, T.notice_text), noticeTexts(p),
     el('p', {}, link('/history', T.history, { node: 'purpose:' + id }), ' · ',
