@@ -103,6 +103,8 @@ static int add_node(struct graph *g, char kind, const char *id, const char *labe
 {
 	char key[ROUTE_ID_MAX + 4], url[ROUTE_ID_MAX + 32];
 
+	if (id == NULL)   /* not in this list's schema: left out */
+		return 0;
 	snprintf(key, sizeof(key), "%c:%s", kind, id);
 	snprintf(url, sizeof(url), "%s%s", url_prefix, id);
 	return json_object_set_new(g->nodes, key, json_pack("{s:s, s:s, s:s}", "label",
@@ -123,6 +125,8 @@ static int add_edge(struct graph *g, char ka, const char *a, char kb, const char
 {
 	char x[ROUTE_ID_MAX + 4], y[ROUTE_ID_MAX + 4];
 
+	if (a == NULL || b == NULL)
+		return 0;
 	snprintf(x, sizeof(x), "%c:%s", ka, a);
 	snprintf(y, sizeof(y), "%c:%s", kb, b);
 	if (link_one(g->adj, x, y) < 0 || link_one(g->adj, y, x) < 0)
@@ -147,9 +151,12 @@ static json_t *list(struct serve_request *r, int kind, const char *at)
 	}
 	j = json_loads(out, 0, NULL);
 	dsmap_free(out);
-	if (j == NULL)
-		serve_problem(r, 500, "the list is not JSON", NULL);
-	return json_object_get(j, "items") != NULL ? j : (json_decref(j), NULL);
+	if (!json_is_array(json_object_get(j, "items"))) {
+		json_decref(j);
+		serve_problem(r, 500, "the list is not the JSON of dsmap ls", NULL);
+		return NULL;
+	}
+	return j;
 }
 
 static const char *name_of(json_t *o, int en, const char *fr_key, const char *en_key)
