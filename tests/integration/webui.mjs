@@ -181,6 +181,8 @@ try {
   const imp = await text(page, '#impact');
   check(imp && imp.includes(EXPECT.new_recipient) && imp.includes('medium'),
         'the impact of the last commit: the recipient added, medium', imp);
+  check(imp && imp.includes('crm (' + EXPECT.crm_subjects + ' personnes)'),
+        'and the systems a change reaches, with their subject counts', imp);
   await go(page, '/blame?a=purpose:camera-surveillance&b=recipient:' + EXPECT.new_recipient, '#blame');
   check((await text(page, '#blame')).includes(EXPECT.last_message), 'blame names the commit that made the link');
 

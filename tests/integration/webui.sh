@@ -23,7 +23,10 @@ REV_OLD=$(git -C "$W" rev-parse HEAD)
 # purpose without it.
 sed -i 's/^    - police-forces$/    - police-forces\n    - debt-collection-agencies-bailiffs/' \
 	"$W/mappings/purposes/camera-surveillance.yaml"
-git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -am "camera surveillance: bailiffs"
+# and one to a purpose that crm and billing serve: the impact page must
+# name them with their subject counts.
+sed -i '/^  recipients:$/a\    - police-forces' "$W/mappings/purposes/billing-accounting.yaml"
+git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -am "camera surveillance: bailiffs; billing: police"
 dsmap -C "$W" sync
 expect_rc 0 "sync the commit that adds a recipient"
 

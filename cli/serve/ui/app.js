@@ -493,8 +493,12 @@ async function pageImpact() {
       ', medium ' + imp.summary.medium + ', low ' + imp.summary.low + ')'),
     table([T.severity, T.change, T.reaches], imp.changes.map((c) => [
       el('span', { class: sevClass(c.severity) }, c.severity), el('div', {}, c.detail, c.why ? el('div', { class: 'muted' }, c.why) : null),
-      list((c.systems || []).map((s) => typeof s === 'string' ? s
-        : el('span', {}, nodeLink('system', s.id || s.system, s.id || s.system), s.subjects !== undefined ? ' (' + s.subjects + ' ' + T.subjects + ')' : '')))]),
+      list((c.systems || []).map((s) => {
+        const lo = s.subjects_at_least, hi = s.subjects_at_most;
+        const n = lo === undefined ? '' : lo === hi || hi === undefined ? String(lo) : lo + '–' + hi;
+        return el('span', {}, nodeLink('system', s.system || s.id, s.system || s.id),
+          n ? ' (' + n + ' ' + T.subjects + ')' : '');
+      }))]),
       { id: 'impact' }));
   }
   main(parts);
