@@ -70,6 +70,7 @@ void serve_auth_reload(struct server *s)
 	s->tokens = t;
 	pthread_rwlock_unlock(&s->tokens_lock);
 	dsmap_tokens_free(old);
+	ui_tokens_reloaded(s);
 	fprintf(stderr, "dsmap: serve: SIGHUP: %zu live tokens\n", dsmap_tokens_count(t));
 }
 
@@ -173,11 +174,18 @@ int serve_authorise(struct serve_request *r, enum route_access needed)
 	const char *h, *tok, *name = NULL;
 	dsmap_role role = DSMAP_ROLE_NONE;
 	size_t len;
-	int rc;
+	int rc, srole = 0;
 
 	if (needed == ACCESS_PUBLIC)
 		return 0;
 	h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	/* No token: the web UI's session cookie, held to the same roles. */
+	if (h == NULL && (rc = ui_session_role(r, &srole)) != -1) {
+		if (rc > 0)
+			return rc;
+		role = (dsmap_role)srole;
+		goto check_role;
+	}
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
 		r->www_authenticate = 1;
 		serve_problem(r, 401, "this route needs a token: Authorization: Bearer TOKEN", NULL);
@@ -198,6 +206,7 @@ int serve_authorise(struct serve_request *r, enum route_access needed)
 		serve_problem(r, 401, "the token is unknown or revoked", NULL);
 		return 401;
 	}
+check_role:
 	r->token_name = r->token_buf;
 	if (!allowed(role, needed)) {
 		serve_problem(r, 403, needed == ACCESS_DSAR ? "this route needs the dsar role" :

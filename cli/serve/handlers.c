@@ -268,6 +268,38 @@ static void export_dpv(struct serve_request *r)
 		serve_answer(r, out, "application/ld+json");
 }
 
+/* GET /v1/audit?as_of=&stale_days=: dsmap audit --format json. */
+static void audit(struct serve_request *r)
+{
+	static const char *const args[] = { "as_of", "stale_days", NULL };
+	dsmap_audit_options o = DSMAP_AUDIT_OPTIONS_INIT;
+	const char *days = serve_arg(r, "stale_days");
+	char *out = NULL, *end;
+	unsigned long v;
+	int rc;
+
+	if (!only(r, args, "the audit takes as_of=DATE and stale_days=N"))
+		return;
+	if ((o.as_of = serve_arg(r, "as_of")) != NULL && o.as_of[0] == '\0') {
+		serve_problem(r, 400, "as_of= is a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
+		return;
+	}
+	if (days != NULL) {
+		v = strtoul(days, &end, 10);
+		if (days[0] < '0' || days[0] > '9' || *end != '\0' || v < 1 || v > 36500) {
+			serve_problem(r, 400, "stale_days= is a number of days from 1 to 36500", NULL);
+			return;
+		}
+		o.stale_days = (unsigned int)v;
+	}
+	/* the graph and the inventory only: no git, no generation database */
+	LOCKED(r, 0, dsmap_audit(&out, NULL, r->srv->ws, &o, DSMAP_FORMAT_JSON));
+	if (rc < 0)
+		fail(r, rc);
+	else
+		serve_answer(r, out, "application/json");
+}
+
 /* ---- locate -------------------------------------------------------------- */
 
 struct locate_call {
@@ -517,6 +549,11 @@ void serve_dispatch(struct serve_request *r)
 	case ROUTE_SCAN: serve_scan(r); break;
 	case ROUTE_ROPA: ropa(r); break;
 	case ROUTE_EXPORT_DPV: export_dpv(r); break;
+	case ROUTE_AUDIT: audit(r); break;
+	case ROUTE_UI:
+	case ROUTE_UI_SESSION:
+	case ROUTE_UI_SIGNOUT:
+	case ROUTE_UI_GRAPH: ui_dispatch(r); break;
 	default: serve_problem(r, 404, "no such route", NULL); break;
 	}
 }

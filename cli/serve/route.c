@@ -33,6 +33,23 @@ static const struct {
 	{ ROUTE_SCAN, "/v1/scan", ACCESS_AUDITOR, GET | POST },
 	{ ROUTE_ROPA, "/v1/ropa", ACCESS_AUDITOR, GET },
 	{ ROUTE_EXPORT_DPV, "/v1/export/dpv", ACCESS_AUDITOR, GET },
+	{ ROUTE_AUDIT, "/v1/audit", ACCESS_AUDITOR, GET },
+	{ ROUTE_UI, "/{page}", ACCESS_PUBLIC, GET },
+	{ ROUTE_UI_SESSION, "/ui/session", ACCESS_PUBLIC, GET | POST },
+	{ ROUTE_UI_SIGNOUT, "/ui/signout", ACCESS_PUBLIC, POST },
+	{ ROUTE_UI_GRAPH, "/ui/graph.svg", ACCESS_AUDITOR, GET },
+};
+
+/* The web UI's pages: /NAME, and /NAME/ID for those with `id` (a
+ * category's id may be GROUP/ID).  Every page is the same shell; its
+ * script reads the path. */
+static const struct {
+	const char *name;
+	int id;
+} ui_pages[] = {
+	{ "signin", 0 }, { "purposes", 1 }, { "categories", 1 }, { "recipients", 1 },
+	{ "systems", 1 }, { "subject-kinds", 1 }, { "graph", 0 }, { "history", 0 },
+	{ "impact", 0 }, { "blame", 0 }, { "dsar", 0 },
 };
 
 static const struct {
@@ -136,6 +153,45 @@ static int found(struct route_match *m, enum route_id r, const char *method)
 	return 0;
 }
 
+/* A path of the web UI: / and the pages, and /ui/... */
+static int ui_match(struct route_match *m, const char *method, const char *path)
+{
+	const char *p = path + 1, *slash;
+	size_t i, n;
+
+	if (strcmp(path, "/") == 0)
+		return found(m, ROUTE_UI, method);
+	if (strcmp(path, "/ui/session") == 0)
+		return found(m, ROUTE_UI_SESSION, method);
+	if (strcmp(path, "/ui/signout") == 0)
+		return found(m, ROUTE_UI_SIGNOUT, method);
+	if (strcmp(path, "/ui/graph.svg") == 0)
+		return found(m, ROUTE_UI_GRAPH, method);
+	if (strncmp(path, "/ui/", 4) == 0) {
+		int rc;
+
+		m->ui_asset = 1;
+		if ((rc = found(m, ROUTE_UI, method)) != 0)
+			return rc;
+		return take_id(m, path + 4, strlen(path + 4), 0);
+	}
+	slash = strchr(p, '/');
+	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	for (i = 0; i < sizeof(ui_pages) / sizeof(ui_pages[0]); i++) {
+		int rc;
+
+		if (!is(p, n, ui_pages[i].name))
+			continue;
+		if (slash != NULL && !ui_pages[i].id)
+			return 404;
+		if ((rc = found(m, ROUTE_UI, method)) != 0)
+			return rc;
+		return slash == NULL ? 0 : take_id(m, slash + 1, strlen(slash + 1),
+		                                   strcmp(ui_pages[i].name, "categories") == 0);
+	}
+	return 404;
+}
+
 int route_match(struct route_match *m, const char *method, const char *path)
 {
 	const char *p, *slash;
@@ -151,7 +207,7 @@ int route_match(struct route_match *m, const char *method, const char *path)
 	if (strcmp(path, "/metrics") == 0)
 		return found(m, ROUTE_METRICS, method);
 	if (strncmp(path, "/v1/", 4) != 0)
-		return 404;
+		return path[0] == '/' ? ui_match(m, method, path) : 404;
 	p = path + 4;
 	n = strlen(p);
 	if (strcmp(p, "openapi.json") == 0)
@@ -172,6 +228,8 @@ int route_match(struct route_match *m, const char *method, const char *path)
 		return found(m, ROUTE_ROPA, method);
 	if (strcmp(p, "export/dpv") == 0)
 		return found(m, ROUTE_EXPORT_DPV, method);
+	if (strcmp(p, "audit") == 0)
+		return found(m, ROUTE_AUDIT, method);
 	if (strcmp(p, "systems") == 0) {
 		m->ls_kind = DSMAP_LS_SYSTEMS;
 		return found(m, ROUTE_SYSTEMS, method);

@@ -29,6 +29,12 @@ enum route_id {
 	ROUTE_SCAN,         /* GET: progress (auditor); POST: start one (admin) */
 	ROUTE_ROPA,         /* the record of processing activities (dsmap ropa) */
 	ROUTE_EXPORT_DPV,   /* the notice as W3C DPV JSON-LD (dsmap export dpv) */
+	ROUTE_AUDIT,        /* the standing audit (dsmap audit) */
+	/* the web UI (ui.c, docs/web-ui.md) */
+	ROUTE_UI,           /* a page (the same shell for each) or an asset */
+	ROUTE_UI_SESSION,   /* GET: who is signed in; POST: sign in */
+	ROUTE_UI_SIGNOUT,
+	ROUTE_UI_GRAPH,     /* the lineage graph as SVG (auditor) */
 	ROUTE_COUNT
 };
 
@@ -51,6 +57,7 @@ struct route_match {
 	const char *why;         /* 400 / 404: what is wrong, never the id itself */
 	int lineage_kind;        /* ROUTE_LINEAGE, ROUTE_SYSTEM: a dsmap_lineage_kind */
 	int ls_kind;             /* ROUTE_LS, ROUTE_SYSTEMS: a dsmap_ls_kind */
+	int ui_asset;            /* ROUTE_UI: 1 for an asset (its name in id), 0 for a page */
 	char id[ROUTE_ID_MAX + 1];
 };
 

@@ -179,7 +179,8 @@ static MHD_RESULT finish(struct serve_request *r)
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 	                             "Bearer realm=\"dsmap\"") != MHD_YES) ||
 	    (atomic_load(&r->srv->draining) &&
-	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) ||
+	    ui_headers(r, resp) < 0) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
@@ -687,6 +688,12 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 	}
 	if (serve_auth_open(s) < 0)
 		goto done;
+	s->tls = tls;
+	if (ui_open(s) < 0) {
+		fprintf(stderr, "dsmap: serve: the web UI cannot start (out of memory, or no "
+		        "Graphviz)\n");
+		goto done;
+	}
 	/* The signals are taken by sigwait() below: block them before the
 	 * daemon's threads start, so that they inherit the mask. */
 	sigemptyset(&set);
@@ -765,6 +772,7 @@ done:
 		serve_cache_free(s);
 		serve_auth_close(s);
 		pthread_rwlock_destroy(&s->suspend_lock);
+		ui_close(s);
 		pthread_rwlock_destroy(&s->tokens_lock);
 		pthread_mutex_destroy(&s->locate_lock);
 		pthread_mutex_destroy(&s->git_lock);

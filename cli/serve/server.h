@@ -85,6 +85,9 @@ struct server {
 	struct serve_scan *scan;    /* POST /v1/scan: see scan.c */
 	struct serve_cache *cache;  /* lineage answers: see cache.c */
 	int64_t generated_at;       /* GET /v1/ropa: SOURCE_DATE_EPOCH, or 0 for now */
+	struct sessions *sessions;  /* the web UI's sign-ins: see ui.c */
+	struct ui_graphviz *graphviz;   /* its graph's layout: see graph.c */
+	int tls;                    /* cookies are Secure */
 };
 
 /* A request being answered: what the handlers get. */
@@ -116,6 +119,7 @@ struct serve_request {
 	const char *content_type;
 	const char *allow;
 	int www_authenticate;
+	char set_cookie[2][256];    /* Set-Cookie headers (the web UI), or "" */
 };
 
 /* Run the server until SIGTERM or SIGINT: 0, or an exit code with the
@@ -199,6 +203,26 @@ int serve_access_record(struct serve_request *r, uint64_t us);
  * called from MHD's access handler. */
 enum { LOG_NONE = 0, LOG_PENDING, LOG_DONE };
 void serve_access_record_locate(struct serve_request *r, uint64_t us);
+/* The web UI (ui.c; docs/web-ui.md).  ui_open() makes the session table
+ * (-1 out of memory), ui_close() frees it.  ui_session_role(): the role
+ * of the request's session cookie, for serve_authorise(): 0 with the role
+ * (and r->token_buf) set; -1 when it has none; or the status of a problem
+ * answered (403: a change without the session's CSRF token).
+ * ui_tokens_reloaded() ends the sessions of revoked tokens.
+ * ui_dispatch() answers the UI's routes; ui_headers() adds to every
+ * answer (a struct MHD_Response) its Content-Security-Policy and
+ * cookies: 0, or -1 when MHD refuses one. */
+int ui_open(struct server *s);
+void ui_close(struct server *s);
+int ui_session_role(struct serve_request *r, int *role);
+void ui_tokens_reloaded(struct server *s);
+void ui_dispatch(struct serve_request *r);
+int ui_headers(struct serve_request *r, void *response);
+/* GET /ui/graph.svg (graph.c): the lineage graph laid out by Graphviz;
+ * its context, made once (NULL with the error printed) and freed. */
+void ui_graph(struct serve_request *r);
+struct ui_graphviz *ui_graphviz_open(void);
+void ui_graphviz_close(struct ui_graphviz *v);
 
 /* The OpenAPI document (openapi.c). */
 extern const char serve_openapi_json[];

@@ -37,6 +37,16 @@ check "curl trusting the certificate gets /healthz" test "$H_CODE" = 200
 H_CODE=$(curl -sS --cacert cert.pem -o body -w '%{http_code}' \
 	-H "Authorization: Bearer $TOK_AUDITOR" "$URL/v1/status" 2>curl.err)
 check "and an auditor gets /v1/status" test "$H_CODE" = 200
+# The web UI's cookies are Secure under TLS: its sign-in too.
+curl -sS --cacert cert.pem -o body -D head "$URL/" 2>curl.err
+check "under TLS, the web UI's CSRF cookie is Secure" grep -Eiq '^set-cookie: dsmap_csrf=[0-9a-f]+;.*; Secure' head
+csrf=$(sed -n 's/^[Ss]et-[Cc]ookie: dsmap_csrf=\([0-9a-f]*\);.*/\1/p' head)
+H_CODE=$(curl -sS --cacert cert.pem -o body -D head -w '%{http_code}' \
+	-H 'Content-Type: application/json' -H "Cookie: dsmap_csrf=$csrf" -H "X-CSRF-Token: $csrf" \
+	-H "Origin: $URL" --data "{\"token\":\"$TOK_AUDITOR\"}" "$URL/ui/session" 2>curl.err)
+check "a sign-in over TLS from the server's own origin" test "$H_CODE" = 200
+check "gives a Secure, HttpOnly, SameSite=Strict session cookie" \
+	grep -Eiq '^set-cookie: dsmap_session=[0-9a-f]{64}; Path=/; SameSite=Strict; HttpOnly; Secure' head
 check "curl not trusting it refuses the server" \
 	sh -c "! curl -sS -o /dev/null '$URL/healthz' 2>/dev/null"
 PLAIN=$(echo "$URL" | sed 's|^https:|http:|')

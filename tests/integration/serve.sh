@@ -136,6 +136,17 @@ check "is dsmap export dpv --at HEAD's, byte for byte" cmp -s "$T_TMP/body" "$T_
 req GET "/v1/export/dpv?at=" "$TOK_AUDITOR"
 expect_code 400 "an empty at=: 400"
 check "  as problem+json" grep -qi '^content-type: application/problem+json' "$T_TMP/head"
+req GET "/v1/audit?as_of=2026-06-15&stale_days=7" "$TOK_AUDITOR"
+expect_code 200 "GET /v1/audit?as_of=2026-06-15&stale_days=7"
+head_has '^content-type: application/json' "  as JSON"
+dsmap -C "$W" audit --format json --as-of 2026-06-15 --stale-days 7
+check "is dsmap audit --format json's, byte for byte" cmp -s "$T_TMP/body" "$T_TMP/out"
+req GET "/v1/audit?as_of=someday" "$TOK_AUDITOR"
+expect_code 400 "an audit as of no date: 400"
+req GET "/v1/audit?stale_days=0" "$TOK_AUDITOR"
+expect_code 400 "stale_days=0: 400"
+req GET "/v1/audit?fail_on=high" "$TOK_AUDITOR"
+expect_code 400 "an unknown audit argument: 400"
 
 req GET /v1/lineage/purpose/no-such-purpose "$TOK_AUDITOR"
 expect_code 404 "a node the graph does not have: 404"
@@ -220,7 +231,7 @@ import json, sys
 paths = json.load(open(sys.argv[1]))["paths"]
 for p in ["/healthz", "/metrics", "/v1/openapi.json", "/v1/locate", "/v1/lineage/{kind}/{id}",
           "/v1/systems", "/v1/systems/{id}", "/v1/{list}", "/v1/status", "/v1/history",
-          "/v1/blame", "/v1/impact", "/v1/ropa", "/v1/export/dpv"]:
+          "/v1/blame", "/v1/impact", "/v1/ropa", "/v1/export/dpv", "/v1/audit"]:
     assert p in paths, p
 ' "$T_TMP/openapi.json"
 
@@ -265,6 +276,7 @@ GET /v1/openapi.json 200 200 200 200
 GET /v1/scan 401 403 200 200
 GET /v1/ropa 401 403 200 200
 GET /v1/export/dpv 401 403 200 200
+GET /v1/audit 401 403 200 200
 MATRIX
 
 # ---- scans over HTTP ------------------------------------------------------

@@ -42,6 +42,18 @@ static void test_serve_route__every_route(void **state)
 		{ "POST", "/v1/scan", ROUTE_SCAN, ACCESS_ADMIN },
 		{ "GET", "/v1/ropa", ROUTE_ROPA, ACCESS_AUDITOR },
 		{ "GET", "/v1/export/dpv", ROUTE_EXPORT_DPV, ACCESS_AUDITOR },
+		{ "GET", "/v1/audit", ROUTE_AUDIT, ACCESS_AUDITOR },
+		/* the web UI: pages and assets are public (they hold no data) */
+		{ "GET", "/", ROUTE_UI, ACCESS_PUBLIC },
+		{ "GET", "/purposes", ROUTE_UI, ACCESS_PUBLIC },
+		{ "GET", "/purposes/camera-surveillance", ROUTE_UI, ACCESS_PUBLIC },
+		{ "GET", "/categories/observed/image-video-recordings", ROUTE_UI, ACCESS_PUBLIC },
+		{ "GET", "/dsar", ROUTE_UI, ACCESS_PUBLIC },
+		{ "GET", "/ui/app.js", ROUTE_UI, ACCESS_PUBLIC },
+		{ "GET", "/ui/session", ROUTE_UI_SESSION, ACCESS_PUBLIC },
+		{ "POST", "/ui/session", ROUTE_UI_SESSION, ACCESS_PUBLIC },
+		{ "POST", "/ui/signout", ROUTE_UI_SIGNOUT, ACCESS_PUBLIC },
+		{ "GET", "/ui/graph.svg", ROUTE_UI_GRAPH, ACCESS_AUDITOR },
 	};
 	struct route_match m;
 	size_t i;
@@ -95,9 +107,10 @@ static void test_serve_route__methods(void **state)
 static void test_serve_route__unknown(void **state)
 {
 	static const char *const paths[] = {
-		"/", "", "/v1", "/v1/", "/v2/status", "/v1/status/", "/v1/statuses", "/V1/status",
+		"", "/v1", "/v1/", "/v2/status", "/v1/status/", "/v1/statuses", "/V1/status",
 		"/v1/lineage", "/v1/lineage/", "/v1/lineage/planet/earth", "/v1/lineage/purpose",
 		"/healthz/", "/v1/openapi.yaml", "//v1/status",
+		"/nowhere", "/graph/x", "/dsar/x", "/purposesx", "/index.html",
 	};
 	struct route_match m;
 	size_t i;
@@ -107,6 +120,13 @@ static void test_serve_route__unknown(void **state)
 		if (route_match(&m, "GET", paths[i]) != 404)
 			fail_msg("'%s' is no route", paths[i]);
 	assert_int_equal(route_match(&m, "GET", NULL), 404);
+	/* a page id follows the API's rules */
+	assert_int_equal(route_match(&m, "GET", "/purposes/a/b"), 400);
+	assert_int_equal(route_match(&m, "GET", "/purposes/.."), 400);
+	assert_int_equal(route_match(&m, "GET", "/ui/../x"), 400);
+	assert_int_equal(route_match(&m, "GET", "/categories/observed/x"), 0);
+	assert_string_equal(m.id, "observed/x");
+	assert_int_equal(route_match(&m, "POST", "/purposes"), 405);
 }
 
 static void test_serve_route__bad_ids(void **state)
