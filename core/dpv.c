@@ -5,11 +5,10 @@
  * (dsmap__ropa_build(), ropa.c), so that the two cannot disagree: one
  * dpv:Process per register entry (purpose), in the register's order.
  *
- * The DPV terms used here were looked up in the DPV 2.0 term lists
- * (w3c/dpv: the CSV files of 2.0/dpv/modules, 2.0/pd and 2.0/legal/eu/gdpr)
- * where they could be; docs/dpv.md lists the few that were not (marked
- * "not checked") so that a reader knows which to verify.  Where DPV has no
- * term (a retention trigger, a minimum duration, the notice's section
+ * The DPV terms used here were looked up in the DPV 2.0 and 2.1 term lists
+ * (w3c/dpv: 2.0/dpv/modules, 2.0/pd, 2.0/legal/eu/gdpr, 2.1/dpv/modules
+ * and 2.1/pd); docs/dpv.md says which file each was found in.  Where DPV
+ * has no term (a retention trigger, a minimum duration, the notice's section
  * numbers) the export uses dsmap's own under DSMAP_NS, also listed there.
  */
 #include "config.h"
@@ -166,15 +165,11 @@ static const struct term purpose_terms[] = {
 	{ "service-provision", "dpv:ServiceProvision" },
 };
 
-/* A category (by its id, whatever its group) that is a pd: concept itself. */
-static const struct term category_exact[] = {
-	{ "national-register-number", "pd:NationalIdentificationNumber" },
-};
-
 /* The closest pd: concept above each of the notice's own categories; the
  * others sit under dpv:PersonalData itself. */
 static const struct term category_broader[] = {
 	{ "identification-contact", "pd:Contact" },
+	{ "national-register-number", "pd:OfficialID" },
 	{ "financial-data", "pd:Financial" },
 	{ "billing", "pd:Transactional" },
 	{ "household-composition", "pd:Household" },
@@ -241,17 +236,14 @@ static const char *safeguard(const char *s)
 	return LOOKUP(t, s, NULL);
 }
 
-/* The IRI of category `ref` ("group/id"): its pd: concept, or the notice's
- * own concept (defined in @graph on first use).  Newly allocated. */
+/* The IRI of category `ref` ("group/id"): the notice's own concept (defined
+ * in @graph on first use), under its closest pd: concept.  Newly allocated. */
 static char *category(struct b *b, const json_t *cat, const char *cref)
 {
 	const char *slash = strchr(cref, '/'), *id = slash != NULL ? slash + 1 : cref;
-	const char *exact = LOOKUP(category_exact, id, NULL);
 	char *c;
 	json_t *n;
 
-	if (exact != NULL)
-		return dsmap__strdup(exact);
 	if ((c = iri(b->base, "category", cref)) == NULL)
 		return NULL;
 	if ((n = json_object_get(b->defined, c)) == NULL) {
