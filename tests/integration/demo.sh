@@ -24,6 +24,12 @@ expect_out '^    collected/billing +held for no purpose this system serves$' \
 	"a category held for no declared purpose is flagged"
 expect_out '^  the answer gives only what these systems serve: 7 purposes' \
 	"the answer names the 7 purposes the three systems serve for what they hold, not the notice's 51"
+expect_out '^  1 high, 1 medium, [0-9]+ low \(dsmap audit for each; docs/audit\.md\)$' \
+	"the audit's counts"
+expect_out '^  high   unpurposed-data/billing/collected/billing$' \
+	"and its finding: billing information held for no purpose the export declares"
+expect_out '^         Billing export \(CSV\) holds Billing information of 240 subjects \(240 records\) for none of the purposes it declares' \
+	"in words, with its counts"
 expect_out 'retention of collected/financial-data shorter: 7 years after the end of the contract -> 5 years after the end of the contract' \
 	"impact shows the shorter retention"
 expect_out '^         crm: 300 subjects$' "with the subjects counted"
