@@ -42,6 +42,7 @@
 	X(git_commit_tree_id) \
 	X(git_error_clear) \
 	X(git_error_last) \
+	X(git_error_set_oom) \
 	X(git_index_add_all) \
 	X(git_index_add_bypath) \
 	X(git_index_free) \
@@ -101,6 +102,7 @@ extern struct dsmap__git_functions dsmap__git;
 #define git_commit_time (dsmap__git.p_git_commit_time)
 #define git_commit_tree (dsmap__git.p_git_commit_tree)
 #define git_commit_tree_id (dsmap__git.p_git_commit_tree_id)
+#define git_error_set_oom (dsmap__git.p_git_error_set_oom)
 #define git_index_add_all (dsmap__git.p_git_index_add_all)
 #define git_index_add_bypath (dsmap__git.p_git_index_add_bypath)
 #define git_index_free (dsmap__git.p_git_index_free)
