@@ -173,6 +173,12 @@ void dsmap_git__shutdown(void);
  * "<context>: <libgit2's message>". */
 int dsmap_git__error(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
 
+/* The same, for a lookup of an object that a tree or commit names: it
+ * exists, so GIT_ENOTFOUND is DSMAP_ERROR, never DSMAP_ENOTFOUND (a
+ * damaged repository; or libgit2 1.5, whose object database reports an
+ * allocation failure while reading an object as "not found"). */
+int dsmap_git__error_named(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
+
 /* The commit `spec` names in `repo`: a revision ("HEAD~2", a branch, a
  * commit id) or a date, "YYYY-MM-DD" (the end of that day, UTC) or
  * "YYYY-MM-DDTHH:MM[:SS]" (UTC), which names the newest commit on the
