@@ -79,28 +79,41 @@ char *dsmap__strndup(const char *s, size_t n)
 
 /* ---- libgit2's allocator ------------------------------------------------ */
 
+/* In libgit2 1.5 the allocator, not its caller, sets the out-of-memory
+ * error: GIT_ERROR_CHECK_ALLOC() only returns -1, and libgit2's own
+ * stdalloc calls git_error_set_oom() on a NULL.  A hook that does not
+ * leaves libgit2 failing with no error at all, which dsmap_git__error()
+ * can only report as "libgit2 error".  (libgit2 1.7 moved the call into
+ * git__malloc() and friends; setting it twice is harmless.) */
+static void *git_oom(void *p)
+{
+	if (p == NULL)
+		git_error_set_oom();
+	return p;
+}
+
 static void *git_malloc(size_t n, const char *file, int line)
 {
 	(void)file, (void)line;
-	return dsmap__malloc(n);
+	return git_oom(dsmap__malloc(n));
 }
 
 static void *git_calloc(size_t nmemb, size_t size, const char *file, int line)
 {
 	(void)file, (void)line;
-	return dsmap__calloc(nmemb, size);
+	return git_oom(dsmap__calloc(nmemb, size));
 }
 
 static char *git_strdup(const char *s, const char *file, int line)
 {
 	(void)file, (void)line;
-	return dsmap__strdup(s);
+	return git_oom(dsmap__strdup(s));
 }
 
 static char *git_strndup(const char *s, size_t n, const char *file, int line)
 {
 	(void)file, (void)line;
-	return dsmap__strndup(s, n);
+	return git_oom(dsmap__strndup(s, n));
 }
 
 /* Exactly n bytes of s, which need not be NUL-terminated within them. */
@@ -110,7 +123,7 @@ static char *git_substrdup(const char *s, size_t n, const char *file, int line)
 
 	(void)file, (void)line;
 	if (n == (size_t)-1 || (p = dsmap__malloc(n + 1)) == NULL)
-		return NULL;
+		return git_oom(NULL);
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
@@ -119,15 +132,15 @@ static char *git_substrdup(const char *s, size_t n, const char *file, int line)
 static void *git_realloc(void *p, size_t n, const char *file, int line)
 {
 	(void)file, (void)line;
-	return dsmap__realloc(p, n);
+	return git_oom(dsmap__realloc(p, n));
 }
 
 static void *git_reallocarray(void *p, size_t nmemb, size_t size, const char *file, int line)
 {
 	(void)file, (void)line;
 	if (size != 0 && nmemb > (size_t)-1 / size)
-		return NULL;
-	return dsmap__realloc(p, nmemb * size);
+		return git_oom(NULL);
+	return git_oom(dsmap__realloc(p, nmemb * size));
 }
 
 static void *git_mallocarray(size_t nmemb, size_t size, const char *file, int line)

@@ -136,19 +136,16 @@ int dsmap_git__oid_equal(const git_oid *a, const git_oid *b)
 	return memcmp(a->id, b->id, sizeof(a->id)) == 0;
 }
 
-int dsmap_git__error(int rc, const char *fmt, ...)
+static int git_error_v(int rc, int named, const char *fmt, va_list ap)
 {
 	const git_error *e = git_error_last();
 	char ctx[512];
-	va_list ap;
 	int code;
 
-	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
-	va_end(ap);
 	switch (rc) {
 	case GIT_ENOTFOUND:
-		code = DSMAP_ENOTFOUND;
+		code = named ? DSMAP_ERROR : DSMAP_ENOTFOUND;
 		break;
 	case GIT_EEXISTS:
 		code = DSMAP_EEXISTS;
@@ -173,6 +170,28 @@ int dsmap_git__error(int rc, const char *fmt, ...)
 		code = DSMAP_ENOSPC;
 	return dsmap_error__set(code, "%s: %s", ctx,
 	                        e && e->message ? e->message : "libgit2 error");
+}
+
+int dsmap_git__error(int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int code;
+
+	va_start(ap, fmt);
+	code = git_error_v(rc, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int dsmap_git__error_named(int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int code;
+
+	va_start(ap, fmt);
+	code = git_error_v(rc, 1, fmt, ap);
+	va_end(ap);
+	return code;
 }
 
 int dsmap_git__parse_date(const char *s, int64_t *out)

@@ -42,6 +42,7 @@
 	X(git_commit_tree_id) \
 	X(git_error_clear) \
 	X(git_error_last) \
+	X(git_error_set_oom) \
 	X(git_index_add_all) \
 	X(git_index_add_bypath) \
 	X(git_index_free) \
@@ -101,6 +102,7 @@ extern struct dsmap__git_functions dsmap__git;
 #define git_commit_time (dsmap__git.p_git_commit_time)
 #define git_commit_tree (dsmap__git.p_git_commit_tree)
 #define git_commit_tree_id (dsmap__git.p_git_commit_tree_id)
+#define git_error_set_oom (dsmap__git.p_git_error_set_oom)
 #define git_index_add_all (dsmap__git.p_git_index_add_all)
 #define git_index_add_bypath (dsmap__git.p_git_index_add_bypath)
 #define git_index_free (dsmap__git.p_git_index_free)
@@ -170,6 +172,12 @@ void dsmap_git__shutdown(void);
 /* Translate a libgit2 return code into a DSMAP_E* code, with the message
  * "<context>: <libgit2's message>". */
 int dsmap_git__error(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
+
+/* The same, for a lookup of an object that a tree or commit names: it
+ * exists, so GIT_ENOTFOUND is DSMAP_ERROR, never DSMAP_ENOTFOUND (a
+ * damaged repository; or libgit2 1.5, whose object database reports an
+ * allocation failure while reading an object as "not found"). */
+int dsmap_git__error_named(int rc, const char *fmt, ...) DSMAP__PRINTF(2, 3);
 
 /* The commit `spec` names in `repo`: a revision ("HEAD~2", a branch, a
  * commit id) or a date, "YYYY-MM-DD" (the end of that day, UTC) or

@@ -146,6 +146,16 @@ static int mappings_tree(git_commit *c, git_oid *out)
 	return rc == GIT_ENOTFOUND ? 0 : rc;
 }
 
+/* Whether dsmap__hist_load()'s `rc` says the revision's mapping is broken
+ * (it has errors, or no mappings/ folder), which a walk passes over.  Any
+ * other failure (out of memory, an unreadable repository) ends the walk:
+ * passing over a revision that could not be read would drop its changes
+ * from the answer without a word. */
+static int broken(int rc)
+{
+	return rc == DSMAP_EINVALID || rc == DSMAP_ENOTFOUND;
+}
+
 /* Walk HEAD's (or `start`'s) first-parent line newest first, down to
  * `since`, calling `fn` for each commit that changed the mapping (the root
  * commit is compared with an empty mapping: `before` is NULL).  A commit
@@ -174,9 +184,12 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 		if ((int64_t)git_commit_time(c) < since)
 			break;
 		if (mc == NULL) {
-			if (dsmap__hist_load(&mc, ws, git_commit_id(c), cache) < 0) {
+			if ((rc = dsmap__hist_load(&mc, ws, git_commit_id(c), cache)) < 0) {
+				if (!broken(rc))
+					break;
 				dsmap_error_clear();   /* a broken revision: from the next one */
 				mc = NULL;
+				rc = 0;
 			} else {
 				git_commit_free(owner);
 				git_commit_dup(&owner, c);
@@ -197,10 +210,13 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 			break;
 		}
 		if (!git_oid_equal(&tc, &tp) && mc != NULL) {
-			if (dsmap__hist_load(&mp, ws, git_commit_id(p), cache) < 0) {
+			if ((rc = dsmap__hist_load(&mp, ws, git_commit_id(p), cache)) < 0) {
+				if (!broken(rc))
+					break;
 				/* a broken parent: keep mc for the next sound one */
 				dsmap_error_clear();
 				mp = NULL;
+				rc = 0;
 			} else {
 				if ((rc = dsmap_diff_mappings(&d, mp, mc)) < 0)
 					break;

@@ -2278,8 +2278,8 @@ static int tree_read(void *src, const char *rel, char **data, size_t *len,
 	}
 	rc = git_blob_lookup(&blob, t->repo, git_tree_entry_id(e));
 	git_tree_entry_free(e);
-	if (rc < 0)
-		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, rel);
+	if (rc < 0)   /* never "missing file": the tree names it */
+		return dsmap_git__error_named(rc, "%s:mappings/%s", t->rev, rel);
 	*len = (size_t)git_blob_rawsize(blob);
 	if (*len > MAX_FILE_SIZE || (*data = dsmap__malloc(*len + 1)) == NULL) {
 		git_blob_free(blob);
@@ -2315,7 +2315,7 @@ static int tree_list(void *src, const char *subdir, dsmap__vec *names, dsmap__ar
 	rc = git_tree_lookup(&sub, t->repo, git_tree_entry_id(e));
 	git_tree_entry_free(e);
 	if (rc < 0)
-		return dsmap_git__error(rc, "%s:mappings/%s", t->rev, subdir);
+		return dsmap_git__error_named(rc, "%s:mappings/%s", t->rev, subdir);
 	/* Tree entries come sorted by name. */
 	n = git_tree_entrycount(sub);
 	for (i = 0; i < n; i++) {
@@ -2374,7 +2374,7 @@ int dsmap_mapping__load_rev_cached(dsmap_mapping **out, dsmap_workspace *ws, con
 		goto done;
 	}
 	if ((rc = git_tree_lookup(&t.tree, ws->repo, git_tree_entry_id(e))) < 0) {
-		rc = dsmap_git__error(rc, "revision '%s': mappings/", rev);
+		rc = dsmap_git__error_named(rc, "revision '%s': mappings/", rev);
 		goto done;
 	}
 	rc = load(out, &t, tree_read, tree_list, cache);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "locate_body.h"
 #include "server.h"
 
 /* A library failure as a problem: its status from the error code, its
@@ -307,65 +308,7 @@ struct locate_call {
 	dsmap_locator *loc;
 	struct sbuf out;
 	char **ids;                 /* each subject's "id", JSON-encoded, or NULL */
-	size_t n;
 };
-
-/* Note identifier `s`'s kind (never its value) for the access log. */
-static void note_kind(struct serve_request *r, const char *s)
-{
-	const char *colon = strchr(s, ':');
-	int k = colon != NULL ? dsmap_ident_kind_from_name(s, (size_t)(colon - s)) : 0;
-	const char *name = k > 0 ? dsmap_ident_kind_name(k) : "unknown";
-	size_t n = strlen(name), have = strlen(r->kinds);
-	const char *p;
-
-	r->identifiers++;
-	for (p = r->kinds; (p = strstr(p, name)) != NULL; p += n)
-		if ((p == r->kinds || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return;
-	if (have + n + 2 > sizeof(r->kinds))
-		return;
-	if (have > 0)
-		r->kinds[have++] = ',';
-	memcpy(r->kinds + have, name, n + 1);
-}
-
-/* The identifiers of `subject` (an array of strings) as a query.  0, or
- * a problem answered (400/422). */
-static int take_query(struct serve_request *r, const json_t *ids, const char ***out, size_t *n,
-                      size_t which)
-{
-	char why[160];
-	const char **v;
-	size_t i;
-	json_t *x;
-
-	if (!json_is_array(ids) || json_array_size(ids) == 0 ||
-	    json_array_size(ids) > SERVE_LOCATE_IDS_MAX) {
-		snprintf(why, sizeof(why), "subject %zu: \"identifiers\" is an array of 1 to %d "
-		         "strings KIND:VALUE", which + 1, SERVE_LOCATE_IDS_MAX);
-		serve_problem(r, 422, why, NULL);
-		return -1;
-	}
-	if ((v = calloc(json_array_size(ids), sizeof(*v))) == NULL) {
-		serve_problem(r, 503, "out of memory", NULL);
-		return -1;
-	}
-	json_array_foreach(ids, i, x) {
-		if (!json_is_string(x)) {
-			snprintf(why, sizeof(why), "subject %zu: identifier %zu is not a string",
-			         which + 1, i + 1);
-			serve_problem(r, 422, why, NULL);
-			free(v);
-			return -1;
-		}
-		v[i] = json_string_value(x);
-		note_kind(r, v[i]);
-	}
-	*out = v;
-	*n = json_array_size(ids);
-	return 0;
-}
 
 static int batch_each(void *payload, size_t i, int rc, const dsmap_locate_result *res)
 {
@@ -397,50 +340,24 @@ static int batch_each(void *payload, size_t i, int rc, const dsmap_locate_result
 	return c->out.oom ? DSMAP_ENOMEM : 0;
 }
 
-/* Cut a jansson message before it quotes the input ("near '...'"): the
- * body may hold identifier values. */
-static void unquote(char *text)
-{
-	char *near = strstr(text, " near '");
-
-	if (near != NULL)
-		*near = '\0';
-}
-
 static void locate(struct serve_request *r)
 {
-	struct locate_call c = { r, NULL, { NULL, 0, 0, 0 }, NULL, 0 };
-	dsmap_locate_query *q = NULL;
+	struct locate_call c = { r, NULL, { NULL, 0, 0, 0 }, NULL };
+	struct locate_body b;
 	dsmap_locate_result *res = NULL;
-	json_error_t err;
-	json_t *doc, *ids, *subjects, *x;
-	const char *key;
-	char why[256], *out = NULL;
-	size_t i;
+	char *out = NULL;
 	int rc, locked = 0;
 
 	if (!only(r, NULL, "POST /v1/locate takes no query arguments: the identifiers go in "
 	          "the body"))
 		return;
-	if ((doc = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
-		unquote(err.text);
-		snprintf(why, sizeof(why), "the body is not JSON: %s at line %d, column %d",
-		         err.text, err.line, err.column);
-		serve_problem(r, 400, why, json_pack("{s:i, s:i, s:i}", "line", err.line,
-		              "column", err.column, "position", err.position));
-		return;
-	}
-	ids = json_object_get(doc, "identifiers");
-	subjects = json_object_get(doc, "subjects");
-	json_object_foreach(doc, key, x)
-		if (strcmp(key, "identifiers") != 0 && strcmp(key, "subjects") != 0) {
-			serve_problem(r, 422, "the body holds \"identifiers\" (one subject) or "
-			              "\"subjects\" (a batch), nothing else", NULL);
-			goto done;
-		}
-	if (!json_is_object(doc) || (ids == NULL) == (subjects == NULL)) {
-		serve_problem(r, 422, "the body is an object with \"identifiers\" (one subject) or "
-		              "\"subjects\" (a batch)", NULL);
+	rc = locate_body_parse(&b, r->body, r->len);
+	r->identifiers = b.identifiers;
+	memcpy(r->kinds, b.kinds, sizeof(r->kinds));
+	if (rc != 0) {
+		serve_problem(r, rc, b.why, rc != 400 ? NULL :
+		              json_pack("{s:i, s:i, s:i}", "line", b.line, "column", b.column,
+		                        "position", b.position));
 		goto done;
 	}
 	/* A locator per request, one at a time (server.h, locate_lock): one
@@ -456,14 +373,8 @@ static void locate(struct serve_request *r)
 			fail(r, rc);
 		goto done;
 	}
-	if (ids != NULL) {
-		const char **v = NULL;
-		size_t n = 0;
-
-		if (take_query(r, ids, &v, &n, 0) < 0)
-			goto done;
-		rc = dsmap_locate_find(&res, c.loc, v, n);
-		free(v);
+	if (!b.batch) {
+		rc = dsmap_locate_find(&res, c.loc, b.q[0].identifiers, b.q[0].count);
 		if (rc == DSMAP_EINVALID) {
 			serve_problem(r, 422, dsmap_error_last()->message, NULL);
 			goto done;
@@ -476,39 +387,9 @@ static void locate(struct serve_request *r)
 		serve_answer(r, out, "application/json");
 		goto done;
 	}
-	if (!json_is_array(subjects) || json_array_size(subjects) == 0 ||
-	    json_array_size(subjects) > SERVE_LOCATE_SUBJECTS_MAX) {
-		snprintf(why, sizeof(why), "\"subjects\" is an array of 1 to %d objects "
-		         "{\"id\": any, \"identifiers\": [...]}", SERVE_LOCATE_SUBJECTS_MAX);
-		serve_problem(r, 422, why, NULL);
-		goto done;
-	}
-	c.n = json_array_size(subjects);
-	if ((q = calloc(c.n, sizeof(*q))) == NULL || (c.ids = calloc(c.n, sizeof(char *))) == NULL) {
-		serve_problem(r, 503, "out of memory", NULL);
-		goto done;
-	}
-	json_array_foreach(subjects, i, x) {
-		const json_t *id = json_object_get(x, "id");
-		const char **v = NULL;
-		size_t n = 0;
-
-		if (!json_is_object(x)) {
-			snprintf(why, sizeof(why), "subject %zu is not an object", i + 1);
-			serve_problem(r, 422, why, NULL);
-			goto done;
-		}
-		if (take_query(r, json_object_get(x, "identifiers"), &v, &n, i) < 0)
-			goto done;
-		q[i].identifiers = v;
-		q[i].count = n;
-		if (id != NULL && (c.ids[i] = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL) {
-			serve_problem(r, 503, "out of memory", NULL);
-			goto done;
-		}
-	}
+	c.ids = b.ids;
 	sb_printf(&c.out, "{\"schema\":1,\"answers\":[\n");
-	rc = dsmap_locate_many(c.loc, q, c.n, batch_each, &c);
+	rc = dsmap_locate_many(c.loc, b.q, b.n, batch_each, &c);
 	sb_printf(&c.out, "\n]}\n");
 	if (rc < 0 || c.out.oom) {
 		fail(r, rc < 0 ? rc : DSMAP_ENOMEM);
@@ -517,18 +398,12 @@ static void locate(struct serve_request *r)
 	serve_answer(r, c.out.p, "application/json");
 	c.out.p = NULL;
 done:
-	for (i = 0; q != NULL && i < c.n; i++)
-		free((void *)q[i].identifiers);
-	for (i = 0; c.ids != NULL && i < c.n; i++)
-		free(c.ids[i]);
-	free(c.ids);
-	free(q);
 	free(c.out.p);
 	dsmap_locate_result_free(res);
 	dsmap_locator_free(c.loc);
 	if (locked)
 		pthread_mutex_unlock(&r->srv->locate_lock);
-	json_decref(doc);
+	locate_body_free(&b);
 }
 
 void serve_dispatch(struct serve_request *r)

@@ -21,13 +21,13 @@
 
 #include <dsmap.h>
 
+#include "locate_body.h"
 #include "route.h"
 
 /* Limits, documented in docs/http-api.md. */
 #define SERVE_BODY_MAX (1024 * 1024)        /* a request body, bytes (413 past it) */
 #define SERVE_DISCARD_MAX (16 * 1024 * 1024) /* read and dropped past it, then closed */
-#define SERVE_LOCATE_SUBJECTS_MAX 100       /* subjects of one POST /v1/locate */
-#define SERVE_LOCATE_IDS_MAX 64             /* identifiers of one subject */
+/* and those of POST /v1/locate's body in locate_body.h */
 #define SERVE_CONN_MEMORY (32 * 1024)       /* per connection: request line and headers */
 #define SERVE_CONN_MAX 256                  /* connections at once */
 #define SERVE_CONN_TIMEOUT 10               /* default seconds a connection may stay idle */
@@ -108,7 +108,7 @@ struct serve_request {
 	uint64_t t0;                /* monotonic, microseconds */
 	/* filled by the handler, for the access log */
 	unsigned identifiers;
-	char kinds[128];
+	char kinds[SERVE_LOCATE_KINDS_MAX];
 	unsigned systems;
 	const char *token_name;     /* the token's name, or NULL */
 	char token_buf[128];

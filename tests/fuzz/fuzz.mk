@@ -10,7 +10,7 @@
 ## tests/fuzz/obj/, so that the fuzzer sees the code it drives.
 
 OBJ = tests/fuzz/obj
-FUZZ_TARGETS = mapping ident csv jsonl frame
+FUZZ_TARGETS = mapping ident csv jsonl frame http
 FUZZ_BINS = $(addprefix tests/fuzz/fuzz-,$(FUZZ_TARGETS))
 
 # No -Werror: a warning only clang gives must not stop a fuzzing run.
@@ -27,7 +27,7 @@ CORE_LIB = $(OBJ)/libdsmap-core.a
 CORE_LIBS = $(LMDB_LIBS) $(YAML_LIBS) $(SODIUM_LIBS) $(JANSSON_LIBS) $(DL_LIBS) \
 	$(LIBIDN2_LIBS) $(UNISTRING_LIBS) $(LIBS)
 DEP_CFLAGS = $(LMDB_CFLAGS) $(LIBGIT2_CFLAGS) $(YAML_CFLAGS) $(SODIUM_CFLAGS) \
-	$(JANSSON_CFLAGS) $(LIBIDN2_CFLAGS)
+	$(JANSSON_CFLAGS) $(LIBIDN2_CFLAGS) $(MHD_CFLAGS) -I$(top_srcdir)/cli
 
 HARNESS = $(OBJ)/tests/fuzz/fuzz.o
 PLUGIN_HARNESS = $(HARNESS) $(OBJ)/tests/fuzz/plugin_fuzzer.o $(OBJ)/plugins/common/fsrc.o
@@ -53,6 +53,10 @@ tests/fuzz/fuzz-ident: $(OBJ)/tests/fuzz/ident_fuzzer.o $(HARNESS) $(CORE_LIB)
 tests/fuzz/fuzz-frame: $(OBJ)/tests/fuzz/frame_fuzzer.o $(HARNESS) $(CORE_LIB)
 	$(FUZZ_LINK) $^ $(CORE_LIBS)
 
+tests/fuzz/fuzz-http: $(OBJ)/tests/fuzz/http_fuzzer.o $(OBJ)/cli/serve/route.o \
+		$(OBJ)/cli/serve/locate_body.o $(HARNESS) $(CORE_LIB)
+	$(FUZZ_LINK) $^ $(CORE_LIBS) $(MHD_LIBS)
+
 tests/fuzz/fuzz-csv: $(OBJ)/tests/fuzz/csv_fuzzer.o $(OBJ)/plugins/csv/csv.o $(PLUGIN_HARNESS)
 	$(FUZZ_LINK) $^ $(CSV_LIBS) $(LIBS)
 
@@ -60,7 +64,7 @@ tests/fuzz/fuzz-jsonl: $(OBJ)/tests/fuzz/jsonl_fuzzer.o $(OBJ)/plugins/jsonl/jso
 		$(PLUGIN_HARNESS)
 	$(FUZZ_LINK) $^ $(JANSSON_LIBS) $(LIBS)
 
--include $(CORE_OBJS:.o=.d) $(OBJ)/tests/fuzz/*.d $(OBJ)/plugins/*/*.d
+-include $(CORE_OBJS:.o=.d) $(OBJ)/tests/fuzz/*.d $(OBJ)/plugins/*/*.d $(OBJ)/cli/serve/*.d
 
 .PHONY: all
 .DELETE_ON_ERROR:

@@ -14,7 +14,8 @@ FUZZ_TESTS = \
 	tests/fuzz/replay-ident \
 	tests/fuzz/replay-csv \
 	tests/fuzz/replay-jsonl \
-	tests/fuzz/replay-frame
+	tests/fuzz/replay-frame \
+	tests/fuzz/replay-http
 check_PROGRAMS += $(FUZZ_TESTS)
 # Writes the frame target's seeds (corpus/frame/); built, never run, by
 # make check, so that it keeps up with the codec.
@@ -38,6 +39,15 @@ tests_fuzz_replay_frame_SOURCES = tests/fuzz/frame_fuzzer.c $(FUZZ_COMMON_SOURCE
 tests_fuzz_replay_frame_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"frame"' \
 	-I$(top_srcdir)/core
 tests_fuzz_replay_frame_LDADD = core/libdsmap-core.la
+
+# What a client of dsmap serve controls: the CLI's own router and locate
+# body parser, and libmicrohttpd's percent-decoding as the server gets it.
+tests_fuzz_replay_http_SOURCES = tests/fuzz/http_fuzzer.c cli/serve/route.c \
+	cli/serve/locate_body.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_replay_http_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_TARGET='"http"' \
+	-I$(top_srcdir)/cli
+tests_fuzz_replay_http_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
+tests_fuzz_replay_http_LDADD = core/libdsmap-core.la $(JANSSON_LIBS) $(MHD_LIBS)
 
 tests_fuzz_frame_seeds_SOURCES = tests/fuzz/frame_seeds.c
 tests_fuzz_frame_seeds_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
@@ -85,13 +95,15 @@ fuzz: $(BUILT_SOURCES)
 		JANSSON_CFLAGS='$(JANSSON_CFLAGS)' JANSSON_LIBS='$(JANSSON_LIBS)' \
 		LIBIDN2_CFLAGS='$(LIBIDN2_CFLAGS)' LIBIDN2_LIBS='$(LIBIDN2_LIBS)' \
 		UNISTRING_LIBS='$(UNISTRING_LIBS)' DL_LIBS='$(DL_LIBS)' \
+		MHD_CFLAGS='$(MHD_CFLAGS)' MHD_LIBS='$(MHD_LIBS)' \
 		CSV_LIBS='$(CSV_LIBS)' LIBS='$(LIBS)'
 .PHONY: fuzz
 
 clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf tests/fuzz/obj tests/fuzz/fuzz-mapping tests/fuzz/fuzz-ident \
-		tests/fuzz/fuzz-csv tests/fuzz/fuzz-jsonl tests/fuzz/fuzz-frame
+		tests/fuzz/fuzz-csv tests/fuzz/fuzz-jsonl tests/fuzz/fuzz-frame \
+		tests/fuzz/fuzz-http
 .PHONY: clean-fuzz
 # What bench/fuzz learned (its default FUZZ_WORKDIR) survives make clean.
 distclean-local:
