@@ -110,7 +110,7 @@ try {
         'the overview counts the open findings by severity as dsmap audit does',
         JSON.stringify(auditCounts) + ' / ' + JSON.stringify(EXPECT.audit_summary));
   const findings = await text(page, '#findings');
-  check(EXPECT.audit_high_id === null || (findings && findings.includes(EXPECT.audit_high_id)),
+  check(EXPECT.audit_high_id !== null && findings && findings.includes(EXPECT.audit_high_id),
         'and lists a high finding by its id', EXPECT.audit_high_id);
   check((await rows(page, '#findings')) === EXPECT.audit_summary.high + EXPECT.audit_summary.medium,
         'every high and medium finding, one a row', await rows(page, '#findings'));
@@ -120,6 +120,8 @@ try {
           !(await page.$eval('#low-findings', (d) => d.open)),
         'the low ones folded behind their count', lowSummary);
   check((await page.$('#audit-today')) === null, 'today, no word about time travel on the findings');
+  const mainText = await text(page, 'main');
+  check(!/\bnull\b|\bundefined\b/.test(mainText), 'and no "null" or "undefined" drawn', mainText.slice(0, 300));
   const nav = await text(page, '#nav');
   check(nav.includes('Finalités') && !nav.includes('Demande d’accès'), 'an auditor’s menu has no DSAR page', nav);
   await shot(page, 'overview');

@@ -336,8 +336,9 @@ async function pageOverview() {
  * medium ones listed, the low ones folded.  Their links drop ?at=: a
  * finding is about today's inventory. */
 function auditSection(a) {
-  const head = el('h2', {}, T.findings);
-  if (a instanceof Error) return [head, el('p', { class: 'error', role: 'alert' }, T.audit_failed + a.message)];
+  const head = el('h2', { id: 'findings-h' }, T.findings);
+  const box = (...kids) => el('section', { id: 'audit', 'aria-labelledby': 'findings-h' }, kids);
+  if (a instanceof Error) return box(head, el('p', { class: 'error', role: 'alert' }, T.audit_failed + a.message));
   const today = { at: null };
   const about = (f) => [
     f.system ? link('/systems/' + f.system, f.system, today) : null,
@@ -349,7 +350,7 @@ function auditSection(a) {
   const fs = a.findings || [];
   const low = fs.filter((f) => f.severity === 'low');
   const sum = a.summary || {};
-  return [head,
+  return box(head,
     AT ? el('p', { class: 'muted', id: 'audit-today' }, T.audit_today) : null,
     el('p', { class: 'muted' }, T.audit_of, el('code', {}, (a.revision || '').slice(0, 12)), ' · ', dateOf(a.as_of)),
     el('div', { class: 'cards', id: 'audit-counts' }, ['high', 'medium', 'low'].map((k) =>
@@ -357,7 +358,7 @@ function auditSection(a) {
         el('span', { class: sevClass(k) }, T.sev[k])))),
     table(head4, rowsOf(fs.filter((f) => f.severity === 'high' || f.severity === 'medium')), { id: 'findings' }),
     low.length ? el('details', { id: 'low-findings' }, el('summary', {}, T.low_findings(low.length)),
-      table(head4, rowsOf(low))) : null];
+      table(head4, rowsOf(low))) : null);
 }
 
 async function pagePurposes() {
