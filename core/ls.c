@@ -519,10 +519,18 @@ int dsmap_ls(char **out, dsmap_workspace *ws, int what, const dsmap_ls_options *
 	if ((rc = sort_items(items, what)) < 0)
 		goto done;
 	if (format == DSMAP_FORMAT_JSON) {
+		json_t *notice;
 		char *s;
 
-		ans = json_pack("{s:i, s:s, s:s, s:o*, s:O}", "schema", 1, "revision", ls.g.hex,
-		                "kind", kinds[what].name, "filters", filters_json(&ls), "items", items);
+		/* The notice's id and version at this revision, for a reader who
+		 * shows what a list is a list of (the web UI's overview). */
+		if ((notice = dsmap__graph_node(&ls.g, DSMAP__NODE_NOTICE, "notice", &rc)) == NULL && rc < 0)
+			goto done;
+		ans = json_pack("{s:i, s:s, s:s, s:o*, s:O, s:{s:O*, s:O*}}", "schema", 1, "revision", ls.g.hex,
+		                "kind", kinds[what].name, "filters", filters_json(&ls), "items", items,
+		                "notice", "id", notice ? json_object_get(notice, "id") : json_null(),
+		                "version", notice ? json_object_get(notice, "version") : json_null());
+		json_decref(notice);
 		if (ans == NULL || json_object_get(ans, "filters") == NULL ||
 		    (s = dsmap__json_dumps(ans, JSON_INDENT(2))) == NULL) {
 			rc = dsmap_error__oom();

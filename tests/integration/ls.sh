@@ -188,7 +188,7 @@ for k in purposes categories recipients systems subject-kinds; do
 	check "JSON of ls $k is valid" python3 -m json.tool "$T_TMP/out" /dev/null
 done
 dsmap -C "$ws" ls --format json purposes --category national-register-number --legal-basis '6(1)(c)'
-check "JSON carries schema, revision, kind, the filters and the nodes" python3 -c "
+check "JSON carries schema, revision, kind, the filters, the nodes and the notice" python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d['schema'] == 1 and d['kind'] == 'purposes' and len(d['revision']) == 40, d
@@ -196,6 +196,7 @@ assert d['filters'] == {'category': 'collected/national-register-number', 'legal
 assert d['items'] and all('6(1)(c)' in [b['gdpr'] for b in p['legal_bases']] for p in d['items'])
 assert all('collected/national-register-number' in p['categories'] for p in d['items'])
 assert 'title_en' in d['items'][0] and 'retention' in d['items'][0]
+assert d['notice']['version'] and d['notice']['id'], d.get('notice')
 " "$T_TMP/out"
 dsmap -C "$ws" ls --format json systems --purpose social-tariff
 check "an empty JSON list is an object with no items" python3 -c "

@@ -100,6 +100,28 @@ try {
   const sysText = await text(page, '#systems');
   check(EXPECT.systems.every((s) => sysText.includes(s.id) || sysText.includes(s.name)) &&
         sysText.includes(String(EXPECT.systems[0].subjects)), 'with their subject counts', sysText);
+  const notice = await text(page, '#notice-version');
+  check(notice && notice.startsWith(EXPECT.notice_version + ' du '), 'the overview names the notice version and its date',
+        notice + ' / ' + EXPECT.notice_version);
+  const auditCounts = await page.$$eval('#audit-counts .card', (cs) =>
+    Object.fromEntries(cs.map((c) => [c.dataset.severity, Number(c.querySelector('.n').textContent)]))).catch(() => null);
+  check(JSON.stringify(auditCounts) === JSON.stringify({ high: EXPECT.audit_summary.high,
+    medium: EXPECT.audit_summary.medium, low: EXPECT.audit_summary.low }),
+        'the overview counts the open findings by severity as dsmap audit does',
+        JSON.stringify(auditCounts) + ' / ' + JSON.stringify(EXPECT.audit_summary));
+  const findings = await text(page, '#findings');
+  check(EXPECT.audit_high_id !== null && findings && findings.includes(EXPECT.audit_high_id),
+        'and lists a high finding by its id', EXPECT.audit_high_id);
+  check((await rows(page, '#findings')) === EXPECT.audit_summary.high + EXPECT.audit_summary.medium,
+        'every high and medium finding, one a row', await rows(page, '#findings'));
+  const lowSummary = await text(page, '#low-findings summary');
+  check(EXPECT.audit_low === 0 ? lowSummary === null
+        : lowSummary !== null && lowSummary.includes(String(EXPECT.audit_low)) &&
+          !(await page.$eval('#low-findings', (d) => d.open)),
+        'the low ones folded behind their count', lowSummary);
+  check((await page.$('#audit-today')) === null, 'today, no word about time travel on the findings');
+  const mainText = await text(page, 'main');
+  check(!/\bnull\b|\bundefined\b/.test(mainText), 'and no "null" or "undefined" drawn', mainText.slice(0, 300));
   const nav = await text(page, '#nav');
   check(nav.includes('Finalités') && !nav.includes('Demande d’accès'), 'an auditor’s menu has no DSAR page', nav);
   await shot(page, 'overview');
@@ -129,6 +151,15 @@ try {
         'time travel: before that commit, dsmap ls --at\'s, without camera surveillance',
         await rows(page, '#purposes'));
   check((await text(page, 'h1')).includes(env.REV_OLD), 'and the page says which revision it shows');
+  await go(page, '/?at=' + env.REV_OLD, '#counts');
+  check((await text(page, '#notice')).includes(env.REV_OLD), 'time travel: the overview shows the earlier revision');
+  check((await text(page, '#audit-today')) !== null &&
+        (await page.$$eval('#audit-counts .n', (n) => n.map((x) => x.textContent).join(','))) ===
+        [EXPECT.audit_summary.high, EXPECT.audit_summary.medium, EXPECT.audit_summary.low].join(','),
+        'and says its findings are today’s, the same counts');
+  await go(page, '/?lang=en', '#audit-counts');
+  check((await text(page, '#notice-version')).startsWith(EXPECT.notice_version + ' of ') &&
+        (await text(page, 'main')).includes('Open findings'), 'in English: "Notice VERSION of DATE", "Open findings"');
 
   // a purpose
   await go(page, '/purposes/camera-surveillance', '#categories');

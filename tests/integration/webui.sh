@@ -40,6 +40,9 @@ dsmap -C "$W" status --format json; cp "$T_TMP/out" status.json
 dsmap -C "$W" ls --format json systems; cp "$T_TMP/out" systems.json
 dsmap -C "$W" ls --format json recipients; cp "$T_TMP/out" recipients.json
 dsmap -C "$W" locate --format json email:user42@example.com; cp "$T_TMP/out" locate.json
+# The overview's open findings: the audit of today's inventory (its exit
+# status says whether it found any: not this test's question).
+dsmap -C "$W" audit --format json; cp "$T_TMP/out" audit.json
 dsmap -C "$W" ls --format json purposes --recipient debt-collection-agencies-bailiffs
 cp "$T_TMP/out" purposes-r.json
 dsmap -C "$W" ls --format json purposes --recipient debt-collection-agencies-bailiffs --at "$REV_OLD"
@@ -49,6 +52,8 @@ import json, subprocess, sys
 p = json.load(open("purposes.json")); pf = json.load(open("purposes-f.json"))
 st = json.load(open("status.json")); sy = json.load(open("systems.json"))
 rc = json.load(open("recipients.json")); lo = json.load(open("locate.json"))
+au = json.load(open("audit.json"))
+high = [f for f in au["findings"] if f["severity"] == "high"]
 subjects = {s["id"]: s["subjects"] for s in st["systems"]}
 crm = next(s for s in sy["items"] if s["id"] == "crm")
 new = "debt-collection-agencies-bailiffs"
@@ -65,6 +70,9 @@ json.dump({
     "locate_system": json.dumps(lo).count("crm") and "crm" or "billing",
     "locate_purpose_fr": lo["purposes"][0]["title_fr"],
     "recipients": len(rc["items"]),
+    "audit_summary": au["summary"], "audit_high_id": high[0]["id"] if high else None,
+    "audit_low": len([f for f in au["findings"] if f["severity"] == "low"]),
+    "notice_version": p["notice"]["version"],
 }, sys.stdout)
 PY
 check "the CLI's answers are gathered" test -s expect.json

@@ -46,6 +46,12 @@ const T = {
     years: ['an', 'ans'], months: ['mois', 'mois'], weeks: ['semaine', 'semaines'],
     days: ['jour', 'jours'], hours: ['heure', 'heures'], and: 'et', at_least: 'au moins',
     yes: 'oui', no: 'non', time_travel: 'Vue au ', print: 'Imprimer la lettre',
+    notice: 'Notice', notice_of: (v, d) => v + (d ? ' du ' + d : ''),
+    findings: 'Constats ouverts', finding: 'Constat', message: 'Message', about: 'Concerne',
+    sev: { high: 'élevée', medium: 'moyenne', low: 'faible' },
+    low_findings: (n) => n + (n === 1 ? ' constat de gravité faible' : ' constats de gravité faible'),
+    audit_today: 'Les constats sont ceux de l’inventaire d’aujourd’hui (révision synchronisée et derniers scans), pas de la date choisie.',
+    audit_of: 'Audit de la révision ', audit_failed: 'L’audit n’a pas répondu : ',
   },
   en: {
     skip: 'Skip to content', overview: 'Overview', purposes: 'Purposes', graph: 'Graph',
@@ -81,6 +87,12 @@ const T = {
     years: ['year', 'years'], months: ['month', 'months'], weeks: ['week', 'weeks'],
     days: ['day', 'days'], hours: ['hour', 'hours'], and: 'and', at_least: 'at least',
     yes: 'yes', no: 'no', time_travel: 'As of ', print: 'Print the letter (in French)',
+    notice: 'Notice', notice_of: (v, d) => v + (d ? ' of ' + d : ''),
+    findings: 'Open findings', finding: 'Finding', message: 'Message', about: 'About',
+    sev: { high: 'high', medium: 'medium', low: 'low' },
+    low_findings: (n) => n + (n === 1 ? ' low finding' : ' low findings'),
+    audit_today: 'The findings are those of today’s inventory (the synced revision and the last scans), not of the date chosen.',
+    audit_of: 'Audit of revision ', audit_failed: 'The audit did not answer: ',
   },
 }[LANG];
 
@@ -292,12 +304,20 @@ async function pageOverview() {
     api('/v1/status', null, true), api('/v1/purposes'), api('/v1/categories'),
     api('/v1/recipients'), api('/v1/subject-kinds'), api('/v1/systems')]);
   const byId = Object.fromEntries(status.systems.map((s) => [s.id, s]));
-  const hist = await api('/v1/history', {}, true).catch(() => null);
+  /* The audit is of the synced revision and the last scans: never of ?at=. */
+  const [hist, audit] = await Promise.all([
+    api('/v1/history', {}, true).catch(() => null),
+    api('/v1/audit', null, true).catch((e) => (e.status === 401 ? Promise.reject(e) : e))]);
   const last = hist && hist.commits && hist.commits.find((c) => c.commit === purposes.revision);
+  /* notice.yaml states no date: a version's date is its commit's. */
+  const notice = purposes.notice || {};
   main(h1(T.overview),
     el('dl', { class: 'facts', id: 'notice' },
+      el('dt', {}, T.notice), el('dd', { id: 'notice-version' },
+        T.notice_of(notice.version || notice.id || '', last ? dateOf(last.date).slice(0, 10) : '')),
       el('dt', {}, T.revision), el('dd', {}, el('code', {}, purposes.revision)),
       el('dt', {}, T.date), el('dd', {}, last ? dateOf(last.date) + ' — ' + last.message : '')),
+    auditSection(audit),
     el('h2', {}, T.counts),
     el('div', { class: 'cards', id: 'counts' }, [
       [T.purposes, purposes.items.length, '/purposes'], [T.categories, categories.items.length, '/categories'],
@@ -310,6 +330,35 @@ async function pageOverview() {
       return [nodeLink('system', s.id, s.name || s.id), st.subjects ?? '', st.records ?? '',
               dateOf(st.last_scan), st.failure ? el('span', { class: 'error' }, st.failure) : ''];
     }), { id: 'systems' }));
+}
+
+/* The open findings of GET /v1/audit: counts by severity, the high and
+ * medium ones listed, the low ones folded.  Their links drop ?at=: a
+ * finding is about today's inventory. */
+function auditSection(a) {
+  const head = el('h2', { id: 'findings-h' }, T.findings);
+  const box = (...kids) => el('section', { id: 'audit', 'aria-labelledby': 'findings-h' }, kids);
+  if (a instanceof Error) return box(head, el('p', { class: 'error', role: 'alert' }, T.audit_failed + a.message));
+  const today = { at: null };
+  const about = (f) => [
+    f.system ? link('/systems/' + f.system, f.system, today) : null,
+    f.category ? [f.system ? ' · ' : '', link('/categories/' + f.category, f.category, today)] : null,
+    f.purpose ? [f.system || f.category ? ' · ' : '', link('/purposes/' + f.purpose, f.purpose, today)] : null];
+  const rowsOf = (fs) => fs.map((f) => [el('span', { class: sevClass(f.severity) }, T.sev[f.severity] || f.severity),
+    el('code', {}, f.id), f.message, el('span', {}, about(f))]);
+  const head4 = [T.severity, T.finding, T.message, T.about];
+  const fs = a.findings || [];
+  const low = fs.filter((f) => f.severity === 'low');
+  const sum = a.summary || {};
+  return box(head,
+    AT ? el('p', { class: 'muted', id: 'audit-today' }, T.audit_today) : null,
+    el('p', { class: 'muted' }, T.audit_of, el('code', {}, (a.revision || '').slice(0, 12)), ' · ', dateOf(a.as_of)),
+    el('div', { class: 'cards', id: 'audit-counts' }, ['high', 'medium', 'low'].map((k) =>
+      el('div', { class: 'card', 'data-severity': k }, el('span', { class: 'n' }, sum[k] ?? 0),
+        el('span', { class: sevClass(k) }, T.sev[k])))),
+    table(head4, rowsOf(fs.filter((f) => f.severity === 'high' || f.severity === 'medium')), { id: 'findings' }),
+    low.length ? el('details', { id: 'low-findings' }, el('summary', {}, T.low_findings(low.length)),
+      table(head4, rowsOf(low))) : null);
 }
 
 async function pagePurposes() {
