@@ -31,8 +31,9 @@ not_ok() {
 	T_FAIL=$((T_FAIL + 1))
 	echo "not ok - $1"
 	echo "  exit status: $T_RC"
-	sed 's/^/  stdout: /' "$T_TMP/out" | head -20
-	sed 's/^/  stderr: /' "$T_TMP/err" | head -20
+	# a check made before any dsmap run has no output to show
+	[ ! -f "$T_TMP/out" ] || sed 's/^/  stdout: /' "$T_TMP/out" | head -20
+	[ ! -f "$T_TMP/err" ] || sed 's/^/  stderr: /' "$T_TMP/err" | head -20
 }
 
 # expect_rc N DESCRIPTION: the last run exited with N.
