@@ -269,6 +269,10 @@ try {
   // sign-out ends the session on the server too
   const sid = (await page.cookies()).find((c) => c.name === 'dsmap_session').value;
   await go(page, '/', '#signout');
+  // the overview's own requests (the audit, the history) must be answered
+  // before the session ends, or they are refused with a 401 the browser
+  // logs as a console error
+  await page.waitForNetworkIdle({ idleTime: 250, timeout: 20000 }).catch(() => {});
   await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('#signout')]);
   const after = await fetch(URL0 + '/v1/status', { headers: { Cookie: 'dsmap_session=' + sid } });
   check(after.status === 401, 'after sign-out, the old session cookie is refused', after.status);
