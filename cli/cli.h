@@ -17,7 +17,8 @@ enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_ERROR = 1,     /* a runtime error */
 	CLI_EXIT_USAGE = 2,     /* bad command line */
-	CLI_EXIT_NOTFOUND = 3   /* the subject or object asked for does not exist */
+	CLI_EXIT_NOTFOUND = 3,  /* the subject or object asked for does not exist */
+	CLI_EXIT_FINDINGS = 4   /* audit --fail-on: a finding at or above its severity */
 };
 
 /* Options that come before the command name. */

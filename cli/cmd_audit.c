@@ -12,9 +12,6 @@
 
 #include "cli.h"
 
-/* A finding at or above --fail-on. */
-#define EXIT_FINDINGS 4
-
 static int parse_days(unsigned int *out, const char *arg)
 {
 	char *end;
@@ -95,7 +92,7 @@ int cmd_audit(int argc, char **argv, struct cli_global *g)
 		rc = cli_fail("audit");
 	} else {
 		fputs(rep, stdout);
-		rc = fail_on != DSMAP_AUDIT_NONE && worst >= fail_on ? EXIT_FINDINGS : CLI_EXIT_OK;
+		rc = fail_on != DSMAP_AUDIT_NONE && worst >= fail_on ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
 	}
 	dsmap_free(rep);
 	dsmap_workspace_free(ws);

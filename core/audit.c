@@ -228,18 +228,7 @@ static void finding(struct audit *a, dsmap_audit_severity sev, const char *kind,
 	dsmap__json_push(a->findings, f, &a->bad);
 }
 
-static json_t *iso_day(int64_t t)
-{
-	char buf[16];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-	return json_string(buf);
-}
-
+/* `t` as "YYYY-MM-DD" (UTC) into buf. */
 static const char *day_text(char *buf, size_t size, int64_t t)
 {
 	time_t tt = (time_t)t;
@@ -250,6 +239,14 @@ static const char *day_text(char *buf, size_t size, int64_t t)
 	else
 		strftime(buf, size, "%Y-%m-%d", &tm);
 	return buf;
+}
+
+/* The same as JSON; null for 0 (never). */
+static json_t *iso_day(int64_t t)
+{
+	char buf[16];
+
+	return t == 0 ? json_null() : json_string(day_text(buf, sizeof(buf), t));
 }
 
 /* "a, b and c" of the labels of the ids in `ids`. */
