@@ -13,6 +13,8 @@
 # $DSMAP_FAILALLOC_SAMPLE allocations (default 40) is run with that many
 # N spread evenly over its range, always including the first and the last.
 # DSMAP_FAILALLOC_ONLY=WORD sweeps only the commands whose line holds WORD.
+# DSMAP_FAILALLOC_SHARD=I/K runs only the I-th of every K points of each
+# sweep (1 <= I <= K), so that K processes or machines share one sweep.
 # DSMAP_FAILALLOC_MODE=persistent makes every allocation from the Nth on
 # fail (N+), rather than the Nth alone.  DSMAP_FAILALLOC_LIBGIT2=1 counts
 # and fails libgit2's allocations too (core/alloc.h), with LeakSanitizer
@@ -26,6 +28,16 @@ export DSMAP_PLUGIN_PATH
 SWEEP=${DSMAP_FAILALLOC_SWEEP:-sample}
 case $SWEEP in all|sample) ;; *) echo "failalloc.sh: DSMAP_FAILALLOC_SWEEP is all or sample" >&2; exit 1 ;; esac
 SAMPLE=${DSMAP_FAILALLOC_SAMPLE:-40}
+SHARD=${DSMAP_FAILALLOC_SHARD:-1/1}
+SHARD_I=${SHARD%/*}
+SHARD_K=${SHARD#*/}
+case $SHARD_I/$SHARD_K in
+*[!0-9/]* | /* | */ | */*/*) SHARD_K=0 ;;
+esac
+if [ "$SHARD_K" -lt 1 ] || [ "$SHARD_I" -lt 1 ] || [ "$SHARD_I" -gt "$SHARD_K" ]; then
+	echo "failalloc.sh: DSMAP_FAILALLOC_SHARD is I/K with 1 <= I <= K" >&2
+	exit 1
+fi
 case ${DSMAP_FAILALLOC_MODE:-once} in
 once) SUFFIX= ;;
 persistent) SUFFIX=+ ;;
@@ -133,6 +145,8 @@ tree_of() {
 
 RUNS=0
 POINTS=0
+shard_note=
+[ "$SHARD_K" -eq 1 ] || shard_note=" (shard $SHARD_I of $SHARD_K)"
 # sweep STATE WRITE COMMAND...: run COMMAND in a copy of STATE/ (ws/ is the
 # workspace, "ws" in COMMAND too) with each allocation N failing in turn.
 # WRITE is "write" when COMMAND changes the store, "init" when it makes
@@ -165,8 +179,17 @@ sweep() {
 		step=$(((total + SAMPLE - 2) / (SAMPLE - 1)))
 	fi
 	POINTS=$((POINTS + total))
-	bad=0 runs=0 oom=0 n=1
+	bad=0 runs=0 oom=0 n=1 point=0
 	while [ "$n" -le "$total" ]; do
+		point=$((point + 1))
+		if [ $(((point - 1) % SHARD_K + 1)) -ne "$SHARD_I" ]; then
+			if [ "$n" -lt "$total" ] && [ $((n + step)) -gt "$total" ]; then
+				n=$total
+			else
+				n=$((n + step))
+			fi
+			continue
+		fi
 		rm -rf run && cp -a "$state" run
 		T_RC=0
 		(cd run && DSMAP_FAILALLOC=$n$SUFFIX "$DSMAP_BIN" "$@" > "$T_TMP/out" 2> "$T_TMP/err") || T_RC=$?
@@ -219,7 +242,7 @@ sweep() {
 		fi
 	done
 	RUNS=$((RUNS + runs))
-	[ "$bad" -eq 0 ] && ok "$name: $total allocations, $runs runs ($oom out of memory), all clean"
+	[ "$bad" -eq 0 ] && ok "$name: $total allocations, $runs runs ($oom out of memory), all clean$shard_note"
 }
 
 mkdir fresh
