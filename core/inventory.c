@@ -1411,6 +1411,8 @@ static int collect_txn(dsmap_store *store, MDB_txn *txn, void *payload)
 		if ((rc = dsmap_store__gen_dbi(store, txn, (enum dsmap__gen_type)c->drop_type.v[i],
 		                               c->drop.v[i], 0, &dbi)) < 0)
 			return rc;
+		dsmap_store__gen_dbi_forget(store, (enum dsmap__gen_type)c->drop_type.v[i],
+		                            c->drop.v[i]);
 		if ((rc = mdb_drop(txn, dbi, 1)) != 0)
 			return dsmap_store__lmdb(store, rc, "drop generation %u",
 			                         (unsigned int)c->drop.v[i]);

@@ -3,7 +3,10 @@
  * art. 15 answer built from the lineage graph (see dsmap/locate.h).
  *
  * A locator holds one read transaction for its snapshot, and in it the
- * databases of every system's current generation (inventory.h), the
+ * databases of every system's current generation (inventory.h; their
+ * handles held through the store, dsmap_store__gen_dbi_hold(), never
+ * opened in the snapshot's own transaction, so that locators may be kept
+ * and used on many threads at once), the
  * identifier index (idindex.h), the category numbers and the graph of the
  * synced revision.  A query is a breadth-first walk over identifiers: the
  * index names the systems that hold each one, as a subject (holdings) or
@@ -54,6 +57,7 @@ _Static_assert(DSMAP__MAX_JOIN == DSMAP_LOCATE_MAX_JOIN,
                "scans count the identity conflicts that locate refuses by default");
 #define MAX_CONFLICTS 32    /* identity conflicts reported per query */
 #define COUNT_CAP 100000    /* subjects counted behind one conflicting identifier */
+#define OPEN_TRIES 8        /* snapshots taken while new generations keep coming */
 
 struct lsys {
 	char *id;
@@ -89,6 +93,16 @@ struct dsmap_locator {
 	char *brand_names[DSMAP__FACET_MAX];  /* brand by facet number */
 	char lang[3];             /* of the text answer: "en" or "fr" */
 	int lang_chosen;          /* set by dsmap_locator_set_language(), else the notice's */
+	struct lhold *holds;      /* the generation handles held (store.h) */
+	size_t nholds, capholds;
+	uint64_t begun;           /* the store's handle epoch when the snapshot began */
+	uint64_t snap;            /* the snapshot's transaction id */
+	int parked;               /* dsmap_locator_park(): the transaction is reset */
+};
+
+struct lhold {
+	enum dsmap__gen_type type;
+	uint32_t gen;
 };
 
 /* An identifier on the walk. */
@@ -194,6 +208,42 @@ static void snapshot_close(dsmap_locator *l)
 	l->txn = NULL;
 }
 
+/* Release the holds from `from` on. */
+static void holds_release(dsmap_locator *l, size_t from)
+{
+	while (l->nholds > from) {
+		l->nholds--;
+		dsmap_store__gen_dbi_release(l->store, l->holds[l->nholds].type,
+		                             l->holds[l->nholds].gen);
+	}
+}
+
+/* The handle of generation `gen` of `type`, held for the locator's life or
+ * its next snapshot's.  DSMAP_ENOTFOUND (error set) when it has none; 1
+ * when it was opened after the snapshot's transaction began, which cannot
+ * use it: the snapshot must be taken again. */
+static int hold(dsmap_locator *l, enum dsmap__gen_type type, uint32_t gen, MDB_dbi *dbi)
+{
+	uint64_t epoch;
+	int rc;
+
+	if (l->nholds == l->capholds) {
+		size_t cap = l->capholds ? l->capholds * 2 : 16;
+		struct lhold *grown = dsmap__realloc(l->holds, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return dsmap_error__oom();
+		l->holds = grown;
+		l->capholds = cap;
+	}
+	if ((rc = dsmap_store__gen_dbi_hold(l->store, type, gen, dbi, &epoch)) < 0)
+		return rc;
+	l->holds[l->nholds].type = type;
+	l->holds[l->nholds].gen = gen;
+	l->nholds++;
+	return epoch > l->begun;
+}
+
 static int read_refs(dsmap_locator *l)
 {
 	return dsmap_store__category_refs(l->store, l->txn, &l->refs, &l->nrefs);
@@ -257,14 +307,13 @@ static int read_systems(dsmap_locator *l)
 		}
 		s->gen = sum.gen;
 		s->sysno = sum.sysno;
-		if ((rc = dsmap_store__gen_dbi(l->store, l->txn, DSMAP__GEN_HOLDINGS, s->gen, 0,
-		                               &s->h)) < 0)
+		if ((rc = hold(l, DSMAP__GEN_HOLDINGS, s->gen, &s->h)) != 0)
 			goto done;
-		rc = dsmap_store__gen_dbi(l->store, l->txn, DSMAP__GEN_ALIASES, s->gen, 0, &s->a);
+		rc = hold(l, DSMAP__GEN_ALIASES, s->gen, &s->a);
 		if (rc == DSMAP_ENOTFOUND) {
 			dsmap_error_clear();
 			rc = 0;
-		} else if (rc < 0) {
+		} else if (rc != 0) {
 			goto done;
 		} else if ((rc = mdb_cursor_open(l->txn, s->a, &s->ac)) != 0) {
 			s->ac = NULL;
@@ -360,23 +409,61 @@ static int read_links(dsmap_locator *l)
 	return 0;
 }
 
-static int snapshot_open(dsmap_locator *l)
+static int snapshot_read(dsmap_locator *l)
 {
 	int rc;
 
 	if ((rc = dsmap_store__read_begin(l->store, &l->txn)) < 0)
 		return rc;
-	if ((l->nodes = json_object()) == NULL) {
-		snapshot_close(l);
+	l->snap = (uint64_t)mdb_txn_id(l->txn);
+	if ((l->nodes = json_object()) == NULL)
 		return dsmap_error__oom();
-	}
 	if ((rc = dsmap__graph_synced(&l->graph, l->store, l->txn)) < 0 ||
-	    (rc = read_refs(l)) < 0 || (rc = read_systems(l)) < 0 || (rc = read_index(l)) < 0 ||
+	    (rc = read_refs(l)) < 0 || (rc = read_systems(l)) != 0 || (rc = read_index(l)) < 0 ||
 	    (rc = read_links(l)) < 0 ||
 	    (rc = dsmap_store__facet_names(l->store, l->txn, DSMAP__FACET_KIND, l->kind_names)) < 0 ||
-	    (rc = dsmap_store__facet_names(l->store, l->txn, DSMAP__FACET_BRAND, l->brand_names)) < 0) {
-		snapshot_close(l);
+	    (rc = dsmap_store__facet_names(l->store, l->txn, DSMAP__FACET_BRAND, l->brand_names)) < 0)
 		return rc;
+	return 0;
+}
+
+/* Take a snapshot.  A handle held for it must have been the environment's
+ * when its transaction began: when one was opened after (the first time
+ * this process holds a generation, a scan's new one among them), the
+ * snapshot is taken again, the handles held meanwhile kept so that the
+ * next one finds them.  The holds of an earlier snapshot are released
+ * only once the new one is whole. */
+static int snapshot_open(dsmap_locator *l)
+{
+	size_t start = 0;
+	int rc, tries;
+
+	l->parked = 0;
+	for (tries = 0; tries < OPEN_TRIES; tries++) {
+		start = l->nholds;
+		l->begun = dsmap_store__held_epoch(l->store);
+		if ((rc = snapshot_read(l)) < 0) {
+			snapshot_close(l);
+			holds_release(l, 0);
+			return rc;
+		}
+		if (rc == 0)
+			break;
+		snapshot_close(l);
+	}
+	if (tries == OPEN_TRIES) {
+		holds_release(l, 0);
+		return dsmap_error__set(DSMAP_ERROR, "store %s: new generations came %d times while "
+		                        "a locator opened; try again", l->store->path, OPEN_TRIES);
+	}
+	/* keep this snapshot's holds alone */
+	if (start > 0) {
+		size_t i, n = l->nholds - start;
+
+		for (i = 0; i < start; i++)
+			dsmap_store__gen_dbi_release(l->store, l->holds[i].type, l->holds[i].gen);
+		memmove(l->holds, l->holds + start, n * sizeof(*l->holds));
+		l->nholds = n;
 	}
 	return 0;
 }
@@ -396,6 +483,7 @@ int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
 	l->max_join = DSMAP_LOCATE_MAX_JOIN;
 	memcpy(l->lang, "en", 3);
 	if ((rc = snapshot_open(l)) < 0) {
+		free(l->holds);   /* released, but the array kept */
 		free(l);
 		return rc;
 	}
@@ -423,12 +511,60 @@ int dsmap_locator_set_max_join(dsmap_locator *l, size_t max_join)
 	return 0;
 }
 
+void dsmap_locator_park(dsmap_locator *l)
+{
+	if (l == NULL || l->txn == NULL || l->parked)
+		return;
+	mdb_txn_reset(l->txn);
+	l->parked = 1;
+}
+
+/* The same snapshot again, after a park: the transaction renewed, and
+ * still at the snapshot's id (no write committed meanwhile, so every page
+ * and value read from it is as it was), and the cursors renewed with it.
+ * 0 when so; 1 when a new snapshot is needed. */
+static int unpark(dsmap_locator *l)
+{
+	size_t i;
+
+	if (mdb_txn_renew(l->txn) != 0)
+		return 1;
+	l->parked = 0;
+	if ((uint64_t)mdb_txn_id(l->txn) != l->snap)
+		return 1;
+	if (l->idx != NULL && mdb_cursor_renew(l->txn, l->idx) != 0)
+		return 1;
+	for (i = 0; i < l->nsys; i++)
+		if (l->sys[i].ac != NULL && mdb_cursor_renew(l->txn, l->sys[i].ac) != 0)
+			return 1;
+	return 0;
+}
+
 int dsmap_locator_refresh(dsmap_locator *l)
 {
 	if (l == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locator_refresh: NULL locator");
+	if (l->txn != NULL) {
+		if (!l->parked)
+			mdb_txn_reset(l->txn);
+		l->parked = 1;
+		if (unpark(l) == 0)
+			return 0;
+	}
 	snapshot_close(l);
 	return snapshot_open(l);
+}
+
+/* A query on a parked locator is refused: its transaction sees nothing. */
+static int usable(const dsmap_locator *l, const char *fn)
+{
+	if (l->txn == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "%s: the locator has no snapshot (its last "
+		                        "refresh failed)", fn);
+	if (l->parked)
+		return dsmap_error__set(DSMAP_EINVALID, "%s: the locator is parked; "
+		                        "dsmap_locator_refresh() first", fn);
+	return 0;
 }
 
 void dsmap_locator_free(dsmap_locator *l)
@@ -436,6 +572,8 @@ void dsmap_locator_free(dsmap_locator *l)
 	if (l == NULL)
 		return;
 	snapshot_close(l);
+	holds_release(l, 0);
+	free(l->holds);
 	free(l);
 }
 
@@ -822,6 +960,8 @@ int dsmap_locate_find(dsmap_locate_result **out, dsmap_locator *l, const char *c
 	if (out == NULL || l == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_find: NULL argument");
 	*out = NULL;
+	if ((rc = usable(l, "dsmap_locate_find")) < 0)
+		return rc;
 	if ((rc = result_new(&r, l)) < 0)
 		return rc;
 	if ((rc = find_into(r, l, ids, count)) < 0) {
@@ -841,6 +981,8 @@ int dsmap_locate_many(dsmap_locator *l, const dsmap_locate_query *queries, size_
 
 	if (l == NULL || fn == NULL || (count > 0 && queries == NULL))
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_many: NULL argument");
+	if ((rc = usable(l, "dsmap_locate_many")) < 0)
+		return rc;
 	if ((rc = result_new(&r, l)) < 0)
 		return rc;
 	for (i = 0; i < count; i++) {
@@ -1482,6 +1624,8 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 	     format != DSMAP_FORMAT_JSON_LINE))
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_locate_render: invalid argument");
 	*out = NULL;
+	if ((rc = usable(l, "dsmap_locate_render")) < 0)
+		return rc;
 	if ((rc = build(&ans, l, r)) < 0)
 		return rc;
 	if (format != DSMAP_FORMAT_TEXT) {

@@ -518,6 +518,7 @@ int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_opti
 	}
 	store->pid = getpid();
 	store->max_mapsize = opts->max_mapsize;
+	pthread_mutex_init(&store->held_lock, NULL);
 
 	if (stat(path, &sb) != 0) {
 		if (errno != ENOENT || !(opts->flags & DSMAP_STORE_CREATE)) {
@@ -634,6 +635,8 @@ void dsmap_store_free(dsmap_store *store)
 	if (store->env != NULL && store->pid == getpid())
 		mdb_env_close(store->env);
 	unregister_open(store);
+	pthread_mutex_destroy(&store->held_lock);
+	free(store->held);
 	free(store->path);
 	free(store);
 }
@@ -1152,6 +1155,126 @@ int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, enum dsmap__gen_type 
 	if (rc != 0)
 		return dsmap_store__lmdb(store, rc, "database %s", name);
 	return 0;
+}
+
+static struct dsmap_store__held *held_find(dsmap_store *store, enum dsmap__gen_type type,
+                                           uint32_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < store->nheld; i++)
+		if (store->held[i].type == type && store->held[i].gen == gen &&
+		    !store->held[i].forgotten)
+			return &store->held[i];
+	return NULL;
+}
+
+int dsmap_store__gen_dbi_hold(dsmap_store *store, enum dsmap__gen_type type, uint32_t gen,
+                              MDB_dbi *dbi, uint64_t *epoch)
+{
+	struct dsmap_store__held *h;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if ((rc = dsmap_store__check(store)) < 0)
+		return rc;
+	pthread_mutex_lock(&store->held_lock);
+	if ((h = held_find(store, type, gen)) == NULL) {
+		if (store->nheld == store->capheld) {
+			size_t cap = store->capheld ? store->capheld * 2 : 16;
+			struct dsmap_store__held *grown = dsmap__realloc(store->held,
+			                                                 cap * sizeof(*grown));
+
+			if (grown == NULL) {
+				rc = dsmap_error__oom();
+				goto done;
+			}
+			store->held = grown;
+			store->capheld = cap;
+		}
+		/* the one transaction of the process that opens a handle now:
+		 * committed, the handle is the environment's */
+		if ((rc = txn_begin(store, MDB_RDONLY, &txn)) != 0) {
+			txn = NULL;
+			rc = dsmap_store__error(rc, "store %s: begin read", store->path);
+			goto done;
+		}
+		if ((rc = dsmap_store__gen_dbi(store, txn, type, gen, 0, dbi)) < 0)
+			goto done;
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+		if (rc != 0) {
+			rc = dsmap_store__error(rc, "store %s: keep a database handle", store->path);
+			goto done;
+		}
+		h = &store->held[store->nheld++];
+		h->type = type;
+		h->gen = gen;
+		h->dbi = *dbi;
+		h->refs = 0;
+		h->forgotten = 0;
+		h->epoch = ++store->held_epoch;
+	}
+	h->refs++;
+	*dbi = h->dbi;
+	*epoch = h->epoch;
+	rc = 0;
+done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&store->held_lock);
+	return rc;
+}
+
+static void held_remove(dsmap_store *store, struct dsmap_store__held *h)
+{
+	*h = store->held[--store->nheld];
+}
+
+void dsmap_store__gen_dbi_release(dsmap_store *store, enum dsmap__gen_type type, uint32_t gen)
+{
+	size_t i;
+
+	if (store == NULL || store->pid != getpid())
+		return;
+	pthread_mutex_lock(&store->held_lock);
+	/* a forgotten hold is still counted, and released like the others */
+	for (i = 0; i < store->nheld; i++) {
+		struct dsmap_store__held *h = &store->held[i];
+
+		if (h->type != type || h->gen != gen || h->refs == 0)
+			continue;
+		if (--h->refs == 0) {
+			/* No one holds it: no transaction of ours will use it again
+			 * (mdb_dbi_close's condition).  A forgotten handle is closed
+			 * already, and its number may be another database's now. */
+			if (!h->forgotten)
+				mdb_dbi_close(store->env, h->dbi);
+			held_remove(store, h);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&store->held_lock);
+}
+
+void dsmap_store__gen_dbi_forget(dsmap_store *store, enum dsmap__gen_type type, uint32_t gen)
+{
+	struct dsmap_store__held *h;
+
+	pthread_mutex_lock(&store->held_lock);
+	if ((h = held_find(store, type, gen)) != NULL)
+		h->forgotten = 1;
+	pthread_mutex_unlock(&store->held_lock);
+}
+
+uint64_t dsmap_store__held_epoch(dsmap_store *store)
+{
+	uint64_t e;
+
+	pthread_mutex_lock(&store->held_lock);
+	e = store->held_epoch;
+	pthread_mutex_unlock(&store->held_lock);
+	return e;
 }
 
 int dsmap_store__gens_each(dsmap_store *store, MDB_txn *txn, dsmap_store__gen_cb cb,

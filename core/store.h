@@ -4,6 +4,7 @@
 #ifndef DSMAP_CORE_STORE_H
 #define DSMAP_CORE_STORE_H
 
+#include <pthread.h>
 #include <sys/types.h>
 #include <lmdb.h>
 
@@ -24,6 +25,11 @@ struct dsmap_store {
 	ino_t ino;
 	int map_full;   /* LMDB said MDB_MAP_FULL in the write running now */
 	struct dsmap_store *next_open;
+	/* the generations' shared handles (dsmap_store__gen_dbi_hold) */
+	pthread_mutex_t held_lock;
+	struct dsmap_store__held *held;
+	size_t nheld, capheld;
+	uint64_t held_epoch;   /* handles opened so far, under held_lock */
 };
 
 /* The callback run by dsmap_store__write inside a write transaction.  It
@@ -79,6 +85,39 @@ int dsmap_store__meta_get(dsmap_store *store, MDB_txn *txn, const char *key,
  * transaction) made when absent.  DSMAP_ENOTFOUND when absent. */
 int dsmap_store__gen_dbi(dsmap_store *store, MDB_txn *txn, enum dsmap__gen_type type,
                          uint32_t gen, int create, MDB_dbi *dbi);
+
+/*
+ * Generation handles shared by the threads of a process.  LMDB lets a
+ * transaction open a database handle (mdb_dbi_open) only if it ends before
+ * any other transaction of the process opens one, and a handle opened in a
+ * transaction exists in that transaction alone until it commits; a reader
+ * that keeps its transaction (a locator) or runs beside others (the
+ * server's threads) must therefore never open one itself.
+ * dsmap_store__gen_dbi_hold() opens the handle in a short read-only
+ * transaction of its own, committed under the store's lock, which makes
+ * it the environment's: valid in every transaction that begins after the
+ * hold returned.  Holds are counted; the last release closes the handle.
+ *
+ * *epoch receives the number of handles the store had opened when this
+ * one was: a transaction begun when dsmap_store__held_epoch() was at
+ * least that may use it; one begun earlier must be renewed first.
+ * DSMAP_ENOTFOUND (error set) when the generation has no such database.
+ */
+struct dsmap_store__held {
+	enum dsmap__gen_type type;
+	uint32_t gen;
+	MDB_dbi dbi;
+	unsigned int refs;
+	int forgotten;        /* dropped by a write: the handle is LMDB's no more */
+	uint64_t epoch;
+};
+int dsmap_store__gen_dbi_hold(dsmap_store *store, enum dsmap__gen_type type, uint32_t gen,
+                              MDB_dbi *dbi, uint64_t *epoch);
+void dsmap_store__gen_dbi_release(dsmap_store *store, enum dsmap__gen_type type, uint32_t gen);
+uint64_t dsmap_store__held_epoch(dsmap_store *store);
+/* A write is about to drop the generation's database (mdb_drop closes the
+ * handle environment-wide): its hold, if any, must never close it again. */
+void dsmap_store__gen_dbi_forget(dsmap_store *store, enum dsmap__gen_type type, uint32_t gen);
 
 /* Call `cb` for each generation database of the store, by name order;
  * a non-zero return stops the walk and is returned. */

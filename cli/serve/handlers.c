@@ -346,7 +346,7 @@ static void locate(struct serve_request *r)
 	struct locate_body b;
 	dsmap_locate_result *res = NULL;
 	char *out = NULL;
-	int rc, locked = 0;
+	int rc, owned = 0;
 
 	if (!only(r, NULL, "POST /v1/locate takes no query arguments: the identifiers go in "
 	          "the body"))
@@ -360,12 +360,15 @@ static void locate(struct serve_request *r)
 		                        "position", b.position));
 		goto done;
 	}
-	/* A locator per request, one at a time (server.h, locate_lock): one
-	 * kept across requests would hold LMDB database handles opened in a
-	 * read transaction that does not end, which mdb_dbi_open() forbids. */
-	pthread_mutex_lock(&r->srv->locate_lock);
-	locked = 1;
-	if ((rc = dsmap_locator_open(&c.loc, r->srv->ws)) < 0) {
+	/* The thread's locator (server.h), refreshed to the store's last
+	 * commit; opened on the thread's first locate. */
+	if ((c.loc = pthread_getspecific(r->srv->locators)) != NULL) {
+		rc = dsmap_locator_refresh(c.loc);
+	} else if ((rc = dsmap_locator_open(&c.loc, r->srv->ws)) == 0 &&
+	           pthread_setspecific(r->srv->locators, c.loc) != 0) {
+		owned = 1;   /* not kept: freed below */
+	}
+	if (rc < 0) {
 		if (rc == DSMAP_ENOTFOUND)
 			serve_problem(r, 503, "nothing is synced yet: run dsmap sync and dsmap scan",
 			              NULL);
@@ -400,9 +403,10 @@ static void locate(struct serve_request *r)
 done:
 	free(c.out.p);
 	dsmap_locate_result_free(res);
-	dsmap_locator_free(c.loc);
-	if (locked)
-		pthread_mutex_unlock(&r->srv->locate_lock);
+	if (owned)
+		dsmap_locator_free(c.loc);
+	else
+		dsmap_locator_park(c.loc);   /* the snapshot let go until the next */
 	locate_body_free(&b);
 }
 

@@ -362,6 +362,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* MHD's own messages: to stderr, marked as the server's.  They name
  * sockets and protocol faults, never a body. */
+/* A server thread's locator, when the thread ends (pthread_key_create). */
+static void locator_free(void *loc)
+{
+	dsmap_locator_free(loc);
+}
+
 static void on_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
@@ -679,7 +685,11 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 		}
 	}
 	pthread_mutex_init(&s->git_lock, NULL);
-	pthread_mutex_init(&s->locate_lock, NULL);
+	if (pthread_key_create(&s->locators, locator_free) != 0) {
+		fprintf(stderr, "dsmap: serve: out of memory\n");
+		goto done;
+	}
+	s->has_locators = 1;
 	pthread_rwlock_init(&s->tokens_lock, NULL);
 	pthread_rwlock_init(&s->suspend_lock, NULL);
 	if (serve_scan_init(s) < 0 || serve_cache_init(s) < 0) {
@@ -774,7 +784,9 @@ done:
 		pthread_rwlock_destroy(&s->suspend_lock);
 		ui_close(s);
 		pthread_rwlock_destroy(&s->tokens_lock);
-		pthread_mutex_destroy(&s->locate_lock);
+		/* the daemon's threads are gone, and their locators with them */
+		if (s->has_locators)
+			pthread_key_delete(s->locators);
 		pthread_mutex_destroy(&s->git_lock);
 		free(s);
 	}

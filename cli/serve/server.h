@@ -62,12 +62,13 @@ struct serve_stats {
 struct server {
 	dsmap_workspace *ws;
 	pthread_mutex_t git_lock;
-	/* Held for a locator's life (handlers.c): a locator opens each
-	 * generation's database with mdb_dbi_open() in its read transaction,
-	 * and LMDB requires such a transaction to end before another in the
-	 * process calls mdb_dbi_open().  Two at once registered the same
-	 * handle slot: 500s under load, and a double free. */
-	pthread_mutex_t locate_lock;
+	/* Each server thread's locator (handlers.c), kept across requests and
+	 * parked between them: refreshing one costs a read transaction while
+	 * the store has not changed.  The store holds the generations'
+	 * database handles for all of them (core/store.h), so that they run at
+	 * once. */
+	pthread_key_t locators;
+	int has_locators;
 	atomic_int draining;
 	atomic_uint in_flight;
 	struct serve_stats stats;

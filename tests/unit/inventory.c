@@ -1,11 +1,13 @@
 /*
  * Unit tests: the inventory (inventory.c): runs spilled and merged into a
  * generation, per-subject merging, counters, and the collection of
- * generations no system is at.  The identifier index they feed is tested
- * in idindex.c.
+ * generations no system is at, and the generations' handles shared by
+ * the threads of a process (store.h).  The identifier index they feed is
+ * tested in idindex.c.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -353,6 +355,148 @@ static void test_inventory__collect(void **state)
 	mdb_txn_abort(txn);
 }
 
+/* The entries of generation database `dbi`, in a transaction begun now;
+ * -1 when the handle is not valid in it. */
+static long entries(struct fixture *f, MDB_dbi dbi)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	int rc;
+
+	assert_int_equal(dsmap_store__read_begin(f->store, &txn), 0);
+	rc = mdb_stat(txn, dbi, &st);
+	mdb_txn_abort(txn);
+	return rc == 0 ? (long)st.ms_entries : -1;
+}
+
+static void test_inventory__held_handles(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store__system_summary one, two;
+	MDB_dbi h, h2, a, again, fresh;
+	uint64_t e, e2, ea;
+	MDB_txn *before;
+	MDB_stat st;
+
+	ingest(f, "crm", 1, 300, 100, &one);
+	free(one.categories);
+
+	/* held and released: closed (the write that made it had opened it) */
+	assert_int_equal(dsmap_store__gen_dbi_hold(f->store, DSMAP__GEN_HOLDINGS, one.gen, &h, &e), 0);
+	assert_true(e >= 1);
+	assert_true(dsmap_store__held_epoch(f->store) >= e);
+	assert_int_equal(entries(f, h), 100);
+	dsmap_store__gen_dbi_release(f->store, DSMAP__GEN_HOLDINGS, one.gen);
+	assert_int_equal(entries(f, h), -1);
+
+	/* A transaction begun before a handle is opened cannot use it: the
+	 * reason a locator checks the epochs of what it holds. */
+	assert_int_equal(dsmap_store__read_begin(f->store, &before), 0);
+	assert_int_equal(dsmap_store__gen_dbi_hold(f->store, DSMAP__GEN_HOLDINGS, one.gen, &h, &e2), 0);
+	assert_true(e2 > e);
+	e = e2;
+	assert_int_not_equal(mdb_stat(before, h, &st), 0);
+	mdb_txn_abort(before);
+	/* one that begins after uses it: 100 subjects */
+	assert_int_equal(entries(f, h), 100);
+
+	/* held twice: the same handle, opened once */
+	assert_int_equal(dsmap_store__gen_dbi_hold(f->store, DSMAP__GEN_HOLDINGS, one.gen, &again, &e2), 0);
+	assert_int_equal(again, h);
+	assert_int_equal(e2, e);
+	assert_int_equal(dsmap_store__gen_dbi_hold(f->store, DSMAP__GEN_ALIASES, one.gen, &a, &ea), 0);
+	assert_int_not_equal(a, h);
+	assert_true(ea > e);
+
+	/* a generation that has no such database */
+	assert_int_equal(dsmap_store__gen_dbi_hold(f->store, DSMAP__GEN_HOLDINGS, one.gen + 100,
+	                                           &fresh, &e2), DSMAP_ENOTFOUND);
+	dsmap_error_clear();
+
+	/* the last release closes it; until then it stays */
+	dsmap_store__gen_dbi_release(f->store, DSMAP__GEN_HOLDINGS, one.gen);
+	assert_int_equal(entries(f, h), 100);
+	dsmap_store__gen_dbi_release(f->store, DSMAP__GEN_HOLDINGS, one.gen);
+	assert_int_equal(entries(f, h), -1);
+
+	/* A scan's collection drops a generation that is held: the handle is
+	 * LMDB's no more, and its number may name another database; the
+	 * release of the old hold must not close that one. */
+	ingest(f, "crm", 1, 50, 50, &two);
+	free(two.categories);
+	assert_int_equal(dsmap__inventory_collect(f->store), 0);
+	assert_int_equal(dsmap_store__gen_dbi_hold(f->store, DSMAP__GEN_HOLDINGS, two.gen, &h2, &e2), 0);
+	assert_int_equal(entries(f, h2), 50);
+	dsmap_store__gen_dbi_release(f->store, DSMAP__GEN_ALIASES, one.gen);
+	assert_int_equal(entries(f, h2), 50);
+	/* and the dropped generation is not found again */
+	assert_int_equal(dsmap_store__gen_dbi_hold(f->store, DSMAP__GEN_ALIASES, one.gen, &fresh, &e2),
+	                 DSMAP_ENOTFOUND);
+	dsmap_error_clear();
+	dsmap_store__gen_dbi_release(f->store, DSMAP__GEN_HOLDINGS, two.gen);
+	assert_int_equal(entries(f, h2), -1);
+}
+
+struct holder {
+	struct fixture *f;
+	uint32_t gen;
+	long bad;
+};
+
+static void *hold_loop(void *arg)
+{
+	struct holder *t = arg;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		MDB_dbi h, a;
+		uint64_t eh, ea;
+		MDB_txn *txn;
+		MDB_stat st;
+
+		if (dsmap_store__gen_dbi_hold(t->f->store, DSMAP__GEN_HOLDINGS, t->gen, &h, &eh) != 0 ||
+		    dsmap_store__gen_dbi_hold(t->f->store, DSMAP__GEN_ALIASES, t->gen, &a, &ea) != 0) {
+			t->bad++;
+			break;
+		}
+		if (dsmap_store__read_begin(t->f->store, &txn) != 0) {
+			t->bad++;
+		} else {
+			if (mdb_stat(txn, h, &st) != 0 || st.ms_entries != 40 ||
+			    mdb_stat(txn, a, &st) != 0 || st.ms_entries == 0)
+				t->bad++;
+			mdb_txn_abort(txn);
+		}
+		dsmap_store__gen_dbi_release(t->f->store, DSMAP__GEN_ALIASES, t->gen);
+		dsmap_store__gen_dbi_release(t->f->store, DSMAP__GEN_HOLDINGS, t->gen);
+	}
+	return NULL;
+}
+
+/* Threads holding, using and releasing the same handles at once (the
+ * server's locators): every use finds the database whole. */
+static void test_inventory__held_handles_threads(void **state)
+{
+	struct fixture *f = *state;
+	dsmap_store__system_summary sum;
+	struct holder t[4];
+	pthread_t th[4];
+	int i;
+
+	ingest(f, "crm", 1, 120, 40, &sum);
+	free(sum.categories);
+	for (i = 0; i < 4; i++) {
+		t[i].f = f;
+		t[i].gen = sum.gen;
+		t[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, hold_loop, &t[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].bad, 0);
+	}
+}
+
 static void test_inventory__holding_decode_refuses_garbage(void **state)
 {
 	static const unsigned char junk[40] = { 9, 1, 2, 3 };
@@ -369,6 +513,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inventory__merge_and_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory__collect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inventory__held_handles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inventory__held_handles_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory__identity_conflicts_counted, setup,
 		                                teardown),
 		cmocka_unit_test(test_inventory__holding_decode_refuses_garbage),

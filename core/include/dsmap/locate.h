@@ -88,8 +88,27 @@ DSMAP_EXTERN(int) dsmap_locator_set_language(dsmap_locator *locator, const char 
  */
 DSMAP_EXTERN(int) dsmap_locator_set_max_join(dsmap_locator *locator, size_t max_join);
 
-/** Take a new snapshot, to see scans committed since. */
+/**
+ * See what was committed since the snapshot: a scan's new generations, a
+ * sync.  When nothing was (the store's last transaction is still the
+ * snapshot's), the locator keeps what it has read and only takes its read
+ * transaction again, which costs microseconds; otherwise it reads the new
+ * snapshot.  The way to keep a locator across queries, e.g. one per
+ * server thread: dsmap_locator_park() after each, refresh before the next.
+ *
+ * @return 0; on failure the locator has no snapshot, and every query on
+ *         it fails until a refresh succeeds
+ */
 DSMAP_EXTERN(int) dsmap_locator_refresh(dsmap_locator *locator);
+
+/**
+ * Let go of the snapshot between queries, keeping what was read from it:
+ * a kept locator that is not parked holds its read transaction, and the
+ * store can reuse none of the pages written since.  A parked locator
+ * answers no query until dsmap_locator_refresh().  NULL, or a locator
+ * already parked, is a no-op.
+ */
+DSMAP_EXTERN(void) dsmap_locator_park(dsmap_locator *locator);
 
 /** Free a locator.  NULL is a no-op. */
 DSMAP_EXTERN(void) dsmap_locator_free(dsmap_locator *locator);
