@@ -87,6 +87,10 @@ struct cli_bar {
 	int tty;
 	size_t lines;      /* lines drawn last time, to draw over */
 	int quiet;
+	int fd;            /* scan --progress-fd: JSON lines written there, or -1 */
+	double written;    /* when the last line was, in seconds (CLOCK_MONOTONIC) */
+	unsigned char *states;   /* of the last line, per system */
+	size_t nstates;
 };
 void cli_scan_progress(const dsmap_scan_progress *systems, size_t count, void *payload);
 

@@ -297,7 +297,7 @@ static int show_scan(dsmap_workspace *ws, int quiet)
 {
 	dsmap_scan_options so = DSMAP_SCAN_OPTIONS_INIT;
 	dsmap_scan_report *r = NULL;
-	struct cli_bar bar = { 0, 0, 0 };
+	struct cli_bar bar = { 0, 0, 0, -1, 0, NULL, 0 };
 	size_t i;
 	int rc;
 

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,80 @@
 
 #include "cli.h"
 
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --progress-fd: one JSON line, {"systems": [{"system", "state", "records",
+ * "seconds"}, ...]}, when a system's state changes and at most once a
+ * second otherwise (dsmap serve reads them for GET /v1/scan).  A reader
+ * that went away, or no memory for a line, stops the lines, never the
+ * scan. */
+static void progress_line(struct cli_bar *b, const dsmap_scan_progress *sys, size_t count)
+{
+	static const char *const names[] = { "waiting", "running", "done", "failed" };
+	json_t *doc, *arr;
+	char *line = NULL;
+	size_t i, len, off = 0;
+	double now = monotonic();
+	int changed = count != b->nstates, bad;
+
+	for (i = 0; !changed && i < count; i++)
+		changed = b->states[i] != (unsigned char)sys[i].state;
+	if (!changed && now - b->written < 1.0)
+		return;
+	if (count != b->nstates) {
+		unsigned char *st = realloc(b->states, count ? count : 1);
+
+		if (st == NULL)
+			goto stop;
+		b->states = st;
+		b->nstates = count;
+	}
+	doc = json_object();
+	arr = json_array();
+	bad = doc == NULL || arr == NULL || json_object_set_new(doc, "systems", arr) != 0;
+	if (doc == NULL || bad) {
+		if (doc == NULL || arr == NULL)
+			json_decref(arr);
+		json_decref(doc);
+		goto stop;
+	}
+	for (i = 0; i < count && !bad; i++)
+		bad = json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:f}",
+		                            "system", sys[i].system, "state", names[sys[i].state],
+		                            "records", (json_int_t)sys[i].records,
+		                            "seconds", sys[i].seconds)) != 0;
+	line = bad ? NULL : json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	json_decref(doc);
+	if (line == NULL)
+		goto stop;
+	len = strlen(line);
+	line[len++] = '\n';   /* over the NUL: written by length */
+	while (off < len) {
+		ssize_t n = write(b->fd, line + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(line);
+			goto stop;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	for (i = 0; i < count; i++)
+		b->states[i] = (unsigned char)sys[i].state;
+	b->written = now;
+	return;
+stop:
+	b->fd = -1;
+}
+
 /* Per system on a TTY: state, records, records/s; redrawn in place. */
 void cli_scan_progress(const dsmap_scan_progress *sys, size_t count, void *payload)
 {
@@ -18,6 +94,8 @@ void cli_scan_progress(const dsmap_scan_progress *sys, size_t count, void *paylo
 	struct cli_bar *b = payload;
 	size_t i, done = 0;
 
+	if (b->fd >= 0)
+		progress_line(b, sys, count);
 	if (!b->tty || b->quiet)
 		return;
 	if (b->lines > 0)
@@ -107,6 +185,7 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		{ "rev", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress-fd", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -114,7 +193,7 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 	dsmap_scan_report *report = NULL;
 	dsmap_workspace *ws = NULL;
 	enum cli_format fmt = CLI_FORMAT_TEXT;
-	struct cli_bar bar = { 0, 0, 0 };
+	struct cli_bar bar = { 0, 0, 0, -1, 0, NULL, 0 };
 	unsigned long v;
 	char *end;
 	int64_t started;
@@ -144,6 +223,16 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 			break;
 		case 'q':
 			bar.quiet = 1;
+			break;
+		case 'p':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || optarg[0] == '-' || v < 3 || v > 1023)
+				return cli_usage_error("scan", "--progress-fd takes a descriptor number "
+				                       "from 3 to 1023, not '%s'", optarg);
+			if (fcntl((int)v, F_GETFL) < 0 || (fcntl((int)v, F_GETFL) & O_ACCMODE) == O_RDONLY)
+				return cli_usage_error("scan", "--progress-fd %lu: no descriptor open for "
+				                       "writing", v);
+			bar.fd = (int)v;
 			break;
 		case 'h':
 			return cli_help(cli_command_find("scan"));
@@ -183,6 +272,7 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		rc = CLI_EXIT_OK;
 	}
 done:
+	free(bar.states);
 	dsmap_scan_report_free(report);
 	dsmap_workspace_free(ws);
 	return rc;

@@ -146,7 +146,8 @@ const struct cli_command cli_commands[] = {
 	{ "scan", cmd_scan,
 	  "read the source systems into the inventory",
 	  "usage: dsmap scan [--jobs N] [--timeout SECONDS] [--rev REV]\n"
-	  "                  [--format text|json] [--quiet] [SYSTEM...]\n"
+	  "                  [--format text|json] [--quiet] [--progress-fd FD]\n"
+	  "                  [SYSTEM...]\n"
 	  "\n"
 	  "Scan each SYSTEM (default: every system of mappings/systems/ at HEAD)\n"
 	  "through its plugin and replace its holdings in the store.  Each\n"
@@ -166,6 +167,9 @@ const struct cli_command cli_commands[] = {
 	  "  --rev REV        the system definitions of revision REV (default HEAD)\n"
 	  "  --format FMT     text (default) or json, for the summary on stdout\n"
 	  "  --quiet          no progress display on stderr\n"
+	  "  --progress-fd FD also write the progress to descriptor FD as JSON\n"
+	  "                   lines: {\"systems\": [{\"system\", \"state\", \"records\",\n"
+	  "                   \"seconds\"}]}, on each change and once a second\n"
 	  "\n"
 	  "On a terminal, stderr shows each system's progress with records/s.\n"
 	  "The summary gives per system its records, subjects and categories, and\n"

@@ -279,4 +279,28 @@ after=$(sed -n 's/.* \([0-9][0-9]*\) records checked.*/\1/p' "$T_TMP/out")
 check "what the killed scan left was collected (entries $before, then $after)" \
 	test -n "$before" -a "$before" = "$after"
 
+# ---- progress as JSON lines (--progress-fd, what dsmap serve reads) ---------
+
+system tortoise misbehave 'mode: slow' 'count: "8"'
+commit "tortoise: 0.4 s a record"
+dsmap -C "$W" scan --quiet --progress-fd 3 tortoise 3> "$T_TMP/progress.jsonl"
+expect_rc 0 "scan --progress-fd 3"
+check "a line per second or change: running with some records, then done with all 8" \
+	python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+sys_ = [l["systems"] for l in lines]
+assert all(len(s) == 1 and s[0]["system"] == "tortoise" for s in sys_), sys_
+recs = [s[0]["records"] for s in sys_]
+assert recs == sorted(recs), recs
+assert any(s[0]["state"] == "running" and 0 < s[0]["records"] < 8 for s in sys_), sys_
+assert sys_[-1][0]["state"] == "done" and recs[-1] == 8, sys_
+assert all(s[0]["state"] in ("waiting", "running", "done", "failed") for s in sys_), sys_
+' "$T_TMP/progress.jsonl"
+dsmap -C "$W" scan --quiet --progress-fd 9 tortoise
+expect_rc 2 "--progress-fd on a descriptor that is not open: a usage error"
+expect_err "progress-fd 9: no descriptor open for writing" "which says so"
+dsmap -C "$W" scan --quiet --progress-fd 1x tortoise
+expect_rc 2 "--progress-fd 1x: a usage error"
+
 finish

@@ -311,6 +311,17 @@ d = json.load(open(sys.argv[1]))
 assert d["exit_status"] == 0 and d["finished"] >= d["started"], d
 assert {s["system"] for s in d["report"]["systems"]} <= {"billing", "crm", "weblog"}, d
 ' "$T_TMP/body"
+check "and where each system ended: the report's systems, done, with their records" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+prog = {s["system"]: s for s in d["systems"]}
+rep = {s["system"]: s for s in d["report"]["systems"]}
+assert set(prog) == set(rep) and rep, (prog, rep)
+for k, r in rep.items():
+    p = prog[k]
+    assert p["state"] == ("done" if r["ok"] else "failed"), (p, r)
+    assert p["records"] >= r["records"] > 0 and p["seconds"] >= 0, (p, r)
+' "$T_TMP/body"
 
 # ---- metrics -------------------------------------------------------------
 
