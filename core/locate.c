@@ -657,9 +657,12 @@ static int found(dsmap_locator *l, dsmap_locate_result *r, size_t s, const unsig
 	n = h.bitmap_size < l->nrefs / 8 + 1 ? h.bitmap_size : l->nrefs / 8 + 1;
 	for (i = 0; i < n; i++)
 		rs->bitmap[i] |= h.bitmap[i];
-	for (i = 0; i < h.loc_count && rs->nlocs < MAX_LOCS; i++)
-		if ((rs->locs[rs->nlocs] = dsmap__strndup(h.locs[i], h.loc_lens[i])) != NULL)
-			rs->nlocs++;
+	for (i = 0; i < h.loc_count && rs->nlocs < MAX_LOCS; i++) {
+		/* a locator lost would be an answer that names fewer records */
+		if ((rs->locs[rs->nlocs] = dsmap__strndup(h.locs[i], h.loc_lens[i])) == NULL)
+			return dsmap_error__oom();
+		rs->nlocs++;
+	}
 	rs->by_kinds |= 1u << st->kind;
 	if (h.kinds == 0)
 		rs->kinds_unknown = 1;
