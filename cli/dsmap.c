@@ -333,7 +333,7 @@ const struct cli_command cli_commands[] = {
 	  "  --stale-days N     a system not scanned for more than N days is a\n"
 	  "                     finding (default 30)\n"
 	  "  --as-of DATE       judge ages as of DATE, YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
-	  "  --lang en|fr       the language of the names (default en)\n"
+	  "  --lang en|fr       the language of the messages and names (default en)\n"
 	  "\n"
 	  "docs/audit.md says what each finding checks and how to resolve it.\n"
 	  "\n"

@@ -143,6 +143,7 @@ struct audit {
 	int64_t now;
 	unsigned int stale_days;
 	const char *lang;
+	int fr;                      /* the messages in French (lang "fr") */
 	char **refs;                 /* category refs by catbit */
 	size_t nrefs;
 	json_t *findings;
@@ -198,6 +199,10 @@ static const char *label(struct audit *a, enum dsmap__graph_type type, const cha
 }
 
 static const char *severity_names[] = { NULL, "low", "medium", "high" };
+
+/* A message's English or French text, by the audit's language: both
+ * literal, so that the compiler checks each against the arguments. */
+#define L(a, en_, fr_) ((a)->fr ? (fr_) : (en_))
 
 /* Add a finding: its id is the kind and the ids it is about; `fields` (a
  * new object, taken) carries the figures. */
@@ -257,7 +262,8 @@ static const char *labels(struct audit *a, char *buf, size_t size, enum dsmap__g
 
 	buf[0] = '\0';
 	for (i = 0; i < n && len < size; i++) {
-		int k = snprintf(buf + len, size - len, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+		int k = snprintf(buf + len, size - len, "%s%s", i == 0 ? "" : i + 1 == n ?
+		                 L(a, " and ", " et ") : ", ",
 		                 label(a, type, json_string_value(json_array_get(ids, i))));
 
 		if (k < 0)
@@ -354,19 +360,26 @@ static int retention(struct audit *a, const char *sid, json_t *sys, uint32_t sys
 			finding(a, DSMAP_AUDIT_LOW, "retention-unknown", sid, ref, NULL,
 			        json_pack("{s:O, s:O, s:s}", "purposes", purposes, "triggers", events,
 			                  "field", event_field(t0)),
-			        "%s holds %s under %s, whose retention runs from %s%s, an event the "
-			        "inventory does not record: the age of this data cannot be judged. A field "
-			        "of the source with that date (such as '%s') would let it be computed.",
+			        L(a, "%s holds %s under %s, whose retention runs from %s%s, an event "
+			        "the inventory does not record: the age of this data cannot be judged. A "
+			        "field of the source with that date (such as '%s') would let it be "
+			        "computed.",
+			        "%s détient %s pour %s, dont la conservation court à partir de %s%s, un "
+			        "événement que l'inventaire n'enregistre pas : l'âge de ces données ne peut "
+			        "pas être jugé. Un champ de la source portant cette date (par exemple '%s') "
+			        "permettrait de le calculer."),
 			        label(a, DSMAP__NODE_SYSTEM, sid), label(a, DSMAP__NODE_CATEGORY, ref),
 			        labels(a, names, sizeof(names), DSMAP__NODE_PURPOSE, purposes),
-			        dsmap__trigger_words(words, sizeof(words), t0, "en"),
-			        json_array_size(events) > 1 ? " (and other events)" : "",
-			        event_field(t0));
+			        dsmap__trigger_words(words, sizeof(words), t0, a->lang),
+			        json_array_size(events) > 1 ? L(a, " (and other events)",
+			        " (et d'autres événements)") : "", event_field(t0));
 		else
 			finding(a, DSMAP_AUDIT_LOW, "retention-unknown", sid, ref, NULL,
 			        json_pack("{s:O, s:[]}", "purposes", purposes, "triggers"),
-			        "%s holds %s under %s, for which the notice gives no retention period: "
-			        "the age of this data cannot be judged.",
+			        L(a, "%s holds %s under %s, for which the notice gives no retention "
+			        "period: the age of this data cannot be judged.",
+			        "%s détient %s pour %s, pour lesquelles la déclaration ne donne aucune durée "
+			        "de conservation : l'âge de ces données ne peut pas être jugé."),
 			        label(a, DSMAP__NODE_SYSTEM, sid), label(a, DSMAP__NODE_CATEGORY, ref),
 			        labels(a, names, sizeof(names), DSMAP__NODE_PURPOSE, purposes));
 		goto done;
@@ -376,7 +389,7 @@ static int retention(struct audit *a, const char *sid, json_t *sys, uint32_t sys
 	dsmap__duration_range_words(words, sizeof(words),
 	                            json_string_value(json_object_get(longest, "duration_min")),
 	                            json_string_value(json_object_get(longest, "duration")),
-	                            json_string_value(json_object_get(longest, "trigger")), "en");
+	                            json_string_value(json_object_get(longest, "trigger")), a->lang);
 	if (h.oldest > 0 && h.oldest < cutoff) {
 		/* whole months before the cutoff's month are overdue for sure;
 		 * the cutoff's own month may be, in part */
@@ -398,13 +411,18 @@ static int retention(struct audit *a, const char *sid, json_t *sys, uint32_t sys
 		                  iso_day(h.oldest), "records", (json_int_t)records, "subjects",
 		                  (json_int_t)subjects, "records_in_cutoff_month", (json_int_t)maybe_r,
 		                  "subjects_in_cutoff_month", (json_int_t)maybe_s),
-		        "%s keeps %s past its retention: %llu records of %llu subjects date from "
-		        "before %s%s, the oldest from %s. The longest retention that applies is %s "
-		        "(%s).",
+		        L(a, "%s keeps %s past its retention: %llu records of %llu subjects date "
+		        "from before %s%s, the oldest from %s. The longest retention that applies is "
+		        "%s (%s).",
+		        "%s conserve %s au-delà de sa durée de conservation : %llu enregistrements de "
+		        "%llu personnes concernées datent d'avant le %s%s, le plus ancien du %s. La "
+		        "plus longue durée de conservation applicable est : %s (%s)."),
 		        label(a, DSMAP__NODE_SYSTEM, sid), label(a, DSMAP__NODE_CATEGORY, ref),
 		        (unsigned long long)records, (unsigned long long)subjects,
 		        day_text(day, sizeof(day), cutoff),
-		        maybe_r ? " (whole months; more may be in the cutoff's month)" : "",
+		        maybe_r ? L(a, " (whole months; more may be in the cutoff's month)",
+		                    " (mois entiers ; d'autres peuvent dater du mois de la date "
+		                    "limite)") : "",
 		        day_text(day2, sizeof(day2), h.oldest), words,
 		        labels(a, names, sizeof(names), DSMAP__NODE_PURPOSE, purposes));
 	}
@@ -419,12 +437,16 @@ static int retention(struct audit *a, const char *sid, json_t *sys, uint32_t sys
 		                  "records", (json_int_t)h.undated_records, "subjects",
 		                  (json_int_t)h.undated_subjects, "sources",
 		                  srcs ? srcs : json_array()),
-		        "%s holds %llu records of %s with no record time, so whether they are kept "
-		        "past their retention (%s) cannot be judged; %s.",
+		        L(a, "%s holds %llu records of %s with no record time, so whether they are "
+		        "kept past their retention (%s) cannot be judged; %s.",
+		        "%s détient %llu enregistrements de %s sans date : on ne peut donc pas juger "
+		        "s'ils sont conservés au-delà de leur durée de conservation (%s) ; %s."),
 		        label(a, DSMAP__NODE_SYSTEM, sid), (unsigned long long)h.undated_records,
 		        label(a, DSMAP__NODE_CATEGORY, ref), words,
-		        untimed ? "give the sources that hold it a 'timestamp' field" :
-		        "their source's time field is empty in those records");
+		        untimed ? L(a, "give the sources that hold it a 'timestamp' field",
+		                    "donnez aux sources qui la détiennent un champ 'timestamp'") :
+		        L(a, "their source's time field is empty in those records",
+		          "le champ de date de leur source est vide dans ces enregistrements"));
 	}
 done:
 	free(h.months);
@@ -482,7 +504,9 @@ static int audit_system(struct audit *a, const char *sid, json_t *served)
 			a->bad = 1;
 	if (json_array_size(declared) == 0)
 		finding(a, DSMAP_AUDIT_MEDIUM, "system-no-purpose", sid, NULL, NULL, json_object(),
-		        "%s declares no purpose: whatever it holds is held for no purpose of the notice.",
+		        L(a, "%s declares no purpose: whatever it holds is held for no purpose of the "
+		        "notice.", "%s ne déclare aucune finalité : ce qu'il détient ne l'est pour "
+		        "aucune finalité de la déclaration."),
 		        label(a, DSMAP__NODE_SYSTEM, sid));
 
 	if ((consent = json_array()) == NULL)
@@ -492,8 +516,11 @@ static int audit_system(struct audit *a, const char *sid, json_t *served)
 	if (json_array_size(consent) > 0 && !has_consent_field(sys))
 		finding(a, DSMAP_AUDIT_MEDIUM, "consent-no-field", sid, NULL, NULL,
 		        json_pack("{s:O}", "purposes", consent),
-		        "%s serves %s on the basis of consent (art. 6(1)(a)) but none of its sources "
-		        "declares the field that records the consent ('consent' in systems/%s.yaml).",
+		        L(a, "%s serves %s on the basis of consent (art. 6(1)(a)) but none of its "
+		        "sources declares the field that records the consent ('consent' in "
+		        "systems/%s.yaml).", "%s sert %s sur la base du consentement (art. 6(1)(a)), "
+		        "mais aucune de ses sources ne déclare le champ qui enregistre le consentement "
+		        "('consent' dans systems/%s.yaml)."),
 		        label(a, DSMAP__NODE_SYSTEM, sid),
 		        labels(a, names, sizeof(names), DSMAP__NODE_PURPOSE, consent), sid);
 
@@ -509,14 +536,17 @@ static int audit_system(struct audit *a, const char *sid, json_t *served)
 		finding(a, DSMAP_AUDIT_HIGH, "scan-failed", sid, NULL, NULL,
 		        json_pack("{s:o, s:s, s:o}", "failed_at", iso_day(sum.failed_at), "failure",
 		                  sum.failure, "last_scan", iso_day(sum.last_scan)),
-		        "The last scan of %s failed on %s (%s); %s.",
+		        L(a, "The last scan of %s failed on %s (%s); %s.",
+		          "Le dernier scan de %s a échoué le %s (%s) ; %s."),
 		        label(a, DSMAP__NODE_SYSTEM, sid), day_text(day, sizeof(day), sum.failed_at),
-		        sum.failure, sum.last_scan ? "its inventory is still the one of the scan "
-		        "before" : "it has no inventory");
+		        sum.failure, sum.last_scan ? L(a, "its inventory is still the one of the scan "
+		        "before", "son inventaire reste celui du scan précédent") :
+		        L(a, "it has no inventory", "il n'a pas d'inventaire"));
 	if (sum.last_scan == 0 || sum.gen == 0) {
 		finding(a, DSMAP_AUDIT_MEDIUM, "scan-stale", sid, NULL, NULL,
 		        json_pack("{s:n}", "last_scan"),
-		        "%s has never been scanned: what it holds is unknown (dsmap scan %s).",
+		        L(a, "%s has never been scanned: what it holds is unknown (dsmap scan %s).",
+		          "%s n'a jamais été scanné : ce qu'il détient est inconnu (dsmap scan %s)."),
 		        label(a, DSMAP__NODE_SYSTEM, sid), sid);
 		goto done;
 	}
@@ -524,8 +554,10 @@ static int audit_system(struct audit *a, const char *sid, json_t *served)
 		finding(a, DSMAP_AUDIT_MEDIUM, "scan-stale", sid, NULL, NULL,
 		        json_pack("{s:o, s:I}", "last_scan", iso_day(sum.last_scan), "days",
 		                  (json_int_t)((a->now - sum.last_scan) / 86400)),
-		        "%s was last scanned on %s, %lld days ago (more than %u): its inventory may no "
-		        "longer be what it holds.", label(a, DSMAP__NODE_SYSTEM, sid),
+		        L(a, "%s was last scanned on %s, %lld days ago (more than %u): its inventory "
+		        "may no longer be what it holds.", "%s a été scanné pour la dernière fois le "
+		        "%s, il y a %lld jours (plus de %u) : son inventaire peut ne plus être ce "
+		        "qu'il détient."), label(a, DSMAP__NODE_SYSTEM, sid),
 		        day_text(day, sizeof(day), sum.last_scan),
 		        (long long)((a->now - sum.last_scan) / 86400), a->stale_days);
 
@@ -563,8 +595,10 @@ static int audit_system(struct audit *a, const char *sid, json_t *served)
 			finding(a, DSMAP_AUDIT_HIGH, "unpurposed-data", sid, ref, NULL,
 			        json_pack("{s:I, s:I, s:O}", "subjects", (json_int_t)cc->subjects,
 			                  "records", (json_int_t)cc->records, "declared", declared),
-			        "%s holds %s of %llu subjects (%llu records) for none of the purposes it "
-			        "declares: no purpose it serves uses this category.",
+			        L(a, "%s holds %s of %llu subjects (%llu records) for none of the "
+			        "purposes it declares: no purpose it serves uses this category.",
+			        "%s détient %s de %llu personnes concernées (%llu enregistrements), mais "
+			        "aucune des finalités qu'il déclare n'utilise cette catégorie."),
 			        label(a, DSMAP__NODE_SYSTEM, sid), label(a, DSMAP__NODE_CATEGORY, ref),
 			        (unsigned long long)cc->subjects, (unsigned long long)cc->records);
 		} else {
@@ -577,9 +611,12 @@ static int audit_system(struct audit *a, const char *sid, json_t *served)
 	if (a->no_hist)
 		finding(a, DSMAP_AUDIT_LOW, "no-record-times", sid, NULL, NULL,
 		        json_pack("{s:o}", "last_scan", iso_day(sum.last_scan)),
-		        "%s was last scanned on %s by a dsmap that kept no record times: whether it "
-		        "keeps data past its retention is unknown until it is scanned again (dsmap scan "
-		        "%s).", label(a, DSMAP__NODE_SYSTEM, sid),
+		        L(a, "%s was last scanned on %s by a dsmap that kept no record times: whether "
+		        "it keeps data past its retention is unknown until it is scanned again (dsmap "
+		        "scan %s).", "%s a été scanné pour la dernière fois le %s par un dsmap qui ne "
+		        "gardait pas les dates des enregistrements : on ne sait pas s'il conserve des "
+		        "données au-delà de leur durée de conservation tant qu'il n'est pas scanné à "
+		        "nouveau (dsmap scan %s)."), label(a, DSMAP__NODE_SYSTEM, sid),
 		        day_text(day, sizeof(day), sum.last_scan), sid);
 	rc = 0;
 done:
@@ -652,8 +689,10 @@ static int build(json_t **out, dsmap_audit_severity *worst, struct audit *a)
 		if ((pn = need(a, DSMAP__NODE_PURPOSE, pid, &rc)) == NULL)
 			goto done;
 		finding(a, DSMAP_AUDIT_LOW, "purpose-unserved", NULL, NULL, pid, json_object(),
-		        "No system declares %s (section %s): either no system serves it yet, or one "
-		        "that does is missing from the mapping.", label(a, DSMAP__NODE_PURPOSE, pid),
+		        L(a, "No system declares %s (section %s): either no system serves it yet, or "
+		        "one that does is missing from the mapping.", "Aucun système ne déclare %s "
+		        "(section %s) : soit aucun système ne la sert encore, soit celui qui la sert "
+		        "manque à la cartographie."), label(a, DSMAP__NODE_PURPOSE, pid),
 		        dsmap__json_str(pn, "section"));
 	}
 	if ((findings = sorted(a->findings, &a->bad)) == NULL || a->bad) {
@@ -680,12 +719,14 @@ done:
 	return rc;
 }
 
-static void render_text(struct dsmap__out *o, json_t *rep)
+static void render_text(struct dsmap__out *o, json_t *rep, const struct audit *a)
 {
 	json_t *sum = json_object_get(rep, "summary"), *f;
 	size_t i;
 
-	dsmap__outf(o, "Audit of revision %.12s as of %.10s: %lld high, %lld medium, %lld low.\n",
+	dsmap__outf(o, L(a, "Audit of revision %.12s as of %.10s: %lld high, %lld medium, %lld low.\n",
+	                 "Audit de la révision %.12s au %.10s : %lld high (élevé), %lld medium "
+	                 "(moyen), %lld low (faible).\n"),
 	            dsmap__json_str(rep, "revision"), dsmap__json_str(rep, "as_of"),
 	            (long long)json_integer_value(json_object_get(sum, "high")),
 	            (long long)json_integer_value(json_object_get(sum, "medium")),
@@ -744,6 +785,7 @@ int dsmap_audit(char **out, dsmap_audit_severity *worst, dsmap_workspace *ws,
 		                        "(YYYY-MM-DD[THH:MM[:SS]], UTC)", opts->as_of);
 	a.stale_days = opts->stale_days ? opts->stale_days : DSMAP_AUDIT_STALE_DAYS;
 	a.lang = opts->lang ? opts->lang : "en";
+	a.fr = strcmp(a.lang, "fr") == 0;
 	if ((a.findings = json_array()) == NULL || (a.nodes = json_object()) == NULL) {
 		json_decref(a.findings);
 		return dsmap_error__oom();
@@ -759,7 +801,7 @@ int dsmap_audit(char **out, dsmap_audit_severity *worst, dsmap_workspace *ws,
 		if ((o.buf = dsmap__json_dumpln(rep, JSON_INDENT(2))) == NULL)
 			o.oom = 1;
 	} else {
-		render_text(&o, rep);
+		render_text(&o, rep, &a);
 	}
 	if (o.oom) {
 		rc = dsmap_error__oom();

@@ -272,15 +272,20 @@ static void export_dpv(struct serve_request *r)
 /* GET /v1/audit?as_of=&stale_days=: dsmap audit --format json. */
 static void audit(struct serve_request *r)
 {
-	static const char *const args[] = { "as_of", "stale_days", NULL };
+	static const char *const args[] = { "as_of", "stale_days", "lang", NULL };
 	dsmap_audit_options o = DSMAP_AUDIT_OPTIONS_INIT;
 	const char *days = serve_arg(r, "stale_days");
 	char *out = NULL, *end;
 	unsigned long v;
 	int rc;
 
-	if (!only(r, args, "the audit takes as_of=DATE and stale_days=N"))
+	if (!only(r, args, "the audit takes as_of=DATE, stale_days=N and lang=en|fr"))
 		return;
+	if ((o.lang = serve_arg(r, "lang")) != NULL && strcmp(o.lang, "en") != 0 &&
+	    strcmp(o.lang, "fr") != 0) {
+		serve_problem(r, 400, "lang= is en or fr", NULL);
+		return;
+	}
 	if ((o.as_of = serve_arg(r, "as_of")) != NULL && o.as_of[0] == '\0') {
 		serve_problem(r, 400, "as_of= is a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
 		return;

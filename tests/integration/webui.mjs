@@ -112,6 +112,9 @@ try {
   const findings = await text(page, '#findings');
   check(EXPECT.audit_high_id !== null && findings && findings.includes(EXPECT.audit_high_id),
         'and lists a high finding by its id', EXPECT.audit_high_id);
+  check(EXPECT.audit_high_fr !== null && EXPECT.audit_high_fr !== EXPECT.audit_high_en &&
+        findings.includes(EXPECT.audit_high_fr) && !findings.includes(EXPECT.audit_high_en),
+        'in the page’s language: dsmap audit --lang fr’s words, not the English ones', EXPECT.audit_high_fr);
   check((await rows(page, '#findings')) === EXPECT.audit_summary.high + EXPECT.audit_summary.medium,
         'every high and medium finding, one a row', await rows(page, '#findings'));
   const lowSummary = await text(page, '#low-findings summary');
@@ -160,6 +163,7 @@ try {
   await go(page, '/?lang=en', '#audit-counts');
   check((await text(page, '#notice-version')).startsWith(EXPECT.notice_version + ' of ') &&
         (await text(page, 'main')).includes('Open findings'), 'in English: "Notice VERSION of DATE", "Open findings"');
+  check((await text(page, '#findings')).includes(EXPECT.audit_high_en), 'and the findings in English', EXPECT.audit_high_en);
 
   // a purpose
   await go(page, '/purposes/camera-surveillance', '#categories');

@@ -43,6 +43,7 @@ dsmap -C "$W" locate --format json email:user42@example.com; cp "$T_TMP/out" loc
 # The overview's open findings: the audit of today's inventory (its exit
 # status says whether it found any: not this test's question).
 dsmap -C "$W" audit --format json; cp "$T_TMP/out" audit.json
+dsmap -C "$W" audit --format json --lang fr; cp "$T_TMP/out" audit-fr.json
 dsmap -C "$W" ls --format json purposes --recipient debt-collection-agencies-bailiffs
 cp "$T_TMP/out" purposes-r.json
 dsmap -C "$W" ls --format json purposes --recipient debt-collection-agencies-bailiffs --at "$REV_OLD"
@@ -71,6 +72,9 @@ json.dump({
     "locate_purpose_fr": lo["purposes"][0]["title_fr"],
     "recipients": len(rc["items"]),
     "audit_summary": au["summary"], "audit_high_id": high[0]["id"] if high else None,
+    "audit_high_en": high[0]["message"] if high else None,
+    "audit_high_fr": next((f["message"] for f in json.load(open("audit-fr.json"))["findings"]
+                           if high and f["id"] == high[0]["id"]), None),
     "audit_low": len([f for f in au["findings"] if f["severity"] == "low"]),
     "notice_version": p["notice"]["version"],
 }, sys.stdout)

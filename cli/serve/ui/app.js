@@ -307,7 +307,7 @@ async function pageOverview() {
   /* The audit is of the synced revision and the last scans: never of ?at=. */
   const [hist, audit] = await Promise.all([
     api('/v1/history', {}, true).catch(() => null),
-    api('/v1/audit', null, true).catch((e) => (e.status === 401 ? Promise.reject(e) : e))]);
+    api('/v1/audit', { lang: LANG }, true).catch((e) => (e.status === 401 ? Promise.reject(e) : e))]);
   const last = hist && hist.commits && hist.commits.find((c) => c.commit === purposes.revision);
   /* notice.yaml states no date: a version's date is its commit's. */
   const notice = purposes.notice || {};
