@@ -214,6 +214,15 @@ expect_out "^Audit of revision [0-9a-f]{12} as of 2026-06-15: 4 high, 4 medium, 
 expect_out "^high    retention-overdue/cams/observed/image-video-recordings$" "names each finding by id"
 expect_out "Camera recorder keeps Image and video recordings past its retention: 3 records of 2 subjects date from before 2026-05-15 \(whole months; more may be in the cutoff's month\), the oldest from 2026-01-05\. The longest retention that applies is 1 month from the recording \(Camera surveillance\)\." \
 	"and says it in words"
+dsmap -C ws audit --as-of 2026-06-15 --lang fr
+expect_rc 0 "in French"
+expect_out "^Audit de la révision [0-9a-f]{12} au 2026-06-15 : 4 high \(élevé\), 4 medium \(moyen\), [0-9]+ low \(faible\)\.$" \
+	"opens with the counts, the severities' ids kept"
+expect_out "^high    retention-overdue/cams/observed/image-video-recordings$" "the same ids"
+expect_out " conserve .* au-delà de sa durée de conservation : 3 enregistrements de 2 personnes concernées datent d'avant le 2026-05-15 \(mois entiers ; .*\), le plus ancien du 2026-01-05\. La plus longue durée de conservation applicable est : 1 mois " \
+	"and says it in French words, the retention too"
+dsmap -C ws audit --as-of 2026-06-15 --lang de
+expect_rc 2 "--lang de: a usage error"
 
 dsmap -C ws audit --as-of 2026-06-15 --fail-on high
 expect_rc 4 "--fail-on high: a high finding exits 4"
