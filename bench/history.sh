@@ -3,10 +3,14 @@
 #
 # A workspace from the shipped notice gets N commits (default 1000), each
 # changing one purpose: its retention, or a recipient added or removed in
-# turn.  Times, median of RUNS: dsmap history of that purpose, dsmap blame
-# of the purpose-recipient link, and as a baseline git log of the same file
+# turn, and each with a comment line of its own, so that no two commits
+# have the same mappings/ tree and a cold run diffs every one.  Times,
+# median of RUNS: dsmap history of that purpose and dsmap blame of the
+# purpose-recipient link, each cold (the history cache, .dsmap/cache/,
+# deleted first: every step loaded and diffed) and warm (run again: every
+# step read from the cache), and as a baseline git log of the same file
 # (which finds the same commits but knows nothing of what they mean).
-#   history N DSMAP_HISTORY_S DSMAP_BLAME_S GIT_LOG_S COMMITS_FOUND
+#   history N HISTORY_COLD_S BLAME_COLD_S GIT_LOG_S COMMITS_FOUND HISTORY_WARM_S BLAME_WARM_S
 #
 # usage: bench/history.sh [COMMITS] [RUNS]     (defaults: 1000 3)
 set -eu
@@ -30,14 +34,18 @@ while [ $i -lt "$n" ]; do
 	2) sed -i 's/^    - payment-service-providers$/    - payment-service-providers\n    - ads-and-data/' "$f" ;;
 	3) sed -i '/^    - ads-and-data$/d' "$f" ;;
 	esac
+	sed -i '/^# bench commit /d' "$f"
+	echo "# bench commit $i" >> "$f"
 	GIT_AUTHOR_DATE="@$((1800000000 + i * 3600)) +0000" GIT_COMMITTER_DATE="@$((1800000000 + i * 3600)) +0000" \
 		git -C "$tmp/ws" -c user.name=bench -c user.email=bench@example.com \
 		commit -q -a -m "change $i"
 done
 
 python3 - "$dsmap" "$tmp/ws" "$runs" "$n" <<'PY'
-import json, statistics, subprocess, sys, time
+import json, shutil, statistics, subprocess, sys, time
 dsmap, ws, runs, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def cold():
+    shutil.rmtree(ws + "/.dsmap/cache", ignore_errors=True)
 def timed(cmd):
     t = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -45,15 +53,26 @@ def timed(cmd):
     if p.returncode != 0:
         sys.exit("bench/history: %s failed:\n%s" % (" ".join(cmd), p.stderr))
     return t, p.stdout
-h, b, g = [], [], []
+h, b, g, hw, bw = [], [], [], [], []
 found = 0
+hist = [dsmap, "-C", ws, "history", "--format", "json", "--purpose", "billing-accounting"]
+blame = [dsmap, "-C", ws, "blame", "purpose:billing-accounting", "recipient:ads-and-data"]
 for _ in range(runs):
-    t, out = timed([dsmap, "-C", ws, "history", "--format", "json", "--purpose", "billing-accounting"])
+    cold()
+    t, out = timed(hist)
     h.append(t)
     found = len(json.loads(out)["commits"])
-    b.append(timed([dsmap, "-C", ws, "blame", "purpose:billing-accounting", "recipient:ads-and-data"])[0])
+    t, warm = timed(hist)
+    hw.append(t)
+    if warm != out:
+        sys.exit("bench/history: the warm history differs from the cold one")
+    cold()
+    b.append(timed(blame)[0])
+    bw.append(timed(blame)[0])
     g.append(timed(["git", "-C", ws, "log", "--format=%H", "--", "mappings/purposes/billing-accounting.yaml"])[0])
-    print("run: history %.2f s, blame %.2f s, git log %.3f s" % (h[-1], b[-1], g[-1]), file=sys.stderr)
-print("history %s %.3f %.3f %.3f %d" % (n, statistics.median(h), statistics.median(b),
-                                       statistics.median(g), found))
+    print("run: history %.2f s cold, %.3f s warm; blame %.2f s cold, %.3f s warm; git log %.3f s"
+          % (h[-1], hw[-1], b[-1], bw[-1], g[-1]), file=sys.stderr)
+print("history %s %.3f %.3f %.3f %d %.3f %.3f" % (n, statistics.median(h), statistics.median(b),
+                                                statistics.median(g), found,
+                                                statistics.median(hw), statistics.median(bw)))
 PY

@@ -25,6 +25,7 @@
 #include "errors.h"
 #include "jsonutil.h"
 #include "git.h"
+#include "histcache.h"
 #include "histutil.h"
 #include "mapping.h"
 #include "util.h"
@@ -124,9 +125,14 @@ int dsmap__system_serves(const struct dsmap__system *s, const char *purpose)
 /* The string member `key` of `o`, or "". */
 /* ---- the walk for history and blame --------------------------------------------------- */
 
-/* One step of the walk: a commit whose mapping differs from its parent's. */
-typedef int (*step_fn)(git_commit *commit, const dsmap_mapping *before, const dsmap_mapping *after,
-                       const dsmap_diff *d, void *payload);
+/* One step of the walk: the changes a commit made to the mapping, as
+ * histcache.h describes them (root: a first commit, against nothing). */
+struct step {
+	git_commit *commit;       /* the commit the changes are told as */
+	json_t *s;                /* {"changes", "added", "removed"[, "nodes"]} */
+	int root;
+};
+typedef int (*step_fn)(const struct step *st, void *payload);
 
 static int mappings_tree(git_commit *c, git_oid *out)
 {
@@ -156,95 +162,191 @@ static int broken(int rc)
 	return rc == DSMAP_EINVALID || rc == DSMAP_ENOTFOUND;
 }
 
-/* Walk HEAD's (or `start`'s) first-parent line newest first, down to
- * `since`, calling `fn` for each commit that changed the mapping (the root
- * commit is compared with an empty mapping: `before` is NULL).  A commit
- * whose mapping has errors is passed over: the next sound mapping up the
- * line is compared with the next sound one down, and the changes are
- * told as the newer one's. */
-static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn fn, void *payload)
+/* The walk's state: the newer side of the next step. */
+struct walker {
+	dsmap_workspace *ws;
+	dsmap__histcache *hc;
+	dsmap__doc_cache *docs;
+	int have;                 /* cur is set: a tree not known to be broken */
+	git_oid cur;              /* its mappings/ tree */
+	git_commit *cur_c;        /* a commit whose mappings/ tree is cur */
+	git_commit *owner;        /* the commit its changes are told as */
+	dsmap_mapping *m;         /* cur's mapping, when loaded */
+};
+
+/* Load the mapping of commit `c` (tree `t`) into *m: 0; 1 when it is
+ * broken (kept as such); or a failure. */
+static int load(struct walker *w, git_commit *c, const git_oid *t, dsmap_mapping **m)
 {
-	git_commit *c = NULL, *p = NULL, *owner = NULL;   /* owner: the commit of mc */
-	dsmap_mapping *mc = NULL, *mp = NULL;
-	git_oid oid, tc, tp;
-	dsmap__doc_cache *cache;
+	int rc = dsmap__hist_load(m, w->ws, git_commit_id(c), w->docs);
+
+	if (rc < 0 && broken(rc)) {
+		dsmap_error_clear();
+		dsmap__histcache_put_broken(w->hc, t);
+		*m = NULL;
+		return 1;
+	}
+	return rc;
+}
+
+static void forget_cur(struct walker *w)
+{
+	w->have = 0;
+	dsmap_mapping_free(w->m);
+	w->m = NULL;
+	git_commit_free(w->cur_c);
+	w->cur_c = NULL;
+	git_commit_free(w->owner);
+	w->owner = NULL;
+}
+
+/* The step from parent `p` (tree tp; NULL for a first commit) to cur: from
+ * the cache, else computed (and kept).  *st->s is NULL when cur turned out
+ * broken (then forgotten) or p is (then cur stays); *mp is p's mapping
+ * when it was loaded. */
+static int step_to_cur(struct walker *w, git_commit *p, const git_oid *tp, json_t **out,
+                       dsmap_mapping **mp)
+{
+	dsmap_diff *d = NULL;
 	int rc;
 
+	*out = NULL;
+	*mp = NULL;
+	if ((*out = dsmap__histcache_get(w->hc, tp, &w->cur)) != NULL)
+		return 0;
+	if (tp != NULL && dsmap__histcache_broken(w->hc, tp))
+		return 0;
+	if (w->m == NULL && dsmap__histcache_broken(w->hc, &w->cur)) {
+		forget_cur(w);
+		return 0;
+	}
+	if (w->m == NULL) {
+		if ((rc = load(w, w->cur_c, &w->cur, &w->m)) < 0)
+			return rc;
+		if (rc == 1) {
+			forget_cur(w);
+			return 0;
+		}
+	}
+	if (tp != NULL) {
+		if ((rc = load(w, p, tp, mp)) < 0)
+			return rc;
+		if (rc == 1)
+			return 0;
+		if ((rc = dsmap_diff_mappings(&d, *mp, w->m)) < 0)
+			return rc;
+	}
+	*out = dsmap__histcache_step(*mp, w->m, d);
+	dsmap_diff_free(d);
+	if (*out == NULL)
+		return DSMAP_ENOMEM;
+	dsmap__histcache_put(w->hc, tp, &w->cur, *out);
+	return 0;
+}
+
+/* Walk HEAD's (or `start`'s) first-parent line newest first, down to
+ * `since`, calling `fn` for each commit that changed the mapping (the root
+ * commit is compared with an empty mapping).  A commit whose mapping has
+ * errors is passed over: the next sound mapping up the line is compared
+ * with the next sound one down, and the changes are told as the newer
+ * one's.  Each step comes from the history cache (histcache.h) when it
+ * was computed before; only the steps it lacks load and diff mappings,
+ * each mapping loaded once, as the newer side of one step and the older
+ * of the next. */
+static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn fn, void *payload)
+{
+	struct walker w;
+	git_commit *c = NULL, *p = NULL;
+	git_oid oid, tc, tp;
+	int rc, have_tc = 0;   /* tc is the last step's tp: c's tree, read once */
+
+	memset(&w, 0, sizeof(w));
+	w.ws = ws;
 	if ((rc = dsmap_git__resolve(ws->repo, start ? start : "HEAD", &oid, NULL)) < 0)
 		return rc;
-	if ((cache = dsmap__doc_cache_new()) == NULL)
+	if ((w.docs = dsmap__doc_cache_new()) == NULL || (w.hc = dsmap__histcache_open(ws)) == NULL) {
+		dsmap__doc_cache_free(w.docs);
 		return dsmap_error__oom();
+	}
 	if ((rc = git_commit_lookup(&c, ws->repo, &oid)) < 0) {
-		dsmap__doc_cache_free(cache);
-		return dsmap_git__error(rc, "read commit");
+		rc = dsmap_git__error(rc, "read commit");
+		goto done;
 	}
 	for (;;) {
-		dsmap_diff *d = NULL;
+		json_t *s = NULL;
+		dsmap_mapping *mp = NULL;
 
 		if ((int64_t)git_commit_time(c) < since)
 			break;
-		if (mc == NULL) {
-			if ((rc = dsmap__hist_load(&mc, ws, git_commit_id(c), cache)) < 0) {
-				if (!broken(rc))
-					break;
-				dsmap_error_clear();   /* a broken revision: from the next one */
-				mc = NULL;
-				rc = 0;
-			} else {
-				git_commit_free(owner);
-				git_commit_dup(&owner, c);
-			}
+		if (!have_tc && (rc = mappings_tree(c, &tc)) < 0) {
+			rc = dsmap_git__error(rc, "read a commit's tree");
+			break;
+		}
+		if (!w.have && !dsmap__histcache_broken(w.hc, &tc)) {
+			/* taken as sound until a step says otherwise */
+			w.have = 1;
+			git_oid_cpy(&w.cur, &tc);
+			git_commit_dup(&w.cur_c, c);
+			git_commit_dup(&w.owner, c);
 		}
 		if (git_commit_parentcount(c) == 0) {
 			/* the first commit: everything in it was introduced by it */
-			if (mc != NULL)
-				rc = fn(owner, NULL, mc, NULL, payload);
+			if (w.have && (rc = step_to_cur(&w, NULL, NULL, &s, &mp)) == 0 && s != NULL) {
+				struct step st = { w.owner, s, 1 };
+
+				rc = fn(&st, payload);
+			}
+			json_decref(s);
 			break;
 		}
 		if ((rc = git_commit_parent(&p, c, 0)) < 0) {
 			rc = dsmap_git__error(rc, "read a parent commit");
 			break;
 		}
-		if ((rc = mappings_tree(c, &tc)) < 0 || (rc = mappings_tree(p, &tp)) < 0) {
+		if ((rc = mappings_tree(p, &tp)) < 0) {
 			rc = dsmap_git__error(rc, "read a commit's tree");
 			break;
 		}
-		if (!git_oid_equal(&tc, &tp) && mc != NULL) {
-			if ((rc = dsmap__hist_load(&mp, ws, git_commit_id(p), cache)) < 0) {
-				if (!broken(rc))
+		if (!git_oid_equal(&tc, &tp) && w.have) {
+			if ((rc = step_to_cur(&w, p, &tp, &s, &mp)) < 0)
+				break;
+			if (s != NULL) {
+				struct step st = { w.owner, s, 0 };
+
+				rc = fn(&st, payload);
+				json_decref(s);
+				if (rc != 0) {
+					dsmap_mapping_free(mp);
 					break;
-				/* a broken parent: keep mc for the next sound one */
-				dsmap_error_clear();
-				mp = NULL;
-				rc = 0;
-			} else {
-				if ((rc = dsmap_diff_mappings(&d, mp, mc)) < 0)
-					break;
-				rc = fn(owner, mp, mc, d, payload);
-				dsmap_diff_free(d);
-				if (rc != 0)
-					break;
-				dsmap_mapping_free(mc);
-				mc = mp;   /* the parent's mapping is the next step's */
-				mp = NULL;
-				git_commit_free(owner);
-				git_commit_dup(&owner, p);
+				}
+				/* the parent's mapping is the next step's newer side */
+				dsmap_mapping_free(w.m);
+				w.m = mp;
+				git_oid_cpy(&w.cur, &tp);
+				git_commit_free(w.cur_c);
+				git_commit_dup(&w.cur_c, p);
+				git_commit_free(w.owner);
+				git_commit_dup(&w.owner, p);
 			}
-		} else if (git_oid_equal(&tc, &tp) && mc != NULL) {
+			/* else a broken parent: cur waits for the next sound one;
+			 * or cur was broken, and the next commit starts again */
+		} else if (git_oid_equal(&tc, &tp) && w.have) {
 			/* unchanged: the same mapping, now the parent's */
-			git_commit_free(owner);
-			git_commit_dup(&owner, p);
+			git_commit_free(w.owner);
+			git_commit_dup(&w.owner, p);
 		}
 		git_commit_free(c);
 		c = p;
 		p = NULL;
+		git_oid_cpy(&tc, &tp);
+		have_tc = 1;
 	}
+done:
 	git_commit_free(p);
 	git_commit_free(c);
-	git_commit_free(owner);
-	dsmap_mapping_free(mc);
-	dsmap_mapping_free(mp);
-	dsmap__doc_cache_free(cache);
+	forget_cur(&w);
+	dsmap__histcache_free(w.hc);
+	dsmap__doc_cache_free(w.docs);
 	return rc < 0 ? rc : 0;
 }
 
@@ -267,17 +369,16 @@ struct hist {
 	json_t *commits;
 };
 
-static int matches(const struct hist *h, const dsmap_change *c)
+/* Whether change `c` (JSON, as the history cache keeps it) is about the
+ * node history was asked for. */
+static int matches(const struct hist *h, json_t *c)
 {
 	const char *v;
 	size_t n;
 
 	if (h->kind == NULL)
 		return 1;
-	v = strcmp(h->kind, "purpose") == 0 ? c->purpose :
-	    strcmp(h->kind, "category") == 0 ? c->category :
-	    strcmp(h->kind, "recipient") == 0 ? c->recipient : c->system;
-	if (v == NULL)
+	if ((v = json_string_value(json_object_get(c, h->kind))) == NULL)
 		return 0;
 	if (strcmp(v, h->id) == 0)
 		return 1;
@@ -287,37 +388,36 @@ static int matches(const struct hist *h, const dsmap_change *c)
 	       strlen(v) > n && v[strlen(v) - n - 1] == '/' && strcmp(v + strlen(v) - n, h->id) == 0;
 }
 
-static int node_in(const struct hist *h, const dsmap_mapping *m)
+/* Whether a first commit's nodes (a step's "nodes") hold the node. */
+static int node_in(const struct hist *h, json_t *nodes)
 {
-	if (strcmp(h->kind, "purpose") == 0)
-		return dsmap_mapping__purpose(m, h->id) != NULL;
-	if (strcmp(h->kind, "recipient") == 0)
-		return dsmap_mapping__recipient(m, h->id) != NULL;
-	if (strcmp(h->kind, "system") == 0)
-		return dsmap_mapping__system(m, h->id) != NULL;
-	if (strchr(h->id, '/') != NULL)
-		return dsmap_mapping__category(m, h->id) != NULL;
-	{
-		size_t i;
+	json_t *x;
+	size_t i, n = strlen(h->id);
+	int bare = strcmp(h->kind, "category") == 0 && strchr(h->id, '/') == NULL;
 
-		for (i = 0; i < m->categories.count; i++)
-			if (strcmp(((const struct dsmap__category *)m->categories.items[i])->id, h->id) == 0)
-				return 1;
+	json_array_foreach(json_object_get(nodes, h->kind), i, x) {
+		const char *v = json_string_value(x);
+
+		if (v == NULL)
+			continue;
+		if (strcmp(v, h->id) == 0 ||
+		    (bare && strlen(v) > n && v[strlen(v) - n - 1] == '/' &&
+		     strcmp(v + strlen(v) - n, h->id) == 0))
+			return 1;
 	}
 	return 0;
 }
 
-static int hist_step(git_commit *commit, const dsmap_mapping *before, const dsmap_mapping *after,
-                     const dsmap_diff *d, void *payload)
+static int hist_step(const struct step *st, void *payload)
 {
 	struct hist *h = payload;
-	json_t *cj = commit_json(commit), *list = json_object_get(cj, "changes");
+	json_t *cj = commit_json(st->commit), *list = json_object_get(cj, "changes"), *x;
 	size_t i;
 	int bad = list == NULL;
 
-	if (before == NULL) {
+	if (st->root) {
 		/* the first commit */
-		if (h->kind == NULL || node_in(h, after)) {
+		if (h->kind == NULL || node_in(h, json_object_get(st->s, "nodes"))) {
 			char detail[256];
 
 			snprintf(detail, sizeof(detail), h->kind ? "%s %s is in the first commit" :
@@ -327,9 +427,9 @@ static int hist_step(git_commit *commit, const dsmap_mapping *before, const dsma
 			                                 "detail", detail), &bad);
 		}
 	} else {
-		for (i = 0; i < dsmap_diff_count(d); i++)
-			if (matches(h, dsmap_diff_get(d, i)))
-				dsmap__json_push(list, dsmap__hist_change_json(dsmap_diff_get(d, i)), &bad);
+		json_array_foreach(json_object_get(st->s, "changes"), i, x)
+			if (matches(h, x))
+				dsmap__json_push_ref(list, x, &bad);
 	}
 	if (!bad && json_array_size(list) > 0)
 		dsmap__json_push_ref(h->commits, cj, &bad);
@@ -473,6 +573,8 @@ enum edge { EDGE_USES, EDGE_SHARES, EDGE_SERVES };
 struct blame {
 	enum edge edge;
 	const char *from, *to;       /* purpose/system, category/recipient/purpose */
+	char key[1024];              /* as a step's lists name it (histcache.h) */
+	int present;                 /* the link is there after the step in hand */
 	json_t *events;              /* newest first */
 };
 
@@ -497,34 +599,57 @@ static int edge_in(const struct blame *b, const dsmap_mapping *m)
 	}
 }
 
-static int blame_step(git_commit *commit, const dsmap_mapping *before, const dsmap_mapping *after,
-                      const dsmap_diff *d, void *payload)
+/* Whether a step's list (its "added" or "removed") names the link. */
+static int lists(json_t *list, const char *key)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(list, i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The string member `key` of `c` is `v` (both set). */
+static int is(json_t *c, const char *key, const char *v)
+{
+	const char *s = json_string_value(json_object_get(c, key));
+
+	return s != NULL && strcmp(s, v) == 0;
+}
+
+/* Newest first: whether the link is there after the step is b->present;
+ * before it, what the step's added and removed lists say. */
+static int blame_step(const struct step *st, void *payload)
 {
 	struct blame *b = payload;
-	int now = edge_in(b, after), was = before ? edge_in(b, before) : 0;
-	json_t *cj = commit_json(commit), *list = json_object_get(cj, "changes");
+	json_t *cj = commit_json(st->commit), *list = json_object_get(cj, "changes"), *x;
+	int now = b->present, was;
 	size_t i;
 	int bad = list == NULL;
 
+	was = st->root || lists(json_object_get(st->s, "added"), b->key) ? 0 :
+	      lists(json_object_get(st->s, "removed"), b->key) ? 1 : now;
 	if (now != was)
 		dsmap__json_push(list, json_pack("{s:s, s:s}", "type", now ? "edge-added" :
 		                                 "edge-removed", "detail", now ?
-		                                 (before ? "the link was made" :
+		                                 (!st->root ? "the link was made" :
 		                                  "the link is in the first commit") :
 		                                 "the link was removed"), &bad);
-	for (i = 0; now && was && d != NULL && i < dsmap_diff_count(d); i++) {
-		const dsmap_change *c = dsmap_diff_get(d, i);
+	json_array_foreach(json_object_get(st->s, "changes"), i, x) {
 		int about;
 
+		if (!now || !was || st->root)
+			break;
 		/* what changes the link itself: its retention, its recipient's terms */
-		about = b->edge == EDGE_USES ? c->purpose && strcmp(c->purpose, b->from) == 0 &&
-		        c->category && strcmp(c->category, b->to) == 0 :
-		        b->edge == EDGE_SHARES ? c->recipient && strcmp(c->recipient, b->to) == 0 :
-		        c->system && strcmp(c->system, b->from) == 0;
-		if (about || (c->purpose && strcmp(c->purpose, b->edge == EDGE_SERVES ? b->to : b->from) == 0 &&
-		              c->type == DSMAP_CHANGE_LEGAL_BASIS_CHANGED))
-			dsmap__json_push(list, dsmap__hist_change_json(c), &bad);
+		about = b->edge == EDGE_USES ? is(x, "purpose", b->from) && is(x, "category", b->to) :
+		        b->edge == EDGE_SHARES ? is(x, "recipient", b->to) : is(x, "system", b->from);
+		if (about || (is(x, "purpose", b->edge == EDGE_SERVES ? b->to : b->from) &&
+		              is(x, "type", dsmap_change_type_name(DSMAP_CHANGE_LEGAL_BASIS_CHANGED))))
+			dsmap__json_push_ref(list, x, &bad);
 	}
+	b->present = was;
 	if (!bad && json_array_size(list) > 0)
 		dsmap__json_push_ref(b->events, cj, &bad);
 	json_decref(cj);
@@ -628,6 +753,9 @@ int dsmap_blame(char **out, dsmap_workspace *ws, const char *a, const char *b_, 
 	}
 	dsmap_mapping_free(m);
 	git_oid_tostr(hex, sizeof(hex), &head);
+	snprintf(b.key, sizeof(b.key), "%s\t%s\t%s", b.edge == EDGE_USES ? "uses" :
+	         b.edge == EDGE_SHARES ? "shares" : "serves", b.from, b.to);
+	b.present = exists;
 	b.events = json_array();
 	if ((rc = walk(ws, NULL, INT64_MIN, blame_step, &b)) < 0) {
 		json_decref(b.events);

@@ -202,4 +202,62 @@ t = {(x["type"], x["before"], x["after"]) for x in c[0]["changes"]}
 assert ("retention-changed", "5 years after the end of the contract", "6 years after the end of the contract") in t, t
 assert not any(x["type"].startswith("purpose-recipient") for x in c[0]["changes"]), c
 '
+
+# ---- the history cache (.dsmap/cache/diffs-*/, core/histcache.h) ------------------
+
+# Every question asked again, from a cold cache and then from a warm one:
+# the same bytes, broken commit and all.
+QUESTIONS="history --format json
+history --format json --purpose billing-accounting
+history --format json --category observed/billing
+history --since 2027-04-01
+blame --format json purpose:billing-accounting recipient:ads-and-data
+blame --format json recipient:billing-service-providers purpose:billing-accounting
+blame --format json system:billing purpose:billing-accounting"
+ask_all() {
+	echo "$QUESTIONS" | while read -r q; do
+		# shellcheck disable=SC2086
+		"$DSMAP_BIN" -C "$W" $q 2>&1
+		echo "exit $?"
+	done > "$1"
+}
+rm -rf "$W/.dsmap/cache"
+ask_all "$T_TMP/cold"
+C=$(echo "$W"/.dsmap/cache/diffs-*)
+check "a cold run keeps each step it computed, and the broken tree" \
+	sh -c "ls '$C'/*-*.json > /dev/null && ls '$C'/*.broken > /dev/null"
+check "the cache is private: 0700" [ "$(stat -c %a "$C")" = 700 ]
+ask_all "$T_TMP/warm"
+check "a warm run answers the same bytes, every question" cmp "$T_TMP/cold" "$T_TMP/warm"
+check "no answer failed" sh -c "! grep -q '^exit [^0]' '$T_TMP/cold'"
+
+# A step that the cache holds, whole and with a sound checksum, is read
+# rather than computed: changed by hand, it shows.
+step=$(grep -l '"retention-changed"' "$C"/*-*.json | head -n 1)
+check "a kept step with a retention change" test -n "$step"
+python3 - "$step" <<'PY'
+import hashlib, json, sys
+text = open(sys.argv[1]).read().split("\n", 1)[1]
+d = json.loads(text)
+for c in d["changes"]:
+    if c["type"] == "retention-changed":
+        c["detail"] = "READ FROM THE CACHE"
+t = json.dumps(d, separators=(",", ":"))
+open(sys.argv[1], "w").write(hashlib.blake2b(t.encode(), digest_size=16).hexdigest() + "\n" + t)
+PY
+dsmap -C "$W" history --format json --purpose billing-accounting
+expect_out "READ FROM THE CACHE" "a warm run reads the kept step"
+# A file whose checksum does not match is no step: computed again, and
+# kept again, sound.
+sed -i '1s/^./x/' "$step"
+ask_all "$T_TMP/again"
+check "a damaged step is computed again: the cold answers" cmp "$T_TMP/cold" "$T_TMP/again"
+check "and kept again, sound" sh -c "! grep -q 'READ FROM THE CACHE' '$step' && head -c 1 '$step' | grep -q '[0-9a-f]'"
+# Truncated, or not JSON: the same.
+: > "$step"
+ask_all "$T_TMP/again"
+check "an empty step file is computed again" cmp "$T_TMP/cold" "$T_TMP/again"
+rm -rf "$W/.dsmap/cache"
+ask_all "$T_TMP/again"
+check "and with the cache deleted, the same answers" cmp "$T_TMP/cold" "$T_TMP/again"
 finish
