@@ -17,6 +17,7 @@
 #include <dsmap/diff.h>
 
 #include "helpers.h"
+#include "histcache.h"
 #include "util.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -618,6 +619,82 @@ static void test_diff__purpose_added_and_removed(void **state)
 	th_rmtree(b);
 }
 
+/* The history cache's step (histcache.h): the changes as history prints
+ * them, and the links each side has that the other has not, by which
+ * blame follows a link back. */
+static int has_str(json_t *a, const char *s)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(a, i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), s) == 0)
+			return 1;
+	return 0;
+}
+
+static void test_diff__history_step(void **state)
+{
+	char *a = minimal_copy(), *b = minimal_copy(), *buf;
+	dsmap_mapping *ma, *mb;
+	dsmap_diff *d = NULL;
+	json_t *st, *root, *x;
+	size_t i;
+
+	(void)state;
+	del(b, PROSP_FILE);
+	buf = slurp(b, CNDB_FILE);
+	put(b, "purposes/network-quality.yaml", buf);
+	free(buf);
+	edit(b, "purposes/network-quality.yaml", "id: " CNDB, "id: network-quality");
+	edit(b, "purposes/network-quality.yaml", "section: \"6.3.3.7\"", "section: \"6.3.4.1\"");
+	ma = load(a);
+	mb = load(b);
+	assert_int_equal(dsmap_diff_mappings(&d, ma, mb), 0);
+	st = dsmap__histcache_step(ma, mb, d);
+	assert_non_null(st);
+	/* the changes, each as dsmap history prints it */
+	assert_int_equal(json_array_size(json_object_get(st, "changes")), dsmap_diff_count(d));
+	json_array_foreach(json_object_get(st, "changes"), i, x) {
+		assert_string_equal(json_string_value(json_object_get(x, "type")),
+		                    dsmap_change_type_name(dsmap_diff_get(d, i)->type));
+		assert_string_equal(json_string_value(json_object_get(x, "detail")),
+		                    dsmap_diff_get(d, i)->detail);
+	}
+	/* the new purpose's links are added, the removed one's removed */
+	assert_true(has_str(json_object_get(st, "added"),
+	                    "uses\tnetwork-quality\tcollected/identification-contact"));
+	assert_true(has_str(json_object_get(st, "added"),
+	                    "shares\tnetwork-quality\temergency-services"));
+	assert_true(has_str(json_object_get(st, "removed"),
+	                    "uses\t" PROSP "\tobtained/identification-contact"));
+	/* a link on both sides is in neither list; no first commit's nodes */
+	assert_false(has_str(json_object_get(st, "added"), "serves\tcrm\tpickx-promotion"));
+	assert_false(has_str(json_object_get(st, "removed"), "serves\tcrm\tpickx-promotion"));
+	assert_false(has_str(json_object_get(st, "added"), "uses\t" CNDB "\tobserved/product-subscription"));
+	assert_null(json_object_get(st, "nodes"));
+
+	/* a first commit: every link is added, and its nodes are named */
+	root = dsmap__histcache_step(NULL, ma, NULL);
+	assert_non_null(root);
+	assert_int_equal(json_array_size(json_object_get(root, "changes")), 0);
+	assert_int_equal(json_array_size(json_object_get(root, "removed")), 0);
+	assert_true(has_str(json_object_get(root, "added"), "serves\tcrm\tpickx-promotion"));
+	assert_true(has_str(json_object_get(root, "added"),
+	                    "shares\tpickx-promotion\trecommendation-engine-providers"));
+	assert_true(has_str(json_object_get(json_object_get(root, "nodes"), "purpose"), PROSP));
+	assert_true(has_str(json_object_get(json_object_get(root, "nodes"), "system"), "crm"));
+	assert_true(has_str(json_object_get(json_object_get(root, "nodes"), "category"),
+	                    "observed/consumption-habits"));
+	json_decref(root);
+	json_decref(st);
+	dsmap_diff_free(d);
+	dsmap_mapping_free(ma);
+	dsmap_mapping_free(mb);
+	th_rmtree(a);
+	th_rmtree(b);
+}
+
 static void test_diff__categories(void **state)
 {
 	char *a = minimal_copy(), *b = minimal_copy(), *buf;
@@ -803,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_diff__recipients_removed),
 		cmocka_unit_test(test_diff__purpose_renamed),
 		cmocka_unit_test(test_diff__purpose_added_and_removed),
+		cmocka_unit_test(test_diff__history_step),
 		cmocka_unit_test(test_diff__categories),
 		cmocka_unit_test(test_diff__systems),
 		cmocka_unit_test(test_diff__type_names),
