@@ -138,6 +138,49 @@ check "the browser run ended with its checks" grep -q 'no page logged' browser.o
 check "it saved its screenshots" test -s "$SHOTS/purpose.png"
 
 serve_stop
+
+# ---- no network at all -----------------------------------------------
+# The server and the browser in a network namespace of their own (unshare
+# --net; a user namespace too when not root), with loopback alone: a font,
+# script or style from anywhere else fails the page.
+cat > offline.sh <<'SH'
+ip link set lo up || exit 90
+# a namespace that still reached the network would prove nothing
+if curl -s -m 3 -o /dev/null http://192.0.2.1/; then exit 91; fi
+$DSMAP_RUNNER "$DSMAP_BIN" -C "$W" serve --listen 127.0.0.1:0 > srv-off.out 2> srv-off.err &
+pid=$!
+i=0
+URL=
+while [ $i -lt 600 ] && [ -z "$URL" ] && kill -0 $pid 2>/dev/null; do
+	URL=$(sed -n 's|^serving \(http://[^ ]*\)/$|\1|p' srv-off.out)
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -n "$URL" ] || exit 92
+URL=$URL node "$DSMAP_SRCDIR/tests/integration/webui-offline.mjs"
+rc=$?
+kill -TERM $pid
+wait $pid
+exit $rc
+SH
+userns=
+[ "$(id -u)" -eq 0 ] || userns=--map-root-user
+# shellcheck disable=SC2086
+NODE_MODULES=$npm_modules CHROMIUM=$CHROMIUM TOK_AUDITOR=$TOK_AUDITOR W=$W HOME=$T_TMP \
+	DSMAP_BIN=$DSMAP_BIN DSMAP_RUNNER=$DSMAP_RUNNER DSMAP_SRCDIR=$DSMAP_SRCDIR \
+	unshare --net $userns sh offline.sh > offline.out 2>&1
+off_rc=$?
+case $off_rc in
+90) echo "# offline: no 'ip' to bring loopback up (apt-get install iproute2)" ;;
+91) echo "# offline: the namespace reached the network" ;;
+92) echo "# offline: the server did not start:"; sed 's/^/#   /' srv-off.err | head -5 ;;
+esac
+grep -v -E '^(not )?ok - ' offline.out | sed 's/^/# /' | head -10
+T_PASS=$((T_PASS + $(grep -c '^ok - ' offline.out)))
+T_FAIL=$((T_FAIL + $(grep -c '^not ok - ' offline.out)))
+grep -E '^(not )?ok - ' offline.out
+check "with no network but loopback, the pages load (unshare --net: exit $off_rc)" \
+	test "$off_rc" -eq 0 -a "$(grep -c '^ok - ' offline.out)" -ge 5
 check "SIGTERM: the server exits 0" test "$SRV_RC" -eq 0
 check "no identifier value reaches the server's stderr" sh -c "! grep -q 'user42' '$T_TMP/srv.err'"
 finish
