@@ -435,7 +435,8 @@ static void hists_free(struct slot *s, size_t count)
 	for (i = 0; s->hists && i < count; i++) {
 		free(s->hists[i].months);
 		memset(&s->hists[i], 0, sizeof(s->hists[i]));
-		s->hist_caps[i] = 0;
+		if (s->hist_caps != NULL)   /* NULL when its allocation failed */
+			s->hist_caps[i] = 0;
 	}
 }
 

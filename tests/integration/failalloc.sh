@@ -6,7 +6,9 @@
 # answers exactly as the run without one; never a signal, a sanitizer
 # report or a leak (the sanitizer build runs this).  After a write that
 # failed, the store is still sound (dsmap verify) and still answers as
-# before the write, or as after it: never anything in between.
+# before the write, or as after it: never anything in between.  A scan is
+# two writes (dsmap scan syncs HEAD first, in a transaction of its own:
+# docs/dsmap.1): one that fails after its sync answers as a sync alone.
 #
 # DSMAP_FAILALLOC_SWEEP=all runs every N of every command (make
 # check-failalloc); otherwise a command that makes more than
@@ -149,6 +151,15 @@ expect_rc 0 "scan the third row"
 ask "$T_TMP/after/ws" ans.after
 check "the write changes the answers" sh -c '! cmp -s ans.before ans.after'
 
+# synced/: the sync alone, which a scan does first (what a scan that fails
+# after its sync leaves).
+cp -a base synced
+dsmap -C "$T_TMP/synced/ws" sync
+expect_rc 0 "sync alone"
+ask "$T_TMP/synced/ws" ans.synced
+check "a sync alone answers neither as before nor as after" \
+	sh -c '! cmp -s ans.synced ans.before && ! cmp -s ans.synced ans.after'
+
 # ---- the sweep ------------------------------------------------------------
 
 # timeless FILE: FILE without what changes from run to run (scan's timings;
@@ -174,6 +185,9 @@ sweep() {
 	state=$1
 	write=$2
 	shift 2
+	# the state a failed write may also leave: a scan's sync
+	between=/dev/null
+	case " $* " in *" scan "*) between=ans.synced ;; esac
 	name="$*"
 	case $name in *"${DSMAP_FAILALLOC_ONLY:-}"*) ;; *) return ;; esac
 	rm -rf run && cp -a "$state" run
@@ -218,7 +232,10 @@ sweep() {
 			why="a sanitizer report"
 		elif [ "$T_RC" -gt 128 ]; then
 			why="killed by signal $((T_RC - 128))"
-		elif [ "$T_RC" -eq 1 ] && grep -Eq "^dsmap: [^ ].*: (.*: )?out of memory" "$T_TMP/err"; then
+		elif [ "$T_RC" -eq 1 ] && { grep -Eq "^dsmap: [^ ].*: (.*: )?out of memory" "$T_TMP/err" ||
+			{ grep -Eq "^dsmap: scan: the scan of [0-9]+ of [0-9]+ systems? failed" "$T_TMP/err" &&
+			  grep -Eq "^[^ ]+ \([^)]*\): FAILED after [0-9.]+ s: (.*: )?out of memory" "$T_TMP/out"; }; }; then
+			# (a scan tells a system's failure on that system's line)
 			oom=$((oom + 1))
 			if [ "$write" = init ]; then
 				# Either nothing is left, or a whole workspace.
@@ -235,6 +252,7 @@ sweep() {
 				else
 					ask run/ws ans.now
 					cmp -s ans.now ans.before || cmp -s ans.now ans.after ||
+						cmp -s ans.now "$between" ||
 						why="the answers after the failure are neither those before nor after: $(diff ans.before ans.now | head -20)"
 				fi
 			fi
