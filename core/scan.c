@@ -1282,22 +1282,44 @@ static int fill_report(struct scan *sc, dsmap_scan_report *r)
 	return 0;
 }
 
-/* Copy the strings a report hands out, since the mapping goes away. */
+/* Copy the strings a report hands out, since the mapping goes away: all
+ * or none, so that on failure every string is still the mapping's (the
+ * caller's cleanup frees none of them). */
 static int own_strings(dsmap_scan_report *r)
 {
-	size_t i, k;
+	size_t i, k, n = 0, used = 0;
+	char **copies;
 
+	for (i = 0; i < r->count; i++)
+		n += 2 + r->systems[i].issue_count;
+	if ((copies = dsmap__calloc(n ? n : 1, sizeof(*copies))) == NULL)
+		return dsmap_error__oom();
 	for (i = 0; i < r->count; i++) {
+		const dsmap_scan_system *o = &r->systems[i];
+
+		if ((copies[used++] = dsmap__strdup(o->system)) == NULL ||
+		    (copies[used++] = dsmap__strdup(o->plugin)) == NULL)
+			goto oom;
+		for (k = 0; k < o->issue_count; k++)
+			if ((copies[used++] = dsmap__strdup(o->issues[k].source)) == NULL)
+				goto oom;
+	}
+	for (i = 0, used = 0; i < r->count; i++) {
 		dsmap_scan_system *o = &r->systems[i];
 		dsmap_scan_issue *is = (dsmap_scan_issue *)o->issues;
 
-		if ((o->system = dsmap__strdup(o->system)) == NULL || (o->plugin = dsmap__strdup(o->plugin)) == NULL)
-			return dsmap_error__oom();
+		o->system = copies[used++];
+		o->plugin = copies[used++];
 		for (k = 0; k < o->issue_count; k++)
-			if ((is[k].source = dsmap__strdup(is[k].source)) == NULL)
-				return dsmap_error__oom();
+			is[k].source = copies[used++];
 	}
+	free(copies);
 	return 0;
+oom:
+	while (used > 0)
+		free(copies[--used]);
+	free(copies);
+	return dsmap_error__oom();
 }
 
 size_t dsmap_scan_report_count(const dsmap_scan_report *r)
