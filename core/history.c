@@ -175,18 +175,21 @@ struct walker {
 };
 
 /* Load the mapping of commit `c` (tree `t`) into *m: 0; 1 when it is
- * broken (kept as such); or a failure. */
+ * broken (kept as such); or a failure.  *m is NULL unless 0. */
 static int load(struct walker *w, git_commit *c, const git_oid *t, dsmap_mapping **m)
 {
 	int rc = dsmap__hist_load(m, w->ws, git_commit_id(c), w->docs);
 
-	if (rc < 0 && broken(rc)) {
-		dsmap_error_clear();
-		dsmap__histcache_put_broken(w->hc, t);
-		*m = NULL;
-		return 1;
-	}
-	return rc;
+	if (rc == 0)
+		return 0;
+	/* a load that failed may still hand back what it had made */
+	dsmap_mapping_free(*m);
+	*m = NULL;
+	if (!broken(rc))
+		return rc;
+	dsmap_error_clear();
+	dsmap__histcache_put_broken(w->hc, t);
+	return 1;
 }
 
 static void forget_cur(struct walker *w)
@@ -308,8 +311,10 @@ static int walk(dsmap_workspace *ws, const char *start, int64_t since, step_fn f
 			break;
 		}
 		if (!git_oid_equal(&tc, &tp) && w.have) {
-			if ((rc = step_to_cur(&w, p, &tp, &s, &mp)) < 0)
+			if ((rc = step_to_cur(&w, p, &tp, &s, &mp)) < 0) {
+				dsmap_mapping_free(mp);   /* loaded before the diff failed */
 				break;
+			}
 			if (s != NULL) {
 				struct step st = { w.owner, s, 0 };
 
