@@ -255,7 +255,7 @@ static int read_systems(dsmap_locator *l)
 	json_t *node = NULL;
 	MDB_val k, v;
 	size_t cap = 0;
-	int rc, op = MDB_FIRST;
+	int rc, op = MDB_FIRST, newer = 0;   /* a handle held is newer than l->txn */
 
 	if ((rc = mdb_cursor_open(l->txn, l->store->dbi[DSMAP__DB_SYSTEMS], &cur)) != 0)
 		return dsmap_store__error(rc, "store %s: systems", l->store->path);
@@ -307,14 +307,20 @@ static int read_systems(dsmap_locator *l)
 		}
 		s->gen = sum.gen;
 		s->sysno = sum.sysno;
-		if ((rc = hold(l, DSMAP__GEN_HOLDINGS, s->gen, &s->h)) != 0)
+		/* Every system's handles are held, even past one newer than the
+		 * transaction: the snapshot taken again then finds them all, and
+		 * a first open costs one retry, not one per system. */
+		if ((rc = hold(l, DSMAP__GEN_HOLDINGS, s->gen, &s->h)) < 0)
 			goto done;
+		newer |= rc;
 		rc = hold(l, DSMAP__GEN_ALIASES, s->gen, &s->a);
 		if (rc == DSMAP_ENOTFOUND) {
 			dsmap_error_clear();
 			rc = 0;
-		} else if (rc != 0) {
+		} else if (rc < 0) {
 			goto done;
+		} else if (rc == 1) {
+			newer = 1;   /* no cursor: this transaction cannot use the handle */
 		} else if ((rc = mdb_cursor_open(l->txn, s->a, &s->ac)) != 0) {
 			s->ac = NULL;
 			rc = dsmap_store__error(rc, "store %s: aliases of %s", l->store->path, id);
@@ -325,7 +331,7 @@ static int read_systems(dsmap_locator *l)
 	}
 	/* the loop ends on the cursor; every failure inside it jumps */
 	if (rc == MDB_NOTFOUND)
-		rc = 0;
+		rc = newer;
 	else
 		rc = dsmap_store__error(rc, "store %s: systems", l->store->path);
 done:

@@ -151,4 +151,40 @@ if grep -rqaF "$nrn" "$W/.dsmap"; then
 else
 	ok "nor the national register number"
 fi
+
+# ---- many systems: a locator's first snapshot ------------------------------
+# A fresh process opens each generation's database handle once (core/store.h);
+# the snapshot begun before is taken again, once, whatever the number of
+# systems (seven systems' handles once made the open give up).
+dsmap init many
+M=$T_TMP/many
+mkdir "$M/data"
+for i in 1 2 3 4 5 6 7; do
+	printf 'customer_no,email\nC%s,u%s@example.com\nX,shared@example.com\n' $i $i > "$M/data/s$i.csv"
+	cat > "$M/mappings/systems/s$i.yaml" <<YAML
+schema: 1
+system:
+  id: s$i
+  name: "S$i"
+  plugin: csv
+  purposes: [contract-conclusion]
+  sources:
+    - name: data/s$i.csv
+      identifiers:
+        customer_no: customer-number
+        email: email
+      categories:
+        email: collected/identification-contact
+      subject_kind: customers
+YAML
+done
+git -C "$M" add -A && git -C "$M" -c user.name=t -c user.email=t@example.com commit -q -m seven
+dsmap -C "$M" scan --quiet
+expect_rc 0 "seven systems scanned"
+dsmap -C "$M" locate --format json email:shared@example.com
+expect_rc 0 "a fresh process locates across seven systems"
+check "and finds the subject in all seven" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["systems"]) == 7, [s["system"] for s in d["systems"]]' "$T_TMP/out"
 finish
