@@ -374,42 +374,37 @@ struct hist {
 	json_t *commits;
 };
 
-/* Whether change `c` (JSON, as the history cache keeps it) is about the
- * node history was asked for. */
-static int matches(const struct hist *h, json_t *c)
+/* Whether id `v` (NULL: none) is the node history was asked for; a bare
+ * category id names it in every group. */
+static int is_node(const struct hist *h, const char *v)
 {
-	const char *v;
-	size_t n;
+	size_t n = strlen(h->id), len;
 
-	if (h->kind == NULL)
-		return 1;
-	if ((v = json_string_value(json_object_get(c, h->kind))) == NULL)
+	if (v == NULL)
 		return 0;
 	if (strcmp(v, h->id) == 0)
 		return 1;
-	/* a bare category id matches it in every group */
-	n = strlen(h->id);
+	len = strlen(v);
 	return strcmp(h->kind, "category") == 0 && strchr(h->id, '/') == NULL &&
-	       strlen(v) > n && v[strlen(v) - n - 1] == '/' && strcmp(v + strlen(v) - n, h->id) == 0;
+	       len > n && v[len - n - 1] == '/' && strcmp(v + len - n, h->id) == 0;
+}
+
+/* Whether change `c` (JSON, as the history cache keeps it) is about the
+ * node. */
+static int matches(const struct hist *h, json_t *c)
+{
+	return h->kind == NULL || is_node(h, json_string_value(json_object_get(c, h->kind)));
 }
 
 /* Whether a first commit's nodes (a step's "nodes") hold the node. */
 static int node_in(const struct hist *h, json_t *nodes)
 {
 	json_t *x;
-	size_t i, n = strlen(h->id);
-	int bare = strcmp(h->kind, "category") == 0 && strchr(h->id, '/') == NULL;
+	size_t i;
 
-	json_array_foreach(json_object_get(nodes, h->kind), i, x) {
-		const char *v = json_string_value(x);
-
-		if (v == NULL)
-			continue;
-		if (strcmp(v, h->id) == 0 ||
-		    (bare && strlen(v) > n && v[strlen(v) - n - 1] == '/' &&
-		     strcmp(v + strlen(v) - n, h->id) == 0))
+	json_array_foreach(json_object_get(nodes, h->kind), i, x)
+		if (is_node(h, json_string_value(x)))
 			return 1;
-	}
 	return 0;
 }
 
