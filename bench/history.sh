@@ -23,23 +23,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/dsmap-bench-history-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 "$dsmap" init "$tmp/ws" > /dev/null
-f=$tmp/ws/mappings/purposes/billing-accounting.yaml
 echo "making $n commits..." >&2
-i=0
-while [ $i -lt "$n" ]; do
-	i=$((i + 1))
-	case $((i % 4)) in
-	0) sed -i 's/^      - duration: P[0-9]*Y$/      - duration: P7Y/' "$f" ;;
-	1) sed -i 's/^      - duration: P[0-9]*Y$/      - duration: P6Y/' "$f" ;;
-	2) sed -i 's/^    - payment-service-providers$/    - payment-service-providers\n    - ads-and-data/' "$f" ;;
-	3) sed -i '/^    - ads-and-data$/d' "$f" ;;
-	esac
-	sed -i '/^# bench commit /d' "$f"
-	echo "# bench commit $i" >> "$f"
-	GIT_AUTHOR_DATE="@$((1800000000 + i * 3600)) +0000" GIT_COMMITTER_DATE="@$((1800000000 + i * 3600)) +0000" \
-		git -C "$tmp/ws" -c user.name=bench -c user.email=bench@example.com \
-		commit -q -a -m "change $i"
-done
+history_commits "$tmp/ws" "$n"
 
 python3 - "$dsmap" "$tmp/ws" "$runs" "$n" <<'PY'
 import json, shutil, statistics, subprocess, sys, time
