@@ -372,6 +372,9 @@ static json_t *commit_json(git_commit *c)
 struct hist {
 	const char *kind, *id;
 	json_t *commits;
+	size_t limit;              /* 0: no limit */
+	int next;                  /* next_oid is set: the limit was reached */
+	git_oid next_oid;          /* the last commit's first parent */
 };
 
 /* Whether id `v` (NULL: none) is the node history was asked for; a bare
@@ -434,7 +437,23 @@ static int hist_step(const struct step *st, void *payload)
 	if (!bad && json_array_size(list) > 0)
 		dsmap__json_push_ref(h->commits, cj, &bad);
 	json_decref(cj);
-	return bad ? dsmap_error__oom() : 0;
+	if (bad)
+		return dsmap_error__oom();
+	if (h->limit == 0 || json_array_size(h->commits) < h->limit)
+		return 0;
+	/* a full page: the next starts below its last commit (the commit the
+	 * step is told as, which introduced its mappings/ tree) */
+	if (git_commit_parentcount(st->commit) > 0) {
+		git_commit *p = NULL;
+		int rc = git_commit_parent(&p, st->commit, 0);
+
+		if (rc < 0)
+			return dsmap_git__error(rc, "read a parent commit");
+		git_oid_cpy(&h->next_oid, git_commit_id(p));
+		git_commit_free(p);
+		h->next = 1;
+	}
+	return 1;   /* stops the walk */
 }
 
 static void render_commits(struct dsmap__out *o, json_t *ans)
@@ -517,7 +536,7 @@ int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != DSMAP_HISTORY_OPTIONS_VERSION)
+	if (opts->version < 1 || opts->version > DSMAP_HISTORY_OPTIONS_VERSION)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_history: options version %u", opts->version);
 	if ((opts->kind == NULL) != (opts->id == NULL))
 		return dsmap_error__set(DSMAP_EINVALID, "a node is a kind and an id");
@@ -528,8 +547,10 @@ int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *
 		                        "category, recipient or system)", opts->kind);
 	if ((rc = dsmap_workspace__git(ws)) < 0 || (rc = since_time(ws, opts->since, &since)) < 0)
 		return rc;
+	memset(&h, 0, sizeof(h));
 	h.kind = opts->kind;
 	h.id = opts->id;
+	h.limit = opts->version >= 2 ? opts->limit : 0;
 	if (opts->kind != NULL && strcmp(opts->kind, "category") == 0 && strchr(opts->id, '/') == NULL) {
 		/* resolved in the mapping the walk starts from; a category
 		 * gone from it still matches its id in every group */
@@ -559,6 +580,13 @@ int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *
 	}
 	rc = walk(ws, opts->rev, since, hist_step, &h);
 	json_decref(h.commits);
+	if (rc == 0 && h.limit > 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &h.next_oid);
+		if (json_object_set_new(ans, "next", h.next ? json_string(hex) : json_null()) < 0)
+			rc = dsmap_error__oom();
+	}
 	if (rc < 0) {
 		json_decref(ans);
 		return rc;

@@ -143,19 +143,32 @@ static void ls(struct serve_request *r)
 		serve_answer(r, out, "application/json");
 }
 
+/* The most commits one GET /v1/history?limit= may ask for. */
+#define HISTORY_LIMIT_MAX 10000
+
 static void history(struct serve_request *r)
 {
 	static const char *const args[] = { "purpose", "category", "recipient", "system",
-	                                    "since", "rev", NULL };
+	                                    "since", "rev", "limit", NULL };
 	static const char *const kinds[] = { "purpose", "category", "recipient", "system" };
 	dsmap_history_options o = DSMAP_HISTORY_OPTIONS_INIT;
-	char *out = NULL;
+	const char *limit = serve_arg(r, "limit");
+	char *out = NULL, *end;
 	size_t i;
 	int rc;
 
-	if (!only(r, args, "history takes purpose, category, recipient or system (one), since "
-	          "and rev"))
+	if (!only(r, args, "history takes purpose, category, recipient or system (one), since, "
+	          "rev and limit"))
 		return;
+	if (limit != NULL) {
+		unsigned long n = limit[0] >= '1' && limit[0] <= '9' ? strtoul(limit, &end, 10) : 0;
+
+		if (n == 0 || *end != '\0' || n > HISTORY_LIMIT_MAX) {
+			serve_problem(r, 400, "limit= is a number of commits from 1 to 10000", NULL);
+			return;
+		}
+		o.limit = n;
+	}
 	for (i = 0; i < 4; i++) {
 		const char *v = serve_arg(r, kinds[i]);
 

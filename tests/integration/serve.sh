@@ -189,6 +189,33 @@ check "is dsmap history --format json's" cmp -s "$T_TMP/body" "$T_TMP/out"
 req GET "/v1/history?purpose=$PURPOSE&since=2000-01-01" "$TOK_AUDITOR"
 expect_code 200 "GET /v1/history?purpose=...&since=..."
 
+# One page at a time: limit= commits, and next, the rev= of the following
+# page; the pages end to end are the whole history (two commits here).
+cp "$T_TMP/out" history-all.json
+check "without limit=, the answer has no next" python3 -c '
+import json, sys; assert "next" not in json.load(open(sys.argv[1]))' history-all.json
+req GET "/v1/history?limit=1" "$TOK_AUDITOR"
+expect_code 200 "GET /v1/history?limit=1"
+cp "$T_TMP/body" history-p1.json
+NEXT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next"])' history-p1.json)
+req GET "/v1/history?limit=1&rev=$NEXT" "$TOK_AUDITOR"
+expect_code 200 "GET /v1/history?limit=1&rev=NEXT"
+cp "$T_TMP/body" history-p2.json
+req GET "/v1/history?limit=2" "$TOK_AUDITOR"
+cp "$T_TMP/body" history-p12.json
+check "the pages of one commit, end to end, are the whole history; the last page's next is null" python3 -c '
+import json, sys
+a, p1, p2, p12 = (json.load(open(f)) for f in sys.argv[1:])
+assert len(a["commits"]) == 2, a
+assert p1["commits"] == a["commits"][:1] and p1["next"] == a["commits"][1]["commit"], p1
+assert p2["commits"] == a["commits"][1:] and p2["next"] is None, p2
+assert p12["commits"] == a["commits"] and p12["next"] is None, p12
+' history-all.json history-p1.json history-p2.json history-p12.json
+for bad in 0 -1 abc 1x 10001 ''; do
+	req GET "/v1/history?limit=$bad" "$TOK_AUDITOR"
+	expect_code 400 "limit=$bad: 400"
+done
+
 req GET "/v1/blame?a=system:crm&b=purpose:$PURPOSE" "$TOK_AUDITOR"
 H_BLAME=$H_CODE
 dsmap -C "$W" blame --format json "system:crm" "purpose:$PURPOSE"

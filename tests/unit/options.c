@@ -143,6 +143,44 @@ static void test_options__dpv_refused(void **state)
 	assert_non_null(strstr(dsmap_error_last()->message, "base IRI 'https://example.com/a b/'"));
 }
 
+static void test_options__history(void **state)
+{
+	dsmap_history_options o = DSMAP_HISTORY_OPTIONS_INIT;
+
+	(void)state;
+	assert_int_equal(o.version, DSMAP_HISTORY_OPTIONS_VERSION);
+	assert_int_equal(DSMAP_HISTORY_OPTIONS_VERSION, 2);
+	assert_null(o.kind);
+	assert_null(o.rev);
+	assert_int_equal(o.limit, 0);
+	assert_int_equal(offsetof(dsmap_history_options, version), 0);
+	assert_int_equal(offsetof(dsmap_history_options, kind), sizeof(void *));
+	assert_int_equal(offsetof(dsmap_history_options, id), 2 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_history_options, since), 3 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_history_options, rev), 4 * sizeof(void *));
+	/* version 2 */
+	assert_int_equal(offsetof(dsmap_history_options, limit), 5 * sizeof(void *));
+	assert_int_equal(sizeof(dsmap_history_options), 6 * sizeof(void *));
+}
+
+/* dsmap_history() refuses an options version it does not know (0, or
+ * newer than its own) before it touches the workspace. */
+static void test_options__history_refused(void **state)
+{
+	dsmap_history_options o = DSMAP_HISTORY_OPTIONS_INIT;
+	/* never dereferenced: the arguments are checked first */
+	dsmap_workspace *ws = (dsmap_workspace *)&o;
+	char *out = (char *)&o;
+
+	(void)state;
+	o.version = DSMAP_HISTORY_OPTIONS_VERSION + 1;
+	assert_int_equal(dsmap_history(&out, ws, &o, DSMAP_FORMAT_JSON), DSMAP_EINVALID);
+	assert_null(out);
+	assert_non_null(strstr(dsmap_error_last()->message, "options version 3"));
+	o.version = 0;
+	assert_int_equal(dsmap_history(&out, ws, &o, DSMAP_FORMAT_JSON), DSMAP_EINVALID);
+}
+
 static void test_options__unknown_version_refused(void **state)
 {
 	dsmap_store_options o = DSMAP_STORE_OPTIONS_INIT;
@@ -166,6 +204,8 @@ int main(void)
 		cmocka_unit_test(test_options__ropa_xlsx_refused),
 		cmocka_unit_test(test_options__dpv),
 		cmocka_unit_test(test_options__dpv_refused),
+		cmocka_unit_test(test_options__history),
+		cmocka_unit_test(test_options__history_refused),
 		cmocka_unit_test(test_options__unknown_version_refused),
 	};
 

@@ -61,15 +61,30 @@ typedef struct {
 	const char *since;
 	/** where to start; NULL for HEAD */
 	const char *rev;
+	/** since version 2: at most this many commits, 0 for all of them */
+	size_t limit;
 } dsmap_history_options;
 
-#define DSMAP_HISTORY_OPTIONS_VERSION 1
-#define DSMAP_HISTORY_OPTIONS_INIT { DSMAP_HISTORY_OPTIONS_VERSION, NULL, NULL, NULL, NULL }
+#define DSMAP_HISTORY_OPTIONS_VERSION 2
+#define DSMAP_HISTORY_OPTIONS_INIT { DSMAP_HISTORY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0 }
 
 /**
  * The commits of the mapping repository that changed the lineage (on the
  * first-parent line, newest first), with author, date and message, each
  * with its semantic diff, filtered to the node asked about.
+ *
+ * With a `limit`, the walk stops at the limit-th commit found, and the
+ * JSON answer has a "next" member: when `limit` commits were found, the
+ * revision to pass as `rev` (with the same node and `since`) for the
+ * commits after them: the first parent of the last one (the page it
+ * starts may be empty); null when the walk ended before the limit or at
+ * the first commit.  Without a limit there is no "next": the answer of
+ * version 1.
+ *
+ * @param opts NULL for every commit from HEAD; a version 1 struct (no
+ *        `limit`) is taken too
+ * @return 0; DSMAP_EINVALID for bad options; DSMAP_ENOTFOUND for a
+ *         revision that names nothing
  */
 DSMAP_EXTERN(int) dsmap_history(char **out, dsmap_workspace *ws,
                                 const dsmap_history_options *opts, int format);
