@@ -212,6 +212,21 @@ try {
   check((await page.$$('#timeline .sev-medium, #timeline .sev-high, #timeline .sev-low')).length > 0,
         'coloured by severity');
   await shot(page, 'history');
+  // one page of 50 commits, then the next ones: dsmap history's, in order
+  const shown = () => page.$$eval('#timeline > li', (li) => li.map((l) => l.querySelector('a').textContent));
+  const short = EXPECT.history.map((c) => c.slice(0, 12));
+  const page1 = await shown();
+  check(EXPECT.history.length > 50 && JSON.stringify(page1) === JSON.stringify(short.slice(0, 50)),
+        'the history page shows the 50 newest commits of dsmap history', page1.length + ' / ' + short.length);
+  const older = await page.$eval('#older', (a) => a.getAttribute('href')).catch(() => null);
+  check(older !== null, 'and links to the older ones', older);
+  if (older !== null) {
+    await go(page, older, '#timeline');
+    const page2 = await shown();
+    check(JSON.stringify(page2) === JSON.stringify(short.slice(50)),
+          'which shows the rest, down to the first commit', page2.join(' '));
+    check((await page.$('#older')) === null, 'with no link further');
+  }
   await go(page, '/impact?from=' + env.REV_OLD + '&to=' + EXPECT.head, '#impact');
   const imp = await text(page, '#impact');
   check(imp && imp.includes(EXPECT.new_recipient) && imp.includes('medium'),

@@ -18,6 +18,21 @@ check "puppeteer-core is installed (cd tests/npm && npm ci)" \
 	test -f "$npm_modules/puppeteer-core/package.json"
 
 serve_workspace 60
+# 52 commits that change a retention and change it back in turn: the
+# history runs to two pages (the page shows 50), and HEAD's notice is the
+# one the checks below expect.
+f=$W/mappings/purposes/billing-accounting.yaml
+i=0
+while [ $i -lt 52 ]; do
+	i=$((i + 1))
+	if [ $((i % 2)) -eq 1 ]; then
+		sed -i 's/^      - duration: P7Y$/      - duration: P6Y/' "$f"
+	else
+		sed -i 's/^      - duration: P6Y$/      - duration: P7Y/' "$f"
+	fi
+	git -C "$W" -c user.name=t -c user.email=t@example.com commit -q -am "retention $i"
+done
+check "the 52 commits leave the notice as it was" git -C "$W" diff --quiet HEAD~52 HEAD
 REV_OLD=$(git -C "$W" rev-parse HEAD)
 # A later commit adds a recipient to a purpose: time travel must show the
 # purpose without it.
@@ -35,6 +50,7 @@ make_token TOK_AUDITOR auditor audit
 
 # What the pages must show, from the CLI.
 dsmap -C "$W" ls --format json purposes; cp "$T_TMP/out" purposes.json
+dsmap -C "$W" history --format json; cp "$T_TMP/out" history.json
 dsmap -C "$W" ls --format json purposes --legal-basis '6(1)(f)'; cp "$T_TMP/out" purposes-f.json
 dsmap -C "$W" status --format json; cp "$T_TMP/out" status.json
 dsmap -C "$W" ls --format json systems; cp "$T_TMP/out" systems.json
@@ -77,6 +93,7 @@ json.dump({
                            if high and f["id"] == high[0]["id"]), None),
     "audit_low": len([f for f in au["findings"] if f["severity"] == "low"]),
     "notice_version": p["notice"]["version"],
+    "history": [c["commit"] for c in json.load(open("history.json"))["commits"]],
 }, sys.stdout)
 PY
 check "the CLI's answers are gathered" test -s expect.json

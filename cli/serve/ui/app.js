@@ -52,6 +52,7 @@ const T = {
     low_findings: (n) => n + (n === 1 ? ' constat de gravité faible' : ' constats de gravité faible'),
     audit_today: 'Les constats sont ceux de l’inventaire d’aujourd’hui (révision synchronisée et derniers scans), pas de la date choisie.',
     audit_of: 'Audit de la révision ', audit_failed: 'L’audit n’a pas répondu : ',
+    older: 'Commits plus anciens',
   },
   en: {
     skip: 'Skip to content', overview: 'Overview', purposes: 'Purposes', graph: 'Graph',
@@ -93,6 +94,7 @@ const T = {
     low_findings: (n) => n + (n === 1 ? ' low finding' : ' low findings'),
     audit_today: 'The findings are those of today’s inventory (the synced revision and the last scans), not of the date chosen.',
     audit_of: 'Audit of revision ', audit_failed: 'The audit did not answer: ',
+    older: 'Older commits',
   },
 }[LANG];
 
@@ -300,14 +302,15 @@ async function pageSignin() {
 }
 
 async function pageOverview() {
-  const [status, purposes, categories, recipients, kinds, systems] = await Promise.all([
-    api('/v1/status', null, true), api('/v1/purposes'), api('/v1/categories'),
-    api('/v1/recipients'), api('/v1/subject-kinds'), api('/v1/systems')]);
-  const byId = Object.fromEntries(status.systems.map((s) => [s.id, s]));
   /* The audit is of the synced revision and the last scans: never of ?at=. */
-  const [hist, audit] = await Promise.all([
-    api('/v1/history', {}, true).catch(() => null),
+  const [status, purposes, categories, recipients, kinds, systems, audit] = await Promise.all([
+    api('/v1/status', null, true), api('/v1/purposes'), api('/v1/categories'),
+    api('/v1/recipients'), api('/v1/subject-kinds'), api('/v1/systems'),
     api('/v1/audit', { lang: LANG }, true).catch((e) => (e.status === 401 ? Promise.reject(e) : e))]);
+  const byId = Object.fromEntries(status.systems.map((s) => [s.id, s]));
+  /* The revision's own commit, when it changed the lineage: the newest
+   * commit of the history that starts there. */
+  const hist = await api('/v1/history', { rev: purposes.revision, limit: 1 }, true).catch(() => null);
   const last = hist && hist.commits && hist.commits.find((c) => c.commit === purposes.revision);
   /* notice.yaml states no date: a version's date is its commit's. */
   const notice = purposes.notice || {};
@@ -503,9 +506,13 @@ async function pageList(kind, label) {
 function sevClass(s) { return s ? 'badge sev-' + s : 'badge'; }
 function typeSeverity(t) { return /removed|retention|basis|transfer/.test(t) ? 'high' : /added/.test(t) ? 'medium' : 'low'; }
 
+/* The history page shows this many commits; a link leads to the next ones
+ * (the API's `next`, as the page's at=). */
+const HISTORY_PAGE = 50;
+
 async function pageHistory() {
   const node = params.get('node') || '';
-  const q = {};
+  const q = { limit: HISTORY_PAGE };
   if (node.includes(':')) q[node.slice(0, node.indexOf(':'))] = node.slice(node.indexOf(':') + 1);
   if (AT) q.rev = AT;
   const h = await api('/v1/history', q, true);
@@ -522,14 +529,23 @@ async function pageHistory() {
       el('ul', {}, (c.changes || []).map((ch) => {
         const sev = ch.severity || typeSeverity(ch.type || '');
         return el('li', {}, el('span', { class: sevClass(sev) }, ch.type), ' ', ch.detail || '');
-      }))))));
+      }))))),
+    h.next ? el('p', {}, el('a', { id: 'older', rel: 'next', href: href('/history', { at: h.next, node: node || null }) },
+      T.older)) : null);
 }
+
+/* The impact page offers this many of the newest commits. */
+const IMPACT_CHOICES = 200;
 
 async function pageImpact() {
   const from = params.get('from') || '', to = params.get('to') || '';
-  const hist = await api('/v1/history', {}, true);
-  const opts = (sel) => hist.commits.map((c) => el('option', { value: c.commit, selected: sel === c.commit },
-    c.commit.slice(0, 12) + ' · ' + c.date.slice(0, 10) + ' · ' + c.message));
+  /* The newest commits to choose from, and those of the URL whatever their age. */
+  const hist = await api('/v1/history', { limit: IMPACT_CHOICES }, true);
+  const opts = (sel) => [
+    ...[from, to].filter((r, i, a) => r && a.indexOf(r) === i && !hist.commits.some((c) => c.commit === r))
+      .map((r) => el('option', { value: r, selected: sel === r }, r)),
+    ...hist.commits.map((c) => el('option', { value: c.commit, selected: sel === c.commit },
+      c.commit.slice(0, 12) + ' · ' + c.date.slice(0, 10) + ' · ' + c.message))];
   const parts = [h1(T.impact),
     el('form', { class: 'filters', method: 'get', action: '/impact' },
       el('div', {}, el('label', { for: 'from' }, T.from), el('select', { id: 'from', name: 'from' }, opts(from || (hist.commits[1] || {}).commit))),
