@@ -28,23 +28,16 @@
 // Prints each load's figures on stderr and a Markdown table of medians on
 // stdout; with BENCH_VERBOSE=1, each load's requests too (path, start and
 // end in ms from the navigation start, bytes), where the time goes.
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { launch } from '../tests/integration/browser.mjs';
 
 const env = process.env;
-const { default: puppeteer } = await import(
-  pathToFileURL(join(env.NODE_MODULES, 'puppeteer-core/lib/esm/puppeteer/puppeteer-core.js')).href);
 const RUNS = Number(env.RUNS || 5);
 
-// The same launch as tests/integration/webui.mjs.
-const browser = await puppeteer.launch({
-  executablePath: env.CHROMIUM, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions',
-         '--disable-background-networking', '--disable-component-update'],
-});
+// The tests' launch (tests/integration/browser.mjs).
+const browser = await launch();
 
 // Sign in as the page does (the CSRF cookie of the shell, sent back as a
 // header): the cookies of a session.

@@ -5,12 +5,9 @@
 // any font, script or style fetched from elsewhere fails the page.
 // Environment: NODE_MODULES, CHROMIUM, URL, TOK_AUDITOR.
 // Prints "ok - ..." / "not ok - ..." per check; exits 1 on any failure.
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { launch } from './browser.mjs';
 
 const env = process.env;
-const { default: puppeteer } = await import(
-  pathToFileURL(join(env.NODE_MODULES, 'puppeteer-core/lib/esm/puppeteer/puppeteer-core.js')).href);
 const URL0 = env.URL;
 let failed = 0;
 function check(cond, what, more) {
@@ -18,11 +15,7 @@ function check(cond, what, more) {
   else { failed++; console.log('not ok - ' + what + (more !== undefined ? ' (' + more + ')' : '')); }
 }
 
-const browser = await puppeteer.launch({
-  executablePath: env.CHROMIUM, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions',
-         '--disable-background-networking', '--disable-component-update'],
-});
+const browser = await launch();
 const problems = [];
 try {
   const page = await browser.newPage();

@@ -7,13 +7,11 @@
 //   revision before the last commit), EXPECT (a JSON file of the CLI's
 //   answers), SHOTS (a folder for the screenshots).
 // Prints "ok - ..." / "not ok - ..." per check; exits 1 on any failure.
-import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { readFileSync, mkdirSync } from 'node:fs';
+import { launch } from './browser.mjs';
 
 const env = process.env;
-const { default: puppeteer } = await import(
-  pathToFileURL(join(env.NODE_MODULES, 'puppeteer-core/lib/esm/puppeteer/puppeteer-core.js')).href);
 const URL0 = env.URL;
 const EXPECT = JSON.parse(readFileSync(env.EXPECT, 'utf8'));
 mkdirSync(env.SHOTS, { recursive: true });
@@ -26,11 +24,7 @@ function check(cond, what, more) {
   else { failed++; console.log('not ok - ' + what + (more !== undefined ? ' (' + more + ')' : '')); }
 }
 
-const browser = await puppeteer.launch({
-  executablePath: env.CHROMIUM, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions',
-         '--disable-background-networking', '--disable-component-update'],
-});
+const browser = await launch();
 const problems = [];   // console errors, failed or external requests, page errors
 
 async function newPage(ctx, label) {
