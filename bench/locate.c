@@ -23,6 +23,10 @@
  * then a batch of the same kind of queries through dsmap_locate_many(), on
  * one thread, timed whole (wall and CPU):
  *   locate batch QUERIES WALL_S CPU_S QUERIES_PER_CPU_S SYSTEMS_FOUND
+ * then the rendering of found answers as `dsmap locate --format json`
+ * gives them (dsmap_locate_render(), DSMAP_FORMAT_JSON; what `dsmap serve`
+ * sends), each call timed alone, in microseconds:
+ *   locate render P50_US P99_US MEAN_BYTES
  */
 #include "config.h"
 
@@ -92,6 +96,44 @@ static void batch(dsmap_locator *loc, size_t subjects, size_t n)
 	free(q);
 	free(ptrs);
 	free(emails);
+}
+
+/* `n` answers rendered as JSON, each timed alone (the walk is not timed). */
+static void render(dsmap_locator *loc, size_t subjects, size_t n)
+{
+	double *t = calloc(n, sizeof(*t)), p50, p99, bytes = 0;
+	size_t i;
+
+	if (t == NULL)
+		lb_die("render: out of memory");
+	for (i = 0; i < n; i++) {
+		char email[64], *out = NULL;
+		const char *q = email;
+		dsmap_locate_result *r = NULL;
+		unsigned long s;
+		lb_mark m;
+		int tries = 0, switched;
+
+		do
+			s = 1 + (unsigned long)rand() % subjects;
+		while (LB_PLACEHOLDER_EMAIL(s));
+		snprintf(email, sizeof(email), "email:user%lu@example.com", s);
+		if (dsmap_locate_find(&r, loc, &q, 1) < 0)
+			lb_die("dsmap_locate_find");
+		do {
+			free(out);
+			lb_begin(&m);
+			if (dsmap_locate_render(&out, loc, r, DSMAP_FORMAT_JSON) < 0)
+				lb_die("dsmap_locate_render");
+			t[i] = lb_end(&m, &switched);
+		} while (switched && ++tries < LB_TRIES);
+		bytes += (double)strlen(out);
+		free(out);
+		dsmap_locate_result_free(r);
+	}
+	lb_percentiles(t, n, &p50, &p99);
+	printf("locate render %.2f %.2f %.0f\n", p50, p99, bytes / (double)n);
+	free(t);
 }
 
 int main(int argc, char **argv)
@@ -186,6 +228,7 @@ int main(int argc, char **argv)
 	lb_percentiles(tr, queries, &p50, &p99);
 	printf("locate lmdb %.2f %.2f %.2f\n", p50, p99, sys_r / (double)queries);
 	batch(loc, subjects, 5 * queries);
+	render(loc, subjects, queries / 4 > 0 ? queries / 4 : 1);
 	lb_raw_free(raw);
 	lb_sqlite_free(b);
 	free(td);

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -108,6 +110,82 @@ char *dsmap__json_dumps(const json_t *v, size_t flags)
 char *dsmap__json_dumpln(const json_t *v, size_t flags)
 {
 	return dump(v, flags, 1);
+}
+
+char *dsmap__json_indent(const char *text, size_t len, size_t indent, size_t *out_len)
+{
+	const char *p, *nl;
+	size_t lines = 0, n;
+	char *out, *q;
+
+	for (p = text; (nl = memchr(p, '\n', len - (size_t)(p - text))) != NULL; p = nl + 1)
+		lines++;
+	if (indent > 0 && lines > (SIZE_MAX - len - 1) / indent)
+		return NULL;
+	n = len + lines * indent;
+	if ((out = dsmap__malloc(n + 1)) == NULL)
+		return NULL;
+	for (p = text, q = out; (nl = memchr(p, '\n', len - (size_t)(p - text))) != NULL; p = nl + 1) {
+		memcpy(q, p, (size_t)(nl - p) + 1);
+		q += (nl - p) + 1;
+		memset(q, ' ', indent);
+		q += indent;
+	}
+	memcpy(q, p, len - (size_t)(p - text));
+	out[n] = '\0';
+	*out_len = n;
+	return out;
+}
+
+char *dsmap__json_dump_parts(const json_t *v, size_t flags, int newline, const char *mark,
+                             dsmap__json_part_fn part, void *payload)
+{
+	struct dump d = { NULL, 0, 0, 0 };
+	char pat[80], *text;
+	const char *p, *hit;
+	size_t plen;
+
+	/* a marker as jansson writes it: "\u0001 and the rest of `mark` */
+	plen = (size_t)snprintf(pat, sizeof(pat), "\"\\u0001%s", mark + 1);
+	if (mark[0] != '\x01' || plen >= sizeof(pat))
+		return NULL;
+	if ((text = dump(v, flags, newline)) == NULL)
+		return NULL;
+	if (strstr(text, pat) == NULL)
+		return text;
+	/* the parts usually more than double the text */
+	d.cap = 4 * strlen(text) + 1;
+	if ((d.buf = dsmap__malloc(d.cap)) == NULL)
+		goto fail;
+	for (p = text; (hit = strstr(p, pat)) != NULL; ) {
+		const char *num = hit + plen, *end = num, *line = hit, *frag;
+		size_t n = 0, flen, indent = 0;
+
+		while (*end >= '0' && *end <= '9' && n < (SIZE_MAX - 9) / 10)
+			n = n * 10 + (size_t)(*end++ - '0');
+		if (end == num || *end != '"') {   /* not one of ours: copied as it is */
+			if (dump_cb(p, (size_t)(num - p), &d) != 0)
+				goto fail;
+			p = num;
+			continue;
+		}
+		while (line > text && line[-1] != '\n')
+			line--;
+		while (line[indent] == ' ')
+			indent++;
+		if ((frag = part(payload, n, flags, indent, &flen)) == NULL ||
+		    dump_cb(p, (size_t)(hit - p), &d) != 0 || dump_cb(frag, flen, &d) != 0)
+			goto fail;
+		p = end + 1;
+	}
+	if (dump_cb(p, strlen(p), &d) != 0)
+		goto fail;
+	free(text);
+	return d.buf;
+fail:
+	free(text);
+	free(d.buf);
+	return NULL;
 }
 
 const char *dsmap__json_str(const json_t *o, const char *key)

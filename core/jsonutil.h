@@ -43,6 +43,29 @@ char *dsmap__json_dumps(const json_t *v, size_t flags);
  * library hands it out, ready to print. */
 char *dsmap__json_dumpln(const json_t *v, size_t flags);
 
+/*
+ * A dump with parts dumped before (jansson does all the encoding; this
+ * only copies its texts).  `v` is dumped as dsmap__json_dumps() would
+ * (dsmap__json_dumpln() when `newline`), except that each string of the
+ * tree made of `mark` and a decimal number N is replaced by part(payload,
+ * N, flags, indent, &len): the text of a whole JSON value that jansson
+ * dumped alone with the same `flags`, each of its lines after the first
+ * indented by `indent` more spaces (dsmap__json_indent()), the depth where
+ * the marker stood.  `mark` must begin with "\x01" and go on with ASCII
+ * letters and digits only (so that jansson writes it "\u0001..."); a
+ * caller makes it unguessable (randombytes), so that no text of the tree
+ * can pass for a marker.  NULL when memory ran out or `part` gave NULL.
+ */
+typedef const char *(*dsmap__json_part_fn)(void *payload, size_t n, size_t flags, size_t indent,
+                                           size_t *len);
+char *dsmap__json_dump_parts(const json_t *v, size_t flags, int newline, const char *mark,
+                             dsmap__json_part_fn part, void *payload);
+
+/* A copy of `text` (`len` bytes) with `indent` spaces after each of its
+ * newlines, NUL-terminated, its length in *out_len; NULL when memory ran
+ * out. */
+char *dsmap__json_indent(const char *text, size_t len, size_t indent, size_t *out_len);
+
 /* The string under `key` of object `o`; "" when absent or not a string. */
 const char *dsmap__json_str(const json_t *o, const char *key);
 

@@ -58,6 +58,8 @@ _Static_assert(DSMAP__MAX_JOIN == DSMAP_LOCATE_MAX_JOIN,
 #define MAX_CONFLICTS 32    /* identity conflicts reported per query */
 #define COUNT_CAP 100000    /* subjects counted behind one conflicting identifier */
 #define OPEN_TRIES 8        /* snapshots taken while new generations keep coming */
+#define MAX_SHAPES 64       /* answer shapes whose sections a locator keeps (see shape_of()) */
+#define SHAPE_HASH 16       /* bytes of a shape's hash */
 
 struct lsys {
 	char *id;
@@ -98,6 +100,25 @@ struct dsmap_locator {
 	uint64_t begun;           /* the store's handle epoch when the snapshot began */
 	uint64_t snap;            /* the snapshot's transaction id */
 	int parked;               /* dsmap_locator_park(): the transaction is reset */
+	json_t *parts;            /* the snapshot's parts of answers, by key: their marker */
+	struct part *partv;       /* the parts by number */
+	size_t nparts, capparts;
+	size_t nshapes;           /* the answer shapes among them */
+	int no_parts;             /* DSMAP_LOCATE_PARTS=0: every answer dumped whole */
+	char mark[2 + 2 * 16];    /* "\x01" and 32 random hex digits: this locator's markers */
+};
+
+/* A value that every answer of a snapshot shares (a purpose's legal
+ * bases, a right, the rules of one category's retention), dumped once
+ * per format and copied into each JSON answer (dsmap__json_dump_parts()).
+ * Measured: the answer's dump was two thirds of its rendering. */
+struct part {
+	json_t *value;
+	char *text[2];            /* as dumped: [0] indented, [1] compact; NULL until asked */
+	size_t len[2];
+	size_t flags[2];          /* what each was dumped with */
+	char *ind;                /* text[0] indented by `indent` (dsmap__json_indent()) */
+	size_t indlen, indent;
 };
 
 struct lhold {
@@ -178,6 +199,23 @@ struct dsmap_locate_result {
 
 /* ---- the snapshot ------------------------------------------------------------------ */
 
+static void parts_clear(dsmap_locator *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nparts; i++) {
+		json_decref(l->partv[i].value);
+		free(l->partv[i].text[0]);
+		free(l->partv[i].text[1]);
+		free(l->partv[i].ind);
+	}
+	free(l->partv);
+	l->partv = NULL;
+	l->nparts = l->capparts = l->nshapes = 0;
+	json_decref(l->parts);
+	l->parts = NULL;
+}
+
 static void snapshot_close(dsmap_locator *l)
 {
 	size_t i;
@@ -201,6 +239,7 @@ static void snapshot_close(dsmap_locator *l)
 	l->nrefs = 0;
 	json_decref(l->nodes);
 	l->nodes = NULL;
+	parts_clear(l);
 	dsmap_store__facet_names_free(l->kind_names);
 	dsmap_store__facet_names_free(l->brand_names);
 	if (l->txn != NULL)
@@ -488,6 +527,17 @@ int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
 	l->store = ws->store;
 	l->max_join = DSMAP_LOCATE_MAX_JOIN;
 	memcpy(l->lang, "en", 3);
+	{
+		unsigned char nonce[16];
+
+		const char *parts = getenv("DSMAP_LOCATE_PARTS");
+
+		/* a test control: the answers with and without parts compared */
+		l->no_parts = parts != NULL && strcmp(parts, "0") == 0;
+		randombytes_buf(nonce, sizeof(nonce));
+		l->mark[0] = '\x01';
+		sodium_bin2hex(l->mark + 1, sizeof(l->mark) - 1, nonce, sizeof(nonce));
+	}
 	if ((rc = snapshot_open(l)) < 0) {
 		free(l->holds);   /* released, but the array kept */
 		free(l);
@@ -1105,14 +1155,231 @@ static int held(const dsmap_locate_result *r, size_t s, size_t bit)
 	return (r->rs[s].bitmap[bit >> 3] >> (bit & 7)) & 1;
 }
 
+/* ---- parts ------------------------------------------------------------------------- */
+
+/* The marker of the part under `key`, borrowed; NULL when there is none
+ * yet. */
+static json_t *part_get(dsmap_locator *l, const char *key)
+{
+	return l->parts != NULL ? json_object_get(l->parts, key) : NULL;
+}
+
+static const char *part_text(void *payload, size_t n, size_t flags, size_t indent, size_t *len);
+
+/* A new, empty part under `key`: its marker, borrowed, or NULL when
+ * memory ran out. */
+static json_t *part_new(dsmap_locator *l, const char *key)
+{
+	char buf[sizeof(l->mark) + 24];
+	json_t *m;
+
+	if (l->parts == NULL && (l->parts = json_object()) == NULL)
+		return NULL;
+	if (l->nparts == l->capparts) {
+		size_t cap = l->capparts ? l->capparts * 2 : 64;
+		struct part *p = dsmap__realloc(l->partv, cap * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		l->partv = p;
+		l->capparts = cap;
+	}
+	snprintf(buf, sizeof(buf), "%s%zu", l->mark, l->nparts);
+	if ((m = json_string(buf)) == NULL || json_object_set_new(l->parts, key, m) < 0)
+		return NULL;
+	memset(&l->partv[l->nparts], 0, sizeof(l->partv[l->nparts]));
+	l->nparts++;
+	return m;
+}
+
+/* Make `value` (taken) the part under `key`: its marker, borrowed, or NULL
+ * when memory ran out. */
+static json_t *part_add(dsmap_locator *l, const char *key, json_t *value)
+{
+	json_t *m;
+
+	if (value == NULL)
+		return NULL;
+	if ((m = part_new(l, key)) == NULL) {
+		json_decref(value);
+		return NULL;
+	}
+	l->partv[l->nparts - 1].value = value;
+	return m;
+}
+
+/* Make the text of `v` dumped with `flags` (its own parts in it) the part
+ * under `key`, without keeping the tree: its marker, borrowed, or NULL when
+ * memory ran out. */
+static json_t *part_add_text(dsmap_locator *l, const char *key, const json_t *v, size_t flags)
+{
+	int f = (flags & JSON_COMPACT) != 0;
+	char *text = dsmap__json_dump_parts(v, flags | JSON_ENCODE_ANY, 0, l->mark, part_text, l);
+	struct part *p;
+	json_t *m;
+
+	if (text == NULL || (m = part_new(l, key)) == NULL) {
+		free(text);
+		return NULL;
+	}
+	p = &l->partv[l->nparts - 1];
+	p->text[f] = text;
+	p->len[f] = strlen(text);
+	p->flags[f] = flags;
+	return m;
+}
+
+/* The text of part `n` for dsmap__json_dump_parts(), dumped once per
+ * format and indented once per depth. */
+static const char *part_text(void *payload, size_t n, size_t flags, size_t indent, size_t *len)
+{
+	dsmap_locator *l = payload;
+	int f = (flags & JSON_COMPACT) != 0;
+	struct part *p;
+
+	if (n >= l->nparts)
+		return NULL;
+	p = &l->partv[n];
+	if (p->text[f] == NULL || p->flags[f] != flags) {
+		if (p->value == NULL)
+			return NULL;   /* a text alone, asked for with other flags: a bug */
+		free(p->text[f]);
+		/* a part may be a string or null: JSON_ENCODE_ANY */
+		if ((p->text[f] = dsmap__json_dumps(p->value, flags | JSON_ENCODE_ANY)) == NULL)
+			return NULL;
+		p->len[f] = strlen(p->text[f]);
+		p->flags[f] = flags;
+		if (f == 0) {
+			free(p->ind);
+			p->ind = NULL;
+		}
+	}
+	if (indent == 0 || f == 1 || memchr(p->text[f], '\n', p->len[f]) == NULL) {
+		*len = p->len[f];
+		return p->text[f];
+	}
+	if (p->ind == NULL || p->indent != indent) {
+		free(p->ind);
+		if ((p->ind = dsmap__json_indent(p->text[0], p->len[0], indent, &p->indlen)) == NULL)
+			return NULL;
+		p->indent = indent;
+	}
+	*len = p->indlen;
+	return p->ind;
+}
+
+/* ---- shapes ------------------------------------------------------------------------ */
+
+/*
+ * What an answer says besides the systems themselves (its categories,
+ * purposes, recipients, subject kinds and findings) follows from its
+ * shape alone: which systems hold the subject, each with the categories
+ * held (its bitmap) and the subject kinds and brands found there.  Many
+ * subjects share a shape, so a marked answer keeps those five sections
+ * as parts of text, under the shape's hash; at most MAX_SHAPES shapes,
+ * after which the parts are emptied and made again.
+ */
+static const char *const SECTIONS[] = {
+	"categories", "purposes", "recipients", "subject_kinds", "findings"
+};
+#define NSECTIONS (sizeof(SECTIONS) / sizeof(SECTIONS[0]))
+
+static int shape_of(const dsmap_locator *l, const dsmap_locate_result *r, char *out)
+{
+	crypto_generichash_state st;
+	unsigned char h[SHAPE_HASH];
+	size_t s;
+
+	if (crypto_generichash_init(&st, NULL, 0, sizeof(h)) != 0)
+		return dsmap_error__set(DSMAP_ERROR, "dsmap_locate_render: BLAKE2b failed");
+	for (s = 0; s < r->nsys; s++) {
+		const struct rsys *rs = &r->rs[s];
+		uint32_t facts[5];
+
+		if (rs->subjects == 0)
+			continue;
+		facts[0] = (uint32_t)s;
+		facts[1] = rs->kinds;
+		facts[2] = rs->brands;
+		facts[3] = (uint32_t)rs->kinds_unknown;
+		facts[4] = (uint32_t)rs->brands_unknown;
+		crypto_generichash_update(&st, (const unsigned char *)facts, sizeof(facts));
+		crypto_generichash_update(&st, rs->bitmap, l->nrefs / 8 + 1);
+	}
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(out, 2 * SHAPE_HASH + 1, h, sizeof(h));
+	return 0;
+}
+
+static void section_key(char *key, size_t size, const char *shape, size_t flags, size_t i)
+{
+	snprintf(key, size, "~%zu:%zx:%s", i, flags, shape);
+}
+
+/* Whether the sections of `shape` dumped with `flags` are parts. */
+static int sections_known(dsmap_locator *l, const char *shape, size_t flags)
+{
+	char key[64 + 2 * SHAPE_HASH];
+	size_t i;
+
+	for (i = 0; i < NSECTIONS; i++) {
+		section_key(key, sizeof(key), shape, flags, i);
+		if (part_get(l, key) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* Put the markers of the sections of `shape` in `ans`; when `make`, make
+ * the parts first from what `ans` holds under them. */
+static int sections_put(dsmap_locator *l, const char *shape, size_t flags, json_t *ans, int make)
+{
+	char key[64 + 2 * SHAPE_HASH];
+	size_t i;
+
+	for (i = 0; i < NSECTIONS; i++) {
+		json_t *m;
+
+		section_key(key, sizeof(key), shape, flags, i);
+		m = make ? part_add_text(l, key, json_object_get(ans, SECTIONS[i]), flags) :
+		           part_get(l, key);
+		if (m == NULL || json_object_set(ans, SECTIONS[i], m) < 0)
+			return dsmap_error__oom();
+	}
+	l->nshapes += (size_t)make;
+	return 0;
+}
+
 /* Shared state of one answer's build. */
 struct answer {
+	dsmap_locator *l;
+	int marked;               /* dumped as JSON: parts stand for what they hold */
+	int known;                /* the shape's sections are parts already: not built */
 	json_t *pset;             /* purpose id -> its entry in "purposes" */
 	json_t *cset;             /* category ref -> its entry in "categories" */
 	json_t *rset;             /* recipient id -> array of purposes it is reached through */
 	json_t *kset;             /* subject kind id -> true */
 	json_t *findings;
 };
+
+/* What an answer puts under a key: `v` itself (borrowed), or in a marked
+ * answer the marker of the part that holds it, under `tag`, `id` and
+ * `ref` (NULL for none); NULL when memory ran out. */
+static json_t *shared(struct answer *a, char tag, const char *id, const char *ref, json_t *v)
+{
+	char key[DSMAP__SYSTEM_ID_MAX + 600];
+	json_t *m;
+	int n;
+
+	if (!a->marked || v == NULL)
+		return v;
+	n = snprintf(key, sizeof(key), "%c%s%s%s", tag, id, ref ? "\t" : "", ref ? ref : "");
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return v;   /* no key of its own: the value itself */
+	if ((m = part_get(a->l, key)) != NULL)
+		return m;
+	return part_add(a->l, key, json_incref(v));
+}
 
 /* Record that system `sid` holds `ref` for purpose `pn`. */
 static int use_purpose(struct answer *a, json_t *pn, const char *ref, const char *sid,
@@ -1127,10 +1394,11 @@ static int use_purpose(struct answer *a, json_t *pn, const char *ref, const char
 		    "id", json_object_get(pn, "id"), "section", json_object_get(pn, "section"),
 		    "title_en", json_object_get(pn, "title_en"),
 		    "title_fr", json_object_get(pn, "title_fr"),
-		    "legal_bases", json_object_get(pn, "legal_bases"),
-		    "retention_fr", json_object_get(json_object_get(pn, "retention"), "text_fr"),
-		    "recipients", json_object_get(pn, "recipients"),
-		    "subject_kinds", json_object_get(pn, "subject_kinds"),
+		    "legal_bases", shared(a, 'L', p, NULL, json_object_get(pn, "legal_bases")),
+		    "retention_fr", shared(a, 'T', p, NULL,
+		                           json_object_get(json_object_get(pn, "retention"), "text_fr")),
+		    "recipients", shared(a, 'E', p, NULL, json_object_get(pn, "recipients")),
+		    "subject_kinds", shared(a, 'S', p, NULL, json_object_get(pn, "subject_kinds")),
 		    "transfers_outside_eea", json_object_get(pn, "transfers_outside_eea"),
 		    "objection_fr", json_object_get(pn, "objection_fr"),
 		    "withdrawal_fr", json_object_get(pn, "withdrawal_fr"),
@@ -1155,10 +1423,25 @@ static int use_purpose(struct answer *a, json_t *pn, const char *ref, const char
 	if (dsmap__json_add_unique(json_object_get(entry, "categories"), ref) < 0 ||
 	    dsmap__json_add_unique(json_object_get(entry, "systems"), sid) < 0)
 		return dsmap_error__oom();
-	if (json_object_get(json_object_get(entry, "retention"), ref) == NULL &&
-	    json_object_set_new(json_object_get(entry, "retention"), ref,
-	                        dsmap__graph_rules_for(pn, ref)) < 0)
-		return dsmap_error__oom();
+	if (json_object_get(json_object_get(entry, "retention"), ref) == NULL) {
+		json_t *rules = NULL;
+
+		/* the rules of `ref` under `p`, built once per snapshot when marked */
+		if (a->marked) {
+			char key[DSMAP__SYSTEM_ID_MAX + 600];
+			int n = snprintf(key, sizeof(key), "R%s\t%s", p, ref);
+
+			if (n > 0 && (size_t)n < sizeof(key) && (rules = part_get(a->l, key)) == NULL)
+				rules = part_add(a->l, key, dsmap__graph_rules_for(pn, ref));
+			if (n > 0 && (size_t)n < sizeof(key) && rules == NULL)
+				return dsmap_error__oom();
+			json_incref(rules);
+		}
+		if (rules == NULL)
+			rules = dsmap__graph_rules_for(pn, ref);
+		if (json_object_set_new(json_object_get(entry, "retention"), ref, rules) < 0)
+			return dsmap_error__oom();
+	}
 	return 0;
 }
 
@@ -1184,7 +1467,7 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 	    "first_link", rs->by_link >= 0 ? json_integer(rs->by_link) : json_null());
 	if (entry == NULL || json_array_append_new(systems, entry) < 0)
 		return dsmap_error__oom();
-	if (kinds_known)
+	if (kinds_known && !a->known)
 		for (k = 0; k < DSMAP__FACET_MAX; k++)
 			if ((rs->kinds >> k & 1) && l->kind_names[k] != NULL &&
 			    json_object_set_new(a->kset, l->kind_names[k], json_true()) < 0)
@@ -1224,15 +1507,17 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 			if (json_array_append(purposes, pid) < 0 ||
 			    dsmap__json_add_unique(sys_purposes, json_string_value(pid)) < 0)
 				return dsmap_error__oom();
-			if ((rc = use_purpose(a, pn, ref, l->sys[s].id, kinds_known)) < 0)
+			if (!a->known && (rc = use_purpose(a, pn, ref, l->sys[s].id, kinds_known)) < 0)
 				return rc;
 		}
 		if (json_array_size(purposes) == 0) {
 			if (json_object_set_new(cat, "without_purpose", json_true()) < 0 ||
-			    json_array_append_new(a->findings, json_pack("{s:s, s:s, s:s}", "finding",
-			    "held-without-purpose", "system", l->sys[s].id, "category", ref)) < 0)
+			    (!a->known && json_array_append_new(a->findings, json_pack("{s:s, s:s, s:s}",
+			    "finding", "held-without-purpose", "system", l->sys[s].id, "category", ref)) < 0))
 				return dsmap_error__oom();
 		}
+		if (a->known)
+			continue;
 		/* the answer's categories: what is held, where, and why */
 		if ((centry = json_object_get(a->cset, ref)) == NULL) {
 			cn = node_of(l, DSMAP__NODE_CATEGORY, ref, &rc);
@@ -1252,8 +1537,8 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 			if (dsmap__json_add_unique(json_object_get(centry, "purposes"), json_string_value(pid)) < 0)
 				return dsmap_error__oom();
 	}
-	if (!kinds_known && json_array_append_new(a->findings, json_pack("{s:s, s:s}", "finding",
-	    "subject-kind-unknown", "system", l->sys[s].id)) < 0)
+	if (!kinds_known && !a->known && json_array_append_new(a->findings, json_pack("{s:s, s:s}",
+	    "finding", "subject-kind-unknown", "system", l->sys[s].id)) < 0)
 		return dsmap_error__oom();
 	for (i = 0; i < rs->nlocs; i++)
 		if (json_array_append_new(locs, json_string(rs->locs[i])) < 0)
@@ -1266,15 +1551,19 @@ static int system_answer(dsmap_locator *l, const dsmap_locate_result *r, size_t 
 }
 
 /* The scoped art. 15 answer: systems, then the union of what they give. */
-static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *ans)
+static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *ans, size_t flags)
 {
 	struct answer a;
 	json_t *systems = json_array(), *cats = json_array(), *purposes = json_array();
 	json_t *recipients = json_array(), *kinds = json_array(), *val;
 	const char *key;
+	char shape[2 * SHAPE_HASH + 1];
 	size_t s;
 	int rc = 0, bad = 0;
 
+	a.l = l;
+	a.marked = flags != 0;
+	a.known = 0;
 	a.pset = json_object();
 	a.cset = json_object();
 	a.rset = json_object();
@@ -1292,9 +1581,19 @@ static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *a
 		rc = dsmap_error__oom();
 		goto done;
 	}
+	if (a.marked) {
+		if ((rc = shape_of(l, r, shape)) < 0)
+			goto done;
+		if ((a.known = sections_known(l, shape, flags)) == 0 && l->nshapes >= MAX_SHAPES)
+			parts_clear(l);   /* no marker of this answer is made yet */
+	}
 	for (s = 0; s < r->nsys; s++)
 		if (r->rs[s].subjects > 0 && (rc = system_answer(l, r, s, &a, systems)) < 0)
 			goto done;
+	if (a.known) {
+		rc = sections_put(l, shape, flags, ans, 0);
+		goto done;
+	}
 	/* categories in category-number order, as held */
 	for (s = 0; s < l->nrefs; s++)
 		if (l->refs[s] != NULL && (val = json_object_get(a.cset, l->refs[s])) != NULL &&
@@ -1327,12 +1626,12 @@ static int scoped_json(dsmap_locator *l, const dsmap_locate_result *r, json_t *a
 
 		if (node == NULL && rc < 0)
 			goto done;
-		if (node != NULL && json_array_append(kinds, node) < 0) {
+		if (node != NULL && json_array_append(kinds, shared(&a, 'K', key, NULL, node)) < 0) {
 			rc = dsmap_error__oom();
 			goto done;
 		}
 	}
-	rc = 0;
+	rc = a.marked ? sections_put(l, shape, flags, ans, 1) : 0;
 done:
 	json_decref(a.pset);
 	json_decref(a.cset);
@@ -1363,18 +1662,47 @@ static int conflicts_json(dsmap_locator *l, const dsmap_locate_result *r, json_t
 	return 0;
 }
 
-/* The answer as JSON; docs/locate.md describes it. */
-static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
+/* The rights of the notice, as every answer gives them. */
+static int rights_json(dsmap_locator *l, json_t *rights)
 {
-	json_t *ans, *query = json_array(), *links = json_array(), *rights = json_array();
 	json_t *ids = json_array(), *id;
+	size_t i;
+	int rc;
+
+	if (ids == NULL)
+		return dsmap_error__oom();
+	if ((rc = dsmap__graph_ids(&l->graph, DSMAP__NODE_RIGHT, ids)) < 0)
+		goto done;
+	json_array_foreach(ids, i, id) {
+		json_t *node = node_of(l, DSMAP__NODE_RIGHT, json_string_value(id), &rc);
+
+		if (node == NULL && rc < 0)
+			goto done;
+		if (node != NULL && json_array_append(rights, node) < 0) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	json_decref(ids);
+	return rc;
+}
+
+/* The answer as a tree; docs/locate.md describes it.  A `marked` answer
+ * (to be dumped as JSON by dsmap__json_dump_parts()) holds the markers
+ * of the snapshot's parts in their place. */
+static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r, size_t flags)
+{
+	int marked = flags != 0;
+	json_t *ans, *query = json_array(), *links = json_array(), *rights = json_array(), *m = NULL;
 	size_t i;
 	int rc, links_given = 0, rights_given = 0;
 
 	*out = NULL;
 	ans = json_pack("{s:i, s:s, s:b, s:b}", "schema", DSMAP_LOCATE_SCHEMA,
 	                "revision", l->graph.hex, "found", r->found > 0, "truncated", r->truncated);
-	if (ans == NULL || query == NULL || links == NULL || rights == NULL || ids == NULL) {
+	if (ans == NULL || query == NULL || links == NULL || rights == NULL) {
 		json_decref(query);
 		goto oom;
 	}
@@ -1397,22 +1725,26 @@ static int build(json_t **out, dsmap_locator *l, const dsmap_locate_result *r)
 			goto oom;
 	if ((rc = conflicts_json(l, r, ans)) < 0)
 		goto fail;
-	if ((rc = scoped_json(l, r, ans)) < 0)
+	if ((rc = scoped_json(l, r, ans, flags)) < 0)
 		goto fail;
+	/* the rights: the same in every answer of a snapshot */
+	if (!marked || (m = part_get(l, "!rights")) == NULL) {
+		if ((rc = rights_json(l, rights)) < 0)
+			goto fail;
+		if (marked) {
+			m = part_add(l, "!rights", rights);   /* takes it */
+			rights = NULL;
+			if (m == NULL)
+				goto oom;
+		}
+	}
+	if (marked) {
+		json_decref(rights);
+		rights = json_incref(m);
+	}
 	rights_given = 1;
 	if (json_object_set_new(ans, "rights", rights) < 0)
 		goto oom;
-	if ((rc = dsmap__graph_ids(&l->graph, DSMAP__NODE_RIGHT, ids)) < 0)
-		goto fail;
-	json_array_foreach(ids, i, id) {
-		json_t *node = node_of(l, DSMAP__NODE_RIGHT, json_string_value(id), &rc);
-
-		if (node == NULL && rc < 0)
-			goto fail;
-		if (node != NULL && json_array_append(rights, node) < 0)
-			goto oom;
-	}
-	json_decref(ids);
 	*out = ans;
 	return 0;
 oom:
@@ -1423,7 +1755,6 @@ fail:
 		json_decref(links);
 	if (!rights_given)
 		json_decref(rights);
-	json_decref(ids);
 	json_decref(ans);
 	return rc;
 }
@@ -1626,6 +1957,7 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 {
 	struct dsmap__out o = { NULL, 0, 0, 0 };
 	json_t *ans = NULL;
+	size_t flags;
 	int rc;
 
 	if (out == NULL || l == NULL || r == NULL ||
@@ -1635,13 +1967,14 @@ int dsmap_locate_render(char **out, dsmap_locator *l, const dsmap_locate_result 
 	*out = NULL;
 	if ((rc = usable(l, "dsmap_locate_render")) < 0)
 		return rc;
-	if ((rc = build(&ans, l, r)) < 0)
+	flags = format == DSMAP_FORMAT_TEXT ? 0 : format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) :
+	        JSON_COMPACT;
+	if ((rc = build(&ans, l, r, l->no_parts ? 0 : flags)) < 0)
 		return rc;
 	if (format != DSMAP_FORMAT_TEXT) {
 		/* dumped straight into the answer: through "%s" an answer of
 		 * tens of KiB was measured, printed and copied again */
-		o.buf = dsmap__json_dumpln(ans, format == DSMAP_FORMAT_JSON ? JSON_INDENT(2) :
-		                           JSON_COMPACT);
+		o.buf = dsmap__json_dump_parts(ans, flags, 1, l->mark, part_text, l);
 		o.oom = o.buf == NULL;
 	} else {
 		render_text(&o, ans, l->lang);

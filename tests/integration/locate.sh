@@ -187,4 +187,74 @@ check "and finds the subject in all seven" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert len(d["systems"]) == 7, [s["system"] for s in d["systems"]]' "$T_TMP/out"
+
+# An answer is dumped from parts that a locator keeps per snapshot: the
+# notice's texts once, and the sections that follow from an answer's shape
+# (the systems found, the categories each holds, the subject kinds and
+# brands) once per shape, at most 64 shapes, then emptied and made again.
+# 200 subjects holding every non-empty subset of seven categories (127
+# shapes, 73 of them asked twice) must get, from one locator, byte for byte the answers made
+# whole (DSMAP_LOCATE_PARTS=0, a test control that turns the parts off).
+P=$T_TMP/parts
+dsmap init "$P"
+expect_rc 0 "a workspace for the parts"
+mkdir "$P/data"
+python3 - "$P/data/many.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("customer_no,email,phone,birth,job,iban,survey,household\n")
+    for i in range(200):
+        held = i % 127 + 1   # each non-empty subset, some twice
+        f.write("C%d,%s\n" % (i, ",".join("v%d" % i if (held >> b) & 1 else "" for b in range(7))))
+PY
+cat > "$P/mappings/systems/many.yaml" <<'YAML'
+schema: 1
+system:
+  id: many
+  name: "Many shapes"
+  plugin: csv
+  purposes: [contract-conclusion, billing-accounting]
+  sources:
+    - name: data/many.csv
+      identifiers:
+        customer_no: customer-number
+      categories:
+        email: collected/identification-contact
+        phone: collected/customer-interactions
+        birth: collected/personal-characteristics
+        job: collected/profession
+        iban: collected/financial-data
+        survey: collected/survey-data
+        household: collected/household-composition
+      subject_kind: customers
+YAML
+git -C "$P" add -A && git -C "$P" -c user.name=t -c user.email=t@example.com commit -q -m many
+dsmap -C "$P" scan --quiet
+expect_rc 0 "a system whose subjects hold every subset of seven categories"
+i=0
+while [ $i -lt 200 ]; do echo "customer-number:C$i"; i=$((i + 1)); done > "$T_TMP/queries"
+dsmap -C "$P" locate --stdin < "$T_TMP/queries"
+expect_rc 0 "200 answers from one locator"
+cp "$T_TMP/out" "$T_TMP/with-parts"
+DSMAP_LOCATE_PARTS=0
+export DSMAP_LOCATE_PARTS
+dsmap -C "$P" locate --stdin < "$T_TMP/queries"
+expect_rc 0 "the same answers made whole"
+unset DSMAP_LOCATE_PARTS
+check "are byte for byte the answers made of parts" cmp -s "$T_TMP/with-parts" "$T_TMP/out"
+check "which are 200, of 127 shapes" python3 -c '
+import json, sys
+answers = [json.loads(line)["answer"] for line in open(sys.argv[1])]
+assert len(answers) == 200, len(answers)
+shapes = {tuple(c["category"] for c in a["categories"]) for a in answers}
+assert len(shapes) == 127, len(shapes)
+assert all(a["rights"] for a in answers)
+assert any(a["purposes"] for a in answers) and any(a["findings"] for a in answers)' "$T_TMP/with-parts"
+dsmap -C "$P" locate --format json customer-number:C77
+expect_rc 0 "one subject, indented"
+check "is the same answer as its line" python3 -c '
+import json, sys
+one = json.load(open(sys.argv[1]))
+line = json.loads(open(sys.argv[2]).readlines()[77])["answer"]
+assert one == line' "$T_TMP/out" "$T_TMP/with-parts"
 finish
