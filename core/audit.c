@@ -772,9 +772,8 @@ int dsmap_audit(char **out, dsmap_audit_severity *worst, dsmap_workspace *ws,
 		                        format);
 	if (opts == NULL)
 		opts = &none;
-	if (opts->version < 1 || opts->version > DSMAP_AUDIT_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_audit: options version %u is not 1",
-		                        opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_audit", opts->version, DSMAP_AUDIT_OPTIONS_VERSION)) < 0)
+		return rc;
 	if (opts->lang != NULL && strcmp(opts->lang, "en") != 0 && strcmp(opts->lang, "fr") != 0)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_audit: language '%s' is not en or fr",
 		                        opts->lang);

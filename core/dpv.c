@@ -612,9 +612,8 @@ int dsmap_dpv_export(char **out, dsmap_workspace *ws, const dsmap_dpv_options *o
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_dpv_export: invalid argument");
 	if (opts == NULL)
 		opts = &none;
-	if (opts->version < 1 || opts->version > DSMAP_DPV_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_dpv_export: options version %u is not 1",
-		                        opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_dpv_export", opts->version, DSMAP_DPV_OPTIONS_VERSION)) < 0)
+		return rc;
 	base = opts->base != NULL ? opts->base : DSMAP_DPV_BASE_DEFAULT;
 	if (!base_ok(base))
 		return dsmap_error__set(DSMAP_EINVALID, "base IRI '%s' is not an http, https or urn IRI "

@@ -103,6 +103,14 @@ int dsmap_error__oom(void)
 	return dsmap_error__set(DSMAP_ENOMEM, "out of memory");
 }
 
+int dsmap_error__options_version(const char *fn, unsigned int version, unsigned int max)
+{
+	if (version >= 1 && version <= max)
+		return 0;
+	return dsmap_error__set(DSMAP_EINVALID, "%s: options version %u is not one this library "
+	                        "takes (1 to %u)", fn, version, max);
+}
+
 int dsmap_error__from_errno(int errnum)
 {
 	switch (errnum) {

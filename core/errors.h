@@ -43,6 +43,14 @@ int dsmap_error__prefix(int code, const char *fmt, ...) DSMAP__PRINTF(2, 3);
 /* Out of memory, without allocating. */
 int dsmap_error__oom(void);
 
+/*
+ * The one check of a public options struct's `version`: every version from
+ * 1 to `max` is taken (a newer struct only adds fields at its end, read
+ * only when `version` says they are there).  0 when `version` is one of
+ * them, else DSMAP_EINVALID naming function `fn`.
+ */
+int dsmap_error__options_version(const char *fn, unsigned int version, unsigned int max);
+
 /* The DSMAP_E* code that fits an errno value (ENOENT -> ENOTFOUND...). */
 int dsmap_error__from_errno(int errnum);
 

@@ -536,8 +536,8 @@ int dsmap_history(char **out, dsmap_workspace *ws, const dsmap_history_options *
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version < 1 || opts->version > DSMAP_HISTORY_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_history: options version %u", opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_history", opts->version, DSMAP_HISTORY_OPTIONS_VERSION)) < 0)
+		return rc;
 	if ((opts->kind == NULL) != (opts->id == NULL))
 		return dsmap_error__set(DSMAP_EINVALID, "a node is a kind and an id");
 	for (i = 0; opts->kind != NULL && i < 4 && strcmp(kinds[i], opts->kind) != 0; i++)

@@ -477,9 +477,8 @@ int dsmap_ls(char **out, dsmap_workspace *ws, int what, const dsmap_ls_options *
 	*out = NULL;
 	if (opts == NULL)
 		opts = &none;
-	if (opts->version < 1 || opts->version > DSMAP_LS_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ls: options version %u is not 1",
-		                        opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_ls", opts->version, DSMAP_LS_OPTIONS_VERSION)) < 0)
+		return rc;
 	memset(&ls, 0, sizeof(ls));
 	ls.what = what;
 	ls.f[F_LEGAL_BASIS] = opts->legal_basis;

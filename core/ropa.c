@@ -1303,9 +1303,8 @@ int dsmap_ropa_xlsx(unsigned char **out, size_t *size, dsmap_workspace *ws,
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa_xlsx: invalid argument");
 	if (opts == NULL)
 		opts = &none;
-	if (opts->version < 1 || opts->version > DSMAP_ROPA_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa_xlsx: options version %u is not 1",
-		                        opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_ropa_xlsx", opts->version, DSMAP_ROPA_OPTIONS_VERSION)) < 0)
+		return rc;
 	if (opts->lang != NULL && strcmp(opts->lang, "en") != 0 && strcmp(opts->lang, "fr") != 0)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa_xlsx: language '%s' is not en or fr",
 		                        opts->lang);
@@ -1372,9 +1371,8 @@ int dsmap_ropa(char **out, dsmap_workspace *ws, const dsmap_ropa_options *opts, 
 		                        "or html", format);
 	if (opts == NULL)
 		opts = &none;
-	if (opts->version < 1 || opts->version > DSMAP_ROPA_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa: options version %u is not 1",
-		                        opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_ropa", opts->version, DSMAP_ROPA_OPTIONS_VERSION)) < 0)
+		return rc;
 	if (opts->lang != NULL && strcmp(opts->lang, "en") != 0 && strcmp(opts->lang, "fr") != 0)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_ropa: language '%s' is not en or fr",
 		                        opts->lang);

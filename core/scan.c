@@ -1378,9 +1378,8 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != DSMAP_SCAN_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan: options version %u, expected %d",
-		                        opts->version, DSMAP_SCAN_OPTIONS_VERSION);
+	if ((rc = dsmap_error__options_version("dsmap_scan", opts->version, DSMAP_SCAN_OPTIONS_VERSION)) < 0)
+		return rc;
 	memset(&sc, 0, sizeof(sc));
 	sc.ws = ws;
 	sc.opts = opts;

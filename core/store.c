@@ -506,9 +506,8 @@ int dsmap_store_open(dsmap_store **out, const char *path, const dsmap_store_opti
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version == 0 || opts->version > DSMAP_STORE_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID,
-		    "dsmap_store_open: options version %u is not supported", opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_store_open", opts->version, DSMAP_STORE_OPTIONS_VERSION)) < 0)
+		return rc;
 
 	if ((store = dsmap__calloc(1, sizeof(*store))) == NULL ||
 	    (store->path = dsmap__strdup(path)) == NULL ||

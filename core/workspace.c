@@ -545,9 +545,9 @@ int dsmap_workspace_init(dsmap_workspace **out, const char *path,
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version == 0 || opts->version > DSMAP_WORKSPACE_INIT_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID,
-		    "dsmap_workspace_init: options version %u is not supported", opts->version);
+	if ((rc = dsmap_error__options_version("dsmap_workspace_init", opts->version,
+	                                       DSMAP_WORKSPACE_INIT_OPTIONS_VERSION)) < 0)
+		return rc;
 	if (opts->mappings_dir != NULL && !dsmap__is_dir(opts->mappings_dir))
 		return dsmap_error__set(DSMAP_ENOTFOUND, "mappings directory %s: not a directory",
 		                        opts->mappings_dir);

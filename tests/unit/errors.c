@@ -31,6 +31,23 @@ static void test_errors__clear(void **state)
 	assert_string_equal(dsmap_error_last()->message, "");
 }
 
+/* The one check of an options struct's version: 1 to max, else named. */
+static void test_errors__options_version(void **state)
+{
+	(void)state;
+	dsmap_error_clear();
+	assert_int_equal(dsmap_error__options_version("dsmap_f", 1, 1), 0);
+	assert_int_equal(dsmap_error__options_version("dsmap_f", 2, 3), 0);
+	assert_int_equal(dsmap_error__options_version("dsmap_f", 3, 3), 0);
+	assert_int_equal(dsmap_error_last()->code, DSMAP_OK);
+	assert_int_equal(dsmap_error__options_version("dsmap_f", 0, 3), DSMAP_EINVALID);
+	assert_string_equal(dsmap_error_last()->message,
+	                    "dsmap_f: options version 0 is not one this library takes (1 to 3)");
+	assert_int_equal(dsmap_error__options_version("dsmap_g", 4, 3), DSMAP_EINVALID);
+	assert_string_equal(dsmap_error_last()->message,
+	                    "dsmap_g: options version 4 is not one this library takes (1 to 3)");
+}
+
 static void test_errors__prefix(void **state)
 {
 	(void)state;
@@ -147,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_errors__set_and_last),
 		cmocka_unit_test(test_errors__clear),
 		cmocka_unit_test(test_errors__prefix),
+		cmocka_unit_test(test_errors__options_version),
 		cmocka_unit_test(test_errors__errno),
 		cmocka_unit_test(test_errors__long_message_is_cut),
 		cmocka_unit_test(test_errors__oom),

@@ -95,7 +95,7 @@ static void test_options__ropa_xlsx_refused(void **state)
 	assert_int_equal(size, 0);
 	o.version = 0;
 	assert_int_equal(dsmap_ropa_xlsx(&out, &size, ws, &o), DSMAP_EINVALID);
-	assert_non_null(strstr(dsmap_error_last()->message, "options version 0 is not 1"));
+	assert_non_null(strstr(dsmap_error_last()->message, "options version 0 is not one this library takes (1 to 1)"));
 	o.version = DSMAP_ROPA_OPTIONS_VERSION;
 	o.lang = "nl";
 	assert_int_equal(dsmap_ropa_xlsx(&out, &size, ws, &o), DSMAP_EINVALID);
@@ -131,7 +131,7 @@ static void test_options__dpv_refused(void **state)
 	assert_int_equal(dsmap_dpv_export(NULL, ws, NULL), DSMAP_EINVALID);
 	o.version = DSMAP_DPV_OPTIONS_VERSION + 1;
 	assert_int_equal(dsmap_dpv_export(&out, ws, &o), DSMAP_EINVALID);
-	assert_non_null(strstr(dsmap_error_last()->message, "options version 2 is not 1"));
+	assert_non_null(strstr(dsmap_error_last()->message, "options version 2 is not one this library takes (1 to 1)"));
 	o.version = DSMAP_DPV_OPTIONS_VERSION;
 	o.base = "ftp://example.com/";
 	assert_int_equal(dsmap_dpv_export(&out, ws, &o), DSMAP_EINVALID);
