@@ -111,6 +111,12 @@ struct scan {
 	size_t njobs;
 	dsmap__ingest *ing;
 	const dsmap_scan_options *opts;
+	/* The report being made, in memory as well as in dsmap_scan()'s
+	 * local: a runner is forked below it, and its noreturn main need
+	 * not save the registers a local of the parent may live in, so that
+	 * an allocation known to a register alone would be a leak in the
+	 * child (valgrind checks the runners too). */
+	dsmap_scan_report *report;
 	/* the credentials file, read when first needed */
 	int cred_read;
 	char *cred;
@@ -1437,6 +1443,7 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 		goto done;
 	}
 	sc.jobs = r->jobs;
+	sc.report = r;
 	r->count = sc.njobs;
 	for (i = 0; i < sc.njobs; i++) {
 		struct job *j = &sc.jobs[i];
@@ -1450,6 +1457,9 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 		if ((rc = prepare(&sc, j)) < 0)
 			goto done;
 	}
+	/* done with before any runner is forked (see struct scan's report) */
+	free(chosen);
+	chosen = NULL;
 
 	if ((rc = dsmap_store__write(ws->store, number_txn, &sc, "number systems")) < 0)
 		goto done;
