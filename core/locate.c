@@ -60,6 +60,7 @@ _Static_assert(DSMAP__MAX_JOIN == DSMAP_LOCATE_MAX_JOIN,
 #define OPEN_TRIES 8        /* snapshots taken while new generations keep coming */
 #define MAX_SHAPES 64       /* answer shapes whose sections a locator keeps (see shape_of()) */
 #define SHAPE_HASH 16       /* bytes of a shape's hash */
+#define MARK_NONCE 16       /* random bytes of a locator's part markers */
 
 struct lsys {
 	char *id;
@@ -105,7 +106,7 @@ struct dsmap_locator {
 	size_t nparts, capparts;
 	size_t nshapes;           /* the answer shapes among them */
 	int no_parts;             /* DSMAP_LOCATE_PARTS=0: every answer dumped whole */
-	char mark[2 + 2 * 16];    /* "\x01" and 32 random hex digits: this locator's markers */
+	char mark[2 + 2 * MARK_NONCE]; /* "\x01" and the nonce in hex: this locator's markers */
 };
 
 /* A value that every answer of a snapshot shares (a purpose's legal
@@ -198,6 +199,20 @@ struct dsmap_locate_result {
 };
 
 /* ---- the snapshot ------------------------------------------------------------------ */
+
+/* A locator's marker, random (no text of a source can pass for one), and
+ * the test control DSMAP_LOCATE_PARTS=0, which makes every answer whole
+ * so that tests can compare the two. */
+static void parts_init(dsmap_locator *l)
+{
+	const char *parts = getenv("DSMAP_LOCATE_PARTS");
+	unsigned char nonce[MARK_NONCE];
+
+	l->no_parts = parts != NULL && strcmp(parts, "0") == 0;
+	randombytes_buf(nonce, sizeof(nonce));
+	l->mark[0] = '\x01';
+	sodium_bin2hex(l->mark + 1, sizeof(l->mark) - 1, nonce, sizeof(nonce));
+}
 
 static void parts_clear(dsmap_locator *l)
 {
@@ -527,17 +542,7 @@ int dsmap_locator_open(dsmap_locator **out, dsmap_workspace *ws)
 	l->store = ws->store;
 	l->max_join = DSMAP_LOCATE_MAX_JOIN;
 	memcpy(l->lang, "en", 3);
-	{
-		unsigned char nonce[16];
-
-		const char *parts = getenv("DSMAP_LOCATE_PARTS");
-
-		/* a test control: the answers with and without parts compared */
-		l->no_parts = parts != NULL && strcmp(parts, "0") == 0;
-		randombytes_buf(nonce, sizeof(nonce));
-		l->mark[0] = '\x01';
-		sodium_bin2hex(l->mark + 1, sizeof(l->mark) - 1, nonce, sizeof(nonce));
-	}
+	parts_init(l);
 	if ((rc = snapshot_open(l)) < 0) {
 		free(l->holds);   /* released, but the array kept */
 		free(l);
@@ -1365,17 +1370,24 @@ struct answer {
 /* What an answer puts under a key: `v` itself (borrowed), or in a marked
  * answer the marker of the part that holds it, under `tag`, `id` and
  * `ref` (NULL for none); NULL when memory ran out. */
+#define PART_KEY_MAX (DSMAP__SYSTEM_ID_MAX + 600)
+
+/* The key of a part: `tag`, `id`, then a tab and `ref` when given; -1 when
+ * it does not fit (the value then gets no part). */
+static int part_key(char key[PART_KEY_MAX], char tag, const char *id, const char *ref)
+{
+	int n = snprintf(key, PART_KEY_MAX, "%c%s%s%s", tag, id, ref ? "\t" : "", ref ? ref : "");
+
+	return n > 0 && n < PART_KEY_MAX ? 0 : -1;
+}
+
 static json_t *shared(struct answer *a, char tag, const char *id, const char *ref, json_t *v)
 {
-	char key[DSMAP__SYSTEM_ID_MAX + 600];
+	char key[PART_KEY_MAX];
 	json_t *m;
-	int n;
 
-	if (!a->marked || v == NULL)
+	if (!a->marked || v == NULL || part_key(key, tag, id, ref) < 0)
 		return v;
-	n = snprintf(key, sizeof(key), "%c%s%s%s", tag, id, ref ? "\t" : "", ref ? ref : "");
-	if (n < 0 || (size_t)n >= sizeof(key))
-		return v;   /* no key of its own: the value itself */
 	if ((m = part_get(a->l, key)) != NULL)
 		return m;
 	return part_add(a->l, key, json_incref(v));
@@ -1424,21 +1436,18 @@ static int use_purpose(struct answer *a, json_t *pn, const char *ref, const char
 	    dsmap__json_add_unique(json_object_get(entry, "systems"), sid) < 0)
 		return dsmap_error__oom();
 	if (json_object_get(json_object_get(entry, "retention"), ref) == NULL) {
-		json_t *rules = NULL;
+		char key[PART_KEY_MAX];
+		json_t *rules;
 
 		/* the rules of `ref` under `p`, built once per snapshot when marked */
-		if (a->marked) {
-			char key[DSMAP__SYSTEM_ID_MAX + 600];
-			int n = snprintf(key, sizeof(key), "R%s\t%s", p, ref);
-
-			if (n > 0 && (size_t)n < sizeof(key) && (rules = part_get(a->l, key)) == NULL)
-				rules = part_add(a->l, key, dsmap__graph_rules_for(pn, ref));
-			if (n > 0 && (size_t)n < sizeof(key) && rules == NULL)
+		if (a->marked && part_key(key, 'R', p, ref) == 0) {
+			if ((rules = part_get(a->l, key)) == NULL &&
+			    (rules = part_add(a->l, key, dsmap__graph_rules_for(pn, ref))) == NULL)
 				return dsmap_error__oom();
 			json_incref(rules);
-		}
-		if (rules == NULL)
+		} else {
 			rules = dsmap__graph_rules_for(pn, ref);
+		}
 		if (json_object_set_new(json_object_get(entry, "retention"), ref, rules) < 0)
 			return dsmap_error__oom();
 	}
