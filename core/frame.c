@@ -46,35 +46,62 @@ _Static_assert(DSMAP__FRAME_MAX_IDS <= UINT8_MAX && DSMAP__FRAME_MAX_CATS <= UIN
                DSMAP__FRAME_LOCATOR_MAX <= UINT16_MAX && DSMAP__FRAME_REASON_MAX <= UINT16_MAX,
                "the limits fit their fields");
 
-static const unsigned char magic[3] = { 'D', 'S', 'M' };
+/* By enum dsmap__frame_order. */
+static const unsigned char magics[2][3] = { { 'D', 'S', 'M' }, { 'D', 'S', 'W' } };
 
-static void put16(unsigned char *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-
-static uint16_t get16(const unsigned char *p)
+/* Integers in or out: native (memcpy) for a pipe frame, little-endian
+ * byte by byte for a wire frame.  `le` is 1 for the wire. */
+static void putn(unsigned char *p, uint64_t v, size_t n, int le)
 {
-	uint16_t v;
+	size_t i;
 
-	memcpy(&v, p, 2);
+	if (!le) {
+		uint16_t v16 = (uint16_t)v;
+		uint32_t v32 = (uint32_t)v;
+
+		if (n == 2)
+			memcpy(p, &v16, 2);
+		else if (n == 4)
+			memcpy(p, &v32, 4);
+		else
+			memcpy(p, &v, 8);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t getn(const unsigned char *p, size_t n, int le)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!le) {
+		uint16_t v16;
+		uint32_t v32;
+
+		if (n == 2) {
+			memcpy(&v16, p, 2);
+			return v16;
+		}
+		if (n == 4) {
+			memcpy(&v32, p, 4);
+			return v32;
+		}
+		memcpy(&v, p, 8);
+		return v;
+	}
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
 	return v;
 }
 
-static uint32_t get32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
+#define put16(p, v) putn((p), (uint16_t)(v), 2, le)
+#define put32(p, v) putn((p), (uint32_t)(v), 4, le)
+#define put64(p, v) putn((p), (uint64_t)(v), 8, le)
+#define get16(p) ((uint16_t)getn((p), 2, le))
+#define get32(p) ((uint32_t)getn((p), 4, le))
+#define get64(p) getn((p), 8, le)
 
 /* NULL when the fields of `f` make a frame the format allows; else why not. */
 static const char *check(const struct dsmap__frame *f)
@@ -183,15 +210,39 @@ static void out(unsigned char **p, const void *src, size_t n)
 	*p += n;
 }
 
+/* A record's categories, `n` of them from its view, in the frame's order. */
+static void out_cats(unsigned char **p, const struct dsmap__frame_record *r, int le)
+{
+	size_t i;
+
+	if (r->cats_le == le) {
+		out(p, r->cats, r->cat_count * 4);   /* already in the frame's order */
+		return;
+	}
+	for (i = 0; i < r->cat_count; i++, *p += 4)
+		putn(*p, dsmap__frame_cat(r, i), 4, le);
+}
+
 int dsmap__frame_encode(unsigned char *buf, size_t cap, size_t *used, const char **why,
                         const struct dsmap__frame *f)
+{
+	return dsmap__frame_encode_as(DSMAP__FRAME_PIPE, buf, cap, used, why, f);
+}
+
+int dsmap__frame_encode_as(enum dsmap__frame_order order, unsigned char *buf, size_t cap,
+                           size_t *used, const char **why, const struct dsmap__frame *f)
 {
 	struct dsmap__frame_wire_header h;
 	const char *bad;
 	unsigned char *p = buf;
+	int le = order == DSMAP__FRAME_WIRE;
 	size_t n;
 
 	*used = 0;
+	if (order != DSMAP__FRAME_PIPE && order != DSMAP__FRAME_WIRE) {
+		bad = "no byte order dsmap knows";
+		goto refuse;
+	}
 	if ((bad = check(f)) != NULL)
 		goto refuse;
 	n = dsmap__frame_size(f);
@@ -200,7 +251,7 @@ int dsmap__frame_encode(unsigned char *buf, size_t cap, size_t *used, const char
 		goto refuse;
 	}
 	h.type = (unsigned char)f->type;
-	memcpy(h.magic, magic, sizeof(magic));
+	memcpy(h.magic, magics[le], sizeof(h.magic));
 	put32(h.len, (uint32_t)(n - DSMAP__FRAME_HEADER));
 	out(&p, &h, sizeof(h));
 
@@ -210,8 +261,8 @@ int dsmap__frame_encode(unsigned char *buf, size_t cap, size_t *used, const char
 		struct dsmap__frame_wire_record w;
 
 		put64(w.number, r->number);
-		memcpy(w.first, &r->first, 8);
-		memcpy(w.last, &r->last, 8);
+		put64(w.first, r->first);     /* two's complement, as the decoder reads it */
+		put64(w.last, r->last);
 		put16(w.source, r->source);
 		w.nids = (unsigned char)r->id_count;
 		w.reserved = 0;
@@ -221,7 +272,7 @@ int dsmap__frame_encode(unsigned char *buf, size_t cap, size_t *used, const char
 		put32(w.brands, r->brands);
 		out(&p, &w, sizeof(w));
 		out(&p, r->ids, r->id_count * DSMAP__FRAME_ID_SIZE);
-		out(&p, r->cats, r->cat_count * 4);
+		out_cats(&p, r, le);
 		out(&p, r->loc, r->loc_len);
 		break;
 	}
@@ -267,7 +318,7 @@ int dsmap__frame_encode(unsigned char *buf, size_t cap, size_t *used, const char
 	case DSMAP__FRAME_ERROR: {
 		struct dsmap__frame_wire_error w;
 
-		memcpy(w.code, &f->error.code, 4);
+		put32(w.code, (uint32_t)f->error.code);
 		out(&p, &w, sizeof(w));
 		out(&p, f->error.msg, f->error.msg_len);
 		break;
@@ -286,7 +337,7 @@ refuse:
 /* The payload `p` of `n` bytes into *f (whose type is set); NULL, or why
  * it is malformed.  Every view is made only once the lengths that place
  * it have been checked against `n`. */
-static const char *payload(struct dsmap__frame *f, const unsigned char *p, size_t n)
+static const char *payload(struct dsmap__frame *f, const unsigned char *p, size_t n, int le)
 {
 	switch (f->type) {
 	case DSMAP__FRAME_RECORD: {
@@ -299,8 +350,8 @@ static const char *payload(struct dsmap__frame *f, const unsigned char *p, size_
 		if (w.reserved != 0)
 			return "a record whose reserved byte is not 0";
 		r->number = get64(w.number);
-		memcpy(&r->first, w.first, 8);
-		memcpy(&r->last, w.last, 8);
+		r->first = (int64_t)get64(w.first);
+		r->last = (int64_t)get64(w.last);
 		r->source = get16(w.source);
 		r->kinds = get32(w.kinds);
 		r->brands = get32(w.brands);
@@ -313,6 +364,7 @@ static const char *payload(struct dsmap__frame *f, const unsigned char *p, size_
 		r->ids = p + sizeof(w);
 		r->cats = r->ids + r->id_count * DSMAP__FRAME_ID_SIZE;
 		r->loc = (const char *)(r->cats + r->cat_count * 4);
+		r->cats_le = le;
 		return NULL;
 	}
 	case DSMAP__FRAME_UNMAPPED: {
@@ -374,7 +426,7 @@ static const char *payload(struct dsmap__frame *f, const unsigned char *p, size_
 		if (n < sizeof(w))
 			return "an error frame shorter than its code";
 		memcpy(&w, p, sizeof(w));
-		memcpy(&f->error.code, w.code, 4);
+		f->error.code = (int32_t)get32(w.code);
 		f->error.msg_len = n - sizeof(w);
 		f->error.msg = (const char *)p + sizeof(w);
 		return NULL;
@@ -387,17 +439,31 @@ static const char *payload(struct dsmap__frame *f, const unsigned char *p, size_
 int dsmap__frame_decode(struct dsmap__frame *f, size_t *used, const char **why,
                         const unsigned char *buf, size_t len)
 {
+	return dsmap__frame_decode_as(DSMAP__FRAME_PIPE, f, used, why, buf, len);
+}
+
+int dsmap__frame_decode_as(enum dsmap__frame_order order, struct dsmap__frame *f, size_t *used,
+                           const char **why, const unsigned char *buf, size_t len)
+{
 	struct dsmap__frame_wire_header h;
 	const char *bad;
+	int le = order == DSMAP__FRAME_WIRE;
 	size_t n;
 
 	memset(f, 0, sizeof(*f));
 	*used = 0;
+	if (order != DSMAP__FRAME_PIPE && order != DSMAP__FRAME_WIRE) {
+		bad = "no byte order dsmap knows";
+		goto fail;
+	}
 	if (len < sizeof(h))
 		return 0;
 	memcpy(&h, buf, sizeof(h));
-	if (memcmp(h.magic, magic, sizeof(magic)) != 0) {
-		bad = "not a frame";
+	if (memcmp(h.magic, magics[le], sizeof(h.magic)) != 0) {
+		bad = memcmp(h.magic, magics[!le], sizeof(h.magic)) == 0 ?
+		      (le ? "not a frame (a pipe frame, where a wire frame was expected)" :
+		            "not a frame (a wire frame, where a pipe frame was expected)") :
+		      "not a frame";
 		goto fail;
 	}
 	if ((n = get32(h.len)) > DSMAP__FRAME_MAX) {
@@ -408,7 +474,7 @@ int dsmap__frame_decode(struct dsmap__frame *f, size_t *used, const char **why,
 		return 0;
 	f->type = h.type;
 	*used = sizeof(h) + n;
-	if ((bad = payload(f, buf + sizeof(h), n)) != NULL || (bad = check(f)) != NULL)
+	if ((bad = payload(f, buf + sizeof(h), n, le)) != NULL || (bad = check(f)) != NULL)
 		goto fail;
 	return 0;
 fail:

@@ -3,11 +3,20 @@
  * (scan.c) over a pipe.  This module is the one place that knows their
  * layout: the runner encodes through it, the scan decodes through it.
  *
- * Both ends are the same program on the same machine, and a frame is never
- * stored or sent further: integers are in native byte order.
+ * Two byte orders, one layout:
+ *  - pipe frames (magic "DSM"): both ends are the same program on the same
+ *    machine, and the frame is never stored or sent further: integers are
+ *    in native byte order.  The runner writes these, the scan reads them.
+ *  - wire frames (magic "DSW"): the same frames crossing machines (an
+ *    agent publishing to NATS JetStream, a coordinator consuming, issue 18):
+ *    every integer, the categories included, is little-endian whatever the
+ *    host.  The other magic is the version flag: a decoder of one order
+ *    refuses a frame of the other as "not a frame", so a frame can never be
+ *    read in the wrong order.
  *
  * A frame is an 8-byte header, then `len` bytes of payload:
- *   u8 type, the three bytes "DSM", u32 len (at most DSMAP__FRAME_MAX).
+ *   u8 type, the three bytes "DSM" (pipe) or "DSW" (wire), u32 len (at
+ *   most DSMAP__FRAME_MAX).
  * Payloads, packed as written (the wire structs below, whose sizes frame.c
  * pins with _Static_assert):
  *   'R' record:   u64 number, i64 first, i64 last, u16 source, u8 nids,
@@ -57,6 +66,12 @@
 #define DSMAP__FRAME_LOCATOR_MAX 512
 #define DSMAP__FRAME_REASON_MAX 512
 #define DSMAP__FRAME_MESSAGE_MAX (DSMAP__FRAME_MAX - 4) /* an 'X' frame's message */
+
+/* The byte order of a frame's integers (see above). */
+enum dsmap__frame_order {
+	DSMAP__FRAME_PIPE = 0,        /* native, magic "DSM": runner -> scan */
+	DSMAP__FRAME_WIRE = 1         /* little-endian, magic "DSW": agent -> coordinator */
+};
 
 enum dsmap__frame_type {
 	DSMAP__FRAME_RECORD = 'R',
@@ -136,10 +151,14 @@ struct dsmap__frame_record {
 	size_t id_count;              /* 1..DSMAP__FRAME_MAX_IDS */
 	const unsigned char *ids;     /* id_count x DSMAP__FRAME_ID_SIZE; the first the subject's */
 	size_t cat_count;             /* 0..DSMAP__FRAME_MAX_CATS */
-	const unsigned char *cats;    /* cat_count x u32, native order, maybe unaligned:
-	                               * read with dsmap__frame_cat() */
+	const unsigned char *cats;    /* cat_count x u32, maybe unaligned, in native
+	                               * order or little-endian (cats_le): read with
+	                               * dsmap__frame_cat() */
 	size_t loc_len;               /* 0..DSMAP__FRAME_LOCATOR_MAX */
 	const char *loc;
+	int cats_le;                  /* 1: `cats` is little-endian (the decoder sets
+	                               * it for a wire frame); 0: native (what the
+	                               * runner gives the encoder) */
 };
 
 struct dsmap__frame_unmapped {
@@ -185,12 +204,16 @@ struct dsmap__frame {
 	};
 };
 
-/* Category `i` of a record. */
+/* Category `i` of a record, in either order its view may have. */
 static inline uint32_t dsmap__frame_cat(const struct dsmap__frame_record *r, size_t i)
 {
+	const unsigned char *p = r->cats + i * 4;
 	uint32_t v;
 
-	memcpy(&v, r->cats + i * 4, 4);
+	if (r->cats_le)
+		return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		       (uint32_t)p[3] << 24;
+	memcpy(&v, p, 4);
 	return v;
 }
 
@@ -204,7 +227,8 @@ static inline uint32_t dsmap__frame_cat(const struct dsmap__frame_record *r, siz
 size_t dsmap__frame_size(const struct dsmap__frame *f);
 
 /*
- * Write `f` as one frame at `buf`, which has room for `cap` bytes.
+ * Write `f` as one pipe frame (native order) at `buf`, which has room for
+ * `cap` bytes.
  * Returns 0 and sets *used to the bytes written (dsmap__frame_size(f));
  * DSMAP_EINVALID when `f` is not a frame the decoder would accept or does
  * not fit in `cap`, with *why (when not NULL) set to a constant that says
@@ -212,6 +236,15 @@ size_t dsmap__frame_size(const struct dsmap__frame *f);
  */
 int dsmap__frame_encode(unsigned char *buf, size_t cap, size_t *used, const char **why,
                         const struct dsmap__frame *f);
+
+/*
+ * dsmap__frame_encode() in the byte order `order`: DSMAP__FRAME_WIRE
+ * writes a wire frame (little-endian, magic "DSW"), the same size as the
+ * pipe frame.  A record's categories are read in the order its view says
+ * (cats_le), so a decoded frame of either order re-encodes into the other.
+ */
+int dsmap__frame_encode_as(enum dsmap__frame_order order, unsigned char *buf, size_t cap,
+                           size_t *used, const char **why, const struct dsmap__frame *f);
 
 /* ---- decoding --------------------------------------------------------------------- */
 
@@ -231,5 +264,13 @@ int dsmap__frame_encode(unsigned char *buf, size_t cap, size_t *used, const char
  */
 int dsmap__frame_decode(struct dsmap__frame *f, size_t *used, const char **why,
                         const unsigned char *buf, size_t len);
+
+/*
+ * dsmap__frame_decode() of frames in the byte order `order`; the same
+ * rules, and a frame of the other order is "not a frame" (*used 0).  A
+ * record decoded from a wire frame has cats_le set.
+ */
+int dsmap__frame_decode_as(enum dsmap__frame_order order, struct dsmap__frame *f, size_t *used,
+                           const char **why, const unsigned char *buf, size_t len);
 
 #endif

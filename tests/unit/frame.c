@@ -827,6 +827,247 @@ static void test_frame__damaged(void **state)
 	}
 }
 
+/* ---- wire frames (little-endian, magic "DSW") ------------------------------------ */
+
+static void le_put(unsigned char *p, uint64_t v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static unsigned char *encode_wire(const struct dsmap__frame *f, size_t *len)
+{
+	size_t cap = dsmap__frame_size(f);
+	unsigned char *buf;
+	const char *why = NULL;
+
+	assert_true(cap >= DSMAP__FRAME_HEADER);
+	assert_non_null(buf = malloc(cap));
+	assert_int_equal(dsmap__frame_encode_as(DSMAP__FRAME_WIRE, buf, cap, len, &why, f), 0);
+	assert_null(why);
+	assert_int_equal(*len, cap);
+	return buf;
+}
+
+static int decode_wire_copy(struct dsmap__frame *f, size_t *used, const char **why,
+                            const unsigned char *bytes, size_t len, unsigned char **copy)
+{
+	*copy = malloc(len ? len : 1);
+	assert_non_null(*copy);
+	if (len > 0)
+		memcpy(*copy, bytes, len);
+	return dsmap__frame_decode_as(DSMAP__FRAME_WIRE, f, used, why, *copy, len);
+}
+
+static const char *wire_refused(const unsigned char *bytes, size_t len, size_t *used)
+{
+	struct dsmap__frame f;
+	unsigned char *copy;
+	const char *why = NULL;
+	size_t u;
+	int rc = decode_wire_copy(&f, &u, &why, bytes, len, &copy);
+
+	free(copy);
+	if (used != NULL)
+		*used = u;
+	if (rc == 0)
+		return NULL;
+	assert_int_equal(rc, DSMAP_EINVALID);
+	assert_non_null(why);
+	return why;
+}
+
+/* The record's wire bytes, built by hand in little-endian whatever the
+ * host: what an agent on any machine sends. */
+static void test_frame__wire_record_bytes(void **state)
+{
+	struct dsmap__frame f = a_record();
+	unsigned char want[8 + 40 + 3 * 17 + 3 * 4 + sizeof(loc) - 1];
+	unsigned char *got;
+	size_t len, i;
+
+	(void)state;
+	memset(want, 0xee, sizeof(want));
+	memcpy(want, "RDSW", 4);
+	le_put(want + 4, sizeof(want) - 8, 4);
+	/* number 0x0102030405060708: its lowest byte first */
+	for (i = 0; i < 8; i++)
+		want[8 + i] = (unsigned char)(8 - i);
+	le_put(want + 16, (uint64_t)(int64_t)-5, 8);
+	le_put(want + 24, 1700000000, 8);
+	le_put(want + 32, 3, 2);
+	want[34] = 3;
+	want[35] = 0;
+	le_put(want + 36, 3, 2);
+	le_put(want + 38, sizeof(loc) - 1, 2);
+	le_put(want + 40, 1u << 2, 4);
+	le_put(want + 44, 1u << 31, 4);
+	memcpy(want + 48, ids3, 3 * 17);
+	for (i = 0; i < 3; i++)
+		le_put(want + 48 + 51 + 4 * i, cats3[i], 4);
+	memcpy(want + 48 + 51 + 12, loc, sizeof(loc) - 1);
+	assert_int_equal(want[16], 0xfb);      /* -5, two's complement */
+	assert_int_equal(want[48 + 51 + 8 + 2], 0x08);   /* 1 << 19 */
+
+	got = encode_wire(&f, &len);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(got, want, sizeof(want));
+	free(got);
+}
+
+static void test_frame__wire_other_bytes(void **state)
+{
+	struct dsmap__frame f;
+	unsigned char *got;
+	size_t len;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.type = DSMAP__FRAME_ERROR;
+	f.error.code = DSMAP_ETIMEOUT;
+	f.error.msg = "slow";
+	f.error.msg_len = 4;
+	got = encode_wire(&f, &len);
+	assert_int_equal(len, 8 + 4 + 4);
+	assert_memory_equal(got, "XDSW", 4);
+	assert_int_equal(got[4], 8);
+	assert_int_equal(got[5] | got[6] | got[7], 0);
+	assert_int_equal((int32_t)((uint32_t)got[8] | (uint32_t)got[9] << 8 |
+	                           (uint32_t)got[10] << 16 | (uint32_t)got[11] << 24),
+	                 DSMAP_ETIMEOUT);
+	free(got);
+
+	memset(&f, 0, sizeof(f));
+	f.type = DSMAP__FRAME_END;
+	f.end.records = 0x0102;
+	got = encode_wire(&f, &len);
+	assert_int_equal(len, 16);
+	assert_int_equal(got[8], 0x02);
+	assert_int_equal(got[9], 0x01);
+	free(got);
+}
+
+/* Every frame through the wire and back, alone and back to back with
+ * every prefix waited for, as the pipe's are. */
+static void test_frame__wire_round_trip(void **state)
+{
+	struct dsmap__frame in[MAX_FRAMES], out;
+	size_t n = all_frames(in), i, len, used, total = 0, off, k, cut;
+	unsigned char *buf, *copy, *stream = NULL;
+	const char *why = NULL;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		buf = encode_wire(&in[i], &len);
+		assert_int_equal(decode_wire_copy(&out, &used, &why, buf, len, &copy), 0);
+		assert_int_equal(used, len);
+		assert_same(&in[i], &out);
+		if (out.type == DSMAP__FRAME_RECORD)
+			assert_int_equal(out.record.cats_le, 1);
+		free(copy);
+		assert_non_null(stream = realloc(stream, total + len));
+		memcpy(stream + total, buf, len);
+		total += len;
+		free(buf);
+	}
+	for (off = 0, k = 0; off < total; off += used, k++) {
+		assert_int_equal(decode_wire_copy(&out, &used, NULL, stream + off, total - off, &copy), 0);
+		assert_true(used > 0);
+		assert_same(&in[k], &out);
+		free(copy);
+		for (cut = 0; cut < used; cut += cut < 64 ? 1 : 97) {
+			assert_null(wire_refused(stream + off, cut, &len));
+			assert_int_equal(len, 0);
+		}
+	}
+	assert_int_equal(k, n);
+	free(stream);
+}
+
+/* A frame read in one order re-encodes into the other: what an agent
+ * does with its runner's pipe frames, and what the bytes must not lose. */
+static void test_frame__wire_recode(void **state)
+{
+	struct dsmap__frame in[MAX_FRAMES], mid;
+	size_t n = all_frames(in), i, len, len2, used;
+	unsigned char *pipe, *wire, *copy, *again;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		pipe = encode(&in[i], &len);
+		wire = encode_wire(&in[i], &len2);
+		assert_int_equal(len, len2);
+		/* pipe -> decoded -> wire: the wire bytes */
+		assert_int_equal(decode_copy(&mid, &used, NULL, pipe, len, &copy), 0);
+		again = encode_wire(&mid, &len2);
+		assert_memory_equal(again, wire, len);
+		free(again);
+		free(copy);
+		/* wire -> decoded -> pipe: the pipe bytes */
+		assert_int_equal(decode_wire_copy(&mid, &used, NULL, wire, len, &copy), 0);
+		again = encode(&mid, &len2);
+		assert_memory_equal(again, pipe, len);
+		free(again);
+		free(copy);
+		free(pipe);
+		free(wire);
+	}
+}
+
+/* One order's decoder never reads the other's frames, and the wire
+ * decoder refuses what the pipe decoder refuses. */
+static void test_frame__wire_refuses(void **state)
+{
+	struct dsmap__frame f = a_record(), g;
+	unsigned char *b, buf[64];
+	const char *why = NULL;
+	size_t len, used;
+
+	(void)state;
+	b = record_bytes(&len);                /* a pipe frame */
+	assert_string_equal(wire_refused(b, len, &used),
+	                    "not a frame (a pipe frame, where a wire frame was expected)");
+	assert_int_equal(used, 0);
+	free(b);
+	b = encode_wire(&f, &len);
+	assert_string_equal(refused(b, len, &used),
+	                    "not a frame (a wire frame, where a pipe frame was expected)");
+	assert_int_equal(used, 0);
+	b[3] = 'Q';
+	assert_string_equal(wire_refused(b, len, &used), "not a frame");
+	b[3] = 'W';
+	assert_null(wire_refused(b, len, NULL));
+	b[REC + 27] = 1;                       /* the reserved byte */
+	assert_string_equal(wire_refused(b, len, NULL), "a record whose reserved byte is not 0");
+	b[REC + 27] = 0;
+	b[REC + 28]++;                         /* ncats, low byte first */
+	assert_string_equal(wire_refused(b, len, NULL),
+	                    "a record whose counts disagree with its length");
+	b[REC + 28]--;
+	b[REC + 40] = 0xfe;                    /* the first identifier's kind */
+	assert_string_equal(wire_refused(b, len, NULL),
+	                    "a record with an identifier of no kind dsmap knows");
+	b[REC + 40] = ids3[0][0];
+	le_put(b + 4, DSMAP__FRAME_MAX + 1, 4);
+	assert_string_equal(wire_refused(b, len, &used),
+	                    "a frame header announcing more than the longest frame");
+	assert_int_equal(used, 0);
+	free(b);
+	/* the encoder refuses the same in either order, and an order it does not know */
+	f.record.id_count = 0;
+	assert_int_equal(dsmap__frame_encode_as(DSMAP__FRAME_WIRE, buf, sizeof(buf), &len, &why, &f),
+	                 DSMAP_EINVALID);
+	assert_string_equal(why, "a record with no identifier");
+	f = a_record();
+	assert_int_equal(dsmap__frame_encode_as((enum dsmap__frame_order)7, buf, sizeof(buf), &len,
+	                                        &why, &f), DSMAP_EINVALID);
+	assert_string_equal(why, "no byte order dsmap knows");
+	assert_int_equal(dsmap__frame_decode_as((enum dsmap__frame_order)7, &g, &used, &why, buf, 0),
+	                 DSMAP_EINVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -843,6 +1084,11 @@ int main(void)
 		cmocka_unit_test(test_frame__unmapped_and_end),
 		cmocka_unit_test(test_frame__encode_refuses),
 		cmocka_unit_test(test_frame__damaged),
+		cmocka_unit_test(test_frame__wire_record_bytes),
+		cmocka_unit_test(test_frame__wire_other_bytes),
+		cmocka_unit_test(test_frame__wire_round_trip),
+		cmocka_unit_test(test_frame__wire_recode),
+		cmocka_unit_test(test_frame__wire_refuses),
 	};
 
 	return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
