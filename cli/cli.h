@@ -103,6 +103,7 @@ int cmd_ropa(int argc, char **argv, struct cli_global *g);
 int cmd_audit(int argc, char **argv, struct cli_global *g);
 int cmd_export(int argc, char **argv, struct cli_global *g);
 int cmd_sync(int argc, char **argv, struct cli_global *g);
+int cmd_agent(int argc, char **argv, struct cli_global *g);
 int cmd_demo(int argc, char **argv, struct cli_global *g);
 int cmd_impact(int argc, char **argv, struct cli_global *g);
 int cmd_history(int argc, char **argv, struct cli_global *g);

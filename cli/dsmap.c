@@ -217,6 +217,29 @@ const struct cli_command cli_commands[] = {
 	  "everything.  Exit status 0 when the store is sound.\n"
 	  "  --rebuild-index  first write the identifier index anew from the\n"
 	  "                   systems' inventories (in one transaction)\n" },
+	{ "agent", cmd_agent,
+	  "scan one system where it lives and publish it to NATS JetStream",
+	  "usage: dsmap agent --system ID [--nats URLS] [--creds FILE] [--ca FILE]\n"
+	  "                   [--timeout SECONDS] [--rev REV] [--format text|json]\n"
+	  "\n"
+	  "Scan system ID of the workspace's mapping through its plugin, in the same\n"
+	  "isolated runner and with the same keyed hashing as dsmap scan, and\n"
+	  "publish what the runner sends (identifier hashes, category numbers,\n"
+	  "locators, counts; never a raw value) to the JetStream subject\n"
+	  "dsmap.scan.ID.GENERATION: a start message, batches of frames each with\n"
+	  "a message id, and a manifest with the counts and a BLAKE2b checksum.\n"
+	  "The workspace's inventory is left alone.  The workspace's secret key\n"
+	  "must be the coordinator's (copy it to .dsmap/secret.key, mode 0600).\n"
+	  "See docs/distributed.md.\n"
+	  "  --nats URLS     the NATS servers, comma-separated (default:\n"
+	  "                  $DSMAP_NATS_URL)\n"
+	  "  --creds FILE    NATS_USER=, NATS_PASSWORD=, NATS_CA= lines; mode 0600\n"
+	  "  --ca FILE       the CA certificate of the servers (TLS)\n"
+	  "  --timeout S     as dsmap scan's\n"
+	  "\n"
+	  "Exit status 0 when the whole scan and its manifest were published, 3 when\n"
+	  "the mapping has no such system, 1 otherwise (a failed scan still\n"
+	  "publishes a manifest saying so when it can).\n" },
 	{ "sync", cmd_sync,
 	  "store the lineage graph of a revision of the mapping",
 	  "usage: dsmap sync [--rev REV]\n"

@@ -36,6 +36,7 @@
 #include "mapping.h"
 #include "plugins.h"
 #include "runner.h"
+#include "sink.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -109,7 +110,8 @@ struct scan {
 	dsmap_scan_progress *pr;
 	struct job *jobs;
 	size_t njobs;
-	dsmap__ingest *ing;
+	dsmap__ingest *ing;               /* NULL when frames go to `sink` */
+	const struct dsmap__frame_sink *sink;  /* an agent's (sink.h), or NULL */
 	const dsmap_scan_options *opts;
 	/* The report being made, in memory as well as in dsmap_scan()'s
 	 * local: a runner is forked below it, and its noreturn main need
@@ -635,6 +637,8 @@ static int take_record(struct scan *sc, struct job *j, const struct dsmap__frame
 	r.kinds = fr->kinds;
 	r.brands = fr->brands;
 	j->records++;
+	if (sc->sink != NULL)
+		return 0;   /* take_frames() hands it on, checked */
 	return dsmap__ingest_add(sc->ing, j->slot, &r);
 }
 
@@ -736,6 +740,10 @@ static int take_frames(struct scan *sc, struct job *j)
 			take_error(j, &f.error);
 			break;
 		}
+		/* An agent's scan: the frame passed every check a local scan
+		 * makes (a frame that failed the job goes nowhere). */
+		if (sc->sink != NULL && !j->failed && (rc = sc->sink->frame(sc->sink->payload, &f)) < 0)
+			return rc;
 	}
 	if (off > 0) {
 		memmove(j->in, j->in + off, j->inlen - off);
@@ -912,8 +920,25 @@ static int finish(struct scan *sc, struct job *j, int status)
 			         (unsigned long long)j->records);
 	}
 	if (j->failed || j->killed || !j->got_end || !clean) {
-		dsmap__ingest_drop(sc->ing, j->slot);
+		if (sc->sink != NULL) {
+			/* The sink says so to its reader; whether it could is
+			 * secondary to the failure itself, which the job keeps. */
+			if (sc->sink->end(sc->sink->payload, j->records,
+			                  j->failed ? j->failure : "the scan did not finish") < 0)
+				dsmap_error_clear();
+		} else {
+			dsmap__ingest_drop(sc->ing, j->slot);
+		}
 		j->state = DSMAP_SCAN_FAILED;
+		return 0;
+	}
+	if (sc->sink != NULL) {
+		if (sc->sink->end(sc->sink->payload, j->records, NULL) < 0) {
+			job_fail(j, dsmap_error_last()->code, "%s", dsmap_error_last()->message);
+			j->state = DSMAP_SCAN_FAILED;
+			return 0;
+		}
+		j->state = DSMAP_SCAN_DONE;
 		return 0;
 	}
 	{
@@ -1518,6 +1543,126 @@ done:
 	}
 	dsmap__ingest_free(sc.ing);
 	free(chosen);
+	free(sc.catbits);
+	free(sc.facet_bits[0]);
+	free(sc.facet_bits[1]);
+	free(sc.cred);
+	free(sc.cred_path);
+	dsmap__arena_free(&sc.arena);
+	dsmap_mapping_free(sc.m);
+	dsmap_workspace__unlock(lock);
+	return rc;
+}
+
+/* ---- an agent's scan: the frames to a sink --------------------------------------- */
+
+int dsmap__scan_to_sink(dsmap_workspace *ws, const char *system, const char *rev,
+                        unsigned int timeout, const struct dsmap__frame_sink *sink,
+                        uint64_t *records)
+{
+	dsmap_scan_options opts = DSMAP_SCAN_OPTIONS_INIT;
+	const struct dsmap__system *sys;
+	struct dsmap__sink_plan plan;
+	const char **refs = NULL, **facet_ids[2] = { NULL, NULL };
+	dsmap_scan_system out;
+	dsmap_sync_result synced;
+	struct job job;
+	struct scan sc;
+	size_t i, k;
+	int f, rc, lock = -1;
+
+	if (records != NULL)
+		*records = 0;
+	if (ws == NULL || system == NULL || sink == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap__scan_to_sink: NULL argument");
+	memset(&sc, 0, sizeof(sc));
+	memset(&job, 0, sizeof(job));
+	memset(&out, 0, sizeof(out));
+	opts.timeout = timeout;
+	opts.rev = rev;
+	sc.ws = ws;
+	sc.opts = &opts;
+	sc.sink = sink;
+
+	if ((rc = dsmap_workspace__lock(ws, &lock)) < 0)
+		return rc;
+	if ((rc = dsmap_sync(&synced, ws, rev)) < 0)
+		goto done;
+	memcpy(sc.commit, synced.commit, sizeof(sc.commit));
+	if ((rc = dsmap_mapping_load_rev(&sc.m, ws, sc.commit)) < 0)
+		goto done;
+	if ((rc = read_catbits(&sc)) < 0 || (rc = read_facets(&sc)) < 0)
+		goto done;
+	if ((sys = dsmap_mapping__system(sc.m, system)) == NULL) {
+		rc = dsmap_error__set(DSMAP_ENOTFOUND, "no system '%s' in the mapping at %.12s "
+		                      "(mappings/systems/%s.yaml); nothing was scanned",
+		                      system, sc.commit, system);
+		goto done;
+	}
+	sc.jobs = &job;
+	sc.njobs = 1;
+	job.sys = sys;
+	job.out = &out;
+	job.fd = job.errfd = -1;
+	if ((rc = prepare(&sc, &job)) < 0)
+		goto done;
+
+	/* What the frames' numbers mean in this store. */
+	memset(&plan, 0, sizeof(plan));
+	plan.system = sys->id;
+	plan.commit = sc.commit;
+	if ((refs = dsmap__calloc(sc.m->categories.count + 1, sizeof(*refs))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	for (i = 0; i < sc.m->categories.count; i++)
+		refs[i] = ((const struct dsmap__category *)sc.m->categories.items[i])->ref;
+	plan.cat_count = sc.m->categories.count;
+	plan.cat_refs = refs;
+	plan.catbits = sc.catbits;
+	for (f = 0; f < 2; f++) {
+		const dsmap__vec *v = f == DSMAP__RUNNER_KIND ? &sc.m->subject_kinds : &sc.m->brands;
+
+		if ((facet_ids[f] = dsmap__calloc(v->count + 1, sizeof(*facet_ids[f]))) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		for (k = 0; k < v->count; k++)
+			facet_ids[f][k] = f == DSMAP__RUNNER_KIND ?
+			                  ((const struct dsmap__subject_kind *)v->items[k])->id :
+			                  ((const struct dsmap__brand *)v->items[k])->id;
+		plan.facet_count[f] = v->count;
+		plan.facet_ids[f] = facet_ids[f];
+		plan.facet_bits[f] = sc.facet_bits[f];
+	}
+	if ((rc = sink->start(sink->payload, &plan)) < 0)
+		goto done;
+	if (job.failed) {
+		/* failed while being prepared (an unset ${VARIABLE}, no plugin):
+		 * the reader hears it now rather than at its timeout */
+		if (sink->end(sink->payload, 0, job.failure) < 0)
+			dsmap_error_clear();
+		rc = dsmap_error__set(DSMAP_ERROR, "system %s: %s", sys->id, job.failure);
+		goto done;
+	}
+	if ((rc = run_all(&sc, 1)) < 0)
+		goto done;
+	if (records != NULL)
+		*records = job.records;
+	rc = job.state == DSMAP_SCAN_DONE ? 0 :
+	     dsmap_error__set(job.failure_code < 0 && job.failure_code != DSMAP_ENOTFOUND ?
+	                      job.failure_code : DSMAP_ERROR, "system %s: %s", sys->id,
+	                      job.failed ? job.failure : "the scan did not finish");
+done:
+	for (k = 0; k < job.issue_count; k++)
+		free(job.issues[k].reason);
+	free(job.issues);
+	free(job.in);
+	free(job.plugin_path);
+	free(job.old.categories);
+	free(refs);
+	free(facet_ids[0]);
+	free(facet_ids[1]);
 	free(sc.catbits);
 	free(sc.facet_bits[0]);
 	free(sc.facet_bits[1]);

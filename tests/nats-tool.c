@@ -10,6 +10,8 @@
  *                                      (C: replicas that are current, the leader included)
  *   pub SUBJECT DATA [MSGID]           publish through JetStream; "seq N" or
  *                                      "duplicate seq N"
+ *   last NAME SUBJECT                  the data of the stream's last message on
+ *                                      SUBJECT, then a newline
  *
  * URLS is a comma-separated list (tls://127.0.0.1:4222,...).  With -c the
  * connection is TLS and the server's certificate must chain to CAFILE.
@@ -28,7 +30,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: nats-tool [-u USER] [-p PASSWORD] [-c CAFILE] [-t SECONDS] URLS "
-	        "stream-add NAME SUBJECT REPLICAS | stream-info NAME | pub SUBJECT DATA [MSGID]\n");
+	        "stream-add NAME SUBJECT REPLICAS | stream-info NAME | pub SUBJECT DATA [MSGID] | "
+	        "last NAME SUBJECT\n");
 	return 2;
 }
 
@@ -177,6 +180,18 @@ int main(int argc, char **argv)
 		printf("%sseq %llu\n", pa->Duplicate ? "duplicate " : "",
 		       (unsigned long long)pa->Sequence);
 		jsPubAck_Destroy(pa);
+		rc = 0;
+	} else if (strcmp(argv[optind], "last") == 0 && argc - optind == 3) {
+		natsMsg *m = NULL;
+
+		if ((s = js_GetLastMsg(&m, js, argv[optind + 1], argv[optind + 2], NULL,
+		                       &jerr)) != NATS_OK) {
+			rc = fail("last", s, jerr);
+			goto done;
+		}
+		fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m), stdout);
+		putchar('\n');
+		natsMsg_Destroy(m);
 		rc = 0;
 	} else {
 		rc = usage();

@@ -26,5 +26,6 @@
 #include "dsmap/scan.h"
 #include "dsmap/token.h"
 #include "dsmap/accesslog.h"
+#include "dsmap/agent.h"
 
 #endif /* DSMAP_H */

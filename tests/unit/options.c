@@ -42,6 +42,29 @@ static void test_options__workspace_init(void **state)
 	assert_int_equal(sizeof(dsmap_workspace_init_options), 3 * sizeof(void *));
 }
 
+static void test_options__agent(void **state)
+{
+	dsmap_agent_options o = DSMAP_AGENT_OPTIONS_INIT;
+
+	(void)state;
+	assert_int_equal(o.version, DSMAP_AGENT_OPTIONS_VERSION);
+	assert_int_equal(DSMAP_AGENT_OPTIONS_VERSION, 1);
+	assert_null(o.nats_urls);
+	assert_null(o.creds_path);
+	assert_null(o.ca_path);
+	assert_int_equal(o.timeout, 0);
+	assert_null(o.rev);
+	assert_int_equal(o.batch_bytes, 0);
+	assert_int_equal(offsetof(dsmap_agent_options, version), 0);
+	assert_int_equal(offsetof(dsmap_agent_options, nats_urls), sizeof(void *));
+	assert_int_equal(offsetof(dsmap_agent_options, creds_path), 2 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_agent_options, ca_path), 3 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_agent_options, timeout), 4 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_agent_options, rev), 5 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_agent_options, batch_bytes), 6 * sizeof(void *));
+	assert_int_equal(sizeof(dsmap_agent_options), 7 * sizeof(void *));
+}
+
 static void test_options__ropa(void **state)
 {
 	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
@@ -207,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_options__history),
 		cmocka_unit_test(test_options__history_refused),
 		cmocka_unit_test(test_options__unknown_version_refused),
+		cmocka_unit_test(test_options__agent),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -1,0 +1,476 @@
+/*
+ * dsmap agent: one system's scan, published to NATS JetStream (agent.h).
+ *
+ * The scan is dsmap__scan_to_sink() (scan.c): the same runner, the same
+ * checks of every frame as a local scan.  This file is the sink: it
+ * re-encodes each checked frame as a wire frame (frame.h, little-endian),
+ * packs whole frames into batches, hashes them with BLAKE2b as they go,
+ * and publishes the start table, the batches and the manifest, each with
+ * a message id so that a retried publish is stored once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+#include <sodium.h>
+
+#include "alloc.h"
+#include "dsmap/agent.h"
+#include "errors.h"
+#include "frame.h"
+#include "sink.h"
+#include "util.h"
+#include "workspace.h"
+
+#define BATCH_DEFAULT (256u << 10)
+#define BATCH_MAX (1u << 20)
+#define PUBLISH_TRIES 5
+#define PUBLISH_WAIT_MS 5000
+#define CONNECT_WAIT_MS 5000
+#define MAX_URLS 16
+
+_Static_assert(DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX <= BATCH_DEFAULT / 4,
+               "a batch holds many frames");
+
+struct agent {
+	const dsmap_agent_options *opts;
+	dsmap_agent_result *res;
+	natsOptions *no;
+	natsConnection *nc;
+	jsCtx *js;
+	char subject[200];
+	unsigned char *batch;
+	size_t used, cap;
+	crypto_generichash_state hash;
+	int resend;                      /* DSMAP_AGENT_TEST_RESEND: every message twice */
+	int started;
+	/* what the server said asynchronously (a publish it does not permit),
+	 * from the client library's thread */
+	pthread_mutex_t mu;
+	char async_err[256];
+};
+
+/* ---- NATS ------------------------------------------------------------------------ */
+
+static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err,
+                           void *closure)
+{
+	struct agent *a = closure;
+	const char *last = NULL;
+
+	(void)sub;
+	if (nc != NULL)
+		natsConnection_GetLastError(nc, &last);
+	pthread_mutex_lock(&a->mu);
+	snprintf(a->async_err, sizeof(a->async_err), "%s%s%s", natsStatus_GetText(err),
+	         last && *last ? ": " : "", last && *last ? last : "");
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* The message of a failed NATS call `s`, with what the server said. */
+static int nats_fail(struct agent *a, natsStatus s, jsErrCode jerr, const char *fmt, ...)
+	DSMAP__PRINTF(4, 5);
+static int nats_fail(struct agent *a, natsStatus s, jsErrCode jerr, const char *fmt, ...)
+{
+	char what[300], said[256];
+	const char *last = nats_GetLastError(NULL);
+	va_list ap;
+
+	(void)jerr;   /* nats_GetLastError() already names JetStream's error */
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&a->mu);
+	memcpy(said, a->async_err, sizeof(said));
+	pthread_mutex_unlock(&a->mu);
+	return dsmap_error__set(DSMAP_EIO, "%s: %s%s%s%s%s%s", what, natsStatus_GetText(s),
+	                        last && *last ? " (" : "", last && *last ? last : "",
+	                        last && *last ? ")" : "",
+	                        said[0] ? "; the server said: " : "", said);
+}
+
+/* NAME=VALUE of a creds file, into `out` (NUL-terminated); "" when absent. */
+static int creds_value(char *out, size_t cap, const char *buf, size_t len, const char *name,
+                       const char *path)
+{
+	size_t nlen = strlen(name);
+	const char *p = buf, *end = buf + len;
+
+	out[0] = '\0';
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
+		size_t vlen;
+
+		if ((size_t)(eol - p) > nlen && memcmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			vlen = (size_t)(eol - p - nlen - 1);
+			if (vlen > 0 && p[nlen + vlen] == '\r')
+				vlen--;
+			if (vlen >= cap)
+				return dsmap_error__set(DSMAP_EINVALID, "NATS credentials %s: %s is longer "
+				                        "than %zu bytes", path, name, cap - 1);
+			memcpy(out, p + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+static int read_creds(const char *path, char *user, char *pass, char *ca, size_t cap)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (stat(path, &sb) != 0)
+		return dsmap_error__errno(errno == ENOENT ? DSMAP_EINVALID : DSMAP_EIO, errno,
+		                          "NATS credentials %s", path);
+	if (!S_ISREG(sb.st_mode))
+		return dsmap_error__set(DSMAP_EINVALID, "NATS credentials %s: not a regular file", path);
+	if (sb.st_mode & 077)
+		return dsmap_error__set(DSMAP_EPERM, "NATS credentials %s: refused: %s may read or "
+		                        "write it (mode %04o); chmod 600 it", path,
+		                        sb.st_mode & 007 ? "others" : "its group",
+		                        (unsigned int)(sb.st_mode & 07777));
+	if ((rc = dsmap__read_file(&buf, &len, path, 1u << 16)) < 0)
+		return rc;
+	if ((rc = creds_value(user, cap, buf, len, "NATS_USER", path)) == 0 &&
+	    (rc = creds_value(pass, cap, buf, len, "NATS_PASSWORD", path)) == 0)
+		rc = creds_value(ca, cap, buf, len, "NATS_CA", path);
+	if (rc == 0 && user[0] == '\0')
+		rc = dsmap_error__set(DSMAP_EINVALID, "NATS credentials %s: no NATS_USER= line", path);
+	sodium_memzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+static int connect_nats(struct agent *a, const char *urls)
+{
+	char user[256], pass[256], ca[4096];
+	char *list[MAX_URLS];
+	const char *p = urls;
+	jsOptions jo;
+	natsStatus s;
+	int n = 0, i, rc = 0;
+
+	user[0] = pass[0] = ca[0] = '\0';
+	if (a->opts->creds_path != NULL &&
+	    (rc = read_creds(a->opts->creds_path, user, pass, ca, sizeof(user))) < 0)
+		goto done;
+	if (a->opts->ca_path != NULL) {
+		if (strlen(a->opts->ca_path) >= sizeof(ca)) {
+			rc = dsmap_error__set(DSMAP_EINVALID, "the CA path is too long");
+			goto done;
+		}
+		strcpy(ca, a->opts->ca_path);
+	}
+	/* natsOptions_SetURL takes a comma-separated list too, but nats.c
+	 * 3.4.1 then fails to connect over TLS: the servers one by one. */
+	while (p != NULL && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == MAX_URLS) {
+			rc = dsmap_error__set(DSMAP_EINVALID, "more than %d NATS servers in '%s'",
+			                      MAX_URLS, urls);
+			goto done;
+		}
+		if (len == 0) {
+			rc = dsmap_error__set(DSMAP_EINVALID, "an empty server in the NATS URL list '%s'",
+			                      urls);
+			goto done;
+		}
+		if ((list[n] = dsmap__malloc(len + 1)) == NULL) {
+			rc = dsmap_error__oom();
+			goto done;
+		}
+		memcpy(list[n], p, len);
+		list[n++][len] = '\0';
+		p = comma ? comma + 1 : NULL;
+	}
+	if (n == 0) {
+		rc = dsmap_error__set(DSMAP_EINVALID, "no NATS server: give --nats or set DSMAP_NATS_URL");
+		goto done;
+	}
+	if ((s = natsOptions_Create(&a->no)) != NATS_OK ||
+	    (s = natsOptions_SetServers(a->no, (const char **)list, n)) != NATS_OK ||
+	    (s = natsOptions_SetTimeout(a->no, CONNECT_WAIT_MS)) != NATS_OK ||
+	    (s = natsOptions_SetName(a->no, "dsmap agent")) != NATS_OK ||
+	    (s = natsOptions_SetErrorHandler(a->no, on_async_error, a)) != NATS_OK ||
+	    (user[0] && (s = natsOptions_SetUserInfo(a->no, user, pass)) != NATS_OK)) {
+		rc = nats_fail(a, s, 0, "NATS options");
+		goto done;
+	}
+	if (ca[0] && ((s = natsOptions_SetSecure(a->no, true)) != NATS_OK ||
+	              (s = natsOptions_LoadCATrustedCertificates(a->no, ca)) != NATS_OK)) {
+		rc = nats_fail(a, s, 0, "NATS TLS: the CA certificate %s", ca);
+		goto done;
+	}
+	if ((s = natsConnection_Connect(&a->nc, a->no)) != NATS_OK) {
+		rc = nats_fail(a, s, 0, "cannot connect to NATS at %s", urls);
+		goto done;
+	}
+	jsOptions_Init(&jo);
+	jo.Wait = PUBLISH_WAIT_MS;
+	if ((s = natsConnection_JetStream(&a->js, a->nc, &jo)) != NATS_OK)
+		rc = nats_fail(a, s, 0, "NATS at %s: no JetStream context", urls);
+done:
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	sodium_memzero(pass, sizeof(pass));
+	return rc;
+}
+
+/* Publish one message of the generation, retried on a lost answer: the
+ * message id makes a second copy a duplicate that the stream drops. */
+static int publish(struct agent *a, const char *kind, const char *id_suffix, const char *batchno,
+                   const void *data, size_t len)
+{
+	char msgid[300];
+	natsMsg *m = NULL;
+	jsPubOptions po;
+	jsPubAck *pa = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	int tries, copies, rc = 0;
+
+	snprintf(msgid, sizeof(msgid), "%s.%s.%s", a->res->system, a->res->generation, id_suffix);
+	if ((s = natsMsg_Create(&m, a->subject, NULL, data, (int)len)) != NATS_OK ||
+	    (s = natsMsgHeader_Set(m, "Dsmap-Kind", kind)) != NATS_OK ||
+	    (s = natsMsgHeader_Set(m, "Dsmap-Generation", a->res->generation)) != NATS_OK ||
+	    (batchno && (s = natsMsgHeader_Set(m, "Dsmap-Batch", batchno)) != NATS_OK)) {
+		rc = nats_fail(a, s, 0, "system %s: a %s message", a->res->system, kind);
+		goto done;
+	}
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	for (copies = 0; copies < (a->resend ? 2 : 1); copies++) {
+		for (tries = 1; ; tries++) {
+			s = js_PublishMsg(&pa, a->js, m, &po, &jerr);
+			if (s == NATS_OK)
+				break;
+			if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || tries == PUBLISH_TRIES) {
+				rc = nats_fail(a, s, jerr, "system %s: NATS did not store the %s message %s "
+				               "on %s (%d tries)", a->res->system, kind, msgid, a->subject,
+				               tries);
+				goto done;
+			}
+		}
+		jsPubAck_Destroy(pa);
+		pa = NULL;
+	}
+done:
+	jsPubAck_Destroy(pa);
+	natsMsg_Destroy(m);
+	return rc;
+}
+
+static int flush_batch(struct agent *a)
+{
+	char suffix[32], no[24];
+	int rc;
+
+	if (a->used == 0)
+		return 0;
+	a->res->batches++;
+	snprintf(suffix, sizeof(suffix), "b%llu", (unsigned long long)a->res->batches);
+	snprintf(no, sizeof(no), "%llu", (unsigned long long)a->res->batches);
+	crypto_generichash_update(&a->hash, a->batch, a->used);
+	a->res->bytes += a->used;
+	rc = publish(a, "frames", suffix, no, a->batch, a->used);
+	a->used = 0;
+	return rc;
+}
+
+/* ---- the sink -------------------------------------------------------------------- */
+
+/* {KEY: NUMBER} of parallel arrays, into `obj` under `name`. */
+static int table(json_t *obj, const char *name, size_t n, const char *const *keys,
+                 const uint32_t *u32, const unsigned int *uint)
+{
+	json_t *t = json_object();
+	size_t i;
+
+	if (t == NULL || json_object_set_new(obj, name, t) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (json_object_set_new(t, keys[i], json_integer(u32 ? (json_int_t)u32[i] :
+		                                                       (json_int_t)uint[i])) != 0)
+			return -1;
+	return 0;
+}
+
+static int sink_start(void *payload, const struct dsmap__sink_plan *plan)
+{
+	struct agent *a = payload;
+	json_t *doc;
+	char *text = NULL;
+	int rc;
+
+	memcpy(a->res->commit, plan->commit, sizeof(a->res->commit) - 1);
+	doc = json_pack("{s:i, s:s, s:s, s:s, s:s}", "schema", 1, "kind", "start",
+	                "system", a->res->system, "generation", a->res->generation,
+	                "commit", plan->commit);
+	if (doc == NULL ||
+	    table(doc, "categories", plan->cat_count, plan->cat_refs, plan->catbits, NULL) < 0 ||
+	    table(doc, "subject_kinds", plan->facet_count[0], plan->facet_ids[0], NULL,
+	          plan->facet_bits[0]) < 0 ||
+	    table(doc, "brands", plan->facet_count[1], plan->facet_ids[1], NULL,
+	          plan->facet_bits[1]) < 0 ||
+	    (text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		json_decref(doc);
+		return dsmap_error__oom();
+	}
+	json_decref(doc);
+	rc = publish(a, "start", "start", NULL, text, strlen(text));
+	free(text);
+	if (rc == 0)
+		a->started = 1;
+	return rc;
+}
+
+static int sink_frame(void *payload, const struct dsmap__frame *f)
+{
+	struct agent *a = payload;
+	size_t need = dsmap__frame_size(f), n;
+	const char *why = "";
+	int rc;
+
+	if (need > 0 && a->used + need > a->cap && (rc = flush_batch(a)) < 0)
+		return rc;
+	if (dsmap__frame_encode_as(DSMAP__FRAME_WIRE, a->batch + a->used, a->cap - a->used, &n,
+	                           &why, f) < 0)
+		return dsmap_error__set(DSMAP_ERROR, "system %s: cannot encode a wire frame of type "
+		                        "'%c': %s", a->res->system, f->type, why);
+	a->used += n;
+	a->res->frames++;
+	return 0;
+}
+
+static int sink_end(void *payload, uint64_t records, const char *failure)
+{
+	struct agent *a = payload;
+	unsigned char h[32];
+	char hex[65], *text = NULL;
+	json_t *doc;
+	int rc;
+
+	if (!a->started)
+		return 0;
+	if (failure == NULL && (rc = flush_batch(a)) < 0)
+		return rc;
+	crypto_generichash_final(&a->hash, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(a->res->checksum, sizeof(a->res->checksum), "blake2b-256:%s", hex);
+	a->res->records = records;
+	a->res->ok = failure == NULL;
+	doc = json_pack("{s:i, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:s}", "schema", 1,
+	                "kind", "manifest", "system", a->res->system,
+	                "generation", a->res->generation, "ok", failure == NULL,
+	                "records", (json_int_t)records, "frames", (json_int_t)a->res->frames,
+	                "batches", (json_int_t)a->res->batches, "bytes", (json_int_t)a->res->bytes,
+	                "checksum", a->res->checksum);
+	if (doc == NULL || (failure != NULL &&
+	                    json_object_set_new(doc, "failure", json_string(failure)) != 0) ||
+	    (text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		json_decref(doc);
+		return dsmap_error__oom();
+	}
+	json_decref(doc);
+	rc = publish(a, "manifest", "manifest", NULL, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* ---- dsmap_agent_run ------------------------------------------------------------- */
+
+/* A system id that is one NATS subject token and a message id part. */
+static int subject_token(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '-' || s[n] == '_'))
+			return 0;
+	return n > 0 && n < sizeof(((dsmap_agent_result *)0)->system);
+}
+
+int dsmap_agent_run(dsmap_agent_result *out, dsmap_workspace *ws, const char *system,
+                    const dsmap_agent_options *opts)
+{
+	static const dsmap_agent_options defaults = DSMAP_AGENT_OPTIONS_INIT;
+	struct dsmap__frame_sink sink;
+	dsmap_agent_result res;
+	struct agent a;
+	unsigned char gen[16];
+	const char *urls, *env;
+	int rc;
+
+	if (ws == NULL || system == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_agent_run: NULL argument");
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version != DSMAP_AGENT_OPTIONS_VERSION)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_agent_run: options version %u, "
+		                        "expected %d", opts->version, DSMAP_AGENT_OPTIONS_VERSION);
+	if (!subject_token(system))
+		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': an agent's system id is "
+		                        "letters, digits, '-' and '_' (a NATS subject token)", system);
+	if (opts->batch_bytes > BATCH_MAX ||
+	    (opts->batch_bytes != 0 && opts->batch_bytes < DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX))
+		return dsmap_error__set(DSMAP_EINVALID, "a batch of %zu bytes: it must hold the "
+		                        "largest frame (%d bytes) and at most %u bytes",
+		                        opts->batch_bytes, DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX,
+		                        BATCH_MAX);
+	urls = opts->nats_urls ? opts->nats_urls : getenv("DSMAP_NATS_URL");
+
+	memset(&res, 0, sizeof(res));
+	memset(&a, 0, sizeof(a));
+	pthread_mutex_init(&a.mu, NULL);
+	a.opts = opts;
+	a.res = &res;
+	env = getenv("DSMAP_AGENT_TEST_RESEND");
+	a.resend = env != NULL && strcmp(env, "1") == 0;
+	strcpy(res.system, system);
+	randombytes_buf(gen, sizeof(gen));
+	sodium_bin2hex(res.generation, sizeof(res.generation), gen, sizeof(gen));
+	snprintf(a.subject, sizeof(a.subject), "dsmap.scan.%s.%s", system, res.generation);
+	crypto_generichash_init(&a.hash, NULL, 0, 32);
+	a.cap = opts->batch_bytes ? opts->batch_bytes : BATCH_DEFAULT;
+	if ((a.batch = dsmap__malloc(a.cap)) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	if ((rc = connect_nats(&a, urls ? urls : "")) < 0)
+		goto done;
+
+	sink.start = sink_start;
+	sink.frame = sink_frame;
+	sink.end = sink_end;
+	sink.payload = &a;
+	rc = dsmap__scan_to_sink(ws, system, opts->rev, opts->timeout, &sink, NULL);
+done:
+	if (out != NULL)
+		*out = res;
+	jsCtx_Destroy(a.js);
+	if (a.nc != NULL) {
+		/* what was published is acknowledged: nothing is left to flush */
+		natsConnection_Close(a.nc);
+		natsConnection_Destroy(a.nc);
+	}
+	natsOptions_Destroy(a.no);
+	free(a.batch);
+	pthread_mutex_destroy(&a.mu);
+	return rc;
+}
