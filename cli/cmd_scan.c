@@ -177,6 +177,53 @@ static int print_json(const dsmap_scan_report *r)
 	return 0;
 }
 
+/* --remote: each system from its agent's stream, one after the other; a
+ * report (a JSON document) per system. */
+static int scan_remote(struct cli_global *g, const char **systems, size_t count,
+                       dsmap_agent_options *ro, const dsmap_scan_options *so,
+                       enum cli_format fmt)
+{
+	dsmap_workspace *ws = NULL;
+	size_t i, failed = 0;
+	int rc;
+
+	ro->timeout = so->timeout;
+	ro->rev = so->rev;
+	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK) {
+		free(systems);
+		return rc;
+	}
+	for (i = 0; i < count; i++) {
+		dsmap_scan_report *report = NULL;
+		int src = dsmap_scan_remote(&report, ws, systems[i], ro);
+
+		if (report == NULL) {
+			if (dsmap_error_last()->code == DSMAP_ENOTFOUND) {
+				cli_fail("scan");
+				rc = CLI_EXIT_NOTFOUND;
+			} else {
+				rc = cli_fail("scan");
+			}
+			break;
+		}
+		if (fmt == CLI_FORMAT_JSON ? print_json(report) < 0 : (print_text(report), 0)) {
+			dsmap_scan_report_free(report);
+			rc = CLI_EXIT_ERROR;
+			break;
+		}
+		if (src < 0) {
+			cli_fail("scan");
+			failed++;
+		}
+		dsmap_scan_report_free(report);
+	}
+	if (rc == CLI_EXIT_OK && failed > 0)
+		rc = CLI_EXIT_ERROR;
+	free(systems);
+	dsmap_workspace_free(ws);
+	return rc;
+}
+
 int cmd_scan(int argc, char **argv, struct cli_global *g)
 {
 	static const struct option opts[] = {
@@ -186,10 +233,17 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		{ "format", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress-fd", required_argument, NULL, 'p' },
+		{ "remote", required_argument, NULL, 'R' },
+		{ "nats", required_argument, NULL, 'n' },
+		{ "creds", required_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	dsmap_scan_options so = DSMAP_SCAN_OPTIONS_INIT;
+	dsmap_agent_options ro = DSMAP_AGENT_OPTIONS_INIT;
+	const char **remote = NULL;
+	size_t nremote = 0;
 	dsmap_scan_report *report = NULL;
 	dsmap_workspace *ws = NULL;
 	enum cli_format fmt = CLI_FORMAT_TEXT;
@@ -234,13 +288,39 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 				                       "writing", v);
 			bar.fd = (int)v;
 			break;
+		case 'R':
+			if (remote == NULL &&
+			    (remote = calloc((size_t)argc + 1, sizeof(*remote))) == NULL) {
+				fprintf(stderr, "dsmap: scan: out of memory\n");
+				return CLI_EXIT_ERROR;
+			}
+			remote[nremote++] = optarg;
+			break;
+		case 'n':
+			ro.nats_urls = optarg;
+			break;
+		case 'c':
+			ro.creds_path = optarg;
+			break;
+		case 'a':
+			ro.ca_path = optarg;
+			break;
 		case 'h':
+			free(remote);
 			return cli_help(cli_command_find("scan"));
 		default:
+			free(remote);
 			return cli_usage_error("scan", "unknown option or missing argument '%s'",
 			                       argv[optind - 1]);
 		}
 	}
+	if (nremote > 0 && optind < argc) {
+		free(remote);
+		return cli_usage_error("scan", "--remote scans only the systems it names; scan '%s' "
+		                       "in a run of its own", argv[optind]);
+	}
+	if (nremote > 0)
+		return scan_remote(g, remote, nremote, &ro, &so, fmt);
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
 	bar.tty = isatty(STDERR_FILENO);

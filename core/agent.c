@@ -7,6 +7,11 @@
  * packs whole frames into batches, hashes them with BLAKE2b as they go,
  * and publishes the start table, the batches and the manifest, each with
  * a message id so that a retried publish is stored once.
+ *
+ * The coordinator's side (dsmap_scan_remote) is here too, as far as NATS
+ * goes: a frame source (sink.h) over a durable pull consumer of the
+ * system's subjects, which dsmap__scan_remote() (scan.c) reads as it
+ * reads a runner's pipe.
  */
 #include "config.h"
 
@@ -472,5 +477,180 @@ done:
 	natsOptions_Destroy(a.no);
 	free(a.batch);
 	pthread_mutex_destroy(&a.mu);
+	return rc;
+}
+
+/* ---- the coordinator: a durable pull consumer as a frame source ------------------ */
+
+struct source {
+	struct agent a;                  /* the connection, shared with the agent's code */
+	natsSubscription *sub;
+	natsMsg *cur;                    /* the message handed out last, not yet acked */
+	char system[128];
+};
+
+static void header_of(natsMsg *msg, const char *key, char *out, size_t cap)
+{
+	const char *v = NULL;
+
+	out[0] = '\0';
+	if (natsMsgHeader_Get(msg, key, &v) == NATS_OK && v != NULL && strlen(v) < cap)
+		strcpy(out, v);
+}
+
+static int source_next(void *payload, struct dsmap__remote_msg *m, unsigned int timeout_ms)
+{
+	struct source *src = payload;
+	natsMsgList list = { NULL, 0 };
+	jsMsgMetaData *meta = NULL;
+	jsErrCode jerr = 0;
+	char kind[16], batch[24];
+	natsStatus s;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	natsMsg_Destroy(src->cur);    /* acked or left by the caller already */
+	src->cur = NULL;
+	s = natsSubscription_Fetch(&list, src->sub, 1, timeout_ms, &jerr);
+	if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
+		natsMsgList_Destroy(&list);
+		return dsmap_error__set(DSMAP_ETIMEOUT, "nothing from NATS in %u ms", timeout_ms);
+	}
+	if (s != NATS_OK)
+		return nats_fail(&src->a, s, jerr, "system %s: cannot fetch from NATS", src->system);
+	src->cur = list.Msgs[0];
+	list.Msgs[0] = NULL;
+	natsMsgList_Destroy(&list);
+
+	header_of(src->cur, "Dsmap-Kind", kind, sizeof(kind));
+	m->kind = strcmp(kind, "start") == 0 ? DSMAP__REMOTE_START :
+	          strcmp(kind, "frames") == 0 ? DSMAP__REMOTE_FRAMES :
+	          strcmp(kind, "manifest") == 0 ? DSMAP__REMOTE_MANIFEST : DSMAP__REMOTE_OTHER;
+	header_of(src->cur, "Dsmap-Generation", m->generation, sizeof(m->generation));
+	for (i = 0; m->generation[i]; i++)
+		if (!((m->generation[i] >= '0' && m->generation[i] <= '9') ||
+		      (m->generation[i] >= 'a' && m->generation[i] <= 'f')))
+			break;
+	if (i != 32 || m->generation[i] != '\0')
+		m->generation[0] = '\0';
+	header_of(src->cur, "Dsmap-Batch", batch, sizeof(batch));
+	m->batch = batch[0] >= '1' && batch[0] <= '9' ? strtoull(batch, NULL, 10) : 0;
+	if (natsMsg_GetMetaData(&meta, src->cur) == NATS_OK) {
+		m->seq = meta->Sequence.Stream;
+		jsMsgMetaData_Destroy(meta);
+	}
+	m->data = (const unsigned char *)natsMsg_GetData(src->cur);
+	m->len = (size_t)natsMsg_GetDataLength(src->cur);
+	return 0;
+}
+
+static int source_ack(void *payload, int again)
+{
+	struct source *src = payload;
+	natsStatus s;
+
+	if (src->cur == NULL)
+		return 0;
+	s = again ? natsMsg_Nak(src->cur, NULL) : natsMsg_Ack(src->cur, NULL);
+	if (s != NATS_OK)
+		return nats_fail(&src->a, s, 0, "system %s: cannot acknowledge a message",
+		                 src->system);
+	return 0;
+}
+
+/* The stream the agents publish to, made when it is missing. */
+static int ensure_stream(struct agent *a)
+{
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	const char *subjects[1] = { "dsmap.scan.>" };
+	const char *env = getenv("DSMAP_NATS_REPLICAS");
+	natsStatus s;
+
+	if ((s = js_GetStreamInfo(&si, a->js, DSMAP_REMOTE_STREAM, NULL, &jerr)) == NATS_OK) {
+		jsStreamInfo_Destroy(si);
+		return 0;
+	}
+	if (s != NATS_NOT_FOUND)
+		return nats_fail(a, s, jerr, "NATS stream %s", DSMAP_REMOTE_STREAM);
+	jsStreamConfig_Init(&sc);
+	sc.Name = DSMAP_REMOTE_STREAM;
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_FileStorage;
+	sc.Replicas = env && *env ? strtol(env, NULL, 10) : 3;
+	sc.Duplicates = (int64_t)10 * 60 * 1000000000;   /* a retried publish, 10 min on */
+	if ((s = js_AddStream(NULL, a->js, &sc, NULL, &jerr)) != NATS_OK)
+		return nats_fail(a, s, jerr, "cannot create the NATS stream %s (%lld replicas; "
+		                 "DSMAP_NATS_REPLICAS sets how many)", DSMAP_REMOTE_STREAM,
+		                 (long long)sc.Replicas);
+	return 0;
+}
+
+int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *system,
+                      const dsmap_agent_options *opts)
+{
+	static const dsmap_agent_options defaults = DSMAP_AGENT_OPTIONS_INIT;
+	dsmap_scan_options so = DSMAP_SCAN_OPTIONS_INIT;
+	struct dsmap__frame_source fs;
+	struct source src;
+	jsSubOptions subo;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	char subject[200], durable[160];
+	const char *urls;
+	int rc;
+
+	if (out == NULL || ws == NULL || system == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan_remote: NULL argument");
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version != DSMAP_AGENT_OPTIONS_VERSION)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan_remote: options version %u, "
+		                        "expected %d", opts->version, DSMAP_AGENT_OPTIONS_VERSION);
+	if (!subject_token(system))
+		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': a remote system's id is "
+		                        "letters, digits, '-' and '_' (a NATS subject token)", system);
+	memset(&src, 0, sizeof(src));
+	pthread_mutex_init(&src.a.mu, NULL);
+	src.a.opts = opts;
+	strcpy(src.system, system);
+	urls = opts->nats_urls ? opts->nats_urls : getenv("DSMAP_NATS_URL");
+	if ((rc = connect_nats(&src.a, urls ? urls : "")) < 0 || (rc = ensure_stream(&src.a)) < 0)
+		goto done;
+	snprintf(subject, sizeof(subject), "dsmap.scan.%s.>", system);
+	snprintf(durable, sizeof(durable), "dsmap-%s", system);
+	jsSubOptions_Init(&subo);
+	subo.Stream = DSMAP_REMOTE_STREAM;
+	subo.Config.AckPolicy = js_AckExplicit;
+	subo.Config.AckWait = (int64_t)300 * 1000000000;    /* a slow commit is not a loss */
+	subo.Config.MaxAckPending = 16;
+	subo.Config.DeliverPolicy = js_DeliverAll;
+	if ((s = js_PullSubscribe(&src.sub, src.a.js, subject, durable, NULL, &subo,
+	                          &jerr)) != NATS_OK) {
+		rc = nats_fail(&src.a, s, jerr, "system %s: cannot consume %s from NATS stream %s",
+		               system, subject, DSMAP_REMOTE_STREAM);
+		goto done;
+	}
+	fs.next = source_next;
+	fs.ack = source_ack;
+	fs.payload = &src;
+	so.timeout = opts->timeout;
+	so.rev = opts->rev;
+	rc = dsmap__scan_remote(out, ws, system, &so, &fs);
+done:
+	natsMsg_Destroy(src.cur);
+	/* Destroyed, not unsubscribed: the durable consumer stays, with its
+	 * place in the stream, for the next scan. */
+	natsSubscription_Destroy(src.sub);
+	jsCtx_Destroy(src.a.js);
+	if (src.a.nc != NULL) {
+		natsConnection_Close(src.a.nc);
+		natsConnection_Destroy(src.a.nc);
+	}
+	natsOptions_Destroy(src.a.no);
+	pthread_mutex_destroy(&src.a.mu);
 	return rc;
 }

@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <sodium.h>
+
 #include "alloc.h"
 #include "dsmap/lineage.h"
 #include "dsmap/scan.h"
@@ -49,6 +52,14 @@
  * buffer means the runner is not sending frames. */
 _Static_assert(INBUF_SIZE > DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX,
                "a whole frame fits the input buffer");
+
+/* A remote agent's numbers to this store's (the start message's tables):
+ * an agent's store numbers categories and facets its own way. */
+struct remote_xlat {
+	uint32_t *cat;                   /* by the agent's catbit: ours, or UINT32_MAX */
+	size_t ncat;
+	unsigned char facet[2][32];      /* by the agent's facet bit: ours, or 0xff */
+};
 
 struct report_issue {
 	dsmap_scan_issue pub;
@@ -77,6 +88,9 @@ struct job {
 	size_t errlen;
 	double started, last_word, ended;
 	int got_end;                     /* an 'E' frame whose count matched */
+	int order;                       /* enum dsmap__frame_order of its frames */
+	struct remote_xlat *xlat;        /* a remote agent's numbering, or NULL */
+	uint64_t frames;                 /* frames decoded */
 	int killed;                      /* kill_job() was called */
 	/* A failed job is never committed.  The flag is set before anything
 	 * else and never cleared; the message is cut to fit and allocates
@@ -595,8 +609,12 @@ static void kill_job(struct job *j)
  * the plugin wrote where it must not, or the runner is broken. */
 static void bad_frame(struct job *j, const char *what)
 {
-	job_fail(j, DSMAP_EINVALID, "the runner sent %s (%llu records in); killed", what,
-	         (unsigned long long)j->records);
+	if (j->xlat != NULL)
+		job_fail(j, DSMAP_EINVALID, "the agent sent %s (%llu records in)", what,
+		         (unsigned long long)j->records);
+	else
+		job_fail(j, DSMAP_EINVALID, "the runner sent %s (%llu records in); killed", what,
+		         (unsigned long long)j->records);
 	kill_job(j);
 }
 
@@ -605,22 +623,45 @@ static void bad_frame(struct job *j, const char *what)
  * the store. */
 static int take_record(struct scan *sc, struct job *j, const struct dsmap__frame_record *fr)
 {
-	uint32_t cats[DSMAP__FRAME_MAX_CATS];
+	uint32_t cats[DSMAP__FRAME_MAX_CATS], masks[2] = { fr->kinds, fr->brands };
 	struct dsmap__ingest_record r;
 	size_t i;
+	int f;
 
 	if (fr->source >= j->config.source_count) {
 		bad_frame(j, "a record of no source of the system");
 		return 0;
 	}
+	/* A remote agent's numbers, in this store's; then the same checks. */
+	for (f = 0; j->xlat != NULL && f < 2; f++) {
+		uint32_t in = masks[f], b;
+
+		masks[f] = 0;
+		for (b = 0; b < 32; b++) {
+			if (!(in & (1u << b)))
+				continue;
+			if (j->xlat->facet[f][b] == 0xff) {
+				bad_frame(j, "a record with a subject kind or brand its start did not number");
+				return 0;
+			}
+			masks[f] |= 1u << j->xlat->facet[f][b];
+		}
+	}
 	/* only the facet bits and categories the source's definition can give */
-	if ((fr->kinds & ~j->rsources[fr->source].facets[DSMAP__RUNNER_KIND].allowed) != 0 ||
-	    (fr->brands & ~j->rsources[fr->source].facets[DSMAP__RUNNER_BRAND].allowed) != 0) {
+	if ((masks[0] & ~j->rsources[fr->source].facets[DSMAP__RUNNER_KIND].allowed) != 0 ||
+	    (masks[1] & ~j->rsources[fr->source].facets[DSMAP__RUNNER_BRAND].allowed) != 0) {
 		bad_frame(j, "a record with a subject kind or brand its source cannot give");
 		return 0;
 	}
 	for (i = 0; i < fr->cat_count; i++) {
 		cats[i] = dsmap__frame_cat(fr, i);
+		if (j->xlat != NULL) {
+			if (cats[i] >= j->xlat->ncat || j->xlat->cat[cats[i]] == UINT32_MAX) {
+				bad_frame(j, "a record with a category its start did not number");
+				return 0;
+			}
+			cats[i] = j->xlat->cat[cats[i]];
+		}
 		if (cats[i] >= sc->catbit_count || !(j->allowed[cats[i] >> 3] & (1u << (cats[i] & 7)))) {
 			bad_frame(j, "a record with a category the system cannot hold");
 			return 0;
@@ -634,8 +675,8 @@ static int take_record(struct scan *sc, struct job *j, const struct dsmap__frame
 	r.loc_len = fr->loc_len;
 	r.first = fr->first;
 	r.last = fr->last;
-	r.kinds = fr->kinds;
-	r.brands = fr->brands;
+	r.kinds = masks[0];
+	r.brands = masks[1];
 	j->records++;
 	if (sc->sink != NULL)
 		return 0;   /* take_frames() hands it on, checked */
@@ -660,19 +701,27 @@ static void take_error(struct job *j, const struct dsmap__frame_error *fe)
 	job_fail(j, code, "%s", msg);
 }
 
-/* The whole frames in a job's buffer, each decoded by frame.c and checked
- * against the job.  Returns 0 or a negative code for the store. */
-static int take_frames(struct scan *sc, struct job *j)
+/* The whole frames of `buf`, each decoded by frame.c in the job's byte
+ * order and checked against the job, then ingested (or handed to the
+ * sink): the one path of a local runner's frames and a remote agent's.
+ * *taken is set to the bytes of the whole frames taken.  Returns 0 or a
+ * negative code for the store. */
+static int take_frames_from(struct scan *sc, struct job *j, const unsigned char *buf, size_t len,
+                            size_t *taken)
 {
 	size_t off = 0, used;
 	int rc = 0;
 
-	while (off < j->inlen && !j->failed) {
+	*taken = 0;
+	while (off < len && !j->failed) {
 		struct dsmap__frame f;
 		const char *why = "";
 
-		if (dsmap__frame_decode(&f, &used, &why, j->in + off, j->inlen - off) < 0) {
-			if (used == 0)
+		if (dsmap__frame_decode_as(j->order, &f, &used, &why, buf + off, len - off) < 0) {
+			if (j->xlat != NULL)
+				job_fail(j, DSMAP_EINVALID, "the agent sent a frame that is not one (%s, "
+				         "%llu records in)", why, (unsigned long long)j->records);
+			else if (used == 0)
 				job_fail(j, DSMAP_EINVALID, "the runner sent garbage (%s, %llu records in): "
 				         "the plugin wrote where it must not; killed", why,
 				         (unsigned long long)j->records);
@@ -686,6 +735,7 @@ static int take_frames(struct scan *sc, struct job *j)
 		if (used == 0)
 			break;           /* the rest of it is on its way */
 		off += used;
+		j->frames++;
 		switch (f.type) {
 		case DSMAP__FRAME_RECORD:
 			if ((rc = take_record(sc, j, &f.record)) < 0)
@@ -745,6 +795,18 @@ static int take_frames(struct scan *sc, struct job *j)
 		if (sc->sink != NULL && !j->failed && (rc = sc->sink->frame(sc->sink->payload, &f)) < 0)
 			return rc;
 	}
+	*taken = off;
+	return 0;
+}
+
+/* The whole frames in a runner's buffer; the rest stays for the next read. */
+static int take_frames(struct scan *sc, struct job *j)
+{
+	size_t off;
+	int rc;
+
+	if ((rc = take_frames_from(sc, j, j->in, j->inlen, &off)) < 0)
+		return rc;
 	if (off > 0) {
 		memmove(j->in, j->in + off, j->inlen - off);
 		j->inlen -= off;
@@ -1117,6 +1179,262 @@ done:
 	return rc;
 }
 
+/* ---- a remote agent's frames (sink.h) ------------------------------------------- */
+
+/* The start message: this store's numbers for the agent's.  0, or the job
+ * failed; a negative code only when out of memory. */
+static int take_start(struct scan *sc, struct job *j, const struct dsmap__remote_msg *m)
+{
+	struct remote_xlat *x = NULL;
+	json_t *doc = NULL, *cats, *facets[2], *v;
+	json_error_t err;
+	const char *sys = NULL, *gen = NULL, *key;
+	json_int_t schema = 0;
+	size_t i;
+	int f, rc = 0;
+
+	if ((doc = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, &err)) == NULL ||
+	    json_unpack(doc, "{s:I, s:s, s:s, s:o, s:o, s:o}", "schema", &schema, "system", &sys,
+	                "generation", &gen, "categories", &cats, "subject_kinds", &facets[0],
+	                "brands", &facets[1]) != 0 || !json_is_object(cats) ||
+	    !json_is_object(facets[0]) || !json_is_object(facets[1])) {
+		job_fail(j, DSMAP_EINVALID, "the agent's start message (stream sequence %llu) is not "
+		         "one dsmap reads", (unsigned long long)m->seq);
+		goto done;
+	}
+	if (schema != 1 || strcmp(sys, j->sys->id) != 0 || strcmp(gen, m->generation) != 0) {
+		job_fail(j, DSMAP_EINVALID, "the agent's start message (stream sequence %llu) is "
+		         "schema %lld of system '%.64s', generation %.40s: not this scan's",
+		         (unsigned long long)m->seq, (long long)schema, sys, gen);
+		goto done;
+	}
+	if ((x = dsmap__calloc(1, sizeof(*x))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	memset(x->facet, 0xff, sizeof(x->facet));
+	json_object_foreach(cats, key, v) {
+		json_int_t b = json_is_integer(v) ? json_integer_value(v) : -1;
+
+		if (b < 0 || b >= (1 << 20)) {
+			job_fail(j, DSMAP_EINVALID, "the agent's start message numbers category %.100s "
+			         "%lld", key, (long long)b);
+			goto done;
+		}
+		if ((size_t)b >= x->ncat)
+			x->ncat = (size_t)b + 1;
+	}
+	if ((x->cat = dsmap__malloc((x->ncat ? x->ncat : 1) * sizeof(*x->cat))) == NULL) {
+		rc = dsmap_error__oom();
+		goto done;
+	}
+	memset(x->cat, 0xff, (x->ncat ? x->ncat : 1) * sizeof(*x->cat));
+	for (i = 0; i < sc->m->categories.count; i++) {
+		const struct dsmap__category *cat = sc->m->categories.items[i];
+
+		if ((v = json_object_get(cats, cat->ref)) != NULL)
+			x->cat[json_integer_value(v)] = sc->catbits[i];
+	}
+	for (f = 0; f < 2; f++) {
+		const dsmap__vec *vec = f == DSMAP__RUNNER_KIND ? &sc->m->subject_kinds : &sc->m->brands;
+
+		for (i = 0; i < vec->count; i++) {
+			const char *id = f == DSMAP__RUNNER_KIND ?
+			                 ((const struct dsmap__subject_kind *)vec->items[i])->id :
+			                 ((const struct dsmap__brand *)vec->items[i])->id;
+			json_int_t b;
+
+			if ((v = json_object_get(facets[f], id)) == NULL)
+				continue;
+			b = json_is_integer(v) ? json_integer_value(v) : -1;
+			if (b < 0 || b > 31 || sc->facet_bits[f][i] > 31) {
+				job_fail(j, DSMAP_EINVALID, "the agent's start message numbers %s %.100s %lld",
+				         facet_what[f], id, (long long)b);
+				goto done;
+			}
+			x->facet[f][b] = (unsigned char)sc->facet_bits[f][i];
+		}
+	}
+	j->xlat = x;
+	x = NULL;
+done:
+	if (x != NULL)
+		free(x->cat);
+	free(x);
+	json_decref(doc);
+	return rc;
+}
+
+/* The manifest against what arrived.  The job fails when they differ. */
+static void take_manifest(struct job *j, const struct dsmap__remote_msg *m, uint64_t batches,
+                          uint64_t bytes, const char *checksum)
+{
+	json_t *doc;
+	json_error_t err;
+	json_int_t records = -1, frames = -1, nbatches = -1, nbytes = -1;
+	const char *sum = "", *failure = NULL;
+	int ok = 0;
+
+	if ((doc = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, &err)) == NULL ||
+	    json_unpack(doc, "{s:b, s:I, s:I, s:I, s:I, s:s, s?s}", "ok", &ok, "records", &records,
+	                "frames", &frames, "batches", &nbatches, "bytes", &nbytes, "checksum", &sum,
+	                "failure", &failure) != 0) {
+		job_fail(j, DSMAP_EINVALID, "the agent's manifest (stream sequence %llu) is not one "
+		         "dsmap reads", (unsigned long long)m->seq);
+	} else if (!ok) {
+		job_fail(j, DSMAP_ERROR, "the agent's scan failed: %.600s",
+		         failure ? failure : "(no reason given)");
+	} else if ((uint64_t)frames != j->frames || (uint64_t)nbatches != batches ||
+	           (uint64_t)nbytes != bytes || strcmp(sum, checksum) != 0 ||
+	           (uint64_t)records != j->records || !j->got_end) {
+		job_fail(j, DSMAP_EINVALID, "the agent's manifest does not match what arrived: it "
+		         "says %lld records, %lld frames in %lld batches (%lld bytes, %.80s); %llu "
+		         "records, %llu frames in %llu batches (%llu bytes, %s)%s arrived",
+		         (long long)records, (long long)frames, (long long)nbatches, (long long)nbytes,
+		         sum, (unsigned long long)j->records, (unsigned long long)j->frames,
+		         (unsigned long long)batches, (unsigned long long)bytes, checksum,
+		         j->got_end ? "" : " and no end frame");
+	}
+	json_decref(doc);
+}
+
+/* One system's scan from a remote agent's messages: the first generation
+ * that begins, through take_frames_from() as a runner's frames, then
+ * finish() as for a runner that exited.  Returns 0 (the job says how it
+ * went) or a negative code for the store. */
+static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_source *src)
+{
+	crypto_generichash_state hash;
+	struct dsmap__remote_msg m;
+	unsigned char h[32];
+	char gen[33] = "", checksum[80], hex[65];
+	uint64_t batches = 0, bytes = 0, skipped = 0;
+	size_t taken;
+	int rc = 0, ended = 0;
+
+	j->started = j->last_word = now();
+	j->state = DSMAP_SCAN_RUNNING;
+	j->order = DSMAP__FRAME_WIRE;
+	if ((sc->pr = dsmap__calloc(sc->njobs + 1, sizeof(*sc->pr))) == NULL)
+		return dsmap_error__oom();
+	progress(sc, sc->pr);
+	while (!j->failed && !ended) {
+		double left = (double)j->timeout - (now() - j->last_word);
+
+		if (left <= 0) {
+			job_fail(j, DSMAP_ETIMEOUT, "the agent sent nothing for %u s (%s) after %llu "
+			         "records had arrived%s", j->timeout,
+			         sc->opts->timeout ? "--timeout" : "the system's timeout",
+			         (unsigned long long)j->records,
+			         gen[0] ? "" : "; no generation had begun");
+			break;
+		}
+		rc = src->next(src->payload, &m, (unsigned int)(left * 1000) + 1);
+		if (rc == DSMAP_ETIMEOUT) {
+			dsmap_error_clear();
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
+			job_fail(j, rc, "%s", dsmap_error_last()->message);
+			dsmap_error_clear();
+			rc = 0;
+			break;
+		}
+		j->last_word = now();
+		if (m.kind != DSMAP__REMOTE_START && gen[0] == '\0') {
+			skipped++;        /* the rest of a generation an earlier scan began */
+			if ((rc = src->ack(src->payload, 0)) < 0)
+				goto source_failed;
+			continue;
+		}
+		switch (m.kind) {
+		case DSMAP__REMOTE_START:
+			if (gen[0] != '\0') {
+				if (strcmp(m.generation, gen) == 0)
+					break;    /* delivered again */
+				/* left for the next scan */
+				if ((rc = src->ack(src->payload, 1)) < 0)
+					goto source_failed;
+				job_fail(j, DSMAP_ERROR, "the agent began generation %s before generation "
+				         "%s's manifest, after %llu records: %s was abandoned", m.generation,
+				         gen, (unsigned long long)j->records, gen);
+				continue;
+			}
+			if (m.generation[0] == '\0') {
+				job_fail(j, DSMAP_EINVALID, "a start message (stream sequence %llu) with no "
+				         "generation id", (unsigned long long)m.seq);
+				break;
+			}
+			if ((rc = take_start(sc, j, &m)) < 0)
+				goto done;
+			memcpy(gen, m.generation, sizeof(gen));
+			crypto_generichash_init(&hash, NULL, 0, sizeof(h));
+			break;
+		case DSMAP__REMOTE_FRAMES:
+			if (strcmp(m.generation, gen) != 0) {
+				job_fail(j, DSMAP_EINVALID, "frames of generation %s amid generation %s",
+				         m.generation[0] ? m.generation : "(none)", gen);
+				break;
+			}
+			if (m.batch != 0 && m.batch <= batches)
+				break;        /* delivered again: taken already, never counted twice */
+			if (m.batch != batches + 1) {
+				job_fail(j, DSMAP_EINVALID, "batch %llu of generation %s arrived after batch "
+				         "%llu", (unsigned long long)m.batch, gen, (unsigned long long)batches);
+				break;
+			}
+			batches++;
+			bytes += m.len;
+			crypto_generichash_update(&hash, m.data, m.len);
+			if ((rc = take_frames_from(sc, j, m.data, m.len, &taken)) < 0)
+				goto done;
+			if (!j->failed && taken != m.len)
+				job_fail(j, DSMAP_EINVALID, "batch %llu of generation %s ends inside a frame",
+				         (unsigned long long)batches, gen);
+			break;
+		case DSMAP__REMOTE_MANIFEST:
+			if (strcmp(m.generation, gen) != 0) {
+				job_fail(j, DSMAP_EINVALID, "the manifest of generation %s amid generation %s",
+				         m.generation[0] ? m.generation : "(none)", gen);
+				break;
+			}
+			crypto_generichash_final(&hash, h, sizeof(h));
+			sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+			snprintf(checksum, sizeof(checksum), "blake2b-256:%s", hex);
+			take_manifest(j, &m, batches, bytes, checksum);
+			ended = 1;
+			continue;         /* acked once committed */
+		default:
+			job_fail(j, DSMAP_EINVALID, "a message (stream sequence %llu) of no kind dsmap "
+			         "knows", (unsigned long long)m.seq);
+			break;
+		}
+		if ((rc = src->ack(src->payload, 0)) < 0)
+			goto source_failed;
+		progress(sc, sc->pr);
+	}
+	(void)skipped;
+	if ((rc = finish(sc, j, 0)) < 0)
+		goto done;
+	/* The manifest is taken once its generation is committed (or failed
+	 * for good): a scan killed before, leaves it to the next. */
+	if (ended && src->ack(src->payload, 0) < 0)
+		dsmap_error_clear();
+	progress(sc, sc->pr);
+	goto done;
+source_failed:
+	job_fail(j, rc, "%s", dsmap_error_last()->message);
+	dsmap_error_clear();
+	if ((rc = finish(sc, j, 0)) < 0)
+		goto done;
+	progress(sc, sc->pr);
+done:
+	free(sc->pr);
+	sc->pr = NULL;
+	return rc < 0 ? rc : 0;
+}
+
 /* ---- the store's side ------------------------------------------------------------ */
 
 /* Give every system scanned a number and its next generation. */
@@ -1392,8 +1710,10 @@ void dsmap_scan_report_free(dsmap_scan_report *r)
 
 /* ---- dsmap_scan ------------------------------------------------------------------ */
 
-int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *systems,
-               size_t count, const dsmap_scan_options *opts)
+/* dsmap_scan(), or with `src` the one system named, from a remote agent. */
+static int scan_systems(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *systems,
+                        size_t count, const dsmap_scan_options *opts,
+                        const struct dsmap__frame_source *src)
 {
 	static const dsmap_scan_options defaults = DSMAP_SCAN_OPTIONS_INIT;
 	const struct dsmap__system **chosen = NULL;
@@ -1501,7 +1821,11 @@ int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *
 
 		jobs = n > 0 ? (unsigned int)n : 1;
 	}
-	if ((rc = run_all(&sc, jobs)) < 0)
+	if (src != NULL)
+		rc = run_remote(&sc, &sc.jobs[0], src);
+	else
+		rc = run_all(&sc, jobs);
+	if (rc < 0)
 		goto done;
 
 	/* The generations no reader sees any more. */
@@ -1530,6 +1854,10 @@ done:
 		sc.jobs[i].in = NULL;
 		free(sc.jobs[i].plugin_path);
 		sc.jobs[i].plugin_path = NULL;
+		if (sc.jobs[i].xlat != NULL)
+			free(sc.jobs[i].xlat->cat);
+		free(sc.jobs[i].xlat);
+		sc.jobs[i].xlat = NULL;
 	}
 	if (r != NULL) {
 		/* strings are still the mapping's: do not free them as the report's */
@@ -1672,4 +2000,18 @@ done:
 	dsmap_mapping_free(sc.m);
 	dsmap_workspace__unlock(lock);
 	return rc;
+}
+
+int dsmap_scan(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *systems,
+               size_t count, const dsmap_scan_options *opts)
+{
+	return scan_systems(out, ws, systems, count, opts, NULL);
+}
+
+int dsmap__scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *system,
+                       const dsmap_scan_options *opts, const struct dsmap__frame_source *src)
+{
+	if (system == NULL || src == NULL)
+		return dsmap_error__set(DSMAP_EINVALID, "dsmap__scan_remote: NULL argument");
+	return scan_systems(out, ws, &system, 1, opts, src);
 }

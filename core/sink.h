@@ -60,4 +60,50 @@ int dsmap__scan_to_sink(dsmap_workspace *ws, const char *system, const char *rev
                         unsigned int timeout, const struct dsmap__frame_sink *sink,
                         uint64_t *records);
 
+/* ---- the coordinator's side: frames from a remote agent -------------------------- */
+
+enum {
+	DSMAP__REMOTE_OTHER = 0,      /* a message of no kind dsmap knows */
+	DSMAP__REMOTE_START,
+	DSMAP__REMOTE_FRAMES,
+	DSMAP__REMOTE_MANIFEST
+};
+
+/* One message of an agent's stream (agent.h says what each holds).  The
+ * views are borrowed until the source's next call. */
+struct dsmap__remote_msg {
+	int kind;                     /* DSMAP__REMOTE_*, from the Dsmap-Kind header */
+	char generation[33];          /* the Dsmap-Generation header; "" when missing or
+	                               * not 32 hex digits */
+	uint64_t batch;               /* the Dsmap-Batch header of frames; 0 when missing */
+	uint64_t seq;                 /* its sequence in the stream */
+	const unsigned char *data;
+	size_t len;
+};
+
+struct dsmap__frame_source {
+	/* The next message of the system's stream, waiting at most
+	 * `timeout_ms`: 0 and *m set; DSMAP_ETIMEOUT when none came; another
+	 * negative code (last error set) when the source failed. */
+	int (*next)(void *payload, struct dsmap__remote_msg *m, unsigned int timeout_ms);
+	/* The last message is taken (0), or is to be delivered again, to the
+	 * next scan (nonzero `again`).  0, or a negative code. */
+	int (*ack)(void *payload, int again);
+	void *payload;
+};
+
+/*
+ * dsmap_scan() of one system whose frames come from `src` instead of a
+ * local runner: the same preparation, the same checks of every frame and
+ * the same ingest, and a new generation committed only when the agent's
+ * manifest matches what arrived (frames, batches, bytes, BLAKE2b-256,
+ * records and the 'E' frame's count).  The first generation that begins
+ * in the stream is the one ingested; messages of a generation whose start
+ * was taken by an earlier scan are skipped.  An agent that sends nothing
+ * for `opts->timeout` seconds (else the system's timeout) fails the
+ * system, and its previous inventory stays.  Returns as dsmap_scan().
+ */
+int dsmap__scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *system,
+                       const dsmap_scan_options *opts, const struct dsmap__frame_source *src);
+
 #endif

@@ -32,11 +32,16 @@
  * The stream (DSMAP_SCAN, subjects dsmap.scan.>) is the coordinator's to
  * create: an agent's credentials allow it to publish on its own system's
  * subjects only.
+ *
+ * The coordinator, dsmap_scan_remote(), consumes a system's subjects with
+ * the durable pull consumer dsmap-SYSTEM and ingests the frames as a
+ * local scan ingests a runner's.
  */
 #ifndef DSMAP_AGENT_H
 #define DSMAP_AGENT_H
 
 #include "common.h"
+#include "scan.h"
 #include "workspace.h"
 
 DSMAP_BEGIN_DECL
@@ -102,6 +107,34 @@ typedef struct {
  */
 DSMAP_EXTERN(int) dsmap_agent_run(dsmap_agent_result *out, dsmap_workspace *ws,
                                   const char *system, const dsmap_agent_options *opts);
+
+/** The JetStream stream of the agents' scans. */
+#define DSMAP_REMOTE_STREAM "DSMAP_SCAN"
+
+/**
+ * The coordinator's side: ingest the next generation an agent published
+ * for `system`, as dsmap_scan() ingests a local runner's.
+ *
+ * Connects as `opts` says (the same fields as an agent's: nats_urls,
+ * creds_path, ca_path, timeout, rev; batch_bytes unused), creates the
+ * stream DSMAP_REMOTE_STREAM when missing (3 replicas, or
+ * $DSMAP_NATS_REPLICAS), and reads the subjects dsmap.scan.SYSTEM.> with
+ * the durable pull consumer "dsmap-SYSTEM", from where the last scan left
+ * it.  The first generation that begins is ingested: its start message
+ * maps the agent's category and facet numbers to this store's, each batch
+ * is taken once and in order (a batch delivered again is skipped, a
+ * missing one fails the scan), every frame passes the checks a local
+ * runner's frames pass, and the new generation is committed only when
+ * the manifest matches what arrived (records, frames, batches, bytes and
+ * the BLAKE2b-256 checksum).  An agent that sends nothing for the timeout
+ * (opts->timeout, else the system's), a failed manifest, or anything that
+ * does not match fails the system, and its previous inventory stays.
+ *
+ * @param out set to the report, as dsmap_scan()'s (one system)
+ * @return as dsmap_scan(); also DSMAP_EIO when NATS cannot be reached
+ */
+DSMAP_EXTERN(int) dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws,
+                                    const char *system, const dsmap_agent_options *opts);
 
 DSMAP_END_DECL
 

@@ -1,0 +1,145 @@
+#!/bin/sh
+# dsmap scan --remote: two agents in their own workspaces (two zones)
+# publish a SQLite and a CSV system to a 3-node JetStream cluster over TLS;
+# the coordinator ingests them as it ingests local runners, and locate then
+# answers byte for byte as after a local scan of the same sources.  A
+# silent agent fails its system past the timeout; a failed agent's
+# manifest fails it at once; the previous inventory stays; the JetStream
+# stores hold no identifier value.
+. "${DSMAP_SRCDIR:-.}/tests/integration/lib.sh"
+. "$DSMAP_SRCDIR/tests/integration/nats-lib.sh"
+: "${DSMAP_BUILDDIR:?}"
+cd "$T_TMP"
+
+DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
+export DSMAP_PLUGIN_PATH
+unset DSMAP_NATS_URL DSMAP_AGENT_TEST_RESEND DSMAP_NATS_REPLICAS
+
+nats_start crm billing || exit 99
+(umask 077 && printf 'NATS_USER=%s\nNATS_PASSWORD=%s\nNATS_CA=%s\n' "$NATS_ADMIN_USER" \
+	"$NATS_ADMIN_PASSWORD" "$NATS_CA" > "$T_TMP/coordinator.creds")
+
+dsmap init ws
+W=$T_TMP/ws
+python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$W" 200 > /dev/null
+git -C "$W" add -A mappings && git -C "$W" -c user.name=t -c user.email=t@example.com \
+	commit -q -m "three systems"
+
+agent_ws() {
+	dsmap init --mappings "$W/mappings" "$T_TMP/$1"
+	cp "$W/.dsmap/secret.key" "$T_TMP/$1/.dsmap/secret.key"
+	chmod 600 "$T_TMP/$1/.dsmap/secret.key"
+	mkdir -p "$T_TMP/$1/data"
+	cp "$W/data/$2" "$T_TMP/$1/data/$2"
+}
+agent_ws a-crm crm.sqlite
+agent_ws a-billing billing.csv
+
+remote() {
+	dsmap -C "$W" scan --nats "$NATS_URLS" --creds "$T_TMP/coordinator.creds" "$@"
+}
+agent() {   # agent SYSTEM [ENV=VALUE]: the agent of SYSTEM, its exit status in $T_RC
+	sys=$1
+	shift
+	T_RC=0
+	env "$@" "$DSMAP_BIN" -C "$T_TMP/a-$sys" agent --system "$sys" --nats "$NATS_URLS" \
+		--creds "$NATS_DIR/creds/$sys" --ca "$NATS_CA" > "$T_TMP/agent-$sys.out" \
+		2> "$T_TMP/agent-$sys.err" || T_RC=$?
+}
+
+# ---- a silent agent -------------------------------------------------------------
+
+remote --remote crm --timeout 2
+expect_rc 1 "no agent has published: crm fails after the timeout"
+expect_out '^crm \(sqlite\): FAILED .*the agent sent nothing for 2 s \(--timeout\)' \
+	"saying how long it waited"
+nats_tool stream-info DSMAP_SCAN
+case $N_OUT in
+"messages 0 replicas 3 "*) ok "the coordinator created the stream, 3 replicas" ;;
+*) not_ok "the coordinator created the stream, 3 replicas ($N_OUT)" ;;
+esac
+
+# ---- two zones, two agents, one coordinator ----------------------------------------
+
+agent crm &
+p1=$!
+agent billing DSMAP_AGENT_TEST_RESEND=1 &
+p2=$!
+wait $p1
+rc1=$?
+wait $p2
+rc2=$?
+check "both agents publish (separate processes)" test "$rc1" -eq 0 -a "$rc2" -eq 0
+remote --remote crm --remote billing
+expect_rc 0 "the coordinator ingests both"
+expect_out '^crm \(sqlite\): 200 records, 200 subjects, 4 categories' "crm (SQLite), remote"
+expect_out '^billing \(csv\): 200 records, 200 subjects, 3 categories' "billing (CSV), remote"
+cp "$T_TMP/out" "$T_TMP/remote-scan.txt"
+
+ask() { dsmap -C "$W" locate --format json "$@"; }
+ask email:user1@example.com
+expect_rc 0 "locate finds the person from the remote scans"
+cp "$T_TMP/out" "$T_TMP/remote-1.json"
+check "in both systems, linked through the customer number" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = sorted(x["system"] for x in d["systems"])
+assert d["found"] is True and s == ["billing", "crm"], s
+' "$T_TMP/remote-1.json"
+ask customer:C00000150 phone:+32470000033
+cp "$T_TMP/out" "$T_TMP/remote-150.json"
+
+# The same sources scanned locally, into the same store: the same answers.
+dsmap -C "$W" scan crm billing
+expect_rc 0 "a local scan of the same sources"
+ask email:user1@example.com
+check "locate: byte for byte the remote scan's answer (1)" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+[ "$T_FAIL" -eq 0 ] || diff "$T_TMP/remote-1.json" "$T_TMP/out" | head -20
+ask customer:C00000150 phone:+32470000033
+check "locate: byte for byte the remote scan's answer (2)" cmp -s "$T_TMP/out" "$T_TMP/remote-150.json"
+
+# ---- a failed agent, a silent one: the inventory stays -------------------------------
+
+mv "$T_TMP/a-crm/data/crm.sqlite" "$T_TMP/crm.sqlite"
+agent crm
+check "the crm agent fails on its broken source" test "$T_RC" -eq 1
+mv "$T_TMP/crm.sqlite" "$T_TMP/a-crm/data/crm.sqlite"
+remote --remote crm
+expect_rc 1 "its manifest fails crm on the coordinator at once"
+expect_out "^crm \\(sqlite\\): FAILED .*the agent's scan failed: .*crm\\.sqlite" \
+	"with the agent's reason"
+ask email:user1@example.com
+check "crm's previous inventory answers as before" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+
+agent crm
+check "the crm agent publishes again" test "$T_RC" -eq 0
+remote --remote crm
+expect_rc 0 "the next remote scan takes the next generation"
+remote --remote crm --timeout 1
+expect_rc 1 "nothing new: crm fails after the timeout"
+ask email:user1@example.com
+check "and its inventory is whole" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+
+# ---- never a raw value on the wire ---------------------------------------------------
+
+check "no identifier value of the sources in the JetStream stores" python3 -c '
+import csv, os, sqlite3, sys
+ws, store = sys.argv[1], sys.argv[2]
+values = set()
+db = sqlite3.connect(os.path.join(ws, "data", "crm.sqlite"))
+for row in db.execute("select * from customers"):
+    values.update(str(v) for v in row if isinstance(v, str) and len(v) >= 6)
+with open(os.path.join(ws, "data", "billing.csv"), newline="") as f:
+    for row in csv.reader(f, delimiter=";"):
+        values.update(v for v in row if len(v) >= 6)
+values = [v.encode() for v in values if not v.startswith("20")]
+assert len(values) > 500, len(values)
+blobs = []
+for root, dirs, files in os.walk(store):
+    for name in files:
+        blobs.append(open(os.path.join(root, name), "rb").read())
+assert any(b"dsmap.scan.crm." in b for b in blobs), "not what NATS writes?"
+hits = [v for v in values if any(v in b for b in blobs)]
+assert not hits, hits[:5]
+' "$W" "$NATS_DIR"
+finish
