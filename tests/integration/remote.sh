@@ -25,15 +25,45 @@ python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$W" 200 > /dev/null
 git -C "$W" add -A mappings && git -C "$W" -c user.name=t -c user.email=t@example.com \
 	commit -q -m "three systems"
 
-agent_ws() {
-	dsmap init --mappings "$W/mappings" "$T_TMP/$1"
+agent_ws() {   # agent_ws NAME FILE [MAPPINGS]
+	dsmap init --mappings "${3:-$W/mappings}" "$T_TMP/$1"
 	cp "$W/.dsmap/secret.key" "$T_TMP/$1/.dsmap/secret.key"
 	chmod 600 "$T_TMP/$1/.dsmap/secret.key"
 	mkdir -p "$T_TMP/$1/data"
 	cp "$W/data/$2" "$T_TMP/$1/data/$2"
 }
-agent_ws a-crm crm.sqlite
 agent_ws a-billing billing.csv
+
+# crm's agent numbers the categories otherwise than the coordinator: its
+# workspace's first revision had one more category, first in the list, and
+# numbers are never reused.  The start message's table must map them.
+cp -R "$W/mappings" "$T_TMP/m-shifted"
+python3 - "$T_TMP/m-shifted/categories.yaml" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+a = "\ncategories:\n"
+assert s.count(a) == 1
+s = s.replace(a, a + "  - id: zz-first\n    group: collected\n    section: \"4.1\"\n"
+              "    name_fr: \"Essai\"\n    name_en: \"Test\"\n    examples: [\"essai\"]\n")
+open(p, "w").write(s)
+PY
+agent_ws a-crm crm.sqlite "$T_TMP/m-shifted"
+dsmap -C "$T_TMP/a-crm" sync
+expect_rc 0 "crm's agent syncs a revision with one more category"
+rm -rf "$T_TMP/a-crm/mappings"
+cp -R "$W/mappings" "$T_TMP/a-crm/mappings"
+git -C "$T_TMP/a-crm" add -A mappings && git -C "$T_TMP/a-crm" -c user.name=t \
+	-c user.email=t@example.com commit -q -m "the coordinator's mapping"
+dsmap -C "$T_TMP/a-crm" sync
+expect_rc 0 "then the coordinator's mapping"
+catbit() {  # catbit WORKSPACE REF: the store's number of category REF
+	mdb_dump -p -s catbits "$1/.dsmap/store" | awk -v ref=" $2" '$0 == ref { getline; print; exit }'
+}
+check "so the agent's store numbers collected/identification-contact otherwise" \
+	test -n "$(catbit "$T_TMP/a-crm" collected/identification-contact)" -a \
+	"$(catbit "$T_TMP/a-crm" collected/identification-contact)" != \
+	"$(catbit "$W" collected/identification-contact)"
 
 remote() {
 	dsmap -C "$W" scan --nats "$NATS_URLS" --creds "$T_TMP/coordinator.creds" "$@"
