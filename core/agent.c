@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <nats/nats.h>
@@ -37,10 +38,14 @@
 
 #define BATCH_DEFAULT (256u << 10)
 #define BATCH_MAX (1u << 20)
-#define PUBLISH_TRIES 5
+#define PUBLISH_TRIES 8           /* with a pause doubling from 0.25 s: ~30 s in all */
 #define PUBLISH_WAIT_MS 5000
 #define CONNECT_WAIT_MS 5000
 #define MAX_URLS 16
+/* A batch is sent when full, or once it has waited this long: a slow
+ * source's records reach the coordinator, which counts an agent silent
+ * for its timeout as dead. */
+#define FLUSH_AFTER 1.0
 
 _Static_assert(DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX <= BATCH_DEFAULT / 4,
                "a batch holds many frames");
@@ -54,6 +59,7 @@ struct agent {
 	char subject[200];
 	unsigned char *batch;
 	size_t used, cap;
+	double batch_began;              /* when the batch's first frame came */
 	crypto_generichash_state hash;
 	int resend;                      /* DSMAP_AGENT_TEST_RESEND: every message twice */
 	int started;
@@ -62,6 +68,22 @@ struct agent {
 	pthread_mutex_t mu;
 	char async_err[256];
 };
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ---- NATS ------------------------------------------------------------------------ */
 
@@ -270,6 +292,9 @@ static int publish(struct agent *a, const char *kind, const char *id_suffix, con
 				               tries);
 				goto done;
 			}
+			/* No stream answers while the cluster elects a new leader
+			 * (a node died): a pause, growing, then the same message id. */
+			pause_ms(250L << (tries - 1 < 4 ? tries - 1 : 4));
 		}
 		jsPubAck_Destroy(pa);
 		pa = NULL;
@@ -357,8 +382,12 @@ static int sink_frame(void *payload, const struct dsmap__frame *f)
 	                           &why, f) < 0)
 		return dsmap_error__set(DSMAP_ERROR, "system %s: cannot encode a wire frame of type "
 		                        "'%c': %s", a->res->system, f->type, why);
+	if (a->used == 0)
+		a->batch_began = now();
 	a->used += n;
 	a->res->frames++;
+	if (now() - a->batch_began >= FLUSH_AFTER)
+		return flush_batch(a);
 	return 0;
 }
 
@@ -512,6 +541,12 @@ static int source_next(void *payload, struct dsmap__remote_msg *m, unsigned int 
 	natsMsg_Destroy(src->cur);    /* acked or left by the caller already */
 	src->cur = NULL;
 	s = natsSubscription_Fetch(&list, src->sub, 1, timeout_ms, &jerr);
+	if (s == NATS_NO_RESPONDERS) {
+		/* the consumer's leader is being elected (a node died): the
+		 * caller's silence timeout bounds the wait */
+		pause_ms(timeout_ms < 250 ? (long)timeout_ms : 250);
+		s = NATS_TIMEOUT;
+	}
 	if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
 		natsMsgList_Destroy(&list);
 		return dsmap_error__set(DSMAP_ETIMEOUT, "nothing from NATS in %u ms", timeout_ms);
@@ -567,8 +602,14 @@ static int ensure_stream(struct agent *a)
 	const char *subjects[1] = { "dsmap.scan.>" };
 	const char *env = getenv("DSMAP_NATS_REPLICAS");
 	natsStatus s;
+	int tries = 0;
 
-	if ((s = js_GetStreamInfo(&si, a->js, DSMAP_REMOTE_STREAM, NULL, &jerr)) == NATS_OK) {
+	/* A JetStream request times out while the cluster elects a new
+	 * leader (a node just died): asked again, a few times. */
+	while ((s = js_GetStreamInfo(&si, a->js, DSMAP_REMOTE_STREAM, NULL, &jerr)) == NATS_TIMEOUT &&
+	       ++tries < PUBLISH_TRIES)
+		;
+	if (s == NATS_OK) {
 		jsStreamInfo_Destroy(si);
 		return 0;
 	}
@@ -600,7 +641,7 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 	natsStatus s;
 	char subject[200], durable[160];
 	const char *urls;
-	int rc;
+	int rc, tries;
 
 	if (out == NULL || ws == NULL || system == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan_remote: NULL argument");
@@ -628,8 +669,10 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 	subo.Config.AckWait = (int64_t)300 * 1000000000;    /* a slow commit is not a loss */
 	subo.Config.MaxAckPending = 16;
 	subo.Config.DeliverPolicy = js_DeliverAll;
-	if ((s = js_PullSubscribe(&src.sub, src.a.js, subject, durable, NULL, &subo,
-	                          &jerr)) != NATS_OK) {
+	for (tries = 0; (s = js_PullSubscribe(&src.sub, src.a.js, subject, durable, NULL, &subo,
+	                                      &jerr)) == NATS_TIMEOUT && ++tries < PUBLISH_TRIES; )
+		;
+	if (s != NATS_OK) {
 		rc = nats_fail(&src.a, s, jerr, "system %s: cannot consume %s from NATS stream %s",
 		               system, subject, DSMAP_REMOTE_STREAM);
 		goto done;

@@ -126,6 +126,10 @@ struct scan {
 	size_t njobs;
 	dsmap__ingest *ing;               /* NULL when frames go to `sink` */
 	const struct dsmap__frame_sink *sink;  /* an agent's (sink.h), or NULL */
+	int remote;                      /* the frames come from a remote agent: no
+	                                  * plugin runs here, so its options are not
+	                                  * expanded (they are the agent's secrets)
+	                                  * nor the plugin looked for */
 	const dsmap_scan_options *opts;
 	/* The report being made, in memory as well as in dsmap_scan()'s
 	 * local: a runner is forked below it, and its noreturn main need
@@ -403,7 +407,8 @@ static int prepare(struct scan *sc, struct job *j)
 	if ((j->allowed = dsmap__arena_alloc(&sc->arena, sc->catbit_count / 8 + 1)) == NULL)
 		return dsmap_error__oom();
 	j->config.system_id = sys->id;
-	rc = options(sc, j, "config", &sys->options, &j->config.option_count, &j->config.options);
+	rc = sc->remote ? 0 : options(sc, j, "config", &sys->options, &j->config.option_count,
+	                              &j->config.options);
 	if (rc == DSMAP_EINVALID && j->failed)
 		return 0;
 	if (rc < 0)
@@ -429,7 +434,8 @@ static int prepare(struct scan *sc, struct job *j)
 		snprintf(what, sizeof(what), "source %s", s->name);
 		srcs[i].name = s->name;
 		srcs[i].timestamp_field = s->timestamp;
-		rc = options(sc, j, what, &s->options, &srcs[i].option_count, &srcs[i].options);
+		rc = sc->remote ? 0 : options(sc, j, what, &s->options, &srcs[i].option_count,
+		                              &srcs[i].options);
 		if (rc == DSMAP_EINVALID && j->failed)
 			return 0;
 		if (rc < 0)
@@ -497,6 +503,8 @@ static int prepare(struct scan *sc, struct job *j)
 			srcs[i].attribute_fields = nattrs ? attrs : NULL;
 		}
 	}
+	if (sc->remote)
+		return 0;
 	if ((rc = dsmap_plugin__locate(&j->plugin_path, NULL, sys->plugin)) < 0) {
 		job_fail(j, rc, "%s", dsmap_error_last()->message);
 		dsmap_error_clear();
@@ -1734,6 +1742,7 @@ static int scan_systems(dsmap_scan_report **out, dsmap_workspace *ws, const char
 	memset(&sc, 0, sizeof(sc));
 	sc.ws = ws;
 	sc.opts = opts;
+	sc.remote = src != NULL;
 
 	/* One scan at a time: the generation a scan writes is named by no
 	 * system until it ends, and another scan's collection would drop it. */

@@ -11,28 +11,50 @@
 : "${DSMAP_BUILDDIR:?}"
 cd "$T_TMP"
 
-DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs
+DSMAP_PLUGIN_PATH=$DSMAP_BUILDDIR/plugins/.libs:$DSMAP_BUILDDIR/tests/fixtures/plugins/.libs
 export DSMAP_PLUGIN_PATH
 unset DSMAP_NATS_URL DSMAP_AGENT_TEST_RESEND DSMAP_NATS_REPLICAS
 
-nats_start crm billing || exit 99
+nats_start crm billing slow || exit 99
 (umask 077 && printf 'NATS_USER=%s\nNATS_PASSWORD=%s\nNATS_CA=%s\n' "$NATS_ADMIN_USER" \
 	"$NATS_ADMIN_PASSWORD" "$NATS_CA" > "$T_TMP/coordinator.creds")
 
 dsmap init ws
 W=$T_TMP/ws
 python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$W" 200 > /dev/null
+# A system whose plugin takes 0.4 s a record, as many records as its
+# agent's environment says ($SLOW_COUNT): to kill things mid-scan.
+cat > "$W/mappings/systems/slow.yaml" <<'YAML'
+schema: 1
+system:
+  id: slow
+  name: "slow"
+  plugin: misbehave
+  purposes: [after-sales-customer-service]
+  config:
+    mode: slow
+    count: "${SLOW_COUNT}"
+    first: "900000"
+  sources:
+    - name: customers
+      identifiers:
+        customer_no: customer-number
+        email: email
+      categories:
+        name: collected/identification-contact
+YAML
 git -C "$W" add -A mappings && git -C "$W" -c user.name=t -c user.email=t@example.com \
 	commit -q -m "three systems"
 
-agent_ws() {   # agent_ws NAME FILE [MAPPINGS]
+agent_ws() {   # agent_ws NAME [FILE [MAPPINGS]]
 	dsmap init --mappings "${3:-$W/mappings}" "$T_TMP/$1"
 	cp "$W/.dsmap/secret.key" "$T_TMP/$1/.dsmap/secret.key"
 	chmod 600 "$T_TMP/$1/.dsmap/secret.key"
 	mkdir -p "$T_TMP/$1/data"
-	cp "$W/data/$2" "$T_TMP/$1/data/$2"
+	[ -z "${2:-}" ] || cp "$W/data/$2" "$T_TMP/$1/data/$2"
 }
 agent_ws a-billing billing.csv
+agent_ws a-slow
 
 # crm's agent numbers the categories otherwise than the coordinator: its
 # workspace's first revision had one more category, first in the list, and
@@ -149,6 +171,44 @@ remote --remote crm --timeout 1
 expect_rc 1 "nothing new: crm fails after the timeout"
 ask email:user1@example.com
 check "and its inventory is whole" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+
+# ---- an agent killed mid-scan, a NATS node killed mid-scan --------------------------
+
+status_records() {   # status_records SYSTEM: its records in the store
+	"$DSMAP_BIN" -C "$W" status --format json | python3 -c '
+import json, sys
+print([s for s in json.load(sys.stdin)["systems"] if s["id"] == sys.argv[1]][0]["records"])' "$1"
+}
+agent slow SLOW_COUNT=3
+check "the slow system's agent publishes 3 records" test "$T_RC" -eq 0
+remote --remote slow
+expect_rc 0 "the coordinator ingests them"
+check "slow holds 3 records" test "$(status_records slow)" = 3
+
+# the agent's own process (not a subshell's), to kill it
+env SLOW_COUNT=40 "$DSMAP_BIN" -C "$T_TMP/a-slow" agent --system slow --nats "$NATS_URLS" \
+	--creds "$NATS_DIR/creds/slow" --ca "$NATS_CA" > /dev/null 2>&1 &
+pa=$!
+sleep 4
+kill -KILL $pa 2>/dev/null
+wait $pa 2>/dev/null
+remote --remote slow --timeout 3
+expect_rc 1 "an agent killed mid-scan fails its system past the timeout"
+expect_out '^slow \(misbehave\): FAILED .*the agent sent nothing for 3 s \(--timeout\) after [1-9][0-9]* records had arrived' \
+	"after some of its records had arrived"
+check "slow keeps its 3 records" test "$(status_records slow)" = 3
+
+agent slow SLOW_COUNT=15 &
+pa=$!
+sleep 2
+nats_node_stop 1
+wait $pa
+rc=$?
+check "with NATS node 1 killed mid-scan, the agent's publishes complete" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/  /' "$T_TMP/agent-slow.err"
+remote --remote slow
+expect_rc 0 "and the coordinator ingests the scan from the two nodes left"
+check "slow holds 15 records" test "$(status_records slow)" = 15
 
 # ---- never a raw value on the wire ---------------------------------------------------
 
