@@ -12,6 +12,11 @@
  *                                      "duplicate seq N"
  *   last NAME SUBJECT                  the data of the stream's last message on
  *                                      SUBJECT, then a newline
+ *   copy NAME SEQ MSGID [DATA]         publish the stream's message SEQ again, its
+ *                                      subject and headers, under message id MSGID
+ *                                      (so not a duplicate), with DATA instead of
+ *                                      its data when given: a redelivery, or a
+ *                                      forged message, for the coordinator
  *
  * URLS is a comma-separated list (tls://127.0.0.1:4222,...).  With -c the
  * connection is TLS and the server's certificate must chain to CAFILE.
@@ -31,7 +36,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: nats-tool [-u USER] [-p PASSWORD] [-c CAFILE] [-t SECONDS] URLS "
 	        "stream-add NAME SUBJECT REPLICAS | stream-info NAME | pub SUBJECT DATA [MSGID] | "
-	        "last NAME SUBJECT\n");
+	        "last NAME SUBJECT | copy NAME SEQ MSGID [DATA]\n");
 	return 2;
 }
 
@@ -192,6 +197,52 @@ int main(int argc, char **argv)
 		fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m), stdout);
 		putchar('\n');
 		natsMsg_Destroy(m);
+		rc = 0;
+	} else if (strcmp(argv[optind], "copy") == 0 && (argc - optind == 4 || argc - optind == 5)) {
+		natsMsg *m = NULL, *out = NULL;
+		const char **keys = NULL;
+		jsPubOptions po;
+		jsPubAck *pa = NULL;
+		int nkeys = 0, k;
+
+		if ((s = js_GetMsg(&m, js, argv[optind + 1], strtoull(argv[optind + 2], NULL, 10),
+		                   NULL, &jerr)) != NATS_OK) {
+			rc = fail("copy: get", s, jerr);
+			goto done;
+		}
+		if (argc - optind == 5)
+			s = natsMsg_Create(&out, natsMsg_GetSubject(m), NULL, argv[optind + 4],
+			                   (int)strlen(argv[optind + 4]));
+		else
+			s = natsMsg_Create(&out, natsMsg_GetSubject(m), NULL, natsMsg_GetData(m),
+			                   natsMsg_GetDataLength(m));
+		if (s == NATS_OK && (s = natsMsgHeader_Keys(m, &keys, &nkeys)) == NATS_NOT_FOUND)
+			s = NATS_OK;
+		for (k = 0; s == NATS_OK && k < nkeys; k++) {
+			const char *v = NULL;
+
+			/* JetStream's own headers (Nats-*) stay behind */
+			if (strncmp(keys[k], "Nats-", 5) == 0)
+				continue;
+			if ((s = natsMsgHeader_Get(m, keys[k], &v)) == NATS_OK)
+				s = natsMsgHeader_Set(out, keys[k], v);
+		}
+		free((void *)keys);
+		if (s == NATS_OK) {
+			jsPubOptions_Init(&po);
+			po.MsgId = argv[optind + 3];
+			s = js_PublishMsg(&pa, js, out, &po, &jerr);
+		}
+		if (s != NATS_OK)
+			rc = fail("copy", s, jerr);
+		else
+			printf("%sseq %llu\n", pa->Duplicate ? "duplicate " : "",
+			       (unsigned long long)pa->Sequence);
+		jsPubAck_Destroy(pa);
+		natsMsg_Destroy(out);
+		natsMsg_Destroy(m);
+		if (s != NATS_OK)
+			goto done;
 		rc = 0;
 	} else {
 		rc = usage();

@@ -210,6 +210,63 @@ remote --remote slow
 expect_rc 0 "and the coordinator ingests the scan from the two nodes left"
 check "slow holds 15 records" test "$(status_records slow)" = 15
 
+# ---- redelivered, missing and forged messages ----------------------------------------
+
+stream_count() {
+	nats_tool stream-info DSMAP_SCAN
+	echo "$N_OUT" | sed -n 's/^messages \([0-9]*\) .*/\1/p'
+}
+gen_of_agent() { sed -n 's/^[a-z-]*: generation \([0-9a-f]\{32\}\) .*/\1/p' "$T_TMP/agent-$1.out"; }
+# copies SEQ... : publish the stream's messages SEQ... again under new
+# message ids, as a redelivery past the duplicate window would deliver them
+copies() {
+	for q in "$@"; do
+		nats_tool copy DSMAP_SCAN "$q" "copy-$q-$(openssl rand -hex 4)"
+		[ "$N_RC" -eq 0 ] || { echo "# copy $q: $(cat "$T_TMP/nats.err")"; return 1; }
+	done
+}
+
+# crm's next generation (start, one batch, manifest), then the same three
+# again with the batch twice.
+n=$(stream_count)
+agent crm
+check "crm's agent publishes a generation of one batch" test "$T_RC" -eq 0 -a "$(stream_count)" = $((n + 3))
+copies $((n + 1)) $((n + 2)) $((n + 2)) $((n + 3))
+check "the same messages again, its batch twice" test "$(stream_count)" = $((n + 7))
+remote --remote crm
+expect_rc 0 "the coordinator takes the generation"
+remote --remote crm
+expect_rc 0 "then its copy, with the batch delivered twice"
+expect_out '^crm \(sqlite\): 200 records, 200 subjects, 4 categories' "counted once: 200 records"
+ask email:user1@example.com
+check "and locate answers as before" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+
+# A generation whose batch never arrives.
+n=$(stream_count)
+agent crm
+remote --remote crm
+expect_rc 0 "crm's next generation is taken"
+copies $((n + 1)) $((n + 3))
+remote --remote crm --timeout 5
+expect_rc 1 "its start and manifest again, with no batch: crm fails"
+expect_out "^crm \\(sqlite\\): FAILED .*the agent's manifest does not match what arrived: it says 200 records, 201 frames in 1 batches .*; 0 records, 0 frames in 0 batches" \
+	"the manifest does not match what arrived"
+ask email:user1@example.com
+check "crm's inventory stays" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+
+# A start on crm's subjects that says it is billing's.
+n=$(stream_count)
+agent crm
+remote --remote crm
+G=$(gen_of_agent crm)
+nats_tool copy DSMAP_SCAN $((n + 1)) "forged-$G" \
+	"{\"schema\":1,\"kind\":\"start\",\"system\":\"billing\",\"generation\":\"$G\",\"commit\":\"0\",\"categories\":{},\"subject_kinds\":{},\"brands\":{}}"
+copies $((n + 2)) $((n + 3))
+remote --remote crm --timeout 5
+expect_rc 1 "a start saying it is another system's fails crm"
+expect_out "^crm \\(sqlite\\): FAILED .*start message .* is schema 1 of system 'billing', generation $G: not this scan's" \
+	"saying whose it claims to be"
+
 # ---- never a raw value on the wire ---------------------------------------------------
 
 check "no identifier value of the sources in the JetStream stores" python3 -c '
