@@ -74,6 +74,7 @@ int cmd_agent(int argc, char **argv, struct cli_global *g)
 		return cli_usage_error("agent", "takes no arguments; name the system with --system");
 	if (system == NULL)
 		return cli_usage_error("agent", "--system ID is required");
+	memset(&res, 0, sizeof(res));
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
 	arc = dsmap_agent_run(&res, ws, system, &ao);

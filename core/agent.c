@@ -52,6 +52,7 @@ _Static_assert(DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX <= BATCH_DEFAULT / 4,
 
 struct agent {
 	const dsmap_agent_options *opts;
+	const char *urls;
 	dsmap_agent_result *res;
 	natsOptions *no;
 	natsConnection *nc;
@@ -347,6 +348,11 @@ static int sink_start(void *payload, const struct dsmap__sink_plan *plan)
 	char *text = NULL;
 	int rc;
 
+	/* Connected only now, after the runner was forked: a process forked
+	 * from one with the client's threads would inherit their memory and
+	 * locks half-held. */
+	if ((rc = connect_nats(a, a->urls)) < 0)
+		return rc;
 	memcpy(a->res->commit, plan->commit, sizeof(a->res->commit) - 1);
 	doc = json_pack("{s:i, s:s, s:s, s:s, s:s}", "schema", 1, "kind", "start",
 	                "system", a->res->system, "generation", a->res->generation,
@@ -451,6 +457,8 @@ int dsmap_agent_run(dsmap_agent_result *out, dsmap_workspace *ws, const char *sy
 	const char *urls, *env;
 	int rc;
 
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	if (ws == NULL || system == NULL)
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_agent_run: NULL argument");
 	if (opts == NULL)
@@ -486,8 +494,22 @@ int dsmap_agent_run(dsmap_agent_result *out, dsmap_workspace *ws, const char *sy
 		rc = dsmap_error__oom();
 		goto done;
 	}
-	if ((rc = connect_nats(&a, urls ? urls : "")) < 0)
+	/* The options are checked now, the connection made after the fork
+	 * (sink_start). */
+	a.urls = urls ? urls : "";
+	if (a.urls[0] == '\0') {
+		rc = dsmap_error__set(DSMAP_EINVALID, "no NATS server: give --nats or set "
+		                      "DSMAP_NATS_URL");
 		goto done;
+	}
+	if (opts->creds_path != NULL) {
+		char user[256], pass[256], ca[4096];
+
+		rc = read_creds(opts->creds_path, user, pass, ca, sizeof(user));
+		sodium_memzero(pass, sizeof(pass));
+		if (rc < 0)
+			goto done;
+	}
 
 	sink.start = sink_start;
 	sink.frame = sink_frame;

@@ -126,6 +126,8 @@ struct scan {
 	size_t njobs;
 	dsmap__ingest *ing;               /* NULL when frames go to `sink` */
 	const struct dsmap__frame_sink *sink;  /* an agent's (sink.h), or NULL */
+	const struct dsmap__sink_plan *plan;   /* for the sink's start */
+	int sink_started;                /* the sink's start was called */
 	int remote;                      /* the frames come from a remote agent: no
 	                                  * plugin runs here, so its options are not
 	                                  * expanded (they are the agent's secrets)
@@ -604,6 +606,18 @@ found:
 
 /* ---- frames ---------------------------------------------------------------------- */
 
+/* The sink's start, once, when its first frame or its end comes: after
+ * the runner was forked, so that the runner never inherits what the sink
+ * holds (an agent's NATS connection and its threads).  0 or a negative
+ * code (last error set). */
+static int sink_begin(struct scan *sc)
+{
+	if (sc->sink_started)
+		return 0;
+	sc->sink_started = 1;
+	return sc->sink->start(sc->sink->payload, sc->plan);
+}
+
 /* Kill the job's runner.  Whatever it sent is never committed: finish()
  * refuses a killed runner's data even if the job was not failed first. */
 static void kill_job(struct job *j)
@@ -800,7 +814,8 @@ static int take_frames_from(struct scan *sc, struct job *j, const unsigned char 
 		}
 		/* An agent's scan: the frame passed every check a local scan
 		 * makes (a frame that failed the job goes nowhere). */
-		if (sc->sink != NULL && !j->failed && (rc = sc->sink->frame(sc->sink->payload, &f)) < 0)
+		if (sc->sink != NULL && !j->failed &&
+		    ((rc = sink_begin(sc)) < 0 || (rc = sc->sink->frame(sc->sink->payload, &f)) < 0))
 			return rc;
 	}
 	*taken = off;
@@ -993,7 +1008,8 @@ static int finish(struct scan *sc, struct job *j, int status)
 		if (sc->sink != NULL) {
 			/* The sink says so to its reader; whether it could is
 			 * secondary to the failure itself, which the job keeps. */
-			if (sc->sink->end(sc->sink->payload, j->records,
+			if (sink_begin(sc) < 0 ||
+			    sc->sink->end(sc->sink->payload, j->records,
 			                  j->failed ? j->failure : "the scan did not finish") < 0)
 				dsmap_error_clear();
 		} else {
@@ -1003,7 +1019,7 @@ static int finish(struct scan *sc, struct job *j, int status)
 		return 0;
 	}
 	if (sc->sink != NULL) {
-		if (sc->sink->end(sc->sink->payload, j->records, NULL) < 0) {
+		if (sink_begin(sc) < 0 || sc->sink->end(sc->sink->payload, j->records, NULL) < 0) {
 			job_fail(j, dsmap_error_last()->code, "%s", dsmap_error_last()->message);
 			j->state = DSMAP_SCAN_FAILED;
 			return 0;
@@ -1972,11 +1988,13 @@ int dsmap__scan_to_sink(dsmap_workspace *ws, const char *system, const char *rev
 		plan.facet_ids[f] = facet_ids[f];
 		plan.facet_bits[f] = sc.facet_bits[f];
 	}
-	if ((rc = sink->start(sink->payload, &plan)) < 0)
-		goto done;
+	/* the sink starts when the first frame or the end comes (sink_begin) */
+	sc.plan = &plan;
 	if (job.failed) {
 		/* failed while being prepared (an unset ${VARIABLE}, no plugin):
 		 * the reader hears it now rather than at its timeout */
+		if ((rc = sink_begin(&sc)) < 0)
+			goto done;
 		if (sink->end(sink->payload, 0, job.failure) < 0)
 			dsmap_error_clear();
 		rc = dsmap_error__set(DSMAP_ERROR, "system %s: %s", sys->id, job.failure);

@@ -32,8 +32,9 @@ struct dsmap__sink_plan {
 };
 
 struct dsmap__frame_sink {
-	/* Before the runner starts.  0, or a negative DSMAP_E* code (last
-	 * error set): the scan of the system is not run. */
+	/* Once, after the runner was forked (so that it inherits nothing the
+	 * sink holds) and before the first frame or the end.  0, or a
+	 * negative DSMAP_E* code (last error set), which ends the scan. */
 	int (*start)(void *payload, const struct dsmap__sink_plan *plan);
 	/* A frame the scan decoded and checked against the job ('R', 'U',
 	 * 'I', 'J', and the 'E' whose count matched).  0, or a negative code

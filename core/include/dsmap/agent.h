@@ -92,7 +92,8 @@ typedef struct {
  * Its store is synced to the revision, and its inventory left alone.
  *
  * @param out set to what was published (also when the scan failed and
- *        a failed manifest was published); may be NULL
+ *        a failed manifest was published; all zero when nothing was);
+ *        may be NULL
  * @param ws the agent's workspace
  * @param system the system's id; a NATS subject token: letters, digits,
  *        '-' and '_'
