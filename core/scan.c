@@ -1332,7 +1332,7 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 	struct dsmap__remote_msg m;
 	unsigned char h[32];
 	char gen[33] = "", checksum[80], hex[65];
-	uint64_t batches = 0, bytes = 0, skipped = 0;
+	uint64_t batches = 0, bytes = 0;
 	size_t taken;
 	int rc = 0, ended = 0;
 
@@ -1367,7 +1367,8 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 		}
 		j->last_word = now();
 		if (m.kind != DSMAP__REMOTE_START && gen[0] == '\0') {
-			skipped++;        /* the rest of a generation an earlier scan began */
+			/* the rest of a generation an earlier scan began: taken, and
+			 * never half ingested */
 			if ((rc = src->ack(src->payload, 0)) < 0)
 				goto source_failed;
 			continue;
@@ -1438,7 +1439,6 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 			goto source_failed;
 		progress(sc, sc->pr);
 	}
-	(void)skipped;
 	if ((rc = finish(sc, j, 0)) < 0)
 		goto done;
 	/* The manifest is taken once its generation is committed (or failed
