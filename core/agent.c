@@ -463,9 +463,9 @@ int dsmap_agent_run(dsmap_agent_result *out, dsmap_workspace *ws, const char *sy
 		return dsmap_error__set(DSMAP_EINVALID, "dsmap_agent_run: NULL argument");
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != DSMAP_AGENT_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_agent_run: options version %u, "
-		                        "expected %d", opts->version, DSMAP_AGENT_OPTIONS_VERSION);
+	if ((rc = dsmap_error__options_version("dsmap_agent_run", opts->version,
+	                                       DSMAP_AGENT_OPTIONS_VERSION)) < 0)
+		return rc;
 	if (!subject_token(system))
 		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': an agent's system id is "
 		                        "letters, digits, '-' and '_' (a NATS subject token)", system);
@@ -670,9 +670,9 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != DSMAP_AGENT_OPTIONS_VERSION)
-		return dsmap_error__set(DSMAP_EINVALID, "dsmap_scan_remote: options version %u, "
-		                        "expected %d", opts->version, DSMAP_AGENT_OPTIONS_VERSION);
+	if ((rc = dsmap_error__options_version("dsmap_scan_remote", opts->version,
+	                                       DSMAP_AGENT_OPTIONS_VERSION)) < 0)
+		return rc;
 	if (!subject_token(system))
 		return dsmap_error__set(DSMAP_EINVALID, "system id '%s': a remote system's id is "
 		                        "letters, digits, '-' and '_' (a NATS subject token)", system);

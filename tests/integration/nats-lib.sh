@@ -4,6 +4,10 @@
 #                            and wait until JetStream has a meta leader
 #   nats_tool ARGS...        tests/nats-tool as the admin user (N_OUT, N_RC)
 #   nats_node_stop I         SIGKILL node I (1..3)
+#   nats_node_start I        start node I again, on its ports and store dir
+#   nats_wait_current STREAM [SECONDS]
+#                            wait until STREAM has a leader and all 3 of
+#                            its replicas current (default 30 s)
 #   nats_stop                stop every node (also done at exit)
 #
 # What it leaves in the environment:
@@ -181,6 +185,25 @@ nats_node_stop() {
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	eval "NATS_PID_$1="
+}
+
+nats_node_start() {
+	eval "pid=\${NATS_PID_$1:-}"
+	[ -z "$pid" ] || return 0
+	nats__start_node "$1"
+}
+
+nats_wait_current() {
+	w_max=$(( ${2:-30} * 5 ))
+	for _ in $(seq 1 "$w_max"); do
+		nats_tool -t 2 stream-info "$1"
+		case $N_OUT in
+		*" leader n"[123]" current 3") return 0 ;;
+		esac
+		sleep 0.2
+	done
+	echo "# stream $1 has not 3 current replicas after ${2:-30} s ($N_OUT)"
+	return 1
 }
 
 nats_stop() {
