@@ -24,6 +24,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1246,8 +1247,11 @@ static const char *part_text(void *payload, size_t n, size_t flags, size_t inden
 		return NULL;
 	p = &l->partv[n];
 	if (p->text[f] == NULL || p->flags[f] != flags) {
+		/* A part kept only as text is dumped with the flags of the one
+		 * format it serves (part_add_text()); other flags for it are a bug. */
+		assert(p->value != NULL);
 		if (p->value == NULL)
-			return NULL;   /* a text alone, asked for with other flags: a bug */
+			return NULL;
 		free(p->text[f]);
 		/* a part may be a string or null: JSON_ENCODE_ANY */
 		if ((p->text[f] = dsmap__json_dumps(p->value, flags | JSON_ENCODE_ANY)) == NULL)
