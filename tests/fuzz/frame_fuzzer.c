@@ -1,13 +1,18 @@
 /*
- * Fuzz target: the runner->scan frame codec, core/frame.h.
+ * Fuzz target: the frame codec, core/frame.h, in both its byte orders:
+ * pipe frames (runner -> scan, magic "DSM", native order) and wire frames
+ * (agent -> NATS -> coordinator, magic "DSW", little-endian).
  *
- * An input is what a runner's pipe could hold: any bytes, read as a stream
- * of frames the way the scan reads it (take_frames() in core/scan.c):
- * decode at the start, move past each whole frame, stop at what is not a
- * frame and at an incomplete one.  Unlike the scan, a malformed frame
- * whose size is known does not end the stream, so that one input reaches
- * several frames.  Integers are in native byte order, as on the pipe.
- * The seeds (corpus/frame/) are frames written by the encoder: see
+ * An input is what a runner's pipe or an agent's batch could hold: any
+ * bytes, read as a stream of frames the way the scan reads it
+ * (take_frames_from() in core/scan.c): decode at the start, move past each
+ * whole frame, stop at what is not a frame and at an incomplete one.
+ * Unlike the scan, a malformed frame whose size is known does not end the
+ * stream, so that one input reaches several frames.  The input's fourth
+ * byte picks the order of the whole input, as the first frame's magic
+ * would: 'W' wire, anything else pipe; so a frame of the other order met
+ * later is "not a frame", which is what each decoder must say.  The seeds
+ * (corpus/frame/) are frames written by the encoder in both orders: see
  * frame_seeds.c.
  *
  * Invariants checked beyond memory safety (frame.h states each):
@@ -30,6 +35,10 @@
  *  - an accepted frame re-encodes to the same bytes, in a buffer of
  *    exactly dsmap__frame_size() bytes, and these decode again to the same
  *    struct;
+ *  - it re-encodes in the other order too, to as many bytes that differ
+ *    from its own only in the magic and (on a big-endian host) the
+ *    integers' order, which the other order's decoder reads back to the
+ *    same struct and this order's refuses as not a frame;
  *  - the encoder refuses with DSMAP_EINVALID, *why set and nothing written,
  *    a buffer one byte short, and the frame with one field pushed past
  *    what frame.h allows (dsmap__frame_size() is then 0 for a count above
@@ -53,28 +62,51 @@ enum verdict { SHORT, NOT_FRAME, MALFORMED, WELL_FORMED };
 
 static const char *const verdict_name[] = { "incomplete", "not a frame", "malformed", "frame" };
 
+/* The order of the input being read (see the top), and the other one. */
+static enum dsmap__frame_order order;
+#define OTHER (order == DSMAP__FRAME_WIRE ? DSMAP__FRAME_PIPE : DSMAP__FRAME_WIRE)
+
+/* An unsigned integer of `n` bytes at `p` in the input's order: as memory
+ * holds it (pipe), or least significant byte first (wire). */
+static uint64_t rd(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (order == DSMAP__FRAME_WIRE) {
+		for (i = n; i-- > 0;)
+			v = v << 8 | p[i];
+		return v;
+	}
+	if (n == 2) {
+		uint16_t x;
+
+		memcpy(&x, p, 2);
+		return x;
+	}
+	if (n == 4) {
+		uint32_t x;
+
+		memcpy(&x, p, 4);
+		return x;
+	}
+	memcpy(&v, p, 8);
+	return v;
+}
+
 static uint16_t rd16(const uint8_t *p)
 {
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
+	return (uint16_t)rd(p, 2);
 }
 
 static uint32_t rd32(const uint8_t *p)
 {
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
+	return (uint32_t)rd(p, 4);
 }
 
 static uint64_t rd64(const uint8_t *p)
 {
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
+	return rd(p, 8);
 }
 
 static int kind_known(int kind)
@@ -95,8 +127,9 @@ static int expect_payload(struct dsmap__frame *f, int type, const uint8_t *p, si
 		if (n < 40)
 			return 0;
 		f->record.number = rd64(p);
-		memcpy(&f->record.first, p + 8, 8);
-		memcpy(&f->record.last, p + 16, 8);
+		f->record.first = (int64_t)rd64(p + 8);
+		f->record.last = (int64_t)rd64(p + 16);
+		f->record.cats_le = order == DSMAP__FRAME_WIRE;
 		f->record.source = rd16(p + 24);
 		f->record.id_count = p[26];
 		f->record.cat_count = rd16(p + 28);
@@ -148,7 +181,7 @@ static int expect_payload(struct dsmap__frame *f, int type, const uint8_t *p, si
 	case 'X':
 		if (n < 4)
 			return 0;
-		memcpy(&f->error.code, p, 4);
+		f->error.code = (int32_t)rd32(p);
 		f->error.msg_len = n - 4;
 		f->error.msg = (const char *)p + 4;
 		return f->error.msg_len <= 16380;
@@ -167,7 +200,7 @@ static enum verdict expect(struct dsmap__frame *f, size_t *size, const uint8_t *
 	memset(f, 0, sizeof(*f));
 	if (len < 8)
 		return SHORT;
-	if (b[1] != 'D' || b[2] != 'S' || b[3] != 'M')
+	if (b[1] != 'D' || b[2] != 'S' || b[3] != (order == DSMAP__FRAME_WIRE ? 'W' : 'M'))
 		return NOT_FRAME;
 	if ((n = rd32(b + 4)) > 16384)
 		return NOT_FRAME;
@@ -359,7 +392,7 @@ static int decode(struct dsmap__frame *f, size_t *used, const char **why, const 
 	*used = (size_t)-1;
 	*why = NULL;
 	dsmap_error_clear();
-	rc = dsmap__frame_decode(f, used, why, b, len);
+	rc = dsmap__frame_decode_as(order, f, used, why, b, len);
 	FUZZ_CHECK(rc == 0 || rc == DSMAP_EINVALID, "decode returned %d", rc);
 	FUZZ_CHECK(*used <= len, "decode used %zu of %zu bytes", *used, len);
 	FUZZ_CHECK(rc == 0 || (*why != NULL && **why != '\0'), "decode refused without a reason");
@@ -403,7 +436,7 @@ static void check_refused(const struct dsmap__frame *f, int over_limit, const ch
 	int rc;
 
 	memset(buf, 0xa5, 32);
-	rc = dsmap__frame_encode(buf, sizeof(buf), &used, &why, f);
+	rc = dsmap__frame_encode_as(order, buf, sizeof(buf), &used, &why, f);
 	FUZZ_CHECK(rc == DSMAP_EINVALID && used == 0 && why != NULL && *why != '\0',
 	           "the encoder took %s (code %d, %zu bytes)", what, rc, used);
 	for (i = 0; i < 32; i++)
@@ -486,7 +519,7 @@ static void check_round_trip(const struct dsmap__frame *f, const uint8_t *b, siz
 	out = malloc(size);
 	FUZZ_CHECK(out != NULL, "out of memory");
 	memset(out, 0xa5, size);
-	rc = dsmap__frame_encode(out, size - 1, &used, &why, f);
+	rc = dsmap__frame_encode_as(order, out, size - 1, &used, &why, f);
 	FUZZ_CHECK(rc == DSMAP_EINVALID && used == 0 && why != NULL,
 	           "encoding a %zu-byte frame in %zu bytes: code %d, %zu used", size, size - 1,
 	           rc, used);
@@ -496,7 +529,7 @@ static void check_round_trip(const struct dsmap__frame *f, const uint8_t *b, siz
 
 	/* exactly its size: the same bytes */
 	why = NULL;
-	rc = dsmap__frame_encode(out, size, &used, &why, f);
+	rc = dsmap__frame_encode_as(order, out, size, &used, &why, f);
 	FUZZ_CHECK(rc == 0 && used == size, "re-encoding a %zu-byte %s frame: code %d (%s), "
 	           "%zu bytes", size, type_name(f->type), rc, why ? why : "", used);
 	for (i = 0; i < size; i++)
@@ -508,12 +541,38 @@ static void check_round_trip(const struct dsmap__frame *f, const uint8_t *b, siz
 	FUZZ_CHECK(rc == 0 && used == size, "a re-encoded frame decodes with code %d (%s), "
 	           "%zu used", rc, rc < 0 ? why : "", used);
 	check_same(f, &again, "decoded again");
+
+	/* in the other order: the same size, the other magic, the same frame
+	 * to the other decoder, and not a frame to this one */
+	why = NULL;
+	rc = dsmap__frame_encode_as(OTHER, out, size, &used, &why, f);
+	FUZZ_CHECK(rc == 0 && used == size, "encoding a %zu-byte %s frame in the other order: "
+	           "code %d (%s), %zu bytes", size, type_name(f->type), rc, why ? why : "", used);
+	FUZZ_CHECK(out[0] == b[0] && out[1] == 'D' && out[2] == 'S' &&
+	           out[3] == (OTHER == DSMAP__FRAME_WIRE ? 'W' : 'M'),
+	           "a frame in the other order has the header %02x %02x %02x %02x", out[0],
+	           out[1], out[2], out[3]);
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	FUZZ_CHECK(memcmp(out + 4, b + 4, size - 4) == 0,
+	           "on a little-endian host, a %s frame in the other order differs past its magic",
+	           type_name(f->type));
+#endif
+	dsmap_error_clear();
+	rc = dsmap__frame_decode_as(OTHER, &again, &used, &why, out, size);
+	FUZZ_CHECK(rc == 0 && used == size, "a frame in the other order decodes with code %d "
+	           "(%s), %zu used", rc, rc < 0 ? why : "", used);
+	check_same(f, &again, "in the other order");
+	rc = decode(&again, &used, &why, out, size);
+	FUZZ_CHECK(rc == DSMAP_EINVALID && used == 0,
+	           "a frame of the other order: code %d, %zu used, not \"not a frame\"", rc, used);
 	free(out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t off = 0;
+
+	order = size >= 4 && data[3] == 'W' ? DSMAP__FRAME_WIRE : DSMAP__FRAME_PIPE;
 
 	while (off < size) {
 		const uint8_t *b = data + off;

@@ -2,16 +2,18 @@
  * The seeds of the frame fuzz target (frame_fuzzer.c): real frames, written
  * by the codec's own encoder (core/frame.h), one file each, into DIR.
  *
- *     tests/fuzz/frame-seeds DIR
+ *     tests/fuzz/frame-seeds [--wire] DIR
  *
  * Each frame type in a few shapes (the smallest and the largest a frame
  * takes), streams of frames as a runner sends them, and a few frames
  * damaged at one field after encoding (a bad magic, a length above the
  * limit, counts that disagree, a reserved byte, an unknown type or kind),
  * so that the fuzzer starts from both sides of every check.  Integers are
- * in native byte order, as on the pipe: seeds made on a big-endian machine
- * differ.  make check builds this program but does not run it; the
- * committed corpus/frame/ is its output on x86-64.
+ * in native byte order, as on the pipe (seeds made on a big-endian machine
+ * differ), or with --wire little-endian, as wire frames (magic "DSW") are
+ * on every host.  make check builds this program but does not run it; the
+ * committed corpus/frame/ is its output on x86-64, with and without
+ * --wire.
  */
 #include "config.h"
 
@@ -27,6 +29,7 @@
 #define FRAME_CAP (DSMAP__FRAME_HEADER + DSMAP__FRAME_MAX)
 
 static const char *dir;
+static enum dsmap__frame_order order = DSMAP__FRAME_PIPE;
 static unsigned char ids[DSMAP__FRAME_MAX_IDS][DSMAP__FRAME_ID_SIZE];
 static uint32_t cats[DSMAP__FRAME_MAX_CATS];
 static char text[DSMAP__FRAME_MESSAGE_MAX];
@@ -48,7 +51,8 @@ static void add(struct stream *s, const struct dsmap__frame *f)
 	const char *why = "";
 	size_t used;
 
-	if (dsmap__frame_encode(s->buf + s->len, sizeof(s->buf) - s->len, &used, &why, f) < 0)
+	if (dsmap__frame_encode_as(order, s->buf + s->len, sizeof(s->buf) - s->len, &used, &why,
+	                          f) < 0)
 		die("the encoder refused a seed", why);
 	s->len += used;
 }
@@ -62,6 +66,23 @@ static void save(const char *name, const unsigned char *b, size_t len)
 		die(name, "path too long");
 	if ((out = fopen(path, "wb")) == NULL || fwrite(b, 1, len, out) != len || fclose(out) != 0)
 		die(path, strerror(errno));
+}
+
+/* An integer of `n` bytes written at `p` in the seeds' order. */
+static void put(unsigned char *p, uint32_t v, size_t n)
+{
+	size_t i;
+
+	if (order == DSMAP__FRAME_WIRE) {
+		for (i = 0; i < n; i++)
+			p[i] = (unsigned char)(v >> (8 * i));
+	} else if (n == 2) {
+		uint16_t x = (uint16_t)v;
+
+		memcpy(p, &x, 2);
+	} else {
+		memcpy(p, &v, 4);
+	}
 }
 
 /* One frame alone, saved as `name`. */
@@ -177,12 +198,15 @@ int main(int argc, char **argv)
 	static const char loc[] = "customers:rowid=42";
 	static struct stream s;
 	struct dsmap__frame f;
-	uint32_t len;
-	uint16_t u16;
 	size_t i, k;
 
+	if (argc == 3 && strcmp(argv[1], "--wire") == 0) {
+		order = DSMAP__FRAME_WIRE;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s [--wire] DIR\n", argv[0]);
 		return 2;
 	}
 	dir = argv[1];
@@ -247,14 +271,22 @@ int main(int argc, char **argv)
 	f = end(0);
 	add(&s, &f);
 	save("header-only", s.buf, DSMAP__FRAME_HEADER);
+	/* a frame of the other order after one of this order: not a frame */
+	s.len = 0;
+	f = record(1, 1, STR("line 3"));
+	add(&s, &f);
+	order = order == DSMAP__FRAME_WIRE ? DSMAP__FRAME_PIPE : DSMAP__FRAME_WIRE;
+	f = end(1);
+	add(&s, &f);
+	order = order == DSMAP__FRAME_WIRE ? DSMAP__FRAME_PIPE : DSMAP__FRAME_WIRE;
+	save("stream-orders-mixed", s.buf, s.len);
 
 	/* damaged after encoding, one field each */
 	f = end(1);
 	damaged("bad-magic", &f, 3, 'X');
 	s.len = 0;
 	add(&s, &f);
-	len = DSMAP__FRAME_MAX + 1;
-	memcpy(s.buf + 4, &len, 4);
+	put(s.buf + 4, DSMAP__FRAME_MAX + 1, 4);
 	save("length-over-max", s.buf, s.len);
 	damaged("unknown-type", &f, 0, 'Z');
 	f = record(3, 3, STR(loc));
@@ -265,8 +297,7 @@ int main(int argc, char **argv)
 	s.len = 0;
 	add(&s, &f);
 	s.buf[PAYLOAD(26)] = 0;
-	u16 = (uint16_t)(sizeof(loc) - 1 + DSMAP__FRAME_ID_SIZE);
-	memcpy(s.buf + PAYLOAD(30), &u16, 2);
+	put(s.buf + PAYLOAD(30), (uint32_t)(sizeof(loc) - 1 + DSMAP__FRAME_ID_SIZE), 2);
 	save("record-no-id", s.buf, s.len);
 	f = record(DSMAP__FRAME_MAX_IDS, 0, NULL, 0);  /* one identifier too many */
 	s.len = 0;
@@ -274,8 +305,7 @@ int main(int argc, char **argv)
 	memcpy(s.buf + s.len, ids[0], DSMAP__FRAME_ID_SIZE);
 	s.len += DSMAP__FRAME_ID_SIZE;
 	s.buf[PAYLOAD(26)] = DSMAP__FRAME_MAX_IDS + 1;
-	len = (uint32_t)(s.len - DSMAP__FRAME_HEADER);
-	memcpy(s.buf + 4, &len, 4);
+	put(s.buf + 4, (uint32_t)(s.len - DSMAP__FRAME_HEADER), 4);
 	save("record-too-many-ids", s.buf, s.len);
 	f = unmapped(DSMAP__FRAME_FACET_KIND);
 	damaged("unmapped-facet-2", &f, PAYLOAD(10), 2);
