@@ -354,9 +354,9 @@ static int sink_start(void *payload, const struct dsmap__sink_plan *plan)
 	if ((rc = connect_nats(a, a->urls)) < 0)
 		return rc;
 	memcpy(a->res->commit, plan->commit, sizeof(a->res->commit) - 1);
-	doc = json_pack("{s:i, s:s, s:s, s:s, s:s}", "schema", 1, "kind", "start",
+	doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "schema", 1, "kind", "start",
 	                "system", a->res->system, "generation", a->res->generation,
-	                "commit", plan->commit);
+	                "commit", plan->commit, "definition", plan->definition);
 	if (doc == NULL ||
 	    table(doc, "categories", plan->cat_count, plan->cat_refs, plan->catbits, NULL) < 0 ||
 	    table(doc, "subject_kinds", plan->facet_count[0], plan->facet_ids[0], NULL,

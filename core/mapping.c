@@ -2387,6 +2387,53 @@ done:
 	return rc;
 }
 
+int dsmap_mapping__system_blob(char out[41], const char **path, dsmap_workspace *ws,
+                               const char *rev, const dsmap_mapping *m,
+                               const struct dsmap__system *sys)
+{
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	git_tree *root = NULL;
+	git_tree_entry *e = NULL;
+	const char *file;
+	char full[4096];
+	int rc;
+
+	out[0] = '\0';
+	if (sys->loc.file >= m->files.count)
+		return dsmap_error__set(DSMAP_EINVALID, "system '%s': no file", sys->id);
+	file = m->files.items[sys->loc.file];
+	if (path != NULL)
+		*path = file;
+	if ((size_t)snprintf(full, sizeof(full), "mappings/%s", file) >= sizeof(full))
+		return dsmap_error__set(DSMAP_EINVALID, "mappings/%s: path too long", file);
+	if ((rc = dsmap_workspace__git(ws)) < 0)
+		return rc;
+	if ((rc = git_revparse_single(&obj, ws->repo, rev)) < 0) {
+		rc = dsmap_git__error(rc, "revision '%s'", rev);
+		goto done;
+	}
+	if ((rc = git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT)) < 0 ||
+	    (rc = git_commit_tree(&root, commit)) < 0) {
+		rc = dsmap_git__error(rc, "revision '%s'", rev);
+		goto done;
+	}
+	if ((rc = git_tree_entry_bypath(&e, root, full)) < 0 ||
+	    git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		git_error_clear();
+		rc = dsmap_error__set(DSMAP_ENOTFOUND, "revision '%.12s' has no file %s", rev, full);
+		goto done;
+	}
+	dsmap_git__oid_tostr(out, 41, git_tree_entry_id(e));
+	rc = 0;
+done:
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	git_commit_free(commit);
+	git_object_free(obj);
+	return rc;
+}
+
 void dsmap_mapping_free(dsmap_mapping *m)
 {
 	if (m == NULL)

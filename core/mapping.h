@@ -225,6 +225,19 @@ void dsmap__doc_cache_free(dsmap__doc_cache *cache);
 int dsmap_mapping__load_rev_cached(dsmap_mapping **out, dsmap_workspace *ws, const char *rev,
                                    dsmap__doc_cache *cache);
 
+/*
+ * The git blob id (40 hex, into `out`) of the file that defines `sys` in
+ * `m`, as revision `rev` of the workspace's repository holds it under
+ * mappings/; *path, when not NULL, the file's path under mappings/
+ * (borrowed from `m`).  Two workspaces whose mappings define a system with
+ * the same bytes have the same id, whatever else their histories hold:
+ * what an agent's and its coordinator's definitions are compared by.
+ * 0; DSMAP_ENOTFOUND when the revision has no such file.
+ */
+int dsmap_mapping__system_blob(char out[41], const char **path, dsmap_workspace *ws,
+                               const char *rev, const dsmap_mapping *m,
+                               const struct dsmap__system *sys);
+
 /* Lookups; NULL when absent. */
 struct dsmap__category *dsmap_mapping__category(const dsmap_mapping *m, const char *ref);
 struct dsmap__recipient *dsmap_mapping__recipient(const dsmap_mapping *m, const char *id);

@@ -1212,15 +1212,18 @@ static int take_start(struct scan *sc, struct job *j, const struct dsmap__remote
 	struct remote_xlat *x = NULL;
 	json_t *doc = NULL, *cats, *facets[2], *v;
 	json_error_t err;
-	const char *sys = NULL, *gen = NULL, *key;
+	const char *sys = NULL, *gen = NULL, *key, *theirs = NULL, *commit = "?", *path = NULL;
+	char ours[41];
 	json_int_t schema = 0;
 	size_t i;
 	int f, rc = 0;
 
 	if ((doc = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, &err)) == NULL ||
-	    json_unpack(doc, "{s:I, s:s, s:s, s:o, s:o, s:o}", "schema", &schema, "system", &sys,
-	                "generation", &gen, "categories", &cats, "subject_kinds", &facets[0],
-	                "brands", &facets[1]) != 0 || !json_is_object(cats) ||
+	    json_unpack(doc, "{s:I, s:s, s:s, s?s, s?s, s:o, s:o, s:o}", "schema", &schema,
+	                "system", &sys, "generation", &gen, "commit", &commit,
+	                "definition", &theirs, "categories", &cats,
+	                "subject_kinds", &facets[0], "brands", &facets[1]) != 0 ||
+	    !json_is_object(cats) ||
 	    !json_is_object(facets[0]) || !json_is_object(facets[1])) {
 		job_fail(j, DSMAP_EINVALID, "the agent's start message (stream sequence %llu) is not "
 		         "one dsmap reads", (unsigned long long)m->seq);
@@ -1230,6 +1233,22 @@ static int take_start(struct scan *sc, struct job *j, const struct dsmap__remote
 		job_fail(j, DSMAP_EINVALID, "the agent's start message (stream sequence %llu) is "
 		         "schema %lld of system '%.64s', generation %.40s: not this scan's",
 		         (unsigned long long)m->seq, (long long)schema, sys, gen);
+		goto done;
+	}
+	/* The agent read its source by its own copy of the system's definition:
+	 * only the same bytes as ours say what ours would have read. */
+	if ((rc = dsmap_mapping__system_blob(ours, &path, sc->ws, sc->commit, sc->m, j->sys)) < 0) {
+		if (rc != DSMAP_ENOMEM) {
+			job_fail(j, rc, "%s", dsmap_error_last()->message);
+			rc = 0;
+		}
+		goto done;
+	}
+	if (theirs == NULL || strcmp(theirs, ours) != 0) {
+		job_fail(j, DSMAP_EINVALID, "the agent scanned it by another definition: mappings/%s "
+		         "is blob %.12s at the agent's commit %.12s, %.12s at this store's %.12s; "
+		         "sync the agent's mappings to the coordinator's",
+		         path, theirs ? theirs : "(none given)", commit, ours, sc->commit);
 		goto done;
 	}
 	if ((x = dsmap__calloc(1, sizeof(*x))) == NULL) {
@@ -1921,6 +1940,7 @@ int dsmap__scan_to_sink(dsmap_workspace *ws, const char *system, const char *rev
 	dsmap_sync_result synced;
 	struct job job;
 	struct scan sc;
+	char definition[41];
 	size_t i, k;
 	int f, rc, lock = -1;
 
@@ -1960,10 +1980,15 @@ int dsmap__scan_to_sink(dsmap_workspace *ws, const char *system, const char *rev
 	if ((rc = prepare(&sc, &job)) < 0)
 		goto done;
 
-	/* What the frames' numbers mean in this store. */
+	/* What the frames' numbers mean in this store, and the definition
+	 * they were read by. */
 	memset(&plan, 0, sizeof(plan));
 	plan.system = sys->id;
 	plan.commit = sc.commit;
+	if ((rc = dsmap_mapping__system_blob(definition, &plan.definition_path, ws, sc.commit,
+	                                     sc.m, sys)) < 0)
+		goto done;
+	plan.definition = definition;
 	if ((refs = dsmap__calloc(sc.m->categories.count + 1, sizeof(*refs))) == NULL) {
 		rc = dsmap_error__oom();
 		goto done;

@@ -23,6 +23,9 @@
 struct dsmap__sink_plan {
 	const char *system;
 	const char *commit;                  /* the mapping revision scanned, 40 hex */
+	const char *definition;              /* the git blob id of the system's file,
+	                                      * 40 hex (dsmap_mapping__system_blob) */
+	const char *definition_path;         /* that file, under mappings/ */
 	size_t cat_count;
 	const char *const *cat_refs;         /* "group/id" */
 	const uint32_t *catbits;

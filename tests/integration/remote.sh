@@ -267,6 +267,29 @@ expect_rc 1 "a start saying it is another system's fails crm"
 expect_out "^crm \\(sqlite\\): FAILED .*start message .* is schema 1 of system 'billing', generation $G: not this scan's" \
 	"saying whose it claims to be"
 
+# An agent whose copy of crm's definition has moved on (one more column
+# read): what it sent was read by a definition this store does not have.
+cp "$T_TMP/a-crm/mappings/systems/crm.yaml" "$T_TMP/crm.yaml.coordinator"
+sed 's/^        iban: collected\/financial-data$/&\n        customer_no: collected\/identification-contact/' \
+	"$T_TMP/crm.yaml.coordinator" > "$T_TMP/a-crm/mappings/systems/crm.yaml"
+check "the agent's crm.yaml changed" test -n "$(cmp "$T_TMP/crm.yaml.coordinator" "$T_TMP/a-crm/mappings/systems/crm.yaml" || echo differs)"
+git -C "$T_TMP/a-crm" add -A mappings && git -C "$T_TMP/a-crm" -c user.name=t \
+	-c user.email=t@example.com commit -q -m "crm: one more column"
+agent crm
+check "the agent publishes by its own definition" test "$T_RC" -eq 0
+remote --remote crm --timeout 5
+expect_rc 1 "the coordinator refuses a generation read by another definition"
+expect_out "^crm \\(sqlite\\): FAILED .*the agent scanned it by another definition: mappings/systems/crm\\.yaml is blob [0-9a-f]{12} at the agent's commit [0-9a-f]{12}, [0-9a-f]{12} at this store's [0-9a-f]{12}; sync the agent's mappings to the coordinator's" \
+	"naming the file, both blobs and both commits"
+ask email:user1@example.com
+check "crm's inventory stays" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+cp "$T_TMP/crm.yaml.coordinator" "$T_TMP/a-crm/mappings/systems/crm.yaml"
+git -C "$T_TMP/a-crm" add -A mappings && git -C "$T_TMP/a-crm" -c user.name=t \
+	-c user.email=t@example.com commit -q -m "crm: the coordinator's definition again"
+agent crm
+remote --remote crm
+expect_rc 0 "with the same definition again, its next generation is taken"
+
 # ---- never a raw value on the wire ---------------------------------------------------
 
 check "no identifier value of the sources in the JetStream stores" python3 -c '
