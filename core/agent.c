@@ -78,6 +78,34 @@ static void pause_ms(long ms)
 		;
 }
 
+/* Whether a JetStream call failed only because the cluster is between
+ * leaders: a node died, and the stream's or the consumer's replicas elect
+ * another within seconds.  Asked again after a pause, it succeeds.  The
+ * client says so with a status (a request nobody answered), a JetStream
+ * error code, or, for a pull request the old leader dropped, only in its
+ * text (a 409 "Leadership Change"). */
+static int transient(natsStatus s, jsErrCode jerr)
+{
+	natsStatus last = NATS_OK;
+	const char *text;
+
+	if (s == NATS_OK)
+		return 0;
+	if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || jerr == JSClusterNotAvailErr)
+		return 1;
+	/* the thread's last error, when it is this failure's */
+	text = nats_GetLastError(&last);
+	return last == s && text != NULL && (strstr(text, "Leadership Change") != NULL ||
+	                        strstr(text, "temporarily unavailable") != NULL);
+}
+
+/* The pause before try `tries` + 1 of a call that failed transiently:
+ * 0.25 s doubling to 4 s, PUBLISH_TRIES tries in about 30 s. */
+static void backoff(int tries)
+{
+	pause_ms(250L << (tries - 1 < 4 ? tries - 1 : 4));
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -287,7 +315,7 @@ static int publish(struct agent *a, const char *kind, const char *id_suffix, con
 			s = js_PublishMsg(&pa, a->js, m, &po, &jerr);
 			if (s == NATS_OK)
 				break;
-			if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || tries == PUBLISH_TRIES) {
+			if (!transient(s, jerr) || tries == PUBLISH_TRIES) {
 				rc = nats_fail(a, s, jerr, "system %s: NATS did not store the %s message %s "
 				               "on %s (%d tries)", a->res->system, kind, msgid, a->subject,
 				               tries);
@@ -295,7 +323,7 @@ static int publish(struct agent *a, const char *kind, const char *id_suffix, con
 			}
 			/* No stream answers while the cluster elects a new leader
 			 * (a node died): a pause, growing, then the same message id. */
-			pause_ms(250L << (tries - 1 < 4 ? tries - 1 : 4));
+			backoff(tries);
 		}
 		jsPubAck_Destroy(pa);
 		pa = NULL;
@@ -563,9 +591,9 @@ static int source_next(void *payload, struct dsmap__remote_msg *m, unsigned int 
 	natsMsg_Destroy(src->cur);    /* acked or left by the caller already */
 	src->cur = NULL;
 	s = natsSubscription_Fetch(&list, src->sub, 1, timeout_ms, &jerr);
-	if (s == NATS_NO_RESPONDERS) {
-		/* the consumer's leader is being elected (a node died): the
-		 * caller's silence timeout bounds the wait */
+	if (s != NATS_OK && s != NATS_TIMEOUT && transient(s, jerr)) {
+		/* the consumer's leader is being elected (a node died): nothing
+		 * came, and the caller's silence timeout bounds the wait */
 		pause_ms(timeout_ms < 250 ? (long)timeout_ms : 250);
 		s = NATS_TIMEOUT;
 	}
@@ -626,11 +654,11 @@ static int ensure_stream(struct agent *a)
 	natsStatus s;
 	int tries = 0;
 
-	/* A JetStream request times out while the cluster elects a new
-	 * leader (a node just died): asked again, a few times. */
-	while ((s = js_GetStreamInfo(&si, a->js, DSMAP_REMOTE_STREAM, NULL, &jerr)) == NATS_TIMEOUT &&
-	       ++tries < PUBLISH_TRIES)
-		;
+	/* A JetStream request fails while the cluster elects a new leader (a
+	 * node just died): asked again, a few times. */
+	while ((s = js_GetStreamInfo(&si, a->js, DSMAP_REMOTE_STREAM, NULL, &jerr)) != NATS_OK &&
+	       transient(s, jerr) && ++tries < PUBLISH_TRIES)
+		backoff(tries);
 	if (s == NATS_OK) {
 		jsStreamInfo_Destroy(si);
 		return 0;
@@ -692,8 +720,9 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 	subo.Config.MaxAckPending = 16;
 	subo.Config.DeliverPolicy = js_DeliverAll;
 	for (tries = 0; (s = js_PullSubscribe(&src.sub, src.a.js, subject, durable, NULL, &subo,
-	                                      &jerr)) == NATS_TIMEOUT && ++tries < PUBLISH_TRIES; )
-		;
+	                                      &jerr)) != NATS_OK &&
+	                transient(s, jerr) && ++tries < PUBLISH_TRIES; )
+		backoff(tries);
 	if (s != NATS_OK) {
 		rc = nats_fail(&src.a, s, jerr, "system %s: cannot consume %s from NATS stream %s",
 		               system, subject, DSMAP_REMOTE_STREAM);

@@ -90,13 +90,18 @@ check "so the agent's store numbers collected/identification-contact otherwise" 
 remote() {
 	dsmap -C "$W" scan --nats "$NATS_URLS" --creds "$T_TMP/coordinator.creds" "$@"
 }
-agent() {   # agent SYSTEM [ENV=VALUE]: the agent of SYSTEM, its exit status in $T_RC
+# agent_run SYSTEM [ENV=VALUE]: the agent of SYSTEM; its exit status is
+# the function's, so that `agent_run ... &` and `wait` give it
+agent_run() {
 	sys=$1
 	shift
-	T_RC=0
 	env "$@" "$DSMAP_BIN" -C "$T_TMP/a-$sys" agent --system "$sys" --nats "$NATS_URLS" \
 		--creds "$NATS_DIR/creds/$sys" --ca "$NATS_CA" > "$T_TMP/agent-$sys.out" \
-		2> "$T_TMP/agent-$sys.err" || T_RC=$?
+		2> "$T_TMP/agent-$sys.err"
+}
+agent() {   # agent SYSTEM [ENV=VALUE]: the agent of SYSTEM, its exit status in $T_RC
+	T_RC=0
+	agent_run "$@" || T_RC=$?
 }
 
 # ---- a silent agent -------------------------------------------------------------
@@ -113,14 +118,13 @@ esac
 
 # ---- two zones, two agents, one coordinator ----------------------------------------
 
-agent crm &
+agent_run crm &
 p1=$!
-agent billing DSMAP_AGENT_TEST_RESEND=1 &
+agent_run billing DSMAP_AGENT_TEST_RESEND=1 &
 p2=$!
-wait $p1
-rc1=$?
-wait $p2
-rc2=$?
+rc1=0 rc2=0
+wait $p1 || rc1=$?
+wait $p2 || rc2=$?
 check "both agents publish (separate processes)" test "$rc1" -eq 0 -a "$rc2" -eq 0
 remote --remote crm --remote billing
 expect_rc 0 "the coordinator ingests both"
@@ -198,17 +202,41 @@ expect_out '^slow \(misbehave\): FAILED .*the agent sent nothing for 3 s \(--tim
 	"after some of its records had arrived"
 check "slow keeps its 3 records" test "$(status_records slow)" = 3
 
-agent slow SLOW_COUNT=15 &
+agent_run slow SLOW_COUNT=15 &
 pa=$!
 sleep 2
 nats_node_stop 1
-wait $pa
-rc=$?
+rc=0
+wait $pa || rc=$?
 check "with NATS node 1 killed mid-scan, the agent's publishes complete" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/  /' "$T_TMP/agent-slow.err"
 remote --remote slow
 expect_rc 0 "and the coordinator ingests the scan from the two nodes left"
 check "slow holds 15 records" test "$(status_records slow)" = 15
+
+# A node killed while the coordinator reads: node 1 back and current, then
+# the agent publishing and the coordinator taking at the same time, and
+# node 2 killed in the middle.
+nats_node_start 1
+check "node 1 back, the scan stream is current on 3 nodes" nats_wait_current DSMAP_SCAN 60
+agent_run slow SLOW_COUNT=20 &
+pa=$!
+sleep 1
+# the binary itself in the background, so that wait gives its status
+$DSMAP_RUNNER "$DSMAP_BIN" -C "$W" scan --nats "$NATS_URLS" --creds "$T_TMP/coordinator.creds" \
+	--remote slow --timeout 30 > "$T_TMP/out" 2> "$T_TMP/err" &
+pc=$!
+sleep 3
+nats_node_stop 2
+rc=0
+wait $pa || rc=$?
+check "with NATS node 2 killed while the coordinator reads, the agent completes" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/  /' "$T_TMP/agent-slow.err"
+T_RC=0
+wait $pc || T_RC=$?
+expect_rc 0 "and the coordinator takes the whole generation from the two nodes left"
+expect_out '^slow \(misbehave\): 20 records' "all 20 records"
+check "slow holds 20 records" test "$(status_records slow)" = 20
 
 # ---- redelivered, missing and forged messages ----------------------------------------
 
