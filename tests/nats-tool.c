@@ -12,6 +12,8 @@
  *                                      "duplicate seq N"
  *   last NAME SUBJECT                  the data of the stream's last message on
  *                                      SUBJECT, then a newline
+ *   purge NAME                         delete every message of the stream (its
+ *                                      consumers stay, with their places)
  *   copy NAME SEQ MSGID [DATA]         publish the stream's message SEQ again, its
  *                                      subject and headers, under message id MSGID
  *                                      (so not a duplicate), with DATA instead of
@@ -185,6 +187,12 @@ int main(int argc, char **argv)
 		printf("%sseq %llu\n", pa->Duplicate ? "duplicate " : "",
 		       (unsigned long long)pa->Sequence);
 		jsPubAck_Destroy(pa);
+		rc = 0;
+	} else if (strcmp(argv[optind], "purge") == 0 && argc - optind == 2) {
+		if ((s = js_PurgeStream(js, argv[optind + 1], NULL, &jerr)) != NATS_OK) {
+			rc = fail("purge", s, jerr);
+			goto done;
+		}
 		rc = 0;
 	} else if (strcmp(argv[optind], "last") == 0 && argc - optind == 3) {
 		natsMsg *m = NULL;
