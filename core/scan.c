@@ -1753,6 +1753,42 @@ void dsmap_scan_report_free(dsmap_scan_report *r)
 
 /* ---- dsmap_scan ------------------------------------------------------------------ */
 
+
+/* A scan's start, under the scan lock `*lock` (taken here): the revision
+ * `rev` synced, its mapping loaded, and this store's category and facet
+ * numbers read.  What it holds is released by scan_end(), which also
+ * drops the lock, whatever this returned. */
+static int scan_begin(struct scan *sc, dsmap_workspace *ws, const char *rev, int *lock)
+{
+	dsmap_sync_result synced;
+	int rc;
+
+	/* One scan at a time: the generation a scan writes is named by no
+	 * system until it ends, and another scan's collection would drop it. */
+	if ((rc = dsmap_workspace__lock(ws, lock)) < 0)
+		return rc;
+	if ((rc = dsmap_sync(&synced, ws, rev)) < 0)
+		return rc;
+	memcpy(sc->commit, synced.commit, sizeof(sc->commit));
+	if ((rc = dsmap_mapping_load_rev(&sc->m, ws, sc->commit)) < 0)
+		return rc;
+	if ((rc = read_catbits(sc)) < 0 || (rc = read_facets(sc)) < 0)
+		return rc;
+	return 0;
+}
+
+static void scan_end(struct scan *sc, int lock)
+{
+	free(sc->catbits);
+	free(sc->facet_bits[0]);
+	free(sc->facet_bits[1]);
+	free(sc->cred);
+	free(sc->cred_path);
+	dsmap__arena_free(&sc->arena);
+	dsmap_mapping_free(sc->m);
+	dsmap_workspace__unlock(lock);
+}
+
 /* dsmap_scan(), or with `src` the one system named, from a remote agent. */
 static int scan_systems(dsmap_scan_report **out, dsmap_workspace *ws, const char *const *systems,
                         size_t count, const dsmap_scan_options *opts,
@@ -1761,7 +1797,6 @@ static int scan_systems(dsmap_scan_report **out, dsmap_workspace *ws, const char
 	static const dsmap_scan_options defaults = DSMAP_SCAN_OPTIONS_INIT;
 	const struct dsmap__system **chosen = NULL;
 	dsmap_scan_report *r = NULL;
-	dsmap_sync_result synced;
 	struct scan sc;
 	unsigned int jobs;
 	size_t i, k, failed = 0;
@@ -1778,17 +1813,7 @@ static int scan_systems(dsmap_scan_report **out, dsmap_workspace *ws, const char
 	sc.ws = ws;
 	sc.opts = opts;
 	sc.remote = src != NULL;
-
-	/* One scan at a time: the generation a scan writes is named by no
-	 * system until it ends, and another scan's collection would drop it. */
-	if ((rc = dsmap_workspace__lock(ws, &lock)) < 0)
-		return rc;
-	if ((rc = dsmap_sync(&synced, ws, opts->rev)) < 0)
-		goto done;
-	memcpy(sc.commit, synced.commit, sizeof(sc.commit));
-	if ((rc = dsmap_mapping_load_rev(&sc.m, ws, sc.commit)) < 0)
-		goto done;
-	if ((rc = read_catbits(&sc)) < 0 || (rc = read_facets(&sc)) < 0)
+	if ((rc = scan_begin(&sc, ws, opts->rev, &lock)) < 0)
 		goto done;
 
 	/* Which systems: all, or the ones named (each once), in id order. */
@@ -1915,14 +1940,7 @@ done:
 	}
 	dsmap__ingest_free(sc.ing);
 	free(chosen);
-	free(sc.catbits);
-	free(sc.facet_bits[0]);
-	free(sc.facet_bits[1]);
-	free(sc.cred);
-	free(sc.cred_path);
-	dsmap__arena_free(&sc.arena);
-	dsmap_mapping_free(sc.m);
-	dsmap_workspace__unlock(lock);
+	scan_end(&sc, lock);
 	return rc;
 }
 
@@ -1937,7 +1955,6 @@ int dsmap__scan_to_sink(dsmap_workspace *ws, const char *system, const char *rev
 	struct dsmap__sink_plan plan;
 	const char **refs = NULL, **facet_ids[2] = { NULL, NULL };
 	dsmap_scan_system out;
-	dsmap_sync_result synced;
 	struct job job;
 	struct scan sc;
 	char definition[41];
@@ -1956,15 +1973,7 @@ int dsmap__scan_to_sink(dsmap_workspace *ws, const char *system, const char *rev
 	sc.ws = ws;
 	sc.opts = &opts;
 	sc.sink = sink;
-
-	if ((rc = dsmap_workspace__lock(ws, &lock)) < 0)
-		return rc;
-	if ((rc = dsmap_sync(&synced, ws, rev)) < 0)
-		goto done;
-	memcpy(sc.commit, synced.commit, sizeof(sc.commit));
-	if ((rc = dsmap_mapping_load_rev(&sc.m, ws, sc.commit)) < 0)
-		goto done;
-	if ((rc = read_catbits(&sc)) < 0 || (rc = read_facets(&sc)) < 0)
+	if ((rc = scan_begin(&sc, ws, rev, &lock)) < 0)
 		goto done;
 	if ((sys = dsmap_mapping__system(sc.m, system)) == NULL) {
 		rc = dsmap_error__set(DSMAP_ENOTFOUND, "no system '%s' in the mapping at %.12s "
@@ -2043,14 +2052,7 @@ done:
 	free(refs);
 	free(facet_ids[0]);
 	free(facet_ids[1]);
-	free(sc.catbits);
-	free(sc.facet_bits[0]);
-	free(sc.facet_bits[1]);
-	free(sc.cred);
-	free(sc.cred_path);
-	dsmap__arena_free(&sc.arena);
-	dsmap_mapping_free(sc.m);
-	dsmap_workspace__unlock(lock);
+	scan_end(&sc, lock);
 	return rc;
 }
 
