@@ -159,8 +159,10 @@ static int ui_match(struct route_match *m, const char *method, const char *path)
 	const char *p = path + 1, *slash;
 	size_t i, n;
 
-	if (strcmp(path, "/") == 0)
+	if (strcmp(path, "/") == 0) {
+		m->ui_overview = 1;
 		return found(m, ROUTE_UI, method);
+	}
 	if (strcmp(path, "/ui/session") == 0)
 		return found(m, ROUTE_UI_SESSION, method);
 	if (strcmp(path, "/ui/signout") == 0)

@@ -58,6 +58,7 @@ struct route_match {
 	int lineage_kind;        /* ROUTE_LINEAGE, ROUTE_SYSTEM: a dsmap_lineage_kind */
 	int ls_kind;             /* ROUTE_LS, ROUTE_SYSTEMS: a dsmap_ls_kind */
 	int ui_asset;            /* ROUTE_UI: 1 for an asset (its name in id), 0 for a page */
+	int ui_overview;         /* ROUTE_UI: 1 for the overview, "/" */
 	char id[ROUTE_ID_MAX + 1];
 };
 

@@ -22,6 +22,11 @@
  * Every answer carries a Content-Security-Policy that lets the page load
  * its own script and style and talk to its own server, nothing else: no
  * inline script, no other origin.
+ *
+ * The shell of the overview, asked for with an auditor's or an admin's
+ * session, names the API answers the overview draws from as preloads:
+ * the browser asks for them while it loads the script, and the script's
+ * own requests for the same URLs take them (docs/web-ui.md, "Speed").
  */
 #include "config.h"
 
@@ -174,10 +179,46 @@ static void csrf_cookie(struct serve_request *r, const struct session_info *info
 	}
 }
 
+/* The shell with the overview's API answers named as preloads, before
+ * </head>: exactly the URLs app.js's pageOverview() asks for (its api()
+ * puts no query on a request without one, and only lang= on the audit),
+ * in the same mode (crossorigin="anonymous": a same-origin request that
+ * carries the session cookie, as its fetch() does).  The shell as it is
+ * when it has no </head>; NULL out of memory. */
+static char *overview_shell(const char *shell, size_t len, const char *lang)
+{
+	static const char *const urls[] = {
+		"/v1/status", "/v1/purposes", "/v1/categories", "/v1/recipients",
+		"/v1/subject-kinds", "/v1/systems", NULL
+	};
+	const char *head = strstr(shell, "</head>");
+	char links[1024], *out;
+	size_t n = 0, i, at;
+
+	if (head == NULL)
+		return strdup(shell);
+	for (i = 0; urls[i] != NULL; i++)
+		n += (size_t)snprintf(links + n, sizeof(links) - n, "<link rel=\"preload\" href=\"%s\" "
+		                      "as=\"fetch\" crossorigin=\"anonymous\">\n", urls[i]);
+	n += (size_t)snprintf(links + n, sizeof(links) - n, "<link rel=\"preload\" "
+	                      "href=\"/v1/audit?lang=%s\" as=\"fetch\" crossorigin=\"anonymous\">\n",
+	                      lang);
+	if (n >= sizeof(links) || (out = malloc(len + n + 1)) == NULL)
+		return NULL;
+	at = (size_t)(head - shell);
+	memcpy(out, shell, at);
+	memcpy(out + at, links, n);
+	memcpy(out + at + n, head, len - at + 1);
+	return out;
+}
+
 static void page(struct serve_request *r)
 {
 	const char *name = r->m.ui_asset ? r->m.id : "index.html";
-	size_t i;
+	char id[SESSION_ID_LEN + 1];
+	struct session_info info;
+	int signed_in = 0;
+	size_t i, len;
 	char *body;
 
 	for (i = 0; ui_assets[i].name != NULL; i++)
@@ -187,19 +228,30 @@ static void page(struct serve_request *r)
 		serve_problem(r, 404, "no such file of the web UI", NULL);
 		return;
 	}
-	if ((body = malloc(ui_assets[i].len + 1)) == NULL) {
+	if (!r->m.ui_asset)
+		signed_in = session_of(r, id, &info) == 0;
+	len = ui_assets[i].len;
+	/* Only the overview at the synced revision (no at=), and only for
+	 * the roles that may read it: a dsar session's shell names nothing
+	 * it would be refused. */
+	if (r->m.ui_overview && signed_in && serve_arg(r, "at") == NULL &&
+	    (info.role == DSMAP_ROLE_AUDITOR || info.role == DSMAP_ROLE_ADMIN)) {
+		const char *lang = serve_arg(r, "lang");
+
+		body = overview_shell(ui_assets[i].data, len,
+		                      lang != NULL && strcmp(lang, "en") == 0 ? "en" : "fr");
+		len = body != NULL ? strlen(body) : 0;
+	} else if ((body = malloc(len + 1)) != NULL) {
+		memcpy(body, ui_assets[i].data, len + 1);
+	}
+	if (body == NULL) {
 		serve_problem(r, 503, "out of memory", NULL);
 		return;
 	}
-	memcpy(body, ui_assets[i].data, ui_assets[i].len + 1);
 	serve_answer(r, body, ui_assets[i].type);
-	r->answer_len = ui_assets[i].len;
-	if (!r->m.ui_asset) {
-		char id[SESSION_ID_LEN + 1];
-		struct session_info info;
-
-		csrf_cookie(r, session_of(r, id, &info) == 0 ? &info : NULL);
-	}
+	r->answer_len = len;
+	if (!r->m.ui_asset)
+		csrf_cookie(r, signed_in ? &info : NULL);
 }
 
 static json_t *who(const struct session_info *info)

@@ -26,6 +26,12 @@ function check(cond, what, more) {
 
 const browser = await launch();
 const problems = [];   // console errors, failed or external requests, page errors
+const requests = [];   // 'label URL' of every request a page made
+// The overview's API answers, which its shell names as preloads for an
+// auditor (ui.c): each asked for once, by the preload, and taken by app.js.
+const OVERVIEW_API = ['/v1/status', '/v1/purposes', '/v1/categories', '/v1/recipients',
+  '/v1/subject-kinds', '/v1/systems', '/v1/audit?lang=fr'];
+const preloads = (page) => page.$$eval('link[rel=preload]', (ls) => ls.map((l) => l.getAttribute('href')));
 
 async function newPage(ctx, label) {
   const page = await ctx.newPage();
@@ -34,6 +40,7 @@ async function newPage(ctx, label) {
   page.on('pageerror', (e) => problems.push(label + ': page error: ' + e.message));
   page.on('request', (r) => {
     const u = r.url();
+    requests.push(label + ' ' + u);
     if (!u.startsWith(URL0 + '/') && !u.startsWith('data:') && !u.startsWith('blob:'))
       problems.push(label + ': external request: ' + u);
   });
@@ -76,9 +83,24 @@ try {
   check((await text(page, '#signin .error')) !== null, 'a wrong token is refused on the page');
   problems.length = 0;   // the browser logs that refused sign-in's 401: expected
   await page.$eval('#token', (e) => { e.value = ''; });
+  requests.length = 0;
   await signIn(page, env.TOK_AUDITOR);
   await page.waitForSelector('#counts', { timeout: 10000 }).catch(() => {});
   check(new globalThis.URL(page.url()).pathname === '/', 'signed in, the auditor lands on the overview', page.url());
+  const named = await preloads(page);
+  check(OVERVIEW_API.every((u) => named.includes(u)), "the overview's shell names its API answers as preloads",
+        JSON.stringify(named));
+  const asked = OVERVIEW_API.map((u) => requests.filter((q) => q === 'auditor ' + URL0 + u).length);
+  check(asked.every((n) => n === 1), 'and the browser asks for each once: the page takes the preloaded answer',
+        JSON.stringify(Object.fromEntries(OVERVIEW_API.map((u, i) => [u, asked[i]]))));
+  const asid = (await page.cookies()).find((c) => c.name === 'dsmap_session').value;
+  const shellOf = async (path) =>
+    (await fetch(URL0 + path, { headers: { Cookie: 'dsmap_session=' + asid } })).text();
+  check((await shellOf('/?lang=en')).includes('href="/v1/audit?lang=en"'),
+        'in English, the preloaded audit is the English one');
+  const atShell = await shellOf('/?at=' + env.REV_OLD);
+  check(!atShell.includes('href="/v1/') && !(await shellOf('/purposes')).includes('href="/v1/'),
+        'an overview of another revision, or another page, preloads nothing');
   const cookies = await page.cookies();
   const sess = cookies.find((c) => c.name === 'dsmap_session');
   check(sess && sess.httpOnly && sess.sameSite === 'Strict' && sess.path === '/',
@@ -296,6 +318,10 @@ try {
   await signIn(page, env.TOK_DSAR);
   await page.waitForSelector('#identifiers', { timeout: 10000 }).catch(() => {});
   check(new globalThis.URL(page.url()).pathname === '/dsar', 'the dsar role lands on the DSAR page', page.url());
+  const dsid = (await page.cookies()).find((c) => c.name === 'dsmap_session').value;
+  const dshell = await (await fetch(URL0 + '/', { headers: { Cookie: 'dsmap_session=' + dsid } })).text();
+  check(dshell.includes('href="/ui/session"') && !dshell.includes('href="/v1/'),
+        "a dsar session's shell names no API answer it would be refused");
   const dnav = await text(page, '#nav');
   check(!dnav.includes('Finalités'), 'and its menu has only that page', dnav);
   await page.type('#identifiers', EXPECT.identifier);

@@ -87,6 +87,16 @@ static void test_serve_route__params(void **state)
 	assert_int_equal(m.ls_kind, DSMAP_LS_SUBJECT_KINDS);
 	assert_int_equal(route_match(&m, "GET", "/v1/systems"), 0);
 	assert_int_equal(m.ls_kind, DSMAP_LS_SYSTEMS);
+	/* the overview, whose shell names its API answers as preloads (ui.c),
+	 * and no other page */
+	assert_int_equal(route_match(&m, "GET", "/"), 0);
+	assert_int_equal(m.ui_overview, 1);
+	assert_int_equal(m.ui_asset, 0);
+	assert_int_equal(route_match(&m, "GET", "/purposes"), 0);
+	assert_int_equal(m.ui_overview, 0);
+	assert_int_equal(route_match(&m, "GET", "/ui/index.html"), 0);
+	assert_int_equal(m.ui_overview, 0);
+	assert_int_equal(m.ui_asset, 1);
 }
 
 static void test_serve_route__methods(void **state)
