@@ -42,6 +42,8 @@
 #define PUBLISH_WAIT_MS 5000
 #define CONNECT_WAIT_MS 5000
 #define MAX_URLS 16
+#define ACK_WAIT_S 20             /* a delivery never acked comes again after this */
+#define LATER_MS 1000             /* a message before its turn comes again after this */
 /* A batch is sent when full, or once it has waited this long: a slow
  * source's records reach the coordinator, which counts an agent silent
  * for its timeout as dead. */
@@ -78,12 +80,15 @@ static void pause_ms(long ms)
 		;
 }
 
-/* Whether a JetStream call failed only because the cluster is between
- * leaders: a node died, and the stream's or the consumer's replicas elect
- * another within seconds.  Asked again after a pause, it succeeds.  The
- * client says so with a status (a request nobody answered), a JetStream
- * error code, or, for a pull request the old leader dropped, only in its
- * text (a 409 "Leadership Change"). */
+/* Whether a JetStream call failed only because a node died: the socket to
+ * it broke (the client reconnects to another server of the list by itself;
+ * the call was written to the dead socket, or sent while no server was
+ * connected), or the cluster is between leaders (the stream's or the
+ * consumer's replicas elect another within seconds).  Asked again after a
+ * pause, it succeeds.  The client says so with a status (a broken socket,
+ * a request nobody answered), a JetStream error code, or, for a pull
+ * request the old leader dropped, only in its text (a 409 "Leadership
+ * Change").  A closed connection is not transient: the client gave up. */
 static int transient(natsStatus s, jsErrCode jerr)
 {
 	natsStatus last = NATS_OK;
@@ -91,7 +96,9 @@ static int transient(natsStatus s, jsErrCode jerr)
 
 	if (s == NATS_OK)
 		return 0;
-	if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || jerr == JSClusterNotAvailErr)
+	if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || s == NATS_IO_ERROR ||
+	    s == NATS_STALE_CONNECTION || s == NATS_CONNECTION_DISCONNECTED ||
+	    jerr == JSClusterNotAvailErr)
 		return 1;
 	/* the thread's last error, when it is this failure's */
 	text = nats_GetLastError(&last);
@@ -566,6 +573,7 @@ struct source {
 	natsSubscription *sub;
 	natsMsg *cur;                    /* the message handed out last, not yet acked */
 	char system[128];
+	char durable[160];               /* the consumer's name */
 };
 
 static void header_of(natsMsg *msg, const char *key, char *out, size_t cap)
@@ -629,18 +637,61 @@ static int source_next(void *payload, struct dsmap__remote_msg *m, unsigned int 
 	return 0;
 }
 
-static int source_ack(void *payload, int again)
+static natsStatus ack_as(natsMsg *msg, int what)
+{
+	switch (what) {
+	case DSMAP__MSG_TAKEN:
+		return natsMsg_Ack(msg, NULL);
+	case DSMAP__MSG_LATER:
+		return natsMsg_NakWithDelay(msg, LATER_MS, NULL);    /* in ms */
+	default:
+		return natsMsg_Nak(msg, NULL);
+	}
+}
+
+static int source_ack(void *payload, int what)
 {
 	struct source *src = payload;
 	natsStatus s;
+	int tries = 0;
 
 	if (src->cur == NULL)
 		return 0;
-	s = again ? natsMsg_Nak(src->cur, NULL) : natsMsg_Ack(src->cur, NULL);
+	/* An ack written to a node's dead socket is sent again once the client
+	 * has reconnected; one still lost costs a redelivery, which the
+	 * generation's batch numbers count once. */
+	while ((s = ack_as(src->cur, what)) != NATS_OK && transient(s, 0) && ++tries < PUBLISH_TRIES)
+		backoff(tries);
 	if (s != NATS_OK)
 		return nats_fail(&src->a, s, 0, "system %s: cannot acknowledge a message",
 		                 src->system);
 	return 0;
+}
+
+/* Whether a message delivered before the last one was lost on its way:
+ * the consumer counts more than the last message unacknowledged.  Every
+ * other message this scan was given is acked before the next is asked
+ * for; the flush first makes the server take those acks before it
+ * answers. */
+static int source_lost(void *payload)
+{
+	struct source *src = payload;
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	int tries = 0, lost;
+
+	while (((s = natsConnection_Flush(src->a.nc)) != NATS_OK ||
+	        (s = js_GetConsumerInfo(&ci, src->a.js, DSMAP_REMOTE_STREAM, src->durable, NULL,
+	                                &jerr)) != NATS_OK) &&
+	       transient(s, jerr) && ++tries < PUBLISH_TRIES)
+		backoff(tries);
+	if (s != NATS_OK)
+		return nats_fail(&src->a, s, jerr, "system %s: cannot read the NATS consumer's state",
+		                 src->system);
+	lost = ci->NumAckPending > 1;
+	jsConsumerInfo_Destroy(ci);
+	return lost;
 }
 
 /* The stream the agents publish to, made when it is missing. */
@@ -713,10 +764,17 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 		goto done;
 	snprintf(subject, sizeof(subject), "dsmap.scan.%s.>", system);
 	snprintf(durable, sizeof(durable), "dsmap-%s", system);
+	strcpy(src.durable, durable);
 	jsSubOptions_Init(&subo);
 	subo.Stream = DSMAP_REMOTE_STREAM;
 	subo.Config.AckPolicy = js_AckExplicit;
-	subo.Config.AckWait = (int64_t)300 * 1000000000;    /* a slow commit is not a loss */
+	/* A message delivered and never acked (a node died while it carried
+	 * it, or the scan it went to was killed) comes again after this:
+	 * long enough for the commit of a big generation before the
+	 * manifest's ack (a manifest delivered again is skipped), short
+	 * enough for a scan whose message was lost on its way to wait for it
+	 * (the system's timeout counts from the last message taken). */
+	subo.Config.AckWait = (int64_t)ACK_WAIT_S * 1000000000;
 	subo.Config.MaxAckPending = 16;
 	subo.Config.DeliverPolicy = js_DeliverAll;
 	for (tries = 0; (s = js_PullSubscribe(&src.sub, src.a.js, subject, durable, NULL, &subo,
@@ -730,6 +788,7 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 	}
 	fs.next = source_next;
 	fs.ack = source_ack;
+	fs.lost = source_lost;
 	fs.payload = &src;
 	so.timeout = opts->timeout;
 	so.rev = opts->rev;

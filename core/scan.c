@@ -1345,6 +1345,19 @@ static void take_manifest(struct job *j, const struct dsmap__remote_msg *m, uint
  * that begins, through take_frames_from() as a runner's frames, then
  * finish() as for a runner that exited.  Returns 0 (the job says how it
  * went) or a negative code for the store. */
+/* A message before its turn, when src->lost() says a delivery of this
+ * scan was lost on its way: it is delivered again after a pause, after
+ * the lost one (1).  0 when nothing was lost: the message is to be taken
+ * as it is.  Negative when the source failed. */
+static int before_its_turn(const struct dsmap__frame_source *src)
+{
+	int rc = src->lost(src->payload);
+
+	if (rc <= 0)
+		return rc;
+	return (rc = src->ack(src->payload, DSMAP__MSG_LATER)) < 0 ? rc : 1;
+}
+
 static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_source *src)
 {
 	crypto_generichash_state hash;
@@ -1353,6 +1366,7 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 	char gen[33] = "", checksum[80], hex[65];
 	uint64_t batches = 0, bytes = 0;
 	size_t taken;
+	double said;     /* the agent's last word before this message */
 	int rc = 0, ended = 0;
 
 	j->started = j->last_word = now();
@@ -1384,12 +1398,19 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 			rc = 0;
 			break;
 		}
+		said = j->last_word;
 		j->last_word = now();
 		if (m.kind != DSMAP__REMOTE_START && gen[0] == '\0') {
 			/* the rest of a generation an earlier scan began: taken, and
-			 * never half ingested */
-			if ((rc = src->ack(src->payload, 0)) < 0)
+			 * never half ingested; unless this scan's start was lost
+			 * on its way, and comes again */
+			if ((rc = before_its_turn(src)) < 0)
 				goto source_failed;
+			if (rc > 0)
+				j->last_word = said;
+			else if ((rc = src->ack(src->payload, DSMAP__MSG_TAKEN)) < 0)
+				goto source_failed;
+			rc = 0;
 			continue;
 		}
 		switch (m.kind) {
@@ -1398,7 +1419,7 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 				if (strcmp(m.generation, gen) == 0)
 					break;    /* delivered again */
 				/* left for the next scan */
-				if ((rc = src->ack(src->payload, 1)) < 0)
+				if ((rc = src->ack(src->payload, DSMAP__MSG_AGAIN)) < 0)
 					goto source_failed;
 				job_fail(j, DSMAP_ERROR, "the agent began generation %s before generation "
 				         "%s's manifest, after %llu records: %s was abandoned", m.generation,
@@ -1423,6 +1444,16 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 			}
 			if (m.batch != 0 && m.batch <= batches)
 				break;        /* delivered again: taken already, never counted twice */
+			if (m.batch > batches + 1) {
+				/* batch m.batch - 1 may come again: it was lost */
+				if ((rc = before_its_turn(src)) < 0)
+					goto source_failed;
+				if (rc > 0) {
+					j->last_word = said;
+					rc = 0;
+					continue;
+				}
+			}
 			if (m.batch != batches + 1) {
 				job_fail(j, DSMAP_EINVALID, "batch %llu of generation %s arrived after batch "
 				         "%llu", (unsigned long long)m.batch, gen, (unsigned long long)batches);
@@ -1443,6 +1474,15 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 				         m.generation[0] ? m.generation : "(none)", gen);
 				break;
 			}
+			/* the last message of a generation: none of its batches
+			 * may still be on its way */
+			if ((rc = before_its_turn(src)) < 0)
+				goto source_failed;
+			if (rc > 0) {
+				j->last_word = said;
+				rc = 0;
+				continue;
+			}
 			crypto_generichash_final(&hash, h, sizeof(h));
 			sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 			snprintf(checksum, sizeof(checksum), "blake2b-256:%s", hex);
@@ -1454,7 +1494,7 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 			         "knows", (unsigned long long)m.seq);
 			break;
 		}
-		if ((rc = src->ack(src->payload, 0)) < 0)
+		if ((rc = src->ack(src->payload, DSMAP__MSG_TAKEN)) < 0)
 			goto source_failed;
 		progress(sc, sc->pr);
 	}
@@ -1462,7 +1502,7 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 		goto done;
 	/* The manifest is taken once its generation is committed (or failed
 	 * for good): a scan killed before, leaves it to the next. */
-	if (ended && src->ack(src->payload, 0) < 0)
+	if (ended && src->ack(src->payload, DSMAP__MSG_TAKEN) < 0)
 		dsmap_error_clear();
 	progress(sc, sc->pr);
 	goto done;

@@ -90,11 +90,20 @@ struct dsmap__frame_source {
 	 * `timeout_ms`: 0 and *m set; DSMAP_ETIMEOUT when none came; another
 	 * negative code (last error set) when the source failed. */
 	int (*next)(void *payload, struct dsmap__remote_msg *m, unsigned int timeout_ms);
-	/* The last message is taken (0), or is to be delivered again, to the
-	 * next scan (nonzero `again`).  0, or a negative code. */
-	int (*ack)(void *payload, int again);
+	/* What becomes of the last message: DSMAP__MSG_TAKEN, or delivered
+	 * again (DSMAP__MSG_AGAIN: to the next scan; DSMAP__MSG_LATER: after a
+	 * pause, to this one).  0, or a negative code. */
+	int (*ack)(void *payload, int what);
+	/* Whether a message delivered to this scan before the last one was
+	 * lost on its way (a NATS node died while it carried it): the source
+	 * holds more than the last message unacknowledged.  The source
+	 * delivers such a message again once its ack wait ends.  1, 0, or a
+	 * negative code. */
+	int (*lost)(void *payload);
 	void *payload;
 };
+
+enum { DSMAP__MSG_TAKEN = 0, DSMAP__MSG_AGAIN = 1, DSMAP__MSG_LATER = 2 };
 
 /*
  * dsmap_scan() of one system whose frames come from `src` instead of a
@@ -103,7 +112,10 @@ struct dsmap__frame_source {
  * manifest matches what arrived (frames, batches, bytes, BLAKE2b-256,
  * records and the 'E' frame's count).  The first generation that begins
  * in the stream is the one ingested; messages of a generation whose start
- * was taken by an earlier scan are skipped.  An agent that sends nothing
+ * was taken by an earlier scan are skipped.  A message that comes before
+ * its turn (a batch, or the manifest, before one that was lost on its
+ * way; a generation's rest before its start) while src->lost() says a
+ * delivery was lost is delivered again later, after the lost one.  An agent that sends nothing
  * for `opts->timeout` seconds (else the system's timeout) fails the
  * system, and its previous inventory stays.  Returns as dsmap_scan().
  */

@@ -19,6 +19,12 @@
  *                                      (so not a duplicate), with DATA instead of
  *                                      its data when given: a redelivery, or a
  *                                      forged message, for the coordinator
+ *   take NAME DURABLE SUBJECT N        receive N messages of the durable pull
+ *                                      consumer DURABLE (filter SUBJECT) of stream
+ *                                      NAME and ack none: deliveries lost on their
+ *                                      way, which NATS delivers again after the
+ *                                      consumer's ack wait; prints their stream
+ *                                      sequences
  *
  * URLS is a comma-separated list (tls://127.0.0.1:4222,...).  With -c the
  * connection is TLS and the server's certificate must chain to CAFILE.
@@ -38,7 +44,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: nats-tool [-u USER] [-p PASSWORD] [-c CAFILE] [-t SECONDS] URLS "
 	        "stream-add NAME SUBJECT REPLICAS | stream-info NAME | pub SUBJECT DATA [MSGID] | "
-	        "last NAME SUBJECT | copy NAME SEQ MSGID [DATA]\n");
+	        "last NAME SUBJECT | copy NAME SEQ MSGID [DATA] | take NAME DURABLE SUBJECT N\n");
 	return 2;
 }
 
@@ -251,6 +257,33 @@ int main(int argc, char **argv)
 		natsMsg_Destroy(m);
 		if (s != NATS_OK)
 			goto done;
+		rc = 0;
+	} else if (strcmp(argv[optind], "take") == 0 && argc - optind == 5) {
+		natsSubscription *sub = NULL;
+		natsMsgList list = { NULL, 0 };
+		jsSubOptions so;
+		jsMsgMetaData *meta = NULL;
+		int want = atoi(argv[optind + 4]), got;
+
+		jsSubOptions_Init(&so);
+		so.Stream = argv[optind + 1];
+		so.Consumer = argv[optind + 2];
+		s = js_PullSubscribe(&sub, js, argv[optind + 3], argv[optind + 2], NULL, &so, &jerr);
+		for (got = 0; s == NATS_OK && got < want; got++) {
+			if ((s = natsSubscription_Fetch(&list, sub, 1, timeout * 1000, &jerr)) != NATS_OK)
+				break;
+			if (list.Count == 1 && natsMsg_GetMetaData(&meta, list.Msgs[0]) == NATS_OK) {
+				printf("seq %llu\n", (unsigned long long)meta->Sequence.Stream);
+				jsMsgMetaData_Destroy(meta);
+			}
+			natsMsgList_Destroy(&list);
+		}
+		/* destroyed, not unsubscribed: the durable consumer stays */
+		natsSubscription_Destroy(sub);
+		if (s != NATS_OK) {
+			rc = fail("take", s, jerr);
+			goto done;
+		}
 		rc = 0;
 	} else {
 		rc = usage();

@@ -269,6 +269,27 @@ expect_out '^crm \(sqlite\): 200 records, 200 subjects, 4 categories' "counted o
 ask email:user1@example.com
 check "and locate answers as before" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
 
+# Deliveries lost on their way (a NATS node died while it carried them to
+# the coordinator): delivered once, never acked.  NATS delivers them again
+# after the consumer's ack wait (20 s); meanwhile the coordinator is given
+# the rest of the generation first, and must neither skip it as an
+# earlier scan's rest nor take it out of order.
+for lost in 1 2; do
+	n=$(stream_count)
+	agent crm
+	nats_tool take DSMAP_SCAN dsmap-crm 'dsmap.scan.crm.>' $lost
+	check "crm's start$([ $lost -eq 1 ] || echo ' and batch') delivered, never acked" \
+		test "$N_RC" -eq 0 -a "$(echo "$N_OUT" | tr '\n' ' ')" = "$(seq -f 'seq %g' $((n + 1)) $((n + lost)) | tr '\n' ' ')"
+	t0=$(date +%s)
+	remote --remote crm --timeout 60
+	expect_rc 0 "the coordinator waits for $lost lost message(s) to come again"
+	expect_out '^crm \(sqlite\): 200 records, 200 subjects, 4 categories' \
+		"and takes the whole generation once: 200 records"
+	check "after the ack wait" test $(($(date +%s) - t0)) -ge 10
+	ask email:user1@example.com
+	check "locate answers as before" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
+done
+
 # A generation whose batch never arrives.
 n=$(stream_count)
 agent crm
@@ -294,6 +315,22 @@ remote --remote crm --timeout 5
 expect_rc 1 "a start saying it is another system's fails crm"
 expect_out "^crm \\(sqlite\\): FAILED .*start message .* is schema 1 of system 'billing', generation $G: not this scan's" \
 	"saying whose it claims to be"
+
+# A start of crm's own that does not say by which definition it was read
+# (an agent older than the check, or a forged one): refused as well.
+n=$(stream_count)
+agent crm
+remote --remote crm
+G=$(gen_of_agent crm)
+nats_tool copy DSMAP_SCAN $((n + 1)) "undefined-$G" \
+	"{\"schema\":1,\"kind\":\"start\",\"system\":\"crm\",\"generation\":\"$G\",\"commit\":\"0\",\"categories\":{},\"subject_kinds\":{},\"brands\":{}}"
+copies $((n + 2)) $((n + 3))
+remote --remote crm --timeout 5
+expect_rc 1 "a start naming no definition fails crm"
+expect_out "^crm \\(sqlite\\): FAILED .*the agent scanned it by another definition: mappings/systems/crm\\.yaml is blob \\(none given\\)" \
+	"saying it named none"
+ask email:user1@example.com
+check "crm's inventory stays" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
 
 # An agent whose copy of crm's definition has moved on (one more column
 # read): what it sent was read by a definition this store does not have.
