@@ -195,7 +195,7 @@ const struct cli_command cli_commands[] = {
 	{ "serve", cmd_serve,
 	  "answer DSAR tools and auditors over HTTP (a JSON API)",
 	  "usage: dsmap serve [--listen ADDR:PORT] [--threads N] [--timeout S] [--insecure]\n"
-	  "                   [--tls-cert FILE --tls-key FILE]\n"
+	  "                   [--tls-cert FILE --tls-key FILE] [--replica DIR]\n"
 	  "\n"
 	  "Serve the workspace's answers over HTTP, as JSON under /v1: POST\n"
 	  "/v1/locate (the identifiers in the body, never in the URL), lineage,\n"
@@ -213,7 +213,13 @@ const struct cli_command cli_commands[] = {
 	  "                       seconds (default 10)\n"
 	  "  --insecure           allow a non-loopback address without TLS\n"
 	  "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)\n"
-	  "  --tls-key FILE       and this PEM private key\n" },
+	  "  --tls-key FILE       and this PEM private key\n"
+	  "  --replica DIR        serve a read replica's snapshot (dsmap replica DIR),\n"
+	  "                       not a workspace: locate, lineage, systems and\n"
+	  "                       lists, each answer with the headers\n"
+	  "                       Dsmap-Generation and Dsmap-Revision; a new snapshot\n"
+	  "                       is seen without a restart; every other route\n"
+	  "                       answers 409\n" },
 	{ "status", cmd_status,
 	  "show what the workspace holds",
 	  "usage: dsmap status [--format text|json]\n"
