@@ -43,6 +43,7 @@
 #define COPY_TRIES 3           /* copies made again because a commit landed meanwhile */
 #define PUBLISH_PENDING 32     /* chunks in flight: 4 MiB at the default size */
 #define CHUNK_WAIT_MS 10000    /* silence while downloading that fails it */
+#define STALL_WAIT_MS 5000     /* a publish's wait for room among those in flight */
 
 /* ---- the meta -------------------------------------------------------------------- */
 
@@ -276,6 +277,7 @@ static int publish_chunks(struct dsmap__nats *n, int fd, dsmap_snapshot_info *si
 	jo.PublishAsync.MaxPending = PUBLISH_PENDING;
 	jo.PublishAsync.ErrHandler = on_pub_error;
 	jo.PublishAsync.ErrHandlerClosure = &errs;
+	jo.PublishAsync.StallWait = STALL_WAIT_MS;
 	if ((s = natsConnection_JetStream(&js, dsmap__nats_conn(n), &jo)) != NATS_OK) {
 		rc = dsmap__nats_fail(n, s, 0, "snapshot %s: no JetStream context", si->id);
 		goto done;
@@ -316,10 +318,19 @@ static int publish_chunks(struct dsmap__nats *n, int fd, dsmap_snapshot_info *si
 		snprintf(no, sizeof(no), "%llu", (unsigned long long)si->chunks);
 		jsPubOptions_Init(&po);
 		po.MsgId = msgid;
-		if ((s = natsMsg_Create(&m, subject, NULL, (const char *)buf, (int)got)) != NATS_OK ||
-		    (s = natsMsgHeader_Set(m, "Dsmap-Snapshot", si->id)) != NATS_OK ||
-		    (s = natsMsgHeader_Set(m, "Dsmap-Chunk", no)) != NATS_OK ||
-		    (s = js_PublishMsgAsync(js, &m, &po)) != NATS_OK) {
+		if ((s = natsMsg_Create(&m, subject, NULL, (const char *)buf, (int)got)) == NATS_OK &&
+		    (s = natsMsgHeader_Set(m, "Dsmap-Snapshot", si->id)) == NATS_OK &&
+		    (s = natsMsgHeader_Set(m, "Dsmap-Chunk", no)) == NATS_OK) {
+			int tries = 0;
+
+			/* PUBLISH_PENDING in flight already, for the stall wait: the
+			 * cluster is slower than the disk (or electing a leader);
+			 * the message stays ours, and is offered again */
+			while ((s = js_PublishMsgAsync(js, &m, &po)) == NATS_TIMEOUT &&
+			       ++tries < DSMAP__NATS_TRIES)
+				;
+		}
+		if (s != NATS_OK) {
 			natsMsg_Destroy(m);   /* NULL once the library took it */
 			rc = dsmap__nats_fail(n, s, 0, "snapshot %s: chunk %s", si->id, no);
 			goto done;
