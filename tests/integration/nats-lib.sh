@@ -20,6 +20,10 @@
 #                  (dsmap's credentials format) for user agent-SYSTEM, which
 #                  may publish on dsmap.scan.SYSTEM.> and nothing else
 #
+# NATS_MAX_FILE_STORE (default 1GB) is each node's JetStream file store
+# limit: bench/replica raises it, since the stream of snapshots holds two
+# of them while a new one is published.
+#
 # Each node has its own JetStream store dir, so that a test can grep them
 # all.  The certificate (a self-signed CA and one node certificate, for
 # IP 127.0.0.1, server and client use: routes are mutual TLS) is made here
@@ -88,7 +92,7 @@ listen: 127.0.0.1:$port
 http: 127.0.0.1:$mport
 max_payload: 1MB
 tls { $tls }
-jetstream { store_dir: "$NATS_DIR/n$i", max_memory_store: 64MB, max_file_store: 1GB }
+jetstream { store_dir: "$NATS_DIR/n$i", max_memory_store: 64MB, max_file_store: ${NATS_MAX_FILE_STORE:-1GB} }
 cluster {
   name: dsmap-test
   listen: 127.0.0.1:$cport
