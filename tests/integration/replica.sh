@@ -1,6 +1,7 @@
 #!/bin/sh
-# Read replicas: the coordinator's scan publishes a compact snapshot of
-# its store to a 3-node JetStream cluster over TLS; `dsmap replica` takes
+# Read replicas: the coordinator's scan (local, then --remote from an
+# agent) publishes a compact snapshot of its store to a 3-node JetStream
+# cluster over TLS; `dsmap replica` takes
 # it into a directory of its own, and `dsmap serve --replica` answers
 # locate from it byte for byte as the coordinator's serve does, saying
 # which generation and revision it answered from.  The next scan's
@@ -22,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 unset DSMAP_NATS_URL DSMAP_NATS_REPLICAS DSMAP_SNAPSHOT_TEST_CORRUPT
 
-nats_start || exit 99
+nats_start billing || exit 99
 (umask 077 && printf 'NATS_USER=%s\nNATS_PASSWORD=%s\nNATS_CA=%s\n' "$NATS_ADMIN_USER" \
 	"$NATS_ADMIN_PASSWORD" "$NATS_CA" > "$T_TMP/coordinator.creds")
 NATS="--nats $NATS_URLS --creds $T_TMP/coordinator.creds"
@@ -69,13 +70,13 @@ expect_out "^snapshot $SNAP1 is the newest" "has nothing newer to take"
 
 # ---- the coordinator's answers, then the replica's ---------------------
 
-ask() {   # ask EMAIL: POST /v1/locate
+ask() {   # ask KIND:VALUE: POST /v1/locate
 	req POST /v1/locate "$TOK_DSAR" -H 'Content-Type: application/json' \
-		--data "{\"identifiers\":[\"email:$1\"]}"
+		--data "{\"identifiers\":[\"$1\"]}"
 }
 serve_start
 check "the coordinator serves" test -n "$URL"
-ask user42@example.com
+ask email:user42@example.com
 expect_code 200 "coordinator: locate"
 cp "$T_TMP/body" "$T_TMP/coord-42.json"
 req GET /v1/lineage/system/crm "$TOK_AUDITOR"
@@ -85,7 +86,7 @@ serve_stop
 
 serve_start --replica "$R"
 check "the replica serves" test -n "$URL"
-ask user42@example.com
+ask email:user42@example.com
 expect_code 200 "replica: locate"
 check "the same answer as the coordinator's, byte for byte" cmp -s "$T_TMP/body" \
 	"$T_TMP/coord-42.json"
@@ -95,7 +96,7 @@ req GET /v1/lineage/system/crm "$TOK_AUDITOR"
 expect_code 200 "replica: lineage"
 check "the same lineage as the coordinator's" cmp -s "$T_TMP/body" "$T_TMP/coord-crm.json"
 head_has "^dsmap-generation: $GEN1" "with the generation"
-ask user230@example.com
+ask customer-number:C00000230
 body_has '"found": false' "a subject the store does not hold yet: not found"
 
 req POST /v1/scan "$TOK_ADMIN" -H 'Content-Length: 0'
@@ -107,17 +108,30 @@ expect_code 409 "replica: the mapping history is the coordinator's"
 
 # ---- the next generation, swapped in while serving ---------------------
 
+# It comes from billing's agent, in a zone of its own, through the
+# coordinator's scan --remote: its 250 subjects to the 200 of the others.
 $DSMAP_RUNNER "$DSMAP_BIN" replica $NATS "$R" > "$T_TMP/rep.out" 2> "$T_TMP/rep.err" &
 REP_PID=$!
-python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$W" 250 > /dev/null
-dsmap -C "$W" scan --quiet --publish-snapshot $NATS
-expect_rc 0 "the next scan publishes its snapshot"
+python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$T_TMP/gen" 250 > /dev/null
+dsmap init --mappings "$W/mappings" "$T_TMP/a-billing"
+cp "$W/.dsmap/secret.key" "$T_TMP/a-billing/.dsmap/secret.key"
+chmod 600 "$T_TMP/a-billing/.dsmap/secret.key"
+mkdir -p "$T_TMP/a-billing/data"
+cp "$T_TMP/gen/data/billing.csv" "$T_TMP/a-billing/data/billing.csv"
+nats_tool stream-add DSMAP_SCAN 'dsmap.scan.>' 3
+check "the agents' stream is made" test "$N_RC" -eq 0
+dsmap -C "$T_TMP/a-billing" agent --system billing --nats "$NATS_URLS" \
+	--creds "$NATS_CREDS_billing" --ca "$NATS_CA"
+expect_rc 0 "billing's agent publishes its scan"
+dsmap -C "$W" scan --remote billing --timeout 30 --publish-snapshot $NATS
+expect_rc 0 "scan --remote --publish-snapshot: the coordinator ingests it, then publishes"
+expect_out '^billing \(csv\): 250 records' "250 records from the agent"
 SNAP2=$(sed -n 's/^snapshot \([0-9a-f]*\) published.*/\1/p' "$T_TMP/out")
 GEN2=$(sed -n 's/^snapshot [0-9a-f]* published: generation \([0-9]*\),.*/\1/p' "$T_TMP/out")
 check "of a higher generation" test "$GEN2" -gt "$GEN1"
 i=0
 while [ $i -lt 600 ]; do
-	ask user230@example.com
+	ask customer-number:C00000230
 	grep -q '"found": true' "$T_TMP/body" && break
 	sleep 0.1
 	i=$((i + 1))
@@ -147,7 +161,7 @@ check "the replica refuses it, naming it and the digests" \
 	"$T_TMP/rep.err"
 check "current stays" test "$(readlink "$R/current")" = "snapshots/$SNAP2"
 check "nothing of it is left" test ! -e "$R/snapshots/$SNAP3"
-ask user230@example.com
+ask customer-number:C00000230
 head_has "^dsmap-generation: $GEN2" "the replica answers from the snapshot it held"
 
 # A meta of a generation below the one held (a coordinator restored from
@@ -167,6 +181,7 @@ dsmap -C "$W" snapshot publish $NATS
 expect_rc 0 "a good snapshot is published"
 SNAP4=$(sed -n 's/^snapshot \([0-9a-f]*\) published.*/\1/p' "$T_TMP/out")
 CHUNKS4=$(sed -n 's/^snapshot .* bytes in \([0-9]*\) chunks.*/\1/p' "$T_TMP/out")
+GEN4=$(sed -n 's/^snapshot [0-9a-f]* published: generation \([0-9]*\),.*/\1/p' "$T_TMP/out")
 i=0
 while [ $i -lt 300 ] && [ "$(readlink "$R/current")" != "snapshots/$SNAP4" ]; do
 	sleep 0.1
@@ -185,9 +200,10 @@ wait "$REP_PID" || REP_RC=$?
 REP_PID=
 check "the replica loop ends on SIGTERM, exit 0" test "$REP_RC" -eq 0
 nats_stop
-ask user230@example.com
+ask email:user42@example.com
 expect_code 200 "with NATS and the coordinator stopped, the replica still answers"
 body_has '"found": true' "from its snapshot"
+head_has "^dsmap-generation: $GEN4" "the last one it took"
 serve_stop
 check "the replica's server exits 0" test "$SRV_RC" -eq 0
 check "one snapshot on disk" test "$(ls "$R/snapshots" | wc -l)" -eq 1
