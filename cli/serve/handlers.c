@@ -83,6 +83,18 @@ static void status(struct serve_request *r)
 		serve_answer(r, out, "application/json");
 }
 
+/* A question `at` a past revision or date reads the mapping repository,
+ * which a read replica does not have: 409, and 1. */
+static int replica_past(struct serve_request *r)
+{
+	if (r->view == NULL)
+		return 0;
+	serve_problem(r, 409, "this server is a read replica (dsmap serve --replica): it "
+	              "answers at its snapshot's revision only, with no mapping history; ask "
+	              "the coordinator", NULL);
+	return 1;
+}
+
 static void lineage(struct serve_request *r)
 {
 	static const char *const args[] = { "at", NULL };
@@ -97,6 +109,8 @@ static void lineage(struct serve_request *r)
 		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
 		return;
 	}
+	if (at != NULL && replica_past(r))
+		return;
 	/* At the synced revision, the answer is the store's: cached under its
 	 * last transaction id (cache.c). */
 	/* A replica's snapshots are copies: their own transaction ids say
@@ -141,6 +155,8 @@ static void ls(struct serve_request *r)
 	o.subject_kind = serve_arg(r, "subject-kind");
 	o.purpose = serve_arg(r, "purpose");
 	o.at = serve_arg(r, "at");
+	if (o.at != NULL && replica_past(r))
+		return;
 	LOCKED(r, o.at != NULL, dsmap_ls(&out, r->ws, r->m.ls_kind, &o, DSMAP_FORMAT_JSON));
 	if (rc < 0)
 		fail(r, rc);

@@ -105,6 +105,9 @@ body_has 'read replica' "saying it is a read replica"
 head_has '^content-type: application/problem\+json' "as a problem"
 req GET /v1/history "$TOK_AUDITOR"
 expect_code 409 "replica: the mapping history is the coordinator's"
+req GET "/v1/lineage/system/crm?at=2020-01-01" "$TOK_AUDITOR"
+expect_code 409 "replica: so is a lineage at a past date"
+body_has 'no mapping history' "saying so"
 
 # ---- the next generation, swapped in while serving ---------------------
 
