@@ -27,6 +27,8 @@ nats_start billing || exit 99
 (umask 077 && printf 'NATS_USER=%s\nNATS_PASSWORD=%s\nNATS_CA=%s\n' "$NATS_ADMIN_USER" \
 	"$NATS_ADMIN_PASSWORD" "$NATS_CA" > "$T_TMP/coordinator.creds")
 NATS="--nats $NATS_URLS --creds $T_TMP/coordinator.creds"
+# the replica's user may read the snapshots and publish nothing
+RNATS="--nats $NATS_URLS --creds $NATS_CREDS_REPLICA --ca $NATS_CA"
 
 dsmap init ws
 W=$T_TMP/ws
@@ -52,19 +54,19 @@ make_token TOK_ADMIN admin admin-1
 # The replica's directory: the coordinator's key and tokens, by hand.
 R=$T_TMP/replica
 mkdir -m 700 "$R"
-dsmap replica --once $NATS "$R"
+dsmap replica --once $RNATS "$R"
 expect_rc 1 "replica: a directory without the coordinator's key is refused"
 expect_err 'secret' "naming the key"
 mkdir -m 700 "$R/.dsmap"
 cp "$W/.dsmap/secret.key" "$W/.dsmap/tokens" "$R/.dsmap/"
 chmod 600 "$R/.dsmap/secret.key" "$R/.dsmap/tokens"
 
-dsmap replica --once $NATS "$R"
+dsmap replica --once $RNATS "$R"
 expect_rc 0 "replica --once takes the snapshot"
 expect_out "^snapshot $SNAP1 swapped in: generation $GEN1" "the one published"
 check "current points at it" test "$(readlink "$R/current")" = "snapshots/$SNAP1"
 check "its data.mdb is there" test -s "$R/snapshots/$SNAP1/data.mdb"
-dsmap replica --once $NATS "$R"
+dsmap replica --once $RNATS "$R"
 expect_rc 0 "replica --once again"
 expect_out "^snapshot $SNAP1 is the newest" "has nothing newer to take"
 
@@ -113,7 +115,7 @@ body_has 'no mapping history' "saying so"
 
 # It comes from billing's agent, in a zone of its own, through the
 # coordinator's scan --remote: its 250 subjects to the 200 of the others.
-$DSMAP_RUNNER "$DSMAP_BIN" replica $NATS "$R" > "$T_TMP/rep.out" 2> "$T_TMP/rep.err" &
+$DSMAP_RUNNER "$DSMAP_BIN" replica $RNATS "$R" > "$T_TMP/rep.out" 2> "$T_TMP/rep.err" &
 REP_PID=$!
 python3 "$DSMAP_SRCDIR/bench/gen-sources.py" "$T_TMP/gen" 250 > /dev/null
 dsmap init --mappings "$W/mappings" "$T_TMP/a-billing"
@@ -167,13 +169,20 @@ check "nothing of it is left" test ! -e "$R/snapshots/$SNAP3"
 ask customer-number:C00000230
 head_has "^dsmap-generation: $GEN2" "the replica answers from the snapshot it held"
 
+# The replica's user cannot forge one.
+nats_tool -u replica -p "$(sed -n 's/^NATS_PASSWORD=//p' "$NATS_CREDS_REPLICA")" \
+	pub dsmap.snap.meta '{}'
+check "the replica's NATS user may not publish a meta" test "$N_RC" -ne 0
+check "NATS says why" grep -q 'Permissions Violation for Publish to "\?dsmap.snap.meta' \
+	"$T_TMP/nats.err"
+
 # A meta of a generation below the one held (a coordinator restored from
 # an old backup): refused before any download.
 OLD=$(printf '{"chunk_bytes":131072,"chunks":1,"created":1,"digest":"blake2b-256:%s","generation":1,"id":"%s","kind":"snapshot","revision":"","schema":1,"size":10}' \
 	"$(printf '0%.0s' $(seq 64))" "$(printf 'a%.0s' $(seq 32))")
 nats_tool pub dsmap.snap.meta "$OLD"
 check "an older snapshot's meta is published" test "$N_RC" -eq 0
-dsmap replica --once $NATS "$R"
+dsmap replica --once $RNATS "$R"
 expect_rc 1 "replica --once refuses it"
 expect_err "generation 1, older than the replica's snapshot $SNAP2 \(generation $GEN2\): refused" \
 	"saying why"
