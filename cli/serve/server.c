@@ -520,6 +520,14 @@ void serve_metrics(struct serve_request *r)
 		          "dsmap_lineage_cache_requests_total{result=\"hit\"} %llu\n"
 		          "dsmap_lineage_cache_requests_total{result=\"miss\"} %llu\n", hits, misses);
 	}
+	if (r->view != NULL)
+		sb_printf(&b, "# HELP dsmap_replica_generation The coordinator's store generation "
+		          "of the snapshot served.\n# TYPE dsmap_replica_generation gauge\n"
+		          "dsmap_replica_generation %s\n"
+		          "# HELP dsmap_replica_snapshot_created_seconds When the snapshot served "
+		          "was published.\n# TYPE dsmap_replica_snapshot_created_seconds gauge\n"
+		          "dsmap_replica_snapshot_created_seconds %lld\n", r->view->generation,
+		          (long long)r->view->info.created);
 	if (dsmap_store_info_get(&info, dsmap_workspace_store(r->ws)) == 0)
 		sb_printf(&b, "# HELP dsmap_store_used_bytes Bytes of the store in use.\n"
 		          "# TYPE dsmap_store_used_bytes gauge\ndsmap_store_used_bytes %llu\n"

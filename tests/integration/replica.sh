@@ -101,6 +101,10 @@ head_has "^dsmap-generation: $GEN1" "with the generation"
 ask customer-number:C00000230
 body_has '"found": false' "a subject the store does not hold yet: not found"
 
+req GET /metrics "$TOK_AUDITOR"
+expect_code 200 "replica: /metrics"
+body_has "^dsmap_replica_generation $GEN1\$" "with the generation served"
+
 req POST /v1/scan "$TOK_ADMIN" -H 'Content-Length: 0'
 expect_code 409 "replica: POST /v1/scan is refused"
 body_has 'read replica' "saying it is a read replica"
