@@ -311,7 +311,7 @@ int dsmap_workspace__open_at(dsmap_workspace **out, const char *top, const char 
 
 	*out = NULL;
 	if ((abspath = dsmap__realpath(top)) == NULL)
-		return dsmap_error__prefix(DSMAP_ENOTFOUND, "replica");
+		return dsmap_error__prefix(DSMAP_ENOTFOUND, "replica directory");
 	if (sodium_init() < 0) {
 		rc = dsmap_error__set(DSMAP_ERROR, "libsodium failed to initialise");
 		goto done;
