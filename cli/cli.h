@@ -104,6 +104,12 @@ int cmd_audit(int argc, char **argv, struct cli_global *g);
 int cmd_export(int argc, char **argv, struct cli_global *g);
 int cmd_sync(int argc, char **argv, struct cli_global *g);
 int cmd_agent(int argc, char **argv, struct cli_global *g);
+int cmd_snapshot(int argc, char **argv, struct cli_global *g);
+int cmd_replica(int argc, char **argv, struct cli_global *g);
+/* Publish a snapshot of `ws`'s store (dsmap_snapshot_publish()) and print
+ * it: scan --publish-snapshot and snapshot publish.  An exit code. */
+int cli_publish_snapshot(dsmap_workspace *ws, const dsmap_replica_options *ro,
+                         enum cli_format fmt);
 int cmd_demo(int argc, char **argv, struct cli_global *g);
 int cmd_impact(int argc, char **argv, struct cli_global *g);
 int cmd_history(int argc, char **argv, struct cli_global *g);

@@ -181,7 +181,7 @@ static int print_json(const dsmap_scan_report *r)
  * report (a JSON document) per system. */
 static int scan_remote(struct cli_global *g, const char **systems, size_t count,
                        dsmap_agent_options *ro, const dsmap_scan_options *so,
-                       enum cli_format fmt)
+                       enum cli_format fmt, const dsmap_replica_options *publish)
 {
 	dsmap_workspace *ws = NULL;
 	size_t i, failed = 0;
@@ -217,6 +217,11 @@ static int scan_remote(struct cli_global *g, const char **systems, size_t count,
 		}
 		dsmap_scan_report_free(report);
 	}
+	/* A system that failed kept its previous inventory, and the others
+	 * committed theirs: the snapshot holds what the store holds. */
+	if (publish != NULL && (rc == CLI_EXIT_OK || failed > 0) &&
+	    cli_publish_snapshot(ws, publish, fmt) != CLI_EXIT_OK)
+		rc = CLI_EXIT_ERROR;
 	if (rc == CLI_EXIT_OK && failed > 0)
 		rc = CLI_EXIT_ERROR;
 	free(systems);
@@ -237,11 +242,14 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		{ "nats", required_argument, NULL, 'n' },
 		{ "creds", required_argument, NULL, 'c' },
 		{ "ca", required_argument, NULL, 'a' },
+		{ "publish-snapshot", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	dsmap_scan_options so = DSMAP_SCAN_OPTIONS_INIT;
 	dsmap_agent_options ro = DSMAP_AGENT_OPTIONS_INIT;
+	dsmap_replica_options po = DSMAP_REPLICA_OPTIONS_INIT;
+	int publish = 0;
 	const char **remote = NULL;
 	size_t nremote = 0;
 	dsmap_scan_report *report = NULL;
@@ -305,6 +313,9 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		case 'a':
 			ro.ca_path = optarg;
 			break;
+		case 'P':
+			publish = 1;
+			break;
 		case 'h':
 			free(remote);
 			return cli_help(cli_command_find("scan"));
@@ -319,8 +330,11 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		return cli_usage_error("scan", "--remote scans only the systems it names; scan '%s' "
 		                       "in a run of its own", argv[optind]);
 	}
+	po.nats_urls = ro.nats_urls;
+	po.creds_path = ro.creds_path;
+	po.ca_path = ro.ca_path;
 	if (nremote > 0)
-		return scan_remote(g, remote, nremote, &ro, &so, fmt);
+		return scan_remote(g, remote, nremote, &ro, &so, fmt, publish ? &po : NULL);
 	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
 		return rc;
 	bar.tty = isatty(STDERR_FILENO);
@@ -351,6 +365,8 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 	} else {
 		rc = CLI_EXIT_OK;
 	}
+	if (publish && cli_publish_snapshot(ws, &po, fmt) != CLI_EXIT_OK)
+		rc = CLI_EXIT_ERROR;
 done:
 	free(bar.states);
 	dsmap_scan_report_free(report);

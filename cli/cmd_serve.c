@@ -20,6 +20,7 @@ int cmd_serve(int argc, char **argv, struct cli_global *g)
 		{ "insecure", no_argument, NULL, 'i' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
+		{ "replica", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -63,6 +64,9 @@ int cmd_serve(int argc, char **argv, struct cli_global *g)
 		case 'k':
 			o.tls_key = optarg;
 			break;
+		case 'R':
+			o.replica = optarg;
+			break;
 		case 'h':
 			return cli_help(cli_command_find("serve"));
 		default:
@@ -74,8 +78,14 @@ int cmd_serve(int argc, char **argv, struct cli_global *g)
 		return cli_usage_error("serve", "takes no arguments");
 	if ((o.tls_cert == NULL) != (o.tls_key == NULL))
 		return cli_usage_error("serve", "--tls-cert and --tls-key go together");
-	if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK)
+	if (o.replica != NULL) {
+		/* the replica's directory, not a workspace: its tokens and
+		 * access log here, its snapshots opened by the server */
+		if (dsmap_replica_workspace_open(&ws, NULL, o.replica, DSMAP_REPLICA_NO_STORE) < 0)
+			return cli_fail("serve");
+	} else if ((rc = cli_workspace(&ws, g)) != CLI_EXIT_OK) {
 		return rc;
+	}
 	rc = serve_run(ws, &o);
 	dsmap_workspace_free(ws);
 	return rc;

@@ -183,6 +183,9 @@ const struct cli_command cli_commands[] = {
 	  "                   $DSMAP_NATS_URL)\n"
 	  "  --creds FILE     NATS_USER=, NATS_PASSWORD=, NATS_CA= lines; mode 0600\n"
 	  "  --ca FILE        the CA certificate of the servers (TLS)\n"
+	  "  --publish-snapshot  then publish a snapshot of the store for the read\n"
+	  "                   replicas (dsmap snapshot publish), through --nats,\n"
+	  "                   --creds and --ca\n"
 	  "\n"
 	  "On a terminal, stderr shows each system's progress with records/s.\n"
 	  "The summary gives per system its records, subjects and categories, and\n"
@@ -192,7 +195,7 @@ const struct cli_command cli_commands[] = {
 	{ "serve", cmd_serve,
 	  "answer DSAR tools and auditors over HTTP (a JSON API)",
 	  "usage: dsmap serve [--listen ADDR:PORT] [--threads N] [--timeout S] [--insecure]\n"
-	  "                   [--tls-cert FILE --tls-key FILE]\n"
+	  "                   [--tls-cert FILE --tls-key FILE] [--replica DIR]\n"
 	  "\n"
 	  "Serve the workspace's answers over HTTP, as JSON under /v1: POST\n"
 	  "/v1/locate (the identifiers in the body, never in the URL), lineage,\n"
@@ -210,7 +213,13 @@ const struct cli_command cli_commands[] = {
 	  "                       seconds (default 10)\n"
 	  "  --insecure           allow a non-loopback address without TLS\n"
 	  "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)\n"
-	  "  --tls-key FILE       and this PEM private key\n" },
+	  "  --tls-key FILE       and this PEM private key\n"
+	  "  --replica DIR        serve a read replica's snapshot (dsmap replica DIR),\n"
+	  "                       not a workspace: locate, lineage, systems and\n"
+	  "                       lists, each answer with the headers\n"
+	  "                       Dsmap-Generation and Dsmap-Revision; a new snapshot\n"
+	  "                       is seen without a restart; every other route\n"
+	  "                       answers 409\n" },
 	{ "status", cmd_status,
 	  "show what the workspace holds",
 	  "usage: dsmap status [--format text|json]\n"
@@ -253,6 +262,47 @@ const struct cli_command cli_commands[] = {
 	  "Exit status 0 when the whole scan and its manifest were published, 3 when\n"
 	  "the mapping has no such system, 1 otherwise (a failed scan still\n"
 	  "publishes a manifest saying so when it can).\n" },
+	{ "snapshot", cmd_snapshot,
+	  "publish a compact copy of the store for read replicas",
+	  "usage: dsmap snapshot [--nats URLS] [--creds FILE] [--ca FILE]\n"
+	  "                      [--format text|json] publish\n"
+	  "\n"
+	  "Copy the workspace's store with LMDB's compaction and publish it to the\n"
+	  "NATS JetStream stream DSMAP_SNAPSHOTS: 128 KiB chunks on\n"
+	  "dsmap.snap.chunk.ID, then a meta (JSON: id, generation, revision, size,\n"
+	  "chunks, BLAKE2b-256 digest) on dsmap.snap.meta.  The older snapshot is\n"
+	  "then purged.  dsmap replica keeps a copy; dsmap scan --remote\n"
+	  "--publish-snapshot publishes one after its commit.  See\n"
+	  "docs/distributed.md.\n"
+	  "  --nats URLS     the NATS servers, comma-separated (default:\n"
+	  "                  $DSMAP_NATS_URL)\n"
+	  "  --creds FILE    NATS_USER=, NATS_PASSWORD=, NATS_CA= lines; mode 0600\n"
+	  "  --ca FILE       the CA certificate of the servers (TLS)\n"
+	  "\n"
+	  "Exit status 0 when the snapshot and its meta are stored, 1 otherwise.\n" },
+	{ "replica", cmd_replica,
+	  "keep a read replica's copy of the store from NATS JetStream",
+	  "usage: dsmap replica [--nats URLS] [--creds FILE] [--ca FILE] [--once]\n"
+	  "                     [--format text|json] DIR\n"
+	  "\n"
+	  "Take the newest snapshot that dsmap snapshot publish put in NATS when it\n"
+	  "is newer than the one DIR holds: download its chunks, check their\n"
+	  "number, the size and the BLAKE2b-256 digest against its meta, write\n"
+	  "DIR/snapshots/ID/data.mdb (fsync'ed), point the link DIR/current at it\n"
+	  "atomically, and remove the older snapshots.  A snapshot that does not\n"
+	  "match, or of a lower generation than the one held, is refused, and the\n"
+	  "current one stays.  Without --once, waits for the next snapshot, and\n"
+	  "again, until SIGTERM; a failure is reported and asked again.\n"
+	  "DIR must hold .dsmap/secret.key (the coordinator's, mode 0600) and, for\n"
+	  "dsmap serve --replica DIR, .dsmap/tokens.  See docs/distributed.md.\n"
+	  "  --once          take the newest snapshot if newer, then exit\n"
+	  "  --nats URLS     the NATS servers, comma-separated (default:\n"
+	  "                  $DSMAP_NATS_URL)\n"
+	  "  --creds FILE    NATS_USER=, NATS_PASSWORD=, NATS_CA= lines; mode 0600\n"
+	  "  --ca FILE       the CA certificate of the servers (TLS)\n"
+	  "\n"
+	  "Exit status (--once) 0 when DIR holds the newest snapshot, 3 when none\n"
+	  "was ever published, 1 otherwise.\n" },
 	{ "sync", cmd_sync,
 	  "store the lineage graph of a revision of the mapping",
 	  "usage: dsmap sync [--rev REV]\n"

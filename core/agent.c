@@ -32,6 +32,7 @@
 #include "dsmap/agent.h"
 #include "errors.h"
 #include "frame.h"
+#include "natsconn.h"
 #include "sink.h"
 #include "util.h"
 #include "workspace.h"
@@ -70,6 +71,7 @@ struct agent {
 	 * from the client library's thread */
 	pthread_mutex_t mu;
 	char async_err[256];
+	const char *name;                /* the client's name; NULL: "dsmap agent" */
 };
 
 static void pause_ms(long ms)
@@ -268,7 +270,7 @@ static int connect_nats(struct agent *a, const char *urls)
 	if ((s = natsOptions_Create(&a->no)) != NATS_OK ||
 	    (s = natsOptions_SetServers(a->no, (const char **)list, n)) != NATS_OK ||
 	    (s = natsOptions_SetTimeout(a->no, CONNECT_WAIT_MS)) != NATS_OK ||
-	    (s = natsOptions_SetName(a->no, "dsmap agent")) != NATS_OK ||
+	    (s = natsOptions_SetName(a->no, a->name ? a->name : "dsmap agent")) != NATS_OK ||
 	    (s = natsOptions_SetErrorHandler(a->no, on_async_error, a)) != NATS_OK ||
 	    (user[0] && (s = natsOptions_SetUserInfo(a->no, user, pass)) != NATS_OK)) {
 		rc = nats_fail(a, s, 0, "NATS options");
@@ -805,5 +807,94 @@ done:
 	}
 	natsOptions_Destroy(src.a.no);
 	pthread_mutex_destroy(&src.a.mu);
+	return rc;
+}
+
+/* ---- the connection, for the other modules (natsconn.h) -------------------------- */
+
+/* An agent's connection state with options of its own: connect_nats()
+ * reads the creds and the CA from them. */
+struct dsmap__nats {
+	struct agent a;
+	dsmap_agent_options o;
+};
+
+int dsmap__nats_open(struct dsmap__nats **out, const char *urls, const char *creds,
+                     const char *ca, const char *name)
+{
+	static const dsmap_agent_options defaults = DSMAP_AGENT_OPTIONS_INIT;
+	struct dsmap__nats *n;
+	int rc;
+
+	*out = NULL;
+	if ((n = dsmap__calloc(1, sizeof(*n))) == NULL)
+		return dsmap_error__oom();
+	pthread_mutex_init(&n->a.mu, NULL);
+	n->o = defaults;
+	n->o.creds_path = creds;
+	n->o.ca_path = ca;
+	n->a.opts = &n->o;
+	n->a.name = name;
+	if (urls == NULL || *urls == '\0')
+		urls = getenv("DSMAP_NATS_URL");
+	if ((rc = connect_nats(&n->a, urls ? urls : "")) < 0) {
+		dsmap__nats_close(n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+void dsmap__nats_close(struct dsmap__nats *n)
+{
+	if (n == NULL)
+		return;
+	jsCtx_Destroy(n->a.js);
+	if (n->a.nc != NULL) {
+		natsConnection_Close(n->a.nc);
+		natsConnection_Destroy(n->a.nc);
+	}
+	natsOptions_Destroy(n->a.no);
+	pthread_mutex_destroy(&n->a.mu);
+	free(n);
+}
+
+natsConnection *dsmap__nats_conn(struct dsmap__nats *n)
+{
+	return n->a.nc;
+}
+
+jsCtx *dsmap__nats_js(struct dsmap__nats *n)
+{
+	return n->a.js;
+}
+
+int dsmap__nats_transient(natsStatus s, jsErrCode jerr)
+{
+	return transient(s, jerr);
+}
+
+void dsmap__nats_backoff(int tries)
+{
+	backoff(tries);
+}
+
+int dsmap__nats_fail(struct dsmap__nats *n, natsStatus s, jsErrCode jerr, const char *fmt, ...)
+{
+	char what[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return nats_fail(&n->a, s, jerr, "%s", what);
+}
+
+int dsmap__nats_check_creds(const char *path)
+{
+	char user[256], pass[256], ca[4096];
+	int rc = read_creds(path, user, pass, ca, sizeof(user));
+
+	sodium_memzero(pass, sizeof(pass));
 	return rc;
 }

@@ -302,6 +302,38 @@ done:
 	return rc;
 }
 
+int dsmap_workspace__open_at(dsmap_workspace **out, const char *top, const char *storedir)
+{
+	dsmap_store_options sopts = DSMAP_STORE_OPTIONS_INIT;
+	dsmap_workspace *ws = NULL;
+	char *abspath = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((abspath = dsmap__realpath(top)) == NULL)
+		return dsmap_error__prefix(DSMAP_ENOTFOUND, "replica directory");
+	if (sodium_init() < 0) {
+		rc = dsmap_error__set(DSMAP_ERROR, "libsodium failed to initialise");
+		goto done;
+	}
+	/* the same checks as a workspace's: the key, the tokens and the
+	 * access log are as private here */
+	if ((rc = ws_alloc(&ws, abspath)) < 0 ||
+	    (rc = check_private(ws->path, sizeof(private_parts) / sizeof(private_parts[0]))) < 0 ||
+	    (rc = read_key(ws)) < 0)
+		goto done;
+	if (storedir != NULL && (rc = dsmap_store_open(&ws->store, storedir, &sopts)) < 0) {
+		dsmap_error__prefix(rc, "replica %s", ws->path);
+		goto done;
+	}
+	*out = ws;
+	ws = NULL;
+done:
+	dsmap_workspace_free(ws);
+	free(abspath);
+	return rc;
+}
+
 int dsmap_workspace_discover(dsmap_workspace **out, const char *start)
 {
 	char *dir = NULL, *dotdir = NULL, *slash;

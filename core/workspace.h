@@ -37,4 +37,12 @@ int dsmap_workspace__git(dsmap_workspace *ws);
 int dsmap_workspace__lock(dsmap_workspace *ws, int *fd);
 void dsmap_workspace__unlock(int fd);
 
+/* Open a read replica's workspace (replica.h): `top` is the replica's
+ * directory, whose .dsmap/ holds the secret key, the tokens and the access
+ * log, checked as a workspace's are; the store is the snapshot in
+ * `storedir`, or none when it is NULL (dsmap_workspace_store() is then
+ * NULL, and what needs the store fails "store is not open").  It has no
+ * mapping repository: what reads git fails with libgit2's message. */
+int dsmap_workspace__open_at(dsmap_workspace **out, const char *top, const char *storedir);
+
 #endif

@@ -143,7 +143,7 @@ static json_t *list(struct serve_request *r, int kind, const char *at)
 	int rc;
 
 	o.at = at;
-	rc = dsmap_ls(&out, r->srv->ws, kind, &o, DSMAP_FORMAT_JSON);
+	rc = dsmap_ls(&out, r->ws, kind, &o, DSMAP_FORMAT_JSON);
 	if (rc < 0) {
 		serve_problem(r, rc == DSMAP_ENOTFOUND ? 404 : rc == DSMAP_EINVALID ? 400 : 500,
 		              dsmap_error_last()->message, NULL);

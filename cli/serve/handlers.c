@@ -73,7 +73,7 @@ static void status(struct serve_request *r)
 
 	if (!only(r, NULL, "GET /v1/status takes no query arguments"))
 		return;
-	LOCKED(r, 1, dsmap_workspace_status(&st, r->srv->ws));
+	LOCKED(r, 1, dsmap_workspace_status(&st, r->ws));
 	if (rc == 0)
 		rc = dsmap_status_render(&out, st, DSMAP_FORMAT_JSON);
 	dsmap_status_free(st);
@@ -81,6 +81,18 @@ static void status(struct serve_request *r)
 		fail(r, rc);
 	else
 		serve_answer(r, out, "application/json");
+}
+
+/* A question `at` a past revision or date reads the mapping repository,
+ * which a read replica does not have: 409, and 1. */
+static int replica_past(struct serve_request *r)
+{
+	if (r->view == NULL)
+		return 0;
+	serve_problem(r, 409, "this server is a read replica (dsmap serve --replica): it "
+	              "answers at its snapshot's revision only, with no mapping history; ask "
+	              "the coordinator", NULL);
+	return 1;
 }
 
 static void lineage(struct serve_request *r)
@@ -97,16 +109,23 @@ static void lineage(struct serve_request *r)
 		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
 		return;
 	}
+	if (at != NULL && replica_past(r))
+		return;
 	/* At the synced revision, the answer is the store's: cached under its
 	 * last transaction id (cache.c). */
-	if (at == NULL && dsmap_store_last_txn(&txnid, dsmap_workspace_store(r->srv->ws)) == 0) {
+	/* A replica's snapshots are copies: their own transaction ids say
+	 * nothing across a swap, the coordinator's generation does. */
+	if (at == NULL && r->view != NULL)
+		txnid = r->view->info.generation;
+	if (at == NULL && (r->view != NULL ||
+	                   dsmap_store_last_txn(&txnid, dsmap_workspace_store(r->ws)) == 0)) {
 		cached = 1;
 		if ((out = serve_cache_get(r->srv, txnid, r->m.lineage_kind, r->m.id)) != NULL) {
 			serve_answer(r, out, "application/json");
 			return;
 		}
 	}
-	LOCKED(r, at != NULL, dsmap_lineage(&out, r->srv->ws, r->m.lineage_kind, r->m.id, at,
+	LOCKED(r, at != NULL, dsmap_lineage(&out, r->ws, r->m.lineage_kind, r->m.id, at,
 	                                    DSMAP_FORMAT_JSON));
 	if (rc < 0) {
 		fail(r, rc);
@@ -136,7 +155,9 @@ static void ls(struct serve_request *r)
 	o.subject_kind = serve_arg(r, "subject-kind");
 	o.purpose = serve_arg(r, "purpose");
 	o.at = serve_arg(r, "at");
-	LOCKED(r, o.at != NULL, dsmap_ls(&out, r->srv->ws, r->m.ls_kind, &o, DSMAP_FORMAT_JSON));
+	if (o.at != NULL && replica_past(r))
+		return;
+	LOCKED(r, o.at != NULL, dsmap_ls(&out, r->ws, r->m.ls_kind, &o, DSMAP_FORMAT_JSON));
 	if (rc < 0)
 		fail(r, rc);
 	else
@@ -184,7 +205,7 @@ static void history(struct serve_request *r)
 	}
 	o.since = serve_arg(r, "since");
 	o.rev = serve_arg(r, "rev");
-	LOCKED(r, 1, dsmap_history(&out, r->srv->ws, &o, DSMAP_FORMAT_JSON));
+	LOCKED(r, 1, dsmap_history(&out, r->ws, &o, DSMAP_FORMAT_JSON));
 	if (rc < 0)
 		fail(r, rc);
 	else
@@ -204,7 +225,7 @@ static void blame(struct serve_request *r)
 		serve_problem(r, 400, "blame needs both ends of an edge: a=KIND:ID and b=KIND:ID", NULL);
 		return;
 	}
-	LOCKED(r, 1, dsmap_blame(&out, r->srv->ws, a, b, DSMAP_FORMAT_JSON));
+	LOCKED(r, 1, dsmap_blame(&out, r->ws, a, b, DSMAP_FORMAT_JSON));
 	if (rc < 0)
 		fail(r, rc);
 	else
@@ -224,7 +245,7 @@ static void impact(struct serve_request *r)
 		serve_problem(r, 400, "impact needs two revisions: from=REV and to=REV", NULL);
 		return;
 	}
-	LOCKED(r, 1, dsmap_impact(&out, r->srv->ws, from, to, DSMAP_FORMAT_JSON));
+	LOCKED(r, 1, dsmap_impact(&out, r->ws, from, to, DSMAP_FORMAT_JSON));
 	if (rc < 0)
 		fail(r, rc);
 	else
@@ -253,7 +274,7 @@ static void ropa(struct serve_request *r)
 	}
 	o.generated_at = r->srv->generated_at;
 	/* the controller and contacts are read from the revision's commit */
-	LOCKED(r, 1, dsmap_ropa(&out, r->srv->ws, &o, csv ? DSMAP_FORMAT_CSV : DSMAP_FORMAT_JSON));
+	LOCKED(r, 1, dsmap_ropa(&out, r->ws, &o, csv ? DSMAP_FORMAT_CSV : DSMAP_FORMAT_JSON));
 	if (rc < 0)
 		fail(r, rc);
 	else
@@ -275,7 +296,7 @@ static void export_dpv(struct serve_request *r)
 		serve_problem(r, 400, "at= is a revision or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL);
 		return;
 	}
-	LOCKED(r, 1, dsmap_dpv_export(&out, r->srv->ws, &o));
+	LOCKED(r, 1, dsmap_dpv_export(&out, r->ws, &o));
 	if (rc < 0)
 		fail(r, rc);
 	else
@@ -312,7 +333,7 @@ static void audit(struct serve_request *r)
 		o.stale_days = (unsigned int)v;
 	}
 	/* the graph and the inventory only: no git, no generation database */
-	LOCKED(r, 0, dsmap_audit(&out, NULL, r->srv->ws, &o, DSMAP_FORMAT_JSON));
+	LOCKED(r, 0, dsmap_audit(&out, NULL, r->ws, &o, DSMAP_FORMAT_JSON));
 	if (rc < 0)
 		fail(r, rc);
 	else
@@ -361,6 +382,7 @@ static int batch_each(void *payload, size_t i, int rc, const dsmap_locate_result
 static void locate(struct serve_request *r)
 {
 	struct locate_call c = { r, NULL, { NULL, 0, 0, 0 }, NULL };
+	struct serve_locator *tl;
 	struct locate_body b;
 	dsmap_locate_result *res = NULL;
 	char *out = NULL;
@@ -379,12 +401,29 @@ static void locate(struct serve_request *r)
 		goto done;
 	}
 	/* The thread's locator (server.h), refreshed to the store's last
-	 * commit; opened on the thread's first locate. */
-	if ((c.loc = pthread_getspecific(r->srv->locators)) != NULL) {
+	 * commit; opened on the thread's first locate, and again when a
+	 * replica's snapshot was swapped since. */
+	if ((tl = pthread_getspecific(r->srv->locators)) != NULL && tl->view != r->view) {
+		pthread_setspecific(r->srv->locators, NULL);
+		dsmap_locator_free(tl->loc);
+		serve_view_put(tl->view);
+		free(tl);
+		tl = NULL;
+	}
+	if (tl != NULL) {
+		c.loc = tl->loc;
 		rc = dsmap_locator_refresh(c.loc);
-	} else if ((rc = dsmap_locator_open(&c.loc, r->srv->ws)) == 0 &&
-	           pthread_setspecific(r->srv->locators, c.loc) != 0) {
-		owned = 1;   /* not kept: freed below */
+	} else if ((rc = dsmap_locator_open(&c.loc, r->ws)) == 0) {
+		if ((tl = malloc(sizeof(*tl))) != NULL) {
+			tl->loc = c.loc;
+			tl->view = r->view;
+		}
+		if (tl == NULL || pthread_setspecific(r->srv->locators, tl) != 0) {
+			free(tl);
+			owned = 1;   /* not kept: freed below */
+		} else if (r->view != NULL) {
+			atomic_fetch_add(&r->view->refs, 1);   /* the locator's */
+		}
 	}
 	if (rc < 0) {
 		if (rc == DSMAP_ENOTFOUND)

@@ -178,6 +178,9 @@ static MHD_RESULT finish(struct serve_request *r)
 	    (r->www_authenticate &&
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 	                             "Bearer realm=\"dsmap\"") != MHD_YES) ||
+	    (r->view != NULL &&
+	     (MHD_add_response_header(resp, "Dsmap-Generation", r->view->generation) != MHD_YES ||
+	      MHD_add_response_header(resp, "Dsmap-Revision", r->view->info.revision) != MHD_YES)) ||
 	    (atomic_load(&r->srv->draining) &&
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) ||
 	    ui_headers(r, resp) < 0) {
@@ -213,6 +216,26 @@ static MHD_RESULT answer_locate(struct serve_request *r)
 	return finish(r);
 }
 
+/* What a read replica answers from its snapshot: the store's routes.
+ * The others write (a scan) or read the mapping repository, which a
+ * replica does not have. */
+static int replica_route(enum route_id route)
+{
+	switch (route) {
+	case ROUTE_HEALTHZ:
+	case ROUTE_METRICS:
+	case ROUTE_OPENAPI:
+	case ROUTE_LOCATE:
+	case ROUTE_LINEAGE:
+	case ROUTE_SYSTEM:
+	case ROUTE_SYSTEMS:
+	case ROUTE_LS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char *url,
                              const char *method, const char *version, const char *upload_data,
                              size_t *upload_data_size, void **con_cls)
@@ -228,6 +251,13 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
 		r->srv = s;
+		r->ws = s->ws;
+		if (s->replica != NULL) {
+			/* held to the request's end: a swap meanwhile never closes
+			 * the store it reads */
+			r->view = serve_view_get(s);
+			r->ws = r->view->ws;
+		}
 		r->conn = conn;
 		r->method = method;
 		r->t0 = now_us();
@@ -240,6 +270,16 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
 		}
 		if (serve_authorise(r, r->m.access) != 0)
 			return finish(r);
+		if (s->replica != NULL && !replica_route(r->m.route)) {
+			serve_problem(r, 409, r->m.route == ROUTE_SCAN ?
+			              "this server is a read replica (dsmap serve --replica): it "
+			              "never writes its store; scan on the coordinator" :
+			              "this server is a read replica (dsmap serve --replica): it "
+			              "answers locate, lineage, systems and lists from its "
+			              "snapshot, with no mapping history; ask the coordinator",
+			              NULL);
+			return finish(r);
+		}
 		len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (strcmp(method, "POST") == 0 &&
@@ -354,6 +394,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		count(&s->stats, r, us);
 		serve_access_record(r, us);
 	}
+	serve_view_put(r->view);
 	free(r->body);
 	free(r->answer);
 	free(r);
@@ -363,9 +404,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /* MHD's own messages: to stderr, marked as the server's.  They name
  * sockets and protocol faults, never a body. */
 /* A server thread's locator, when the thread ends (pthread_key_create). */
-static void locator_free(void *loc)
+static void locator_free(void *p)
 {
-	dsmap_locator_free(loc);
+	struct serve_locator *l = p;
+
+	dsmap_locator_free(l->loc);
+	serve_view_put(l->view);
+	free(l);
 }
 
 static void on_log(void *cls, const char *fmt, va_list ap)
@@ -475,14 +520,22 @@ void serve_metrics(struct serve_request *r)
 		          "dsmap_lineage_cache_requests_total{result=\"hit\"} %llu\n"
 		          "dsmap_lineage_cache_requests_total{result=\"miss\"} %llu\n", hits, misses);
 	}
-	if (dsmap_store_info_get(&info, dsmap_workspace_store(r->srv->ws)) == 0)
+	if (r->view != NULL)
+		sb_printf(&b, "# HELP dsmap_replica_generation The coordinator's store generation "
+		          "of the snapshot served.\n# TYPE dsmap_replica_generation gauge\n"
+		          "dsmap_replica_generation %s\n"
+		          "# HELP dsmap_replica_snapshot_created_seconds When the snapshot served "
+		          "was published.\n# TYPE dsmap_replica_snapshot_created_seconds gauge\n"
+		          "dsmap_replica_snapshot_created_seconds %lld\n", r->view->generation,
+		          (long long)r->view->info.created);
+	if (dsmap_store_info_get(&info, dsmap_workspace_store(r->ws)) == 0)
 		sb_printf(&b, "# HELP dsmap_store_used_bytes Bytes of the store in use.\n"
 		          "# TYPE dsmap_store_used_bytes gauge\ndsmap_store_used_bytes %llu\n"
 		          "# HELP dsmap_store_file_bytes Size of the store's file.\n"
 		          "# TYPE dsmap_store_file_bytes gauge\ndsmap_store_file_bytes %llu\n",
 		          (unsigned long long)info.used_size, (unsigned long long)info.file_size);
 	pthread_mutex_lock(&r->srv->git_lock);
-	rc = dsmap_workspace_status(&status, r->srv->ws);
+	rc = r->view != NULL ? -1 : dsmap_workspace_status(&status, r->ws);
 	pthread_mutex_unlock(&r->srv->git_lock);
 	if (rc == 0) {
 		sb_printf(&b, "# HELP dsmap_system_last_scan_timestamp_seconds When each system's "
@@ -662,6 +715,9 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 		goto done;
 	}
 	s->ws = ws;
+	s->replica = o->replica;
+	pthread_mutex_init(&s->view_lock, NULL);
+	pthread_mutex_init(&s->swap_lock, NULL);
 	/* A register's generation date: SOURCE_DATE_EPOCH when set, as for
 	 * dsmap ropa (reproducible registers), else the time of the request. */
 	{
@@ -685,6 +741,8 @@ int serve_run(dsmap_workspace *ws, const struct serve_options *o)
 		}
 	}
 	pthread_mutex_init(&s->git_lock, NULL);
+	if (s->replica != NULL && serve_view_open(s) < 0)
+		goto done;
 	if (pthread_key_create(&s->locators, locator_free) != 0) {
 		fprintf(stderr, "dsmap: serve: out of memory\n");
 		goto done;
@@ -788,6 +846,9 @@ done:
 		if (s->has_locators)
 			pthread_key_delete(s->locators);
 		pthread_mutex_destroy(&s->git_lock);
+		serve_view_put(s->view);
+		pthread_mutex_destroy(&s->swap_lock);
+		pthread_mutex_destroy(&s->view_lock);
 		free(s);
 	}
 	free(cert);

@@ -49,6 +49,21 @@ struct serve_options {
 	int insecure;            /* allow a non-loopback address without TLS */
 	const char *tls_cert;    /* PEM files, both or neither */
 	const char *tls_key;
+	const char *replica;     /* serve a read replica's directory (dsmap replica) */
+};
+
+/* A read replica's snapshot being served (view.c): its workspace, opened
+ * when DIR/current first pointed at it.  Each request holds a reference
+ * from its start to its end, and so does each thread's locator; the
+ * server holds one while it is current.  A swap puts a new view in and
+ * drops the server's reference to the old, which is freed (its store
+ * closed) when its last request or locator lets go. */
+struct serve_view {
+	dsmap_workspace *ws;
+	atomic_uint refs;
+	dsmap_snapshot_info info;
+	char generation[24];     /* info.generation in decimal, for the header */
+	char target[64];         /* "snapshots/ID", as DIR/current reads */
 };
 
 struct serve_stats {
@@ -60,7 +75,14 @@ struct serve_stats {
 };
 
 struct server {
+	/* the workspace; for a replica, its directory's tokens and access
+	 * log only, with no store: each request's is r->ws */
 	dsmap_workspace *ws;
+	const char *replica;        /* the replica's directory, or NULL */
+	pthread_mutex_t view_lock;  /* held to read or swap `view`, never longer */
+	pthread_mutex_t swap_lock;  /* held by the one thread opening a new view */
+	struct serve_view *view;    /* the current snapshot (replica) */
+	char failed_target[256];    /* a snapshot that would not open, said once */
 	pthread_mutex_t git_lock;
 	/* Each server thread's locator (handlers.c), kept across requests and
 	 * parked between them: refreshing one costs a read transaction while
@@ -94,6 +116,8 @@ struct server {
 /* A request being answered: what the handlers get. */
 struct serve_request {
 	struct server *srv;
+	dsmap_workspace *ws;        /* what the request reads: srv->ws or view->ws */
+	struct serve_view *view;    /* a replica's snapshot, held; NULL otherwise */
 	void *conn;                 /* struct MHD_Connection */
 	struct route_match m;
 	const char *method;
@@ -126,6 +150,20 @@ struct serve_request {
 /* Run the server until SIGTERM or SIGINT: 0, or an exit code with the
  * error printed.  Owns nothing of `ws`. */
 int serve_run(dsmap_workspace *ws, const struct serve_options *o);
+
+/* A read replica's views (view.c).  serve_view_open(): the first, at
+ * start (-1 with the error printed).  serve_view_get(): the current one,
+ * held, after one readlink(2) of DIR/current and, when it moved, opening
+ * the new snapshot (one thread at a time; the others go on with the old).
+ * serve_view_put(): drop a reference; NULL is a no-op.  The thread's
+ * locator (handlers.c) holds its view, as a struct serve_locator. */
+int serve_view_open(struct server *s);
+struct serve_view *serve_view_get(struct server *s);
+void serve_view_put(struct serve_view *v);
+struct serve_locator {
+	dsmap_locator *loc;
+	struct serve_view *view;    /* held while the locator lives; NULL: not a replica */
+};
 
 /* Answer with an RFC 9457 problem: `status`, and `detail` (never an
  * identifier value).  `extra` (a JSON object, consumed; may be NULL) adds

@@ -27,5 +27,6 @@
 #include "dsmap/token.h"
 #include "dsmap/accesslog.h"
 #include "dsmap/agent.h"
+#include "dsmap/replica.h"
 
 #endif /* DSMAP_H */

@@ -19,6 +19,12 @@
 #   NATS_CREDS_<SYSTEM>: a 0600 file of NATS_USER=, NATS_PASSWORD= lines
 #                  (dsmap's credentials format) for user agent-SYSTEM, which
 #                  may publish on dsmap.scan.SYSTEM.> and nothing else
+#   NATS_CREDS_REPLICA: the same for user replica, which may read the
+#                  stream DSMAP_SNAPSHOTS and publish on no dsmap.> subject
+#
+# NATS_MAX_FILE_STORE (default 1GB) is each node's JetStream file store
+# limit: bench/replica raises it, since the stream of snapshots holds two
+# of them while a new one is published.
 #
 # Each node has its own JetStream store dir, so that a test can grep them
 # all.  The certificate (a self-signed CA and one node certificate, for
@@ -88,7 +94,7 @@ listen: 127.0.0.1:$port
 http: 127.0.0.1:$mport
 max_payload: 1MB
 tls { $tls }
-jetstream { store_dir: "$NATS_DIR/n$i", max_memory_store: 64MB, max_file_store: 1GB }
+jetstream { store_dir: "$NATS_DIR/n$i", max_memory_store: 64MB, max_file_store: ${NATS_MAX_FILE_STORE:-1GB} }
 cluster {
   name: dsmap-test
   listen: 127.0.0.1:$cport
@@ -153,6 +159,22 @@ nats_start() {
 			> "$NATS_DIR/creds/$sys")
 		eval "NATS_CREDS_$(echo "$sys" | tr -c 'A-Za-z0-9\n' _)=\$NATS_DIR/creds/\$sys"
 	done
+	# A read replica's user: it reads the snapshots' stream (the last
+	# meta, ordered consumers and their flow control) and publishes
+	# nothing on dsmap.>.
+	pw=$(nats__password)
+	NATS_AGENT_USERS="$NATS_AGENT_USERS      { user: \"replica\", password: \"$pw\",
+        permissions: { publish: { allow: [\"\$JS.API.STREAM.MSG.GET.DSMAP_SNAPSHOTS\",
+                                          \"\$JS.API.CONSUMER.CREATE.DSMAP_SNAPSHOTS\",
+                                          \"\$JS.API.CONSUMER.CREATE.DSMAP_SNAPSHOTS.>\",
+                                          \"\$JS.API.CONSUMER.DELETE.DSMAP_SNAPSHOTS.>\",
+                                          \"\$JS.API.CONSUMER.INFO.DSMAP_SNAPSHOTS.>\",
+                                          \"\$JS.FC.DSMAP_SNAPSHOTS.>\"] },
+                       subscribe: { allow: [\"_INBOX.>\", \"dsmap.snap.meta\"] } } }
+"
+	(umask 077 && printf 'NATS_USER=replica\nNATS_PASSWORD=%s\n' "$pw" \
+		> "$NATS_DIR/creds/replica")
+	NATS_CREDS_REPLICA=$NATS_DIR/creds/replica
 	NATS_URLS=
 	for i in 1 2 3; do
 		eval "NATS_PORT_$i=$(nats__port) NATS_CPORT_$i=$(nats__port) NATS_MPORT_$i=$(nats__port)"

@@ -65,6 +65,25 @@ static void test_options__agent(void **state)
 	assert_int_equal(sizeof(dsmap_agent_options), 7 * sizeof(void *));
 }
 
+static void test_options__replica(void **state)
+{
+	dsmap_replica_options o = DSMAP_REPLICA_OPTIONS_INIT;
+
+	(void)state;
+	assert_int_equal(o.version, DSMAP_REPLICA_OPTIONS_VERSION);
+	assert_int_equal(DSMAP_REPLICA_OPTIONS_VERSION, 1);
+	assert_null(o.nats_urls);
+	assert_null(o.creds_path);
+	assert_null(o.ca_path);
+	assert_int_equal(o.chunk_bytes, 0);
+	assert_int_equal(offsetof(dsmap_replica_options, version), 0);
+	assert_int_equal(offsetof(dsmap_replica_options, nats_urls), sizeof(void *));
+	assert_int_equal(offsetof(dsmap_replica_options, creds_path), 2 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_replica_options, ca_path), 3 * sizeof(void *));
+	assert_int_equal(offsetof(dsmap_replica_options, chunk_bytes), 4 * sizeof(void *));
+	assert_int_equal(sizeof(dsmap_replica_options), 5 * sizeof(void *));
+}
+
 static void test_options__ropa(void **state)
 {
 	dsmap_ropa_options o = DSMAP_ROPA_OPTIONS_INIT;
@@ -231,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_options__history_refused),
 		cmocka_unit_test(test_options__unknown_version_refused),
 		cmocka_unit_test(test_options__agent),
+		cmocka_unit_test(test_options__replica),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
