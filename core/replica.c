@@ -494,6 +494,9 @@ struct dsmap_replica {
 	char *snapdir;                 /* DIR/snapshots */
 	struct dsmap__nats *n;
 	natsSubscription *metas;       /* new metas, to wake a wait */
+	/* the last snapshot whose bytes were refused (size, order, digest):
+	 * not downloaded again by this handle, only a newer one is */
+	char refused[sizeof(((dsmap_snapshot_info *)0)->id)];
 };
 
 void dsmap_replica_free(dsmap_replica *rep)
@@ -891,10 +894,13 @@ int dsmap_replica_update(dsmap_snapshot_info *out, dsmap_replica *rep, unsigned 
 			                      held.id, (unsigned long long)held.generation);
 			break;
 		}
-		if (rc == 0 && (!held.id[0] || si.generation > held.generation)) {
+		if (rc == 0 && (!held.id[0] || si.generation > held.generation) &&
+		    strcmp(si.id, rep->refused) != 0) {
 			if ((rc = install(rep, &si, raw, rawlen)) == 0) {
 				held = si;
 				rc = 1;
+			} else if (rc == DSMAP_ECORRUPT) {
+				snprintf(rep->refused, sizeof(rep->refused), "%s", si.id);
 			}
 			break;
 		}

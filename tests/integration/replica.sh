@@ -170,6 +170,9 @@ check "the replica refuses it, naming it and the digests" \
 	"$T_TMP/rep.err"
 check "current stays" test "$(readlink "$R/current")" = "snapshots/$SNAP2"
 check "nothing of it is left" test ! -e "$R/snapshots/$SNAP3"
+sleep 3
+check "and it is not downloaded again: refused once" \
+	test "$(grep -c "snapshot $SNAP3: its bytes' digest" "$T_TMP/rep.err")" = 1
 ask customer-number:C00000230
 head_has "^dsmap-generation: $GEN2" "the replica answers from the snapshot it held"
 

@@ -132,7 +132,9 @@ DSMAP_EXTERN(int) dsmap_replica_open(dsmap_replica **out, const char *dir,
  *         the newest; DSMAP_ENOTFOUND when nothing was ever published;
  *         DSMAP_EINVALID for a snapshot of a generation lower than the one
  *         held (refused); DSMAP_ECORRUPT for a snapshot whose chunks,
- *         size or digest do not match its meta; DSMAP_ETIMEOUT when its
+ *         size or digest do not match its meta (which this handle then
+ *         never downloads again: until a newer one is published, it is
+ *         0, the one held being the newest it takes); DSMAP_ETIMEOUT when its
  *         chunks stop coming; DSMAP_EIO, DSMAP_ENOSPC; the last error names
  *         the snapshot
  */
