@@ -114,6 +114,16 @@ expect_code 409 "replica: the mapping history is the coordinator's"
 req GET "/v1/lineage/system/crm?at=2020-01-01" "$TOK_AUDITOR"
 expect_code 409 "replica: so is a lineage at a past date"
 body_has 'no mapping history' "saying so"
+req GET /v1/openapi.json
+expect_code 200 "replica: its OpenAPI document"
+check "which documents the replica's headers and its 409s" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = d["paths"]["/v1/locate"]["post"]["responses"]["200"]["headers"]
+assert set(ok) == {"Dsmap-Generation", "Dsmap-Revision"}, ok
+for path, m in (("/v1/history", "get"), ("/v1/status", "get"), ("/v1/lineage/{kind}/{id}", "get")):
+    assert d["paths"][path][m]["responses"]["409"]["$ref"].endswith("/ReadReplica"), path
+' "$T_TMP/body"
 
 # ---- the next generation, swapped in while serving ---------------------
 
