@@ -45,6 +45,7 @@
 #define MAX_URLS 16
 #define ACK_WAIT_S 20             /* a delivery never acked comes again after this */
 #define LATER_MS 1000             /* a message before its turn comes again after this */
+#define ACK_PENDING_MAX 16        /* deliveries a consumer has unacked at most */
 /* A batch is sent when full, or once it has waited this long: a slow
  * source's records reach the coordinator, which counts an agent silent
  * for its timeout as dead. */
@@ -576,6 +577,11 @@ struct source {
 	natsMsg *cur;                    /* the message handed out last, not yet acked */
 	char system[128];
 	char durable[160];               /* the consumer's name */
+	uint64_t cur_seq;                /* cur's stream sequence, 0 when unknown */
+	/* the stream sequences of the messages this scan handed back to come
+	 * again later, not come yet: pending in the consumer, not lost */
+	uint64_t later[ACK_PENDING_MAX];
+	size_t nlater;
 };
 
 static void header_of(natsMsg *msg, const char *key, char *out, size_t cap)
@@ -634,6 +640,12 @@ static int source_next(void *payload, struct dsmap__remote_msg *m, unsigned int 
 		m->seq = meta->Sequence.Stream;
 		jsMsgMetaData_Destroy(meta);
 	}
+	src->cur_seq = m->seq;
+	for (i = 0; m->seq != 0 && i < src->nlater; i++)
+		if (src->later[i] == m->seq) {
+			src->later[i] = src->later[--src->nlater];
+			break;
+		}
 	m->data = (const unsigned char *)natsMsg_GetData(src->cur);
 	m->len = (size_t)natsMsg_GetDataLength(src->cur);
 	return 0;
@@ -664,6 +676,9 @@ static int source_ack(void *payload, int what)
 	 * generation's batch numbers count once. */
 	while ((s = ack_as(src->cur, what)) != NATS_OK && transient(s, 0) && ++tries < PUBLISH_TRIES)
 		backoff(tries);
+	if (s == NATS_OK && what == DSMAP__MSG_LATER && src->cur_seq != 0 &&
+	    src->nlater < ACK_PENDING_MAX)
+		src->later[src->nlater++] = src->cur_seq;
 	if (s != NATS_OK)
 		return nats_fail(&src->a, s, 0, "system %s: cannot acknowledge a message",
 		                 src->system);
@@ -671,10 +686,12 @@ static int source_ack(void *payload, int what)
 }
 
 /* Whether a message delivered before the last one was lost on its way:
- * the consumer counts more than the last message unacknowledged.  Every
- * other message this scan was given is acked before the next is asked
- * for; the flush first makes the server take those acks before it
- * answers. */
+ * the consumer counts more unacknowledged than the last message and those
+ * this scan handed back to come later (they stay pending until they come
+ * again and are taken).  Every other message this scan was given is acked
+ * before the next is asked for; the flush first makes the server take
+ * those acks before it answers.  A message a killed scan held counts as
+ * lost too: it comes again after the ack wait, and may be a start. */
 static int source_lost(void *payload)
 {
 	struct source *src = payload;
@@ -691,7 +708,7 @@ static int source_lost(void *payload)
 	if (s != NATS_OK)
 		return nats_fail(&src->a, s, jerr, "system %s: cannot read the NATS consumer's state",
 		                 src->system);
-	lost = ci->NumAckPending > 1;
+	lost = ci->NumAckPending > 1 + (int64_t)src->nlater;
 	jsConsumerInfo_Destroy(ci);
 	return lost;
 }
@@ -777,7 +794,7 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 	 * enough for a scan whose message was lost on its way to wait for it
 	 * (the system's timeout counts from the last message taken). */
 	subo.Config.AckWait = (int64_t)ACK_WAIT_S * 1000000000;
-	subo.Config.MaxAckPending = 16;
+	subo.Config.MaxAckPending = ACK_PENDING_MAX;
 	subo.Config.DeliverPolicy = js_DeliverAll;
 	for (tries = 0; (s = js_PullSubscribe(&src.sub, src.a.js, subject, durable, NULL, &subo,
 	                                      &jerr)) != NATS_OK &&

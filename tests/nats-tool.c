@@ -19,12 +19,14 @@
  *                                      (so not a duplicate), with DATA instead of
  *                                      its data when given: a redelivery, or a
  *                                      forged message, for the coordinator
- *   take NAME DURABLE SUBJECT N        receive N messages of the durable pull
+ *   take NAME DURABLE SUBJECT N [ACKED]
+ *                                      receive N messages of the durable pull
  *                                      consumer DURABLE (filter SUBJECT) of stream
- *                                      NAME and ack none: deliveries lost on their
- *                                      way, which NATS delivers again after the
- *                                      consumer's ack wait; prints their stream
- *                                      sequences
+ *                                      NAME, ack the first ACKED (default 0) and
+ *                                      not the rest: deliveries lost on their way,
+ *                                      or held by a scan that was killed, which
+ *                                      NATS delivers again after the consumer's
+ *                                      ack wait; prints their stream sequences
  *
  * URLS is a comma-separated list (tls://127.0.0.1:4222,...).  With -c the
  * connection is TLS and the server's certificate must chain to CAFILE.
@@ -44,7 +46,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: nats-tool [-u USER] [-p PASSWORD] [-c CAFILE] [-t SECONDS] URLS "
 	        "stream-add NAME SUBJECT REPLICAS | stream-info NAME | pub SUBJECT DATA [MSGID] | "
-	        "last NAME SUBJECT | copy NAME SEQ MSGID [DATA] | take NAME DURABLE SUBJECT N\n");
+	        "last NAME SUBJECT | copy NAME SEQ MSGID [DATA] | take NAME DURABLE SUBJECT N [ACKED]\n");
 	return 2;
 }
 
@@ -258,12 +260,13 @@ int main(int argc, char **argv)
 		if (s != NATS_OK)
 			goto done;
 		rc = 0;
-	} else if (strcmp(argv[optind], "take") == 0 && argc - optind == 5) {
+	} else if (strcmp(argv[optind], "take") == 0 && (argc - optind == 5 || argc - optind == 6)) {
 		natsSubscription *sub = NULL;
 		natsMsgList list = { NULL, 0 };
 		jsSubOptions so;
 		jsMsgMetaData *meta = NULL;
-		int want = atoi(argv[optind + 4]), got;
+		int want = atoi(argv[optind + 4]), acked = argc - optind == 6 ? atoi(argv[optind + 5]) : 0;
+		int got;
 
 		jsSubOptions_Init(&so);
 		so.Stream = argv[optind + 1];
@@ -276,6 +279,8 @@ int main(int argc, char **argv)
 				printf("seq %llu\n", (unsigned long long)meta->Sequence.Stream);
 				jsMsgMetaData_Destroy(meta);
 			}
+			if (list.Count == 1 && got < acked)
+				s = natsMsg_AckSync(list.Msgs[0], NULL, &jerr);
 			natsMsgList_Destroy(&list);
 		}
 		/* destroyed, not unsubscribed: the durable consumer stays */

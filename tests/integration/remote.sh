@@ -290,6 +290,27 @@ for lost in 1 2; do
 	check "locate answers as before" cmp -s "$T_TMP/out" "$T_TMP/remote-1.json"
 done
 
+# A scan killed while it held a batch: it had taken the generation's start
+# (acked) and held its batch.  The next scan is given the manifest first,
+# waits for the held batch to come again after the ack wait (it could have
+# been a start), skips both as the killed scan's rest (the manifest it
+# handed back itself is not a lost one), and fails for want of a start;
+# the scan after that takes the next generation, nothing of the old one
+# left to come amid it.
+n=$(stream_count)
+agent crm
+nats_tool take DSMAP_SCAN dsmap-crm 'dsmap.scan.crm.>' 2 1
+check "a killed scan's generation: its start taken, its batch held" \
+	test "$N_RC" -eq 0 -a "$(echo "$N_OUT" | tr '\n' ' ')" = "seq $((n + 1)) seq $((n + 2)) "
+remote --remote crm --timeout 25
+expect_rc 1 "the next scan finds only the killed scan's rest"
+expect_out "^crm \\(sqlite\\): FAILED .*the agent sent nothing for 25 s .*; no generation had begun" \
+	"and fails for want of a start"
+agent crm
+remote --remote crm --timeout 60
+expect_rc 0 "the scan after it takes the next generation"
+expect_out '^crm \(sqlite\): 200 records, 200 subjects, 4 categories' "200 records"
+
 # A generation whose batch never arrives.
 n=$(stream_count)
 agent crm
