@@ -713,39 +713,46 @@ static int source_lost(void *payload)
 	return lost;
 }
 
-/* The stream the agents publish to, made when it is missing. */
-static int ensure_stream(struct agent *a)
+/* The stream `name` of `subjects` ("dsmap.scan.>"), made when it is
+ * missing: file storage, $DSMAP_NATS_REPLICAS replicas (3), and a
+ * retried publish dropped as a duplicate for `dup_minutes`.  Its last
+ * sequence in *last_seq when not NULL (0 for a new one). */
+static int ensure_stream(struct agent *a, const char *name, const char *subject,
+                         int dup_minutes, uint64_t *last_seq)
 {
 	jsStreamConfig sc;
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
-	const char *subjects[1] = { "dsmap.scan.>" };
+	const char *subjects[1] = { subject };
 	const char *env = getenv("DSMAP_NATS_REPLICAS");
 	natsStatus s;
 	int tries = 0;
 
+	if (last_seq != NULL)
+		*last_seq = 0;
 	/* A JetStream request fails while the cluster elects a new leader (a
 	 * node just died): asked again, a few times. */
-	while ((s = js_GetStreamInfo(&si, a->js, DSMAP_REMOTE_STREAM, NULL, &jerr)) != NATS_OK &&
+	while ((s = js_GetStreamInfo(&si, a->js, name, NULL, &jerr)) != NATS_OK &&
 	       transient(s, jerr) && ++tries < PUBLISH_TRIES)
 		backoff(tries);
 	if (s == NATS_OK) {
+		if (last_seq != NULL)
+			*last_seq = si->State.LastSeq;
 		jsStreamInfo_Destroy(si);
 		return 0;
 	}
 	if (s != NATS_NOT_FOUND)
-		return nats_fail(a, s, jerr, "NATS stream %s", DSMAP_REMOTE_STREAM);
+		return nats_fail(a, s, jerr, "NATS stream %s", name);
 	jsStreamConfig_Init(&sc);
-	sc.Name = DSMAP_REMOTE_STREAM;
+	sc.Name = name;
 	sc.Subjects = subjects;
 	sc.SubjectsLen = 1;
 	sc.Storage = js_FileStorage;
 	sc.Replicas = env && *env ? strtol(env, NULL, 10) : 3;
-	sc.Duplicates = (int64_t)10 * 60 * 1000000000;   /* a retried publish, 10 min on */
+	sc.Duplicates = (int64_t)dup_minutes * 60 * 1000000000;
 	if ((s = js_AddStream(NULL, a->js, &sc, NULL, &jerr)) != NATS_OK)
 		return nats_fail(a, s, jerr, "cannot create the NATS stream %s (%lld replicas; "
-		                 "DSMAP_NATS_REPLICAS sets how many)", DSMAP_REMOTE_STREAM,
-		                 (long long)sc.Replicas);
+		                 "DSMAP_NATS_REPLICAS sets how many)", name, (long long)sc.Replicas);
 	return 0;
 }
 
@@ -779,7 +786,8 @@ int dsmap_scan_remote(dsmap_scan_report **out, dsmap_workspace *ws, const char *
 	src.a.opts = opts;
 	strcpy(src.system, system);
 	urls = opts->nats_urls ? opts->nats_urls : getenv("DSMAP_NATS_URL");
-	if ((rc = connect_nats(&src.a, urls ? urls : "")) < 0 || (rc = ensure_stream(&src.a)) < 0)
+	if ((rc = connect_nats(&src.a, urls ? urls : "")) < 0 ||
+	    (rc = ensure_stream(&src.a, DSMAP_REMOTE_STREAM, "dsmap.scan.>", 10, NULL)) < 0)
 		goto done;
 	snprintf(subject, sizeof(subject), "dsmap.scan.%s.>", system);
 	snprintf(durable, sizeof(durable), "dsmap-%s", system);
@@ -884,6 +892,12 @@ natsConnection *dsmap__nats_conn(struct dsmap__nats *n)
 jsCtx *dsmap__nats_js(struct dsmap__nats *n)
 {
 	return n->a.js;
+}
+
+int dsmap__nats_ensure_stream(struct dsmap__nats *n, const char *name, const char *subject,
+                              int dup_minutes, uint64_t *last_seq)
+{
+	return ensure_stream(&n->a, name, subject, dup_minutes, last_seq);
 }
 
 int dsmap__nats_transient(natsStatus s, jsErrCode jerr)

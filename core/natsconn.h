@@ -12,6 +12,8 @@
 #ifndef DSMAP_CORE_NATSCONN_H
 #define DSMAP_CORE_NATSCONN_H
 
+#include <stdint.h>
+
 #include <nats/nats.h>
 
 #include "errors.h"
@@ -33,6 +35,13 @@ void dsmap__nats_close(struct dsmap__nats *n);
 natsConnection *dsmap__nats_conn(struct dsmap__nats *n);
 /* The JetStream context (5 s per request). */
 jsCtx *dsmap__nats_js(struct dsmap__nats *n);
+/* The stream `name` of the subjects `subject` ("dsmap.snap.>"), made when
+ * missing (file storage, $DSMAP_NATS_REPLICAS replicas, default 3; a
+ * retried publish is a duplicate for `dup_minutes`), its lookup asked
+ * again through a leader election.  Its last sequence in *last_seq when
+ * not NULL (0 for a new stream).  0, or DSMAP_EIO with the error set. */
+int dsmap__nats_ensure_stream(struct dsmap__nats *n, const char *name, const char *subject,
+                              int dup_minutes, uint64_t *last_seq);
 /* Whether a call failed only because the cluster is between leaders. */
 int dsmap__nats_transient(natsStatus s, jsErrCode jerr);
 /* The pause before try `tries` + 1: 0.25 s doubling to 4 s. */

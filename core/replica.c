@@ -122,42 +122,6 @@ done:
 
 /* ---- publish --------------------------------------------------------------------- */
 
-/* The stream of the snapshots, made when it is missing. */
-static int ensure_stream(struct dsmap__nats *n, uint64_t *last_seq)
-{
-	jsStreamConfig sc;
-	jsStreamInfo *si = NULL;
-	jsErrCode jerr = 0;
-	const char *subjects[1] = { "dsmap.snap.>" };
-	const char *env = getenv("DSMAP_NATS_REPLICAS");
-	natsStatus s;
-	int tries = 0;
-
-	*last_seq = 0;
-	while ((s = js_GetStreamInfo(&si, dsmap__nats_js(n), DSMAP_SNAPSHOT_STREAM, NULL,
-	                             &jerr)) != NATS_OK &&
-	       dsmap__nats_transient(s, jerr) && ++tries < DSMAP__NATS_TRIES)
-		dsmap__nats_backoff(tries);
-	if (s == NATS_OK) {
-		*last_seq = si->State.LastSeq;
-		jsStreamInfo_Destroy(si);
-		return 0;
-	}
-	if (s != NATS_NOT_FOUND)
-		return dsmap__nats_fail(n, s, jerr, "NATS stream %s", DSMAP_SNAPSHOT_STREAM);
-	jsStreamConfig_Init(&sc);
-	sc.Name = DSMAP_SNAPSHOT_STREAM;
-	sc.Subjects = subjects;
-	sc.SubjectsLen = 1;
-	sc.Storage = js_FileStorage;
-	sc.Replicas = env && *env ? strtol(env, NULL, 10) : 3;
-	sc.Duplicates = (int64_t)2 * 60 * 1000000000;   /* a retried publish, 2 min on */
-	if ((s = js_AddStream(NULL, dsmap__nats_js(n), &sc, NULL, &jerr)) != NATS_OK)
-		return dsmap__nats_fail(n, s, jerr, "cannot create the NATS stream %s (%lld "
-		                        "replicas; DSMAP_NATS_REPLICAS sets how many)",
-		                        DSMAP_SNAPSHOT_STREAM, (long long)sc.Replicas);
-	return 0;
-}
 
 /* The first failure of an asynchronous chunk publish, from the client
  * library's thread. */
@@ -452,7 +416,8 @@ int dsmap_snapshot_publish(dsmap_snapshot_info *out, dsmap_workspace *ws,
 		goto done;
 	if ((rc = dsmap__nats_open(&n, opts->nats_urls, opts->creds_path, opts->ca_path,
 	                           "dsmap snapshot")) < 0 ||
-	    (rc = ensure_stream(n, &last_seq)) < 0 ||
+	    (rc = dsmap__nats_ensure_stream(n, DSMAP_SNAPSHOT_STREAM, "dsmap.snap.>", 2,
+	                                    &last_seq)) < 0 ||
 	    (rc = publish_chunks(n, fd, &si, chunk_bytes)) < 0)
 		goto done;
 	if (si.size == 0) {

@@ -1341,23 +1341,27 @@ static void take_manifest(struct job *j, const struct dsmap__remote_msg *m, uint
 	json_decref(doc);
 }
 
-/* One system's scan from a remote agent's messages: the first generation
- * that begins, through take_frames_from() as a runner's frames, then
- * finish() as for a runner that exited.  Returns 0 (the job says how it
- * went) or a negative code for the store. */
 /* A message before its turn, when src->lost() says a delivery of this
  * scan was lost on its way: it is delivered again after a pause, after
- * the lost one (1).  0 when nothing was lost: the message is to be taken
- * as it is.  Negative when the source failed. */
-static int before_its_turn(const struct dsmap__frame_source *src)
+ * the lost one, and the agent's silence counts on from `said`, its last
+ * word before this message (1).  0 when nothing was lost: the message is
+ * to be taken as it is.  Negative when the source failed. */
+static int handed_back(const struct dsmap__frame_source *src, struct job *j, double said)
 {
 	int rc = src->lost(src->payload);
 
 	if (rc <= 0)
 		return rc;
-	return (rc = src->ack(src->payload, DSMAP__MSG_LATER)) < 0 ? rc : 1;
+	if ((rc = src->ack(src->payload, DSMAP__MSG_LATER)) < 0)
+		return rc;
+	j->last_word = said;
+	return 1;
 }
 
+/* One system's scan from a remote agent's messages: the first generation
+ * that begins, through take_frames_from() as a runner's frames, then
+ * finish() as for a runner that exited.  Returns 0 (the job says how it
+ * went) or a negative code for the store. */
 static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_source *src)
 {
 	crypto_generichash_state hash;
@@ -1404,11 +1408,8 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 			/* the rest of a generation an earlier scan began: taken, and
 			 * never half ingested; unless this scan's start was lost
 			 * on its way, and comes again */
-			if ((rc = before_its_turn(src)) < 0)
-				goto source_failed;
-			if (rc > 0)
-				j->last_word = said;
-			else if ((rc = src->ack(src->payload, DSMAP__MSG_TAKEN)) < 0)
+			if ((rc = handed_back(src, j, said)) < 0 ||
+			    (rc == 0 && (rc = src->ack(src->payload, DSMAP__MSG_TAKEN)) < 0))
 				goto source_failed;
 			rc = 0;
 			continue;
@@ -1444,15 +1445,12 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 			}
 			if (m.batch != 0 && m.batch <= batches)
 				break;        /* delivered again: taken already, never counted twice */
-			if (m.batch > batches + 1) {
-				/* batch m.batch - 1 may come again: it was lost */
-				if ((rc = before_its_turn(src)) < 0)
+			/* after a gap: the batch before may come again, lost */
+			if (m.batch > batches + 1 && (rc = handed_back(src, j, said)) != 0) {
+				if (rc < 0)
 					goto source_failed;
-				if (rc > 0) {
-					j->last_word = said;
-					rc = 0;
-					continue;
-				}
+				rc = 0;
+				continue;
 			}
 			if (m.batch != batches + 1) {
 				job_fail(j, DSMAP_EINVALID, "batch %llu of generation %s arrived after batch "
@@ -1476,10 +1474,9 @@ static int run_remote(struct scan *sc, struct job *j, const struct dsmap__frame_
 			}
 			/* the last message of a generation: none of its batches
 			 * may still be on its way */
-			if ((rc = before_its_turn(src)) < 0)
-				goto source_failed;
-			if (rc > 0) {
-				j->last_word = said;
+			if ((rc = handed_back(src, j, said)) != 0) {
+				if (rc < 0)
+					goto source_failed;
 				rc = 0;
 				continue;
 			}
